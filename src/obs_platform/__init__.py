@@ -1,0 +1,66 @@
+"""obs-platform: typed Pulumi components for an AWS observability platform and pilot-light DR.
+
+The public API is ``__all__``. Components import the large provider SDKs, so they load on first
+use: ``import obs_platform`` stays fast, and a program pays only for what it uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._internal.errors import ObsPlatformError
+from ._version import __version__
+
+# Public name -> the module that defines it. Loaded lazily (PEP 562).
+_LAZY: dict[str, str] = {
+    "Ipam": "obs_platform.network.ipam",
+    "IpamArgs": "obs_platform.network.ipam",
+    "IpamSharing": "obs_platform.network.ipam",
+    "TransitNetwork": "obs_platform.network.transit",
+    "TransitNetworkArgs": "obs_platform.network.transit",
+    "TransitPeering": "obs_platform.network.transit",
+    "ObservabilityStack": "obs_platform.observability.stack",
+    "ObservabilityStackArgs": "obs_platform.observability.stack",
+    "PilotLightDr": "obs_platform.dr.pilot_light",
+    "PilotLightDrArgs": "obs_platform.dr.pilot_light",
+    "Cell": "obs_platform.cell",
+    "CellArgs": "obs_platform.cell",
+}
+
+__all__ = [
+    "Cell",
+    "CellArgs",
+    "Ipam",
+    "IpamArgs",
+    "IpamSharing",
+    "ObsPlatformError",
+    "ObservabilityStack",
+    "ObservabilityStackArgs",
+    "PilotLightDr",
+    "PilotLightDrArgs",
+    "TransitNetwork",
+    "TransitNetworkArgs",
+    "TransitPeering",
+    "__version__",
+]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .cell import Cell, CellArgs
+    from .dr.pilot_light import PilotLightDr, PilotLightDrArgs
+    from .network.ipam import Ipam, IpamArgs, IpamSharing
+    from .network.transit import TransitNetwork, TransitNetworkArgs, TransitPeering
+    from .observability.stack import ObservabilityStack, ObservabilityStackArgs
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'obs_platform' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

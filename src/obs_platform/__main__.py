@@ -1,0 +1,5 @@
+"""``python -m obs_platform``: the command line."""
+
+from .cli import run
+
+run()

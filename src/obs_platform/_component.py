@@ -1,0 +1,138 @@
+"""The one base for every component: validated args, parented children, outputs registered.
+
+Subclasses declare their type token and args model, implement :meth:`Component._build`, and get:
+
+* args validated *before* anything is registered, so bad input never half-creates a stack,
+  and the error names the component, the field, the value and the fix;
+* ``child_opts`` that parent every child to the component and merge per-child options;
+* outputs set as attributes and passed to ``register_outputs``, always, as the last step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Generic, TypeVar
+
+import pulumi
+from pydantic import ValidationError
+
+from ._internal.errors import ObsPlatformError
+from ._internal.tags import merge_tags
+from ._internal.types import ArgsModel
+
+ArgsT = TypeVar("ArgsT", bound=ArgsModel)
+
+
+def _format_location(model: str, loc: tuple[int | str, ...]) -> str:
+    path = model
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def validate_args(args_type: type[ArgsT], args: ArgsT | Mapping[str, Any], *,
+                  component: str) -> ArgsT:
+    """Validate a component's args (a model or a plain dict) into the model.
+
+    Args:
+        args_type: The pydantic args model.
+        args: What the caller passed.
+        component: ``"<Type> '<name>'"``, for the message.
+
+    Raises:
+        ObsPlatformError: Listing each field at fault with the value received and the fix.
+    """
+    if isinstance(args, args_type):
+        return args
+    if isinstance(args, ArgsModel):
+        raise ObsPlatformError(
+            f"{component}: args is a {type(args).__name__}, expected {args_type.__name__}.",
+            field="args", value=type(args).__name__,
+            fix=f"Pass {args_type.__name__}(...) or a dict of its fields.")
+    if not isinstance(args, Mapping):
+        raise ObsPlatformError(
+            f"{component}: args must be {args_type.__name__} or a dict, got "
+            f"{type(args).__name__}.", field="args", value=args,
+            fix=f"Pass {args_type.__name__}(...).")
+    try:
+        return args_type.model_validate(dict(args))
+    except ValidationError as exc:
+        raise args_error(exc, component=component) from None
+
+
+def args_error(exc: ValidationError, *, component: str) -> ObsPlatformError:
+    """Turn a pydantic ``ValidationError`` into one readable :class:`ObsPlatformError`."""
+    lines = []
+    first_field: str | None = None
+    first_value: Any = None
+    for error in exc.errors(include_url=False):
+        location = _format_location(exc.title, tuple(error["loc"]))
+        first_field = first_field or location
+        first_value = first_value if first_value is not None else error.get("input")
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = f"unknown field; {exc.title} has no such argument (check the spelling)"
+        elif error["type"] == "missing":
+            message = "required, and no default exists; set it"
+        received = error.get("input")
+        shown = "" if error["type"] == "missing" else f" (got {received!r})"
+        lines.append(f"  {location}{shown}: {message}")
+    return ObsPlatformError(f"{component}: invalid arguments:\n" + "\n".join(lines),
+                            field=first_field, value=first_value)
+
+
+class Component(pulumi.ComponentResource, Generic[ArgsT]):
+    """Base of the library's components.
+
+    Attributes:
+        args: The validated arguments the component was built from.
+    """
+
+    TYPE_TOKEN: ClassVar[str]
+    ARGS_TYPE: ClassVar[type[ArgsModel]]
+
+    args: ArgsT
+
+    def __init__(self, name: str, args: ArgsT | Mapping[str, Any],
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        label = f"{type(self).__name__} {name!r}"
+        if not isinstance(name, str) or not name:
+            raise ObsPlatformError(f"{type(self).__name__}: the name must be a non-empty string, "
+                                   f"got {name!r}.", field="name", value=name,
+                                   fix="Pass a short name such as 'core' or 'eu-west-1'.")
+        validated: ArgsT = validate_args(self.ARGS_TYPE, args, component=label)  # type: ignore[assignment]
+        self._check(validated, label)
+        super().__init__(self.TYPE_TOKEN, name, None, opts)
+        self.args = validated
+        self._name = name
+        outputs = self._build(validated)
+        for key, value in outputs.items():
+            setattr(self, key, value)
+        self.register_outputs(outputs)
+
+    def _check(self, args: ArgsT, label: str) -> None:
+        """Cross-field checks that need more than the model; raise ``ObsPlatformError``."""
+
+    def _build(self, args: ArgsT) -> dict[str, Any]:
+        """Create the children and return the outputs to expose and register."""
+        raise NotImplementedError
+
+    def child_name(self, role: str) -> str:
+        """Return a child's logical name: ``f"{name}-{role}"`` (public; renames are breaking)."""
+        return f"{self._name}-{role}"
+
+    def child_opts(self, opts: pulumi.ResourceOptions | None = None,
+                   **kwargs: Any) -> pulumi.ResourceOptions:
+        """Return options for a child: parented to this component, merged with ``opts``.
+
+        Providers flow from the parent, so a caller's ``opts.providers`` reach every child.
+        """
+        base = pulumi.ResourceOptions(parent=self)
+        merged = pulumi.ResourceOptions.merge(base, opts)
+        return pulumi.ResourceOptions.merge(merged, pulumi.ResourceOptions(**kwargs)) if kwargs \
+            else merged
+
+    def tags(self, resource_tags: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Return the tags for a child, merged in the precedence of :mod:`._internal.tags`."""
+        user_tags = getattr(self.args, "tags", None)
+        return merge_tags(self.TYPE_TOKEN, user_tags, resource_tags)

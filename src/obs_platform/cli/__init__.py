@@ -1,0 +1,60 @@
+"""The ``obs-platform`` command line.
+
+Each command lives in its own module with ``register(subparsers)``; :func:`main` maps the
+library's errors to short messages and exit code 2 (a traceback only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from .._version import __version__
+from ._errors import CommandError, explain
+
+COMMAND_MODULES: tuple[str, ...] = ("plan",)
+"""Modules under ``obs_platform.cli`` that each add one command."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every command registered."""
+    parser = argparse.ArgumentParser(
+        prog="obs-platform",
+        description="Plan, check and operate obs-platform programs offline and against AWS.",
+    )
+    parser.add_argument("--version", action="version", version=f"obs-platform {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback when a command fails")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{module}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code.
+
+    Args:
+        argv: Arguments without the program name; ``sys.argv[1:]`` when ``None``.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except KeyboardInterrupt:
+        print("obs-platform: interrupted", file=sys.stderr)
+        return 130
+    except (CommandError, Exception) as exc:
+        if args.debug:
+            raise
+        print(f"obs-platform {args.command}: {explain(exc)}", file=sys.stderr)
+        print("(run with --debug for the full traceback)", file=sys.stderr)
+        return exc.exit_code if isinstance(exc, CommandError) else 2
+    return code
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""``python -m obs_platform.cli``."""
+
+from . import run
+
+run()

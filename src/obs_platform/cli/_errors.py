@@ -1,0 +1,49 @@
+"""Short, actionable messages for the errors a command can meet."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from .._internal.errors import ObsPlatformError
+
+
+class CommandError(Exception):
+    """A command cannot go on; the message says why and what to do.
+
+    Attributes:
+        exit_code: The process exit code (2 for usage and input errors).
+    """
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _user_frame(exc: BaseException) -> str | None:
+    """Return ``file:line`` of the deepest frame outside the SDKs and this library."""
+    library_root = str(Path(__file__).resolve().parents[1])
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        filename = frame.filename
+        if "site-packages" in filename or filename.startswith(library_root) or \
+                filename.startswith("<"):
+            continue
+        found = f"{filename}:{frame.lineno}"
+    return found
+
+
+def explain(exc: BaseException) -> str:
+    """Return a one-paragraph explanation of ``exc`` for the terminal."""
+    from ..testing import ProgramError, ProjectError
+
+    if isinstance(exc, ProgramError):
+        original = exc.original
+        if isinstance(original, ObsPlatformError):
+            return str(original)
+        where = _user_frame(original)
+        at = f" at {where}" if where else ""
+        return (f"the program failed{at}: {type(original).__name__}: {original}")
+    if isinstance(exc, ProjectError | CommandError | ObsPlatformError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"

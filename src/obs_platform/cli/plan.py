@@ -1,0 +1,47 @@
+"""``obs-platform plan PROGRAM_DIR``: synthesise a program offline and show what it creates."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ._errors import CommandError
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``plan`` command."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "plan",
+        help="run a Pulumi program offline and print its resources",
+        description=(
+            "Run the Pulumi program in PROGRAM_DIR under the offline engine (no Pulumi CLI, no "
+            "AWS credentials) and print the tree of components and resources, the counts by "
+            "type, the stack outputs and any DR budget."
+        ),
+    )
+    parser.add_argument("program_dir", metavar="PROGRAM_DIR", type=Path,
+                        help="folder holding Pulumi.yaml and __main__.py")
+    parser.add_argument("--stack", metavar="NAME",
+                        help="stack whose Pulumi.<NAME>.yaml to load (default: the first found)")
+    parser.add_argument("--json", metavar="FILE", type=Path, dest="json_file",
+                        help="also write the plan as JSON (format obs-platform.plan/1)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run ``plan``."""
+    from ..testing import run_program
+    from ..testing.render import render_plan
+
+    plan = run_program(args.program_dir, args.stack)
+    print(render_plan(plan), end="")
+    if args.json_file is not None:
+        try:
+            args.json_file.parent.mkdir(parents=True, exist_ok=True)
+            args.json_file.write_text(plan.dumps(), encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"cannot write {args.json_file}: {exc.strerror}. "
+                               "Choose a writable path for --json.") from None
+        print(f"\nPlan JSON written to {args.json_file}")
+    return 0

@@ -1,0 +1,512 @@
+"""Realistic answers to resource registrations and data-source calls.
+
+The offline engine answers every registration the way AWS and the providers would after a
+deploy: IDs in AWS's formats, ARNs with the right partition, region and account, endpoints, and,
+for ``eks:index:Cluster``, a kubeconfig and the attributes downstream code reads. Answers are
+deterministic (derived from the URN), so two runs of one program give the same plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+PARTITION = "aws"
+DNS_SUFFIX = "amazonaws.com"
+DEFAULT_ACCOUNT_ID = "111111111111"
+"""The account the engine answers for when neither config nor a provider names one."""
+
+
+@dataclass(frozen=True)
+class ResourceContext:
+    """What an answer needs to know about one registration.
+
+    Attributes:
+        urn: The URN the monitor made.
+        type: The type token.
+        name: The logical name.
+        inputs: The inputs, deserialised (secrets unwrapped, Outputs resolved).
+        region: The effective region (``us-east-1`` when none is known).
+        account: The account whose ARNs the answers carry.
+    """
+
+    urn: str
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    region: str
+    account: str
+
+    def hex(self, length: int, salt: str = "") -> str:
+        """Return ``length`` hex digits derived from the URN (stable across runs)."""
+        digest = hashlib.sha256((self.urn + salt).encode()).hexdigest()
+        while len(digest) < length:
+            digest += hashlib.sha256(digest.encode()).hexdigest()
+        return digest[:length]
+
+    def uuid(self, salt: str = "") -> str:
+        """Return a UUID derived from the URN."""
+        return str(uuid.UUID(self.hex(32, salt)))
+
+    def physical_name(self, *keys: str) -> str:
+        """Return the resource's physical name: the first given input, else an autoname."""
+        for key in (*keys, "name"):
+            value = self.inputs.get(key)
+            if isinstance(value, str) and value:
+                return value
+        # Pulumi's autonaming: the logical name plus a random 7-character suffix.
+        return f"{self.name}-{self.hex(7)}"
+
+    def arn(self, service: str, resource: str, *, regional: bool = True,
+            account: bool = True) -> str:
+        """Return an ARN in this context's partition, region and account."""
+        region = self.region if regional else ""
+        acct = self.account if account else ""
+        return f"arn:{PARTITION}:{service}:{region}:{acct}:{resource}"
+
+
+# EC2-family IDs: a fixed prefix and 17 hex digits, as AWS issues them.
+_EC2_ID_PREFIX: dict[str, str] = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+    "aws:ec2/networkAcl:NetworkAcl": "acl",
+    "aws:ec2/vpcIpam:VpcIpam": "ipam",
+    "aws:ec2/vpcIpamScope:VpcIpamScope": "ipam-scope",
+    "aws:ec2/vpcIpamPool:VpcIpamPool": "ipam-pool",
+    "aws:ec2/vpcIpamPoolCidr:VpcIpamPoolCidr": "ipam-pool-cidr",
+    "aws:ec2/vpcIpamPoolCidrAllocation:VpcIpamPoolCidrAllocation": "ipam-pool-alloc",
+    "aws:ec2transitgateway/transitGateway:TransitGateway": "tgw",
+    "aws:ec2transitgateway/routeTable:RouteTable": "tgw-rtb",
+    "aws:ec2transitgateway/vpcAttachment:VpcAttachment": "tgw-attach",
+    "aws:ec2transitgateway/peeringAttachment:PeeringAttachment": "tgw-attach",
+    "aws:ec2/securityGroupRule:SecurityGroupRule": "sgrule",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+}
+
+# ARN resource part for EC2-family types (``{id}`` is the ID above).
+_EC2_ARN: dict[str, tuple[str, bool]] = {
+    "aws:ec2/vpc:Vpc": ("vpc/{id}", True),
+    "aws:ec2/subnet:Subnet": ("subnet/{id}", True),
+    "aws:ec2/securityGroup:SecurityGroup": ("security-group/{id}", True),
+    "aws:ec2/routeTable:RouteTable": ("route-table/{id}", True),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("launch-template/{id}", True),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("vpc-endpoint/{id}", True),
+    "aws:ec2/vpcIpam:VpcIpam": ("ipam/{id}", False),
+    "aws:ec2/vpcIpamScope:VpcIpamScope": ("ipam-scope/{id}", False),
+    "aws:ec2/vpcIpamPool:VpcIpamPool": ("ipam-pool/{id}", False),
+    "aws:ec2transitgateway/transitGateway:TransitGateway": ("transit-gateway/{id}", True),
+    "aws:ec2transitgateway/routeTable:RouteTable": ("transit-gateway-route-table/{id}", True),
+    "aws:ec2transitgateway/vpcAttachment:VpcAttachment": (
+        "transit-gateway-attachment/{id}", True),
+    "aws:ec2transitgateway/peeringAttachment:PeeringAttachment": (
+        "transit-gateway-attachment/{id}", True),
+}
+
+Answer = Callable[[ResourceContext], tuple[str, dict[str, Any]]]
+"""A function returning ``(id, extra outputs)`` for one registration."""
+
+RESOURCE_ANSWERS: dict[str, Answer] = {}
+"""Type-specific answers, by type token; types not listed get the generic answer."""
+
+
+def answers(*type_tokens: str) -> Callable[[Answer], Answer]:
+    """Register an answer for one or more type tokens."""
+
+    def register(fn: Answer) -> Answer:
+        for token in type_tokens:
+            RESOURCE_ANSWERS[token] = fn
+        return fn
+
+    return register
+
+
+def answer_resource(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    """Return the ID and outputs for one registration: the inputs echoed, plus computed values.
+
+    Args:
+        ctx: The registration.
+    """
+    outputs = dict(ctx.inputs)
+    if ctx.type in RESOURCE_ANSWERS:
+        resource_id, extra = RESOURCE_ANSWERS[ctx.type](ctx)
+    elif ctx.type in _EC2_ID_PREFIX:
+        resource_id = f"{_EC2_ID_PREFIX[ctx.type]}-{ctx.hex(17)}"
+        extra = {}
+    elif ctx.type.startswith("kubernetes:"):
+        resource_id, extra = _kubernetes(ctx)
+    elif ctx.type.startswith("pulumi:providers:"):
+        resource_id, extra = ctx.uuid(), {}
+    else:
+        resource_id, extra = ctx.physical_name(), {}
+    if ctx.type in _EC2_ARN and "arn" not in extra:
+        template, regional = _EC2_ARN[ctx.type]
+        extra["arn"] = ctx.arn("ec2", template.format(id=resource_id), regional=regional)
+    if ctx.type.startswith("aws:"):
+        extra.setdefault("arn", _generic_arn(ctx, resource_id))
+        if "tags" in ctx.inputs:
+            extra.setdefault("tagsAll", ctx.inputs["tags"])
+        if ctx.type in _EC2_ID_PREFIX:
+            extra.setdefault("ownerId", ctx.account)
+    outputs.update(extra)
+    outputs.setdefault("id", resource_id)
+    return resource_id, outputs
+
+
+def _generic_arn(ctx: ResourceContext, resource_id: str) -> str:
+    module = ctx.type.split(":")[1].split("/")[0]
+    kind = ctx.type.rsplit(":", 1)[1]
+    kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", kind).lower()
+    return ctx.arn(module, f"{kebab}/{resource_id}")
+
+
+def _kubernetes(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    metadata = dict(ctx.inputs.get("metadata") or {})
+    metadata.setdefault("name", f"{ctx.name}-{ctx.hex(8)}")
+    kind = ctx.type.rsplit(":", 1)[1]
+    cluster_scoped = kind in {"Namespace", "StorageClass", "CustomResourceDefinition",
+                              "ClusterRole", "ClusterRoleBinding"}
+    if not cluster_scoped:
+        metadata.setdefault("namespace", "default")
+    metadata.setdefault("uid", ctx.uuid())
+    resource_id = metadata["name"] if cluster_scoped else f"{metadata['namespace']}/{metadata['name']}"
+    return resource_id, {"metadata": metadata}
+
+
+@answers("kubernetes:helm.sh/v3:Release")
+def _helm_release(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()
+    namespace = ctx.inputs.get("namespace") or "default"
+    status = {
+        "name": name,
+        "namespace": namespace,
+        "chart": ctx.inputs.get("chart"),
+        "version": ctx.inputs.get("version"),
+        "appVersion": ctx.inputs.get("version"),
+        "revision": 1,
+        "status": "deployed",
+    }
+    return f"{namespace}/{name}", {"name": name, "status": status}
+
+
+@answers("eks:index:Cluster")
+def _eks_cluster(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()
+    endpoint = f"https://{ctx.hex(32).upper()}.gr7.{ctx.region}.eks.{DNS_SUFFIX}"
+    ca_data = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"  # a truncated PEM, base64: enough offline
+    oidc_id = ctx.hex(32).upper()
+    issuer = f"https://oidc.eks.{ctx.region}.{DNS_SUFFIX}/id/{oidc_id}"
+    exec_args = ["eks", "get-token", "--cluster-name", name, "--region", ctx.region,
+                 "--output", "json"]
+    kubeconfig = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "kubernetes",
+                      "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+        "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
+        "current-context": "aws",
+        "preferences": {},
+        "users": [{"name": "aws", "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
+            "args": exec_args}}}],
+    }
+    return f"{name}-{ctx.hex(8)}", {
+        "kubeconfig": kubeconfig,
+        "kubeconfigJson": json.dumps(kubeconfig),
+        "clusterSecurityGroupId": f"sg-{ctx.hex(17, 'cluster-sg')}",
+        "nodeSecurityGroupId": f"sg-{ctx.hex(17, 'node-sg')}",
+        "oidcIssuer": issuer.removeprefix("https://"),
+        "oidcProviderUrl": issuer,
+        "oidcProviderArn": ctx.arn("iam", f"oidc-provider/{issuer.removeprefix('https://')}",
+                                   regional=False),
+        "eksClusterIngressRuleId": f"sgrule-{ctx.hex(10)}",
+        "defaultNodeGroupAsgName": "",
+        "clusterName": name,
+    }
+
+
+@answers("eks:index:ManagedNodeGroup")
+def _eks_managed_node_group(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name("nodeGroupName")
+    return name, {"nodeGroup": None, "placementGroupAvailabilityZone": None}
+
+
+@answers("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+def _s3_bucket(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    bucket = ctx.physical_name("bucket")
+    return bucket, {
+        "bucket": bucket,
+        "arn": f"arn:{PARTITION}:s3:::{bucket}",
+        "bucketDomainName": f"{bucket}.s3.{DNS_SUFFIX}",
+        "bucketRegionalDomainName": f"{bucket}.s3.{ctx.region}.{DNS_SUFFIX}",
+        "hostedZoneId": "Z3AQBSTGFYJSTF",
+        "region": ctx.region,
+    }
+
+
+@answers("aws:iam/role:Role")
+def _iam_role(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()
+    path = ctx.inputs.get("path") or "/"
+    return name, {"name": name, "arn": ctx.arn("iam", f"role{path}{name}", regional=False),
+                  "uniqueId": "AROA" + ctx.hex(17).upper()}
+
+
+@answers("aws:iam/policy:Policy")
+def _iam_policy(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()
+    arn = ctx.arn("iam", f"policy/{name}", regional=False)
+    return arn, {"name": name, "arn": arn, "policyId": "ANPA" + ctx.hex(17).upper()}
+
+
+@answers("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+def _oidc_provider(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    url = str(ctx.inputs.get("url", "oidc.example")).removeprefix("https://")
+    arn = ctx.arn("iam", f"oidc-provider/{url}", regional=False)
+    return arn, {"arn": arn}
+
+
+@answers("aws:kms/key:Key")
+def _kms_key(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    key_id = ctx.uuid()
+    return key_id, {"keyId": key_id, "arn": ctx.arn("kms", f"key/{key_id}")}
+
+
+@answers("aws:kms/alias:Alias")
+def _kms_alias(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()
+    return name, {"arn": ctx.arn("kms", name)}
+
+
+@answers("aws:ecr/repository:Repository")
+def _ecr_repository(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()
+    return name, {
+        "name": name,
+        "arn": ctx.arn("ecr", f"repository/{name}"),
+        "registryId": ctx.account,
+        "repositoryUrl": f"{ctx.account}.dkr.ecr.{ctx.region}.{DNS_SUFFIX}/{name}",
+    }
+
+
+@answers("aws:eks/cluster:Cluster")
+def _aws_eks_cluster(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()
+    issuer = f"https://oidc.eks.{ctx.region}.{DNS_SUFFIX}/id/{ctx.hex(32).upper()}"
+    return name, {
+        "name": name,
+        "arn": ctx.arn("eks", f"cluster/{name}"),
+        "endpoint": f"https://{ctx.hex(32).upper()}.gr7.{ctx.region}.eks.{DNS_SUFFIX}",
+        "certificateAuthority": {"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"},
+        "identities": [{"oidcs": [{"issuer": issuer}]}],
+        "status": "ACTIVE",
+    }
+
+
+@answers("aws:eks/nodeGroup:NodeGroup")
+def _eks_node_group(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    cluster = ctx.inputs.get("clusterName", "cluster")
+    name = ctx.physical_name("nodeGroupName")
+    return f"{cluster}:{name}", {
+        "nodeGroupName": name,
+        "arn": ctx.arn("eks", f"nodegroup/{cluster}/{name}/{ctx.uuid()}"),
+        "status": "ACTIVE",
+    }
+
+
+@answers("aws:eks/addon:Addon")
+def _eks_addon(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    cluster = ctx.inputs.get("clusterName", "cluster")
+    addon = ctx.inputs.get("addonName", ctx.name)
+    return f"{cluster}:{addon}", {"arn": ctx.arn("eks", f"addon/{cluster}/{addon}/{ctx.uuid()}"),
+                                  "addonVersion": ctx.inputs.get("addonVersion") or "v1.0.0"}
+
+
+@answers("aws:rds/globalCluster:GlobalCluster")
+def _rds_global(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    ident = ctx.physical_name("globalClusterIdentifier")
+    return ident, {"globalClusterIdentifier": ident,
+                   "arn": ctx.arn("rds", f"global-cluster:{ident}", regional=False),
+                   "globalClusterResourceId": f"cluster-{ctx.hex(24)}"}
+
+
+@answers("aws:rds/cluster:Cluster")
+def _rds_cluster(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    ident = ctx.physical_name("clusterIdentifier")
+    suffix = ctx.hex(12)
+    return ident, {
+        "clusterIdentifier": ident,
+        "arn": ctx.arn("rds", f"cluster:{ident}"),
+        "endpoint": f"{ident}.cluster-{suffix}.{ctx.region}.rds.{DNS_SUFFIX}",
+        "readerEndpoint": f"{ident}.cluster-ro-{suffix}.{ctx.region}.rds.{DNS_SUFFIX}",
+        "port": ctx.inputs.get("port") or 5432,
+        "clusterResourceId": f"cluster-{ctx.hex(26).upper()}",
+    }
+
+
+@answers("aws:rds/clusterInstance:ClusterInstance")
+def _rds_instance(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    ident = ctx.physical_name("identifier")
+    return ident, {"identifier": ident, "arn": ctx.arn("rds", f"db:{ident}"),
+                   "endpoint": f"{ident}.{ctx.hex(12)}.{ctx.region}.rds.{DNS_SUFFIX}"}
+
+
+@answers("aws:route53/healthCheck:HealthCheck")
+def _health_check(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    check_id = ctx.uuid()
+    return check_id, {"arn": f"arn:{PARTITION}:route53:::healthcheck/{check_id}"}
+
+
+@answers("aws:route53/zone:Zone")
+def _zone(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    zone_id = "Z" + ctx.hex(20).upper()
+    return zone_id, {"zoneId": zone_id, "arn": f"arn:{PARTITION}:route53:::hostedzone/{zone_id}",
+                     "nameServers": [f"ns-{i}.awsdns-{i:02d}.org" for i in (1, 2, 3, 4)]}
+
+
+@answers("aws:route53/record:Record")
+def _record(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    parts = [str(ctx.inputs.get(k, "")) for k in ("zoneId", "name", "type", "setIdentifier")]
+    record_id = "_".join(p for p in parts if p)
+    return record_id, {"fqdn": ctx.inputs.get("name", ctx.name)}
+
+
+@answers("aws:cloudwatch/metricAlarm:MetricAlarm")
+def _alarm(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()
+    return name, {"arn": ctx.arn("cloudwatch", f"alarm:{name}")}
+
+
+@answers("aws:sns/topic:Topic")
+def _sns_topic(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()
+    arn = ctx.arn("sns", name)
+    return arn, {"name": name, "arn": arn}
+
+
+@answers("aws:ram/resourceShare:ResourceShare")
+def _ram_share(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    arn = ctx.arn("ram", f"resource-share/{ctx.uuid()}")
+    return arn, {"arn": arn}
+
+
+@answers("aws:lb/loadBalancer:LoadBalancer")
+def _load_balancer(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()[:32]
+    kind = "net" if ctx.inputs.get("loadBalancerType") == "network" else "app"
+    arn = ctx.arn("elasticloadbalancing", f"loadbalancer/{kind}/{name}/{ctx.hex(16)}")
+    scheme = "internal-" if ctx.inputs.get("internal") else ""
+    return arn, {"arn": arn, "dnsName": f"{scheme}{name}-{ctx.hex(10)}.elb.{ctx.region}."
+                 f"{DNS_SUFFIX}", "zoneId": "Z215JYRZR1TBD5"}
+
+
+@answers("aws:msk/cluster:Cluster")
+def _msk_cluster(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name("clusterName")
+    arn = ctx.arn("kafka", f"cluster/{name}/{ctx.uuid()}-1")
+    brokers = ",".join(f"b-{i}.{name}.{ctx.hex(6)}.c2.kafka.{ctx.region}.{DNS_SUFFIX}:9098"
+                       for i in (1, 2, 3))
+    return arn, {"arn": arn, "bootstrapBrokersSaslIam": brokers, "clusterName": name,
+                 "currentVersion": "K" + ctx.hex(13).upper()}
+
+
+@answers("aws:msk/replicator:Replicator")
+def _msk_replicator(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name("replicatorName")
+    arn = ctx.arn("kafka", f"replicator/{name}/{ctx.uuid()}")
+    return arn, {"arn": arn, "currentVersion": "K" + ctx.hex(13).upper()}
+
+
+@answers("aws:arcregionswitch/plan:Plan")
+def _arc_plan(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()
+    arn = f"arn:{PARTITION}:arc-region-switch::{ctx.account}:plan/{name}:{ctx.hex(6)}"
+    return arn, {"arn": arn}
+
+
+# --- data sources (invokes) -------------------------------------------------------------------
+
+CallContext = dict[str, Any]
+"""Arguments of a data-source call plus ``__region`` and ``__account`` set by the engine."""
+
+
+def answer_call(token: str, args: dict[str, Any], region: str, account: str) -> dict[str, Any]:
+    """Return the result of a data-source call, consistent with the resource answers.
+
+    Args:
+        token: The function token, such as ``aws:index/getRegion:getRegion``.
+        args: The call's arguments.
+        region: The effective region of the call.
+        account: The account the call runs as.
+
+    Raises:
+        NotImplementedError: For a function the engine does not know; the message says how
+            to add it.
+    """
+    if token == "aws:index/getCallerIdentity:getCallerIdentity":
+        return {"accountId": account, "arn": f"arn:{PARTITION}:iam::{account}:user/offline",
+                "userId": "AIDA" + "OFFLINE" * 2, "id": account}
+    if token == "aws:index/getPartition:getPartition":
+        return {"partition": PARTITION, "dnsSuffix": DNS_SUFFIX, "id": PARTITION,
+                "reverseDnsPrefix": "com.amazonaws"}
+    if token == "aws:index/getRegion:getRegion":
+        name = args.get("region") or args.get("name") or region
+        return {"name": name, "region": name, "id": name,
+                "endpoint": f"ec2.{name}.{DNS_SUFFIX}", "description": name}
+    if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+        name = args.get("region") or region
+        letters = ("a", "b", "c")
+        return {"names": [f"{name}{x}" for x in letters],
+                "zoneIds": [f"{name[:3]}{name.split('-')[-1]}-az{i}" for i in (1, 2, 3)],
+                "id": name, "state": "available", "groupNames": [name]}
+    if token == "aws:iam/getPolicyDocument:getPolicyDocument":
+        document = policy_document(args)
+        return {"json": json.dumps(document, indent=2), "minifiedJson": json.dumps(document),
+                "id": hashlib.sha256(json.dumps(document).encode()).hexdigest()[:10]}
+    raise NotImplementedError(
+        f"the offline engine does not answer the data source {token!r}. Pass the value as an "
+        "input instead, or register an answer with obs_platform.testing.answers."
+    )
+
+
+def policy_document(args: dict[str, Any]) -> dict[str, Any]:
+    """Render ``aws.iam.get_policy_document`` arguments as the IAM JSON it returns."""
+    statements = []
+    for statement in args.get("statements") or []:
+        rendered: dict[str, Any] = {}
+        if statement.get("sid"):
+            rendered["Sid"] = statement["sid"]
+        rendered["Effect"] = statement.get("effect") or "Allow"
+        for key, wire in (("actions", "Action"), ("notActions", "NotAction"),
+                          ("resources", "Resource"), ("notResources", "NotResource")):
+            values = statement.get(key)
+            if values:
+                rendered[wire] = values[0] if len(values) == 1 else sorted(values)
+        for key, wire in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            principals = statement.get(key)
+            if principals:
+                rendered[wire] = {
+                    p["type"]: (p["identifiers"][0] if len(p["identifiers"]) == 1
+                                else p["identifiers"]) for p in principals}
+        conditions = statement.get("conditions")
+        if conditions:
+            condition: dict[str, dict[str, Any]] = {}
+            for c in conditions:
+                values = c["values"]
+                condition.setdefault(c["test"], {})[c["variable"]] = (
+                    values[0] if len(values) == 1 else values)
+            rendered["Condition"] = condition
+        statements.append(rendered)
+    return {"Version": args.get("version") or "2012-10-17", "Statement": statements}

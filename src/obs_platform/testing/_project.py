@@ -1,0 +1,132 @@
+"""Loading a Pulumi program directory: ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SECRET_PLACEHOLDER = "offline-secret"
+"""The value a ``secure:`` config entry takes offline: there is no key to decrypt it with, and
+the value is a secret, so it is never printed."""
+
+
+class ProjectError(Exception):
+    """A program directory that cannot be run: missing or malformed project or stack file."""
+
+
+@dataclass(frozen=True)
+class Program:
+    """A Pulumi program directory, ready to run.
+
+    Attributes:
+        directory: The directory holding ``Pulumi.yaml``.
+        project: The project's ``name``.
+        stack: The stack whose configuration was loaded.
+        main: The Python entry point (``__main__.py``, or ``main`` from ``Pulumi.yaml``).
+        config: Configuration by full key (``"aws:region"``).
+        secret_keys: Keys whose values are secrets.
+    """
+
+    directory: Path
+    project: str
+    stack: str
+    main: Path
+    config: dict[str, str]
+    secret_keys: frozenset[str]
+
+
+def _read_yaml(path: Path, what: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ProjectError(f"{path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}. "
+                           f"Fix the {what} so that it parses.") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ProjectError(f"{path} must hold a mapping at the top, got {type(data).__name__}. "
+                           f"See https://www.pulumi.com/docs/iac/concepts/projects/ for the {what}.")
+    return data
+
+
+def _config_string(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _full_key(project: str, key: str) -> str:
+    return key if ":" in key else f"{project}:{key}"
+
+
+def load_program(directory: Path, stack: str | None = None) -> Program:
+    """Load a program directory's project and stack configuration.
+
+    Args:
+        directory: The directory holding ``Pulumi.yaml``.
+        stack: The stack name; ``None`` takes the first ``Pulumi.<stack>.yaml`` found
+            (alphabetically), else ``dev`` with no stack file.
+
+    Raises:
+        ProjectError: Naming the file, what is wrong and how to fix it.
+    """
+    directory = directory.resolve()
+    if not directory.is_dir():
+        raise ProjectError(f"{directory} is not a directory. Pass the folder that holds "
+                           "Pulumi.yaml, such as examples/shared-account.")
+    project_file = next((directory / n for n in ("Pulumi.yaml", "Pulumi.yml")
+                         if (directory / n).is_file()), None)
+    if project_file is None:
+        raise ProjectError(f"{directory} holds no Pulumi.yaml. Pass the folder of a Pulumi "
+                           "program, or create one with 'pulumi new python'.")
+    project = _read_yaml(project_file, "project file")
+    name = project.get("name")
+    if not isinstance(name, str) or not name:
+        raise ProjectError(f"{project_file} has no 'name'. Add 'name: <project>' at the top.")
+    runtime = project.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if runtime_name != "python":
+        raise ProjectError(f"{project_file} has runtime {runtime_name!r}; the offline engine "
+                           "runs Python programs only. Set 'runtime: python'.")
+    main_dir = directory / str(project.get("main") or ".")
+    main = main_dir if main_dir.is_file() else main_dir / "__main__.py"
+    if not main.is_file():
+        raise ProjectError(f"{directory} has no {main.name} to run. A Python Pulumi program "
+                           "starts in __main__.py (or the file 'main' names in Pulumi.yaml).")
+
+    config: dict[str, str] = {}
+    secret_keys: set[str] = set()
+    declared = project.get("config") or {}
+    if not isinstance(declared, dict):
+        raise ProjectError(f"{project_file}: 'config' must be a mapping of keys to settings.")
+    for key, spec in declared.items():
+        value = spec.get("default", spec.get("value")) if isinstance(spec, dict) else spec
+        if value is not None:
+            config[_full_key(name, key)] = _config_string(value)
+
+    stack_files = sorted(directory.glob("Pulumi.*.yaml"))
+    if stack is None:
+        stack = stack_files[0].name.split(".")[1] if stack_files else "dev"
+    stack_file = directory / f"Pulumi.{stack}.yaml"
+    if stack_file.is_file():
+        stack_data = _read_yaml(stack_file, "stack file")
+        entries = stack_data.get("config") or {}
+        if not isinstance(entries, dict):
+            raise ProjectError(f"{stack_file}: 'config' must be a mapping of keys to values.")
+        for key, value in entries.items():
+            full = _full_key(name, key)
+            if isinstance(value, dict) and set(value) == {"secure"}:
+                config[full] = SECRET_PLACEHOLDER
+                secret_keys.add(full)
+            else:
+                config[full] = _config_string(value)
+    elif stack_files:
+        found = ", ".join(f.name.split(".")[1] for f in stack_files)
+        raise ProjectError(f"{directory} has no Pulumi.{stack}.yaml; its stacks are: {found}. "
+                           "Pass one of them with --stack.")
+    return Program(directory=directory, project=name, stack=stack, main=main, config=config,
+                   secret_keys=frozenset(secret_keys))

@@ -1,0 +1,334 @@
+"""The offline engine: run a Pulumi program in-process under Pulumi's mock monitor.
+
+The program runs for real, with the real pulumi-aws, pulumi-eks and pulumi-kubernetes classes;
+only the engine's answers are simulated (``_answers``). Every registration is recorded with its
+options and effective region, and the run returns a :class:`~obs_platform.testing.plan.Plan`.
+
+Each run installs fresh runtime settings, a fresh monitor and fresh configuration, and restores
+the working directory, ``sys.path`` and the program's imported modules afterwards, so two runs
+in one process share nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import runpy
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import empty_pb2
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.proto import engine_pb2, resource_pb2
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from . import _wire
+from ._answers import DEFAULT_ACCOUNT_ID, ResourceContext, answer_call, answer_resource
+from ._project import load_program
+from .plan import STACK_TYPE, Plan, PlanResource
+
+AWS_REGION_KEY = "aws:region"
+_AWS_PACKAGES = ("aws:", "eks:", "pulumi:providers:aws", "pulumi:providers:eks")
+_FALLBACK_REGION = "us-east-1"
+
+
+class ProgramError(Exception):
+    """A program failed under the offline engine.
+
+    Attributes:
+        original: The exception the program raised.
+    """
+
+    def __init__(self, message: str, original: BaseException) -> None:
+        super().__init__(message)
+        self.original = original
+
+
+@dataclass
+class _Record:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    provider: str | None
+    region: str | None
+    inputs: dict[str, Any]
+    protect: bool
+    retain_on_delete: bool
+    depends_on: tuple[str, ...]
+    ignore_changes: tuple[str, ...]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """Pulumi's mock monitor, recording each registration with its options and region."""
+
+    def __init__(self, default_region: str | None, default_account: str) -> None:
+        super().__init__(_NoMocks())
+        self.default_region = default_region
+        self.default_account = default_account
+        self.records: dict[str, _Record] = {}
+        self.stack_outputs: dict[str, Any] = {}
+        self._provider_context: dict[str, tuple[str | None, str | None]] = {}
+
+    def _context_of(self, provider_ref: str) -> tuple[str | None, str | None]:
+        urn = provider_ref.rsplit("::", 1)[0] if provider_ref else ""
+        return self._provider_context.get(urn, (None, None))
+
+    def _effective(self, type_: str, inputs: dict[str, Any], provider_ref: str,
+                   providers: Mapping[str, str]) -> tuple[str | None, str]:
+        ref = provider_ref if type_.startswith("aws:") else providers.get("aws", provider_ref)
+        provider_region, provider_account = self._context_of(ref)
+        own_region = inputs.get("region") if isinstance(inputs.get("region"), str) else None
+        region = own_region or provider_region or self.default_region
+        return region, provider_account or self.default_account
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        wire_inputs = _wire.decode(request.object)
+        revealed = _wire.reveal(wire_inputs)
+        providers = dict(request.providers)
+        region, account = self._effective(request.type, revealed, request.provider, providers)
+        is_aws = request.type.startswith(_AWS_PACKAGES)
+        if request.type == STACK_TYPE:
+            resource_id, outputs = "", {}
+        else:
+            ctx = ResourceContext(urn=urn, type=request.type, name=request.name, inputs=revealed,
+                                  region=region or _FALLBACK_REGION, account=account)
+            resource_id, outputs = answer_resource(ctx)
+            outputs.update({k: _wire.echo(v) for k, v in wire_inputs.items()
+                            if k not in outputs or _wire.contains_secret(v)})
+        if request.type.startswith("pulumi:providers:"):
+            self._provider_context[urn] = (
+                revealed.get("region"), _account_of_provider(revealed))
+        provider = request.provider.rsplit("::", 1)[0] if request.provider else None
+        self.records[urn] = _Record(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            custom=bool(request.custom),
+            provider=provider,
+            region=region if is_aws else None,
+            inputs=_wire.to_plain(wire_inputs),
+            protect=bool(request.protect) if request.HasField("protect") else False,
+            retain_on_delete=(bool(request.retainOnDelete)
+                              if request.HasField("retainOnDelete") else False),
+            depends_on=tuple(sorted(set(request.dependencies))),
+            ignore_changes=tuple(request.ignoreChanges),
+            outputs=_wire.to_plain(outputs) if request.custom else {},
+        )
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(
+            urn, resource_id, outputs)
+        if request.type == STACK_TYPE:
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        obj = _sync_await(rpc.serialize_properties(outputs, {}))
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj)
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        outputs = _wire.struct_to_plain(request.outputs)
+        record = self.records.get(request.urn)
+        if record is not None:
+            record.outputs = outputs
+            if record.type == STACK_TYPE:
+                self.stack_outputs = outputs
+        return empty_pb2.Empty()
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        if request.tok == "pulumi:pulumi:getResource":
+            return super().Invoke(request)
+        args = _wire.reveal(_wire.decode(request.args))
+        region, account = self._effective(request.tok, args, request.provider, {})
+        result = answer_call(request.tok, args, region or _FALLBACK_REGION, account)
+        ret = _sync_await(rpc.serialize_properties(result, {}))
+        return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": ret})
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        raise NotImplementedError(
+            f"the offline engine cannot read the existing resource {request.type} "
+            f"{request.name!r} (id {request.id!r}): there is no cloud to read it from. "
+            "Pass its ID or ARN as an input instead of calling .get()."
+        )
+
+
+def _account_of_provider(inputs: Mapping[str, Any]) -> str | None:
+    """Return the account a provider works in: its assumed role's, else its allowed one.
+
+    Provider inputs arrive JSON-encoded, with the SDK's snake_case keys inside.
+    """
+    roles = _json_value(inputs.get("assumeRoles")) or []
+    single = _json_value(inputs.get("assumeRole"))
+    if isinstance(single, dict):
+        roles = [single, *roles]
+    for role in roles if isinstance(roles, list) else []:
+        arn = (role.get("roleArn") or role.get("role_arn")) if isinstance(role, dict) else None
+        if isinstance(arn, str) and arn.count(":") >= 5 and arn.split(":")[4]:
+            return arn.split(":")[4]
+    allowed = _json_value(inputs.get("allowedAccountIds"))
+    if isinstance(allowed, list) and len(allowed) == 1:
+        return str(allowed[0])
+    return None
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+class _NoMocks(pulumi.runtime.Mocks):
+    """Placeholder: the recording monitor answers registrations and calls itself."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        raise AssertionError("unreachable: _RecordingMonitor answers registrations")
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        raise AssertionError("unreachable: _RecordingMonitor answers calls")
+
+
+class _RecordingEngine(pulumi_mocks.MockEngine):
+    """Keeps the warnings and errors a program logs, for the plan's diagnostics."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.getLogger("obs_platform.engine"))
+        self.diagnostics: list[str] = []
+
+    def Log(self, request: Any) -> None:  # noqa: N802 - gRPC method name
+        if request.severity in (engine_pb2.WARNING, engine_pb2.ERROR):
+            level = "warning" if request.severity == engine_pb2.WARNING else "error"
+            self.diagnostics.append(f"{level}: {request.message}")
+        super().Log(request)
+
+
+def run(
+    program: Callable[[], object],
+    *,
+    project: str = "project",
+    stack: str = "dev",
+    config: Mapping[str, Any] | None = None,
+    secret_keys: set[str] | frozenset[str] = frozenset(),
+    account_id: str = DEFAULT_ACCOUNT_ID,
+) -> Plan:
+    """Run a Python function as a Pulumi program under the offline engine.
+
+    Args:
+        program: The program body; it creates resources and may call ``pulumi.export``.
+        project: The project name used in URNs.
+        stack: The stack name used in URNs.
+        config: Configuration by full key (``"aws:region"``, ``"myproj:replicas"``). Values
+            that are not strings are JSON-encoded, as Pulumi does for structured config.
+        secret_keys: Keys of ``config`` whose values are secrets.
+        account_id: The AWS account the engine answers for when no provider names one.
+
+    Returns:
+        The recorded plan.
+
+    Raises:
+        ProgramError: If the program raised; ``original`` holds the exception.
+    """
+    config_strings = {k: v if isinstance(v, str) else json.dumps(v)
+                      for k, v in (config or {}).items()}
+    unknown_secrets = set(secret_keys) - set(config_strings)
+    if unknown_secrets:
+        raise ValueError(f"secret_keys {sorted(unknown_secrets)} are not keys of config")
+    monitor = _RecordingMonitor(config_strings.get(AWS_REGION_KEY), account_id)
+    engine = _RecordingEngine()
+    pulumi_settings.reset_options(project=project, stack=stack, preview=False)
+    set_all_config(config_strings, sorted(secret_keys))
+    pulumi_settings.configure(pulumi_mocks.MockSettings(
+        monitor=monitor,
+        monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
+        engine=engine,
+        project=project,
+        stack=stack,
+        dry_run=False,
+        organization="organization",
+        callbacks=None,
+    ))
+    pulumi_settings.SETTINGS.outputs.clear()
+    try:
+        _sync_await(run_in_stack(program))  # type: ignore[arg-type]
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        raise ProgramError(str(exc), exc) from exc
+    finally:
+        pulumi_settings.reset_options()
+        set_all_config({}, [])
+    records = list(monitor.records.values())
+    resources = tuple(
+        PlanResource(
+            urn=r.urn, type=r.type, name=r.name, parent=r.parent, custom=r.custom,
+            provider=r.provider, region=r.region, inputs=r.inputs, protect=r.protect,
+            retain_on_delete=r.retain_on_delete, depends_on=r.depends_on,
+            ignore_changes=r.ignore_changes, outputs=r.outputs,
+        )
+        for r in records
+    )
+    return Plan(project=project, stack=stack, resources=resources,
+                outputs=monitor.stack_outputs, diagnostics=tuple(engine.diagnostics))
+
+
+def run_program(
+    program_dir: str | os.PathLike[str],
+    stack: str | None = None,
+    *,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+) -> Plan:
+    """Run a Pulumi program directory under the offline engine.
+
+    Reads ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` (the first stack file found when ``stack``
+    is ``None``, else ``dev``); ``secure:`` values become secrets. The program's ``__main__.py``
+    runs with the program directory as working directory and first on ``sys.path``, as
+    ``pulumi up`` would run it.
+
+    Args:
+        program_dir: The directory holding ``Pulumi.yaml``.
+        stack: The stack whose configuration to load.
+        account_id: The AWS account the engine answers for when no provider names one.
+
+    Raises:
+        ProjectError: If ``Pulumi.yaml`` or the stack file is missing or malformed.
+        ProgramError: If the program raised.
+    """
+    program = load_program(Path(program_dir), stack)
+
+    def body() -> None:
+        runpy.run_path(str(program.main), run_name="__main__")
+
+    with _program_environment(program.directory):
+        return run(body, project=program.project, stack=program.stack, config=program.config,
+                   secret_keys=program.secret_keys, account_id=account_id)
+
+
+@contextlib.contextmanager
+def _program_environment(directory: Path) -> Iterator[None]:
+    """Run with the program's directory as cwd and import root, then forget its modules."""
+    before_modules = set(sys.modules)
+    before_path = list(sys.path)
+    before_cwd = Path.cwd()
+    os.chdir(directory)
+    sys.path.insert(0, str(directory))
+    try:
+        yield
+    finally:
+        os.chdir(before_cwd)
+        sys.path[:] = before_path
+        for name in set(sys.modules) - before_modules:
+            module_file = getattr(sys.modules[name], "__file__", None) or ""
+            if module_file.startswith(str(directory)):
+                del sys.modules[name]

@@ -1,0 +1,93 @@
+"""Human-readable rendering of a :class:`~obs_platform.testing.plan.Plan`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .plan import STACK_TYPE, Plan, PlanResource
+
+
+def _label(resource: PlanResource) -> str:
+    marks = []
+    if resource.region:
+        marks.append(f"[{resource.region}]")
+    if resource.protect:
+        marks.append("protected")
+    if resource.retain_on_delete:
+        marks.append("retained")
+    suffix = ("  " + " ".join(marks)) if marks else ""
+    return f"{resource.type}  {resource.name}{suffix}"
+
+
+def render_tree(plan: Plan) -> list[str]:
+    """Return the component/resource tree, one line per resource, children indented."""
+    children: dict[str | None, list[PlanResource]] = {}
+    for resource in plan.resources:
+        children.setdefault(resource.parent, []).append(resource)
+    lines: list[str] = []
+
+    def walk(resource: PlanResource, prefix: str, last: bool, root: bool) -> None:
+        branch = "" if root else ("└─ " if last else "├─ ")
+        lines.append(prefix + branch + _label(resource))
+        kids = children.get(resource.urn, [])
+        deeper = prefix if root else prefix + ("   " if last else "│  ")
+        for index, child in enumerate(kids):
+            walk(child, deeper, index == len(kids) - 1, False)
+
+    for root in children.get(None, []):
+        walk(root, "", True, True)
+    return lines
+
+
+def _format_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def render_budget(entry: dict[str, Any]) -> list[str]:
+    """Return the lines that show one ``dr`` entry: RTO and RPO against targets, and terms."""
+    rto, rto_target = entry.get("rto_seconds"), entry.get("rto_target_seconds")
+    rpo, rpo_target = entry.get("rpo_seconds"), entry.get("rpo_target_seconds")
+    verdict_rto = "meets" if rto is not None and rto_target and rto < rto_target else "MISSES"
+    verdict_rpo = "meets" if rpo is not None and rpo_target and rpo < rpo_target else "MISSES"
+    lines = [
+        f"  {entry.get('primary_region')} -> {entry.get('standby_region')}"
+        f"  ({entry.get('component', '').rsplit('::', 1)[-1]})",
+        f"    RTO {rto} s, target {rto_target} s: {verdict_rto}",
+        f"    RPO {rpo} s, target {rpo_target} s: {verdict_rpo}",
+    ]
+    terms = entry.get("terms") or {}
+    for term, seconds in terms.items():
+        lines.append(f"      {term:<28} {seconds}")
+    return lines
+
+
+def render_plan(plan: Plan) -> str:
+    """Return the full text ``obs-platform plan`` prints: tree, counts, outputs, DR budget."""
+    resources = [r for r in plan.resources if r.type != STACK_TYPE]
+    components = sum(1 for r in resources if not r.custom)
+    lines = [
+        f"Plan for project {plan.project!r}, stack {plan.stack!r}: "
+        f"{len(resources)} resources ({components} components, "
+        f"{len(resources) - components} custom)",
+        "",
+        *render_tree(plan),
+        "",
+        "Resources by type:",
+    ]
+    lines += [f"  {count:>4}  {type_token}" for type_token, count in plan.counts_by_type().items()]
+    lines += ["", "Outputs:"]
+    if plan.outputs:
+        width = max(len(key) for key in plan.outputs)
+        lines += [f"  {key:<{width}}  {_format_value(value)}"
+                  for key, value in sorted(plan.outputs.items())]
+    else:
+        lines.append("  (none)")
+    budgets = plan.dr()
+    if budgets:
+        lines += ["", "DR budget (worst case, from configuration):"]
+        for entry in budgets:
+            lines += render_budget(entry)
+    if plan.diagnostics:
+        lines += ["", "Diagnostics:", *(f"  {d}" for d in plan.diagnostics)]
+    return "\n".join(lines) + "\n"
