@@ -41,6 +41,14 @@ class ResourceContext:
     inputs: dict[str, Any]
     region: str
     account: str
+    registered: Callable[[], list[tuple[str, str, dict[str, Any]]]] = lambda: []
+    """Earlier registrations as ``(type, id, outputs)``, for answers that depend on them (a
+    VPC's CIDR comes from its IPAM pool's provisioned CIDR)."""
+
+    def find(self, type_token: str, **match: Any) -> list[tuple[str, dict[str, Any]]]:
+        """Return ``(id, outputs)`` of earlier registrations of a type whose outputs match."""
+        return [(rid, state) for typ, rid, state in self.registered()
+                if typ == type_token and all(state.get(k) == v for k, v in match.items())]
 
     def hex(self, length: int, salt: str = "") -> str:
         """Return ``length`` hex digits derived from the URN (stable across runs)."""

@@ -105,7 +105,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             resource_id, outputs = "", {}
         else:
             ctx = ResourceContext(urn=urn, type=request.type, name=request.name, inputs=revealed,
-                                  region=region or _FALLBACK_REGION, account=account)
+                                  region=region or _FALLBACK_REGION, account=account,
+                                  registered=self._registered)
             resource_id, outputs = answer_resource(ctx)
             outputs.update({k: _wire.echo(v) for k, v in wire_inputs.items()
                             if k not in outputs or _wire.contains_secret(v)})
@@ -135,6 +136,11 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn)
         obj = _sync_await(rpc.serialize_properties(outputs, {}))
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj)
+
+    def _registered(self) -> list[tuple[str, str, dict[str, Any]]]:
+        types = {urn: record.type for urn, record in self.records.items()}
+        return [(types.get(urn, ""), reg.id, _wire.reveal(reg.state))
+                for urn, reg in self.resources.items()]
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         outputs = _wire.struct_to_plain(request.outputs)
