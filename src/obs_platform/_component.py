@@ -30,8 +30,9 @@ def _format_location(model: str, loc: tuple[int | str, ...]) -> str:
     return path
 
 
-def validate_args(args_type: type[ArgsT], args: ArgsT | Mapping[str, Any], *,
-                  component: str) -> ArgsT:
+def validate_args(
+    args_type: type[ArgsT], args: ArgsT | Mapping[str, Any], *, component: str
+) -> ArgsT:
     """Validate a component's args (a model or a plain dict) into the model.
 
     Args:
@@ -47,13 +48,17 @@ def validate_args(args_type: type[ArgsT], args: ArgsT | Mapping[str, Any], *,
     if isinstance(args, ArgsModel):
         raise ObsPlatformError(
             f"{component}: args is a {type(args).__name__}, expected {args_type.__name__}.",
-            field="args", value=type(args).__name__,
-            fix=f"Pass {args_type.__name__}(...) or a dict of its fields.")
+            field="args",
+            value=type(args).__name__,
+            fix=f"Pass {args_type.__name__}(...) or a dict of its fields.",
+        )
     if not isinstance(args, Mapping):
         raise ObsPlatformError(
-            f"{component}: args must be {args_type.__name__} or a dict, got "
-            f"{type(args).__name__}.", field="args", value=args,
-            fix=f"Pass {args_type.__name__}(...).")
+            f"{component}: args must be {args_type.__name__} or a dict, got {type(args).__name__}.",
+            field="args",
+            value=args,
+            fix=f"Pass {args_type.__name__}(...).",
+        )
     try:
         return args_type.model_validate(dict(args))
     except ValidationError as exc:
@@ -77,8 +82,11 @@ def args_error(exc: ValidationError, *, component: str) -> ObsPlatformError:
         received = error.get("input")
         shown = "" if error["type"] == "missing" else f" (got {received!r})"
         lines.append(f"  {location}{shown}: {message}")
-    return ObsPlatformError(f"{component}: invalid arguments:\n" + "\n".join(lines),
-                            field=first_field, value=first_value)
+    return ObsPlatformError(
+        f"{component}: invalid arguments:\n" + "\n".join(lines),
+        field=first_field,
+        value=first_value,
+    )
 
 
 class Component(pulumi.ComponentResource, Generic[ArgsT]):
@@ -93,13 +101,17 @@ class Component(pulumi.ComponentResource, Generic[ArgsT]):
 
     args: ArgsT
 
-    def __init__(self, name: str, args: ArgsT | Mapping[str, Any],
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: ArgsT | Mapping[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         label = f"{type(self).__name__} {name!r}"
         if not isinstance(name, str) or not name:
-            raise ObsPlatformError(f"{type(self).__name__}: the name must be a non-empty string, "
-                                   f"got {name!r}.", field="name", value=name,
-                                   fix="Pass a short name such as 'core' or 'eu-west-1'.")
+            raise ObsPlatformError(
+                f"{type(self).__name__}: the name must be a non-empty string, got {name!r}.",
+                field="name",
+                value=name,
+                fix="Pass a short name such as 'core' or 'eu-west-1'.",
+            )
         validated: ArgsT = validate_args(self.ARGS_TYPE, args, component=label)  # type: ignore[assignment]
         self._check(validated, label)
         super().__init__(self.TYPE_TOKEN, name, None, opts)
@@ -121,16 +133,20 @@ class Component(pulumi.ComponentResource, Generic[ArgsT]):
         """Return a child's logical name: ``f"{name}-{role}"`` (public; renames are breaking)."""
         return f"{self._name}-{role}"
 
-    def child_opts(self, opts: pulumi.ResourceOptions | None = None,
-                   **kwargs: Any) -> pulumi.ResourceOptions:
+    def child_opts(
+        self, opts: pulumi.ResourceOptions | None = None, **kwargs: Any
+    ) -> pulumi.ResourceOptions:
         """Return options for a child: parented to this component, merged with ``opts``.
 
         Providers flow from the parent, so a caller's ``opts.providers`` reach every child.
         """
         base = pulumi.ResourceOptions(parent=self)
         merged = pulumi.ResourceOptions.merge(base, opts)
-        return pulumi.ResourceOptions.merge(merged, pulumi.ResourceOptions(**kwargs)) if kwargs \
+        return (
+            pulumi.ResourceOptions.merge(merged, pulumi.ResourceOptions(**kwargs))
+            if kwargs
             else merged
+        )
 
     def tags(self, resource_tags: Mapping[str, str] | None = None) -> dict[str, str]:
         """Return the tags for a child, merged in the precedence of :mod:`._internal.tags`."""

@@ -17,8 +17,9 @@ class ObsPlatformError(ValueError):
         fix: How to correct it.
     """
 
-    def __init__(self, message: str, *, field: str | None = None, value: Any = None,
-                 fix: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, value: Any = None, fix: str | None = None
+    ) -> None:
         self.field = field
         self.value = value
         self.fix = fix

@@ -58,8 +58,9 @@ def suggest_region(value: str) -> str | None:
     Args:
         value: The region string that failed validation.
     """
-    matches = difflib.get_close_matches(value.strip().lower(), sorted(COMMERCIAL_REGIONS), n=1,
-                                        cutoff=0.6)
+    matches = difflib.get_close_matches(
+        value.strip().lower(), sorted(COMMERCIAL_REGIONS), n=1, cutoff=0.6
+    )
     return matches[0] if matches else None
 
 

@@ -41,8 +41,10 @@ def _check_cidr(value: str) -> str:
             f"{value!r} is not an IPv4 CIDR; write it as address/prefix, such as '10.0.0.0/16'."
         ) from None
     if "/" not in value:
-        raise ValueError(f"{value!r} has no prefix length; write it as '{network.network_address}/"
-                         f"{network.prefixlen}' or choose the prefix you mean.")
+        raise ValueError(
+            f"{value!r} has no prefix length; write it as '{network.network_address}/"
+            f"{network.prefixlen}' or choose the prefix you mean."
+        )
     if str(network) != value:
         raise ValueError(
             f"{value!r} has host bits set; the network address for that prefix is "
@@ -72,5 +74,10 @@ no ``aws:`` prefix."""
 class ArgsModel(BaseModel):
     """Base of every component's args: frozen, unknown fields refused, Outputs allowed."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True,
-                              use_attribute_docstrings=True, validate_default=True)
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        arbitrary_types_allowed=True,
+        use_attribute_docstrings=True,
+        validate_default=True,
+    )

@@ -25,8 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Plan, check and operate obs-platform programs offline and against AWS.",
     )
     parser.add_argument("--version", action="version", version=f"obs-platform {__version__}")
-    parser.add_argument("--debug", action="store_true",
-                        help="show the full traceback when a command fails")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback when a command fails"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{module}").register(subparsers)

@@ -26,8 +26,11 @@ def _user_frame(exc: BaseException) -> str | None:
     found = None
     for frame in traceback.extract_tb(exc.__traceback__):
         filename = frame.filename
-        if "site-packages" in filename or filename.startswith(library_root) or \
-                filename.startswith("<"):
+        if (
+            "site-packages" in filename
+            or filename.startswith(library_root)
+            or filename.startswith("<")
+        ):
             continue
         found = f"{filename}:{frame.lineno}"
     return found
@@ -43,7 +46,7 @@ def explain(exc: BaseException) -> str:
             return str(original)
         where = _user_frame(original)
         at = f" at {where}" if where else ""
-        return (f"the program failed{at}: {type(original).__name__}: {original}")
+        return f"the program failed{at}: {type(original).__name__}: {original}"
     if isinstance(exc, ProjectError | CommandError | ObsPlatformError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"

@@ -20,12 +20,24 @@ def register(subparsers: Any) -> None:
             "type, the stack outputs and any DR budget."
         ),
     )
-    parser.add_argument("program_dir", metavar="PROGRAM_DIR", type=Path,
-                        help="folder holding Pulumi.yaml and __main__.py")
-    parser.add_argument("--stack", metavar="NAME",
-                        help="stack whose Pulumi.<NAME>.yaml to load (default: the first found)")
-    parser.add_argument("--json", metavar="FILE", type=Path, dest="json_file",
-                        help="also write the plan as JSON (format obs-platform.plan/1)")
+    parser.add_argument(
+        "program_dir",
+        metavar="PROGRAM_DIR",
+        type=Path,
+        help="folder holding Pulumi.yaml and __main__.py",
+    )
+    parser.add_argument(
+        "--stack",
+        metavar="NAME",
+        help="stack whose Pulumi.<NAME>.yaml to load (default: the first found)",
+    )
+    parser.add_argument(
+        "--json",
+        metavar="FILE",
+        type=Path,
+        dest="json_file",
+        help="also write the plan as JSON (format obs-platform.plan/1)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -41,7 +53,8 @@ def handle(args: argparse.Namespace) -> int:
             args.json_file.parent.mkdir(parents=True, exist_ok=True)
             args.json_file.write_text(plan.dumps(), encoding="utf-8")
         except OSError as exc:
-            raise CommandError(f"cannot write {args.json_file}: {exc.strerror}. "
-                               "Choose a writable path for --json.") from None
+            raise CommandError(
+                f"cannot write {args.json_file}: {exc.strerror}. Choose a writable path for --json."
+            ) from None
         print(f"\nPlan JSON written to {args.json_file}")
     return 0

@@ -47,8 +47,11 @@ class ResourceContext:
 
     def find(self, type_token: str, **match: Any) -> list[tuple[str, dict[str, Any]]]:
         """Return ``(id, outputs)`` of earlier registrations of a type whose outputs match."""
-        return [(rid, state) for typ, rid, state in self.registered()
-                if typ == type_token and all(state.get(k) == v for k, v in match.items())]
+        return [
+            (rid, state)
+            for typ, rid, state in self.registered()
+            if typ == type_token and all(state.get(k) == v for k, v in match.items())
+        ]
 
     def hex(self, length: int, salt: str = "") -> str:
         """Return ``length`` hex digits derived from the URN (stable across runs)."""
@@ -70,8 +73,9 @@ class ResourceContext:
         # Pulumi's autonaming: the logical name plus a random 7-character suffix.
         return f"{self.name}-{self.hex(7)}"
 
-    def arn(self, service: str, resource: str, *, regional: bool = True,
-            account: bool = True) -> str:
+    def arn(
+        self, service: str, resource: str, *, regional: bool = True, account: bool = True
+    ) -> str:
         """Return an ARN in this context's partition, region and account."""
         region = self.region if regional else ""
         acct = self.account if account else ""
@@ -117,10 +121,11 @@ _EC2_ARN: dict[str, tuple[str, bool]] = {
     "aws:ec2/vpcIpamPool:VpcIpamPool": ("ipam-pool/{id}", False),
     "aws:ec2transitgateway/transitGateway:TransitGateway": ("transit-gateway/{id}", True),
     "aws:ec2transitgateway/routeTable:RouteTable": ("transit-gateway-route-table/{id}", True),
-    "aws:ec2transitgateway/vpcAttachment:VpcAttachment": (
-        "transit-gateway-attachment/{id}", True),
+    "aws:ec2transitgateway/vpcAttachment:VpcAttachment": ("transit-gateway-attachment/{id}", True),
     "aws:ec2transitgateway/peeringAttachment:PeeringAttachment": (
-        "transit-gateway-attachment/{id}", True),
+        "transit-gateway-attachment/{id}",
+        True,
+    ),
 }
 
 Answer = Callable[[ResourceContext], tuple[str, dict[str, Any]]]
@@ -184,12 +189,19 @@ def _kubernetes(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     metadata = dict(ctx.inputs.get("metadata") or {})
     metadata.setdefault("name", f"{ctx.name}-{ctx.hex(8)}")
     kind = ctx.type.rsplit(":", 1)[1]
-    cluster_scoped = kind in {"Namespace", "StorageClass", "CustomResourceDefinition",
-                              "ClusterRole", "ClusterRoleBinding"}
+    cluster_scoped = kind in {
+        "Namespace",
+        "StorageClass",
+        "CustomResourceDefinition",
+        "ClusterRole",
+        "ClusterRoleBinding",
+    }
     if not cluster_scoped:
         metadata.setdefault("namespace", "default")
     metadata.setdefault("uid", ctx.uuid())
-    resource_id = metadata["name"] if cluster_scoped else f"{metadata['namespace']}/{metadata['name']}"
+    resource_id = (
+        metadata["name"] if cluster_scoped else f"{metadata['namespace']}/{metadata['name']}"
+    )
     return resource_id, {"metadata": metadata}
 
 
@@ -216,19 +228,40 @@ def _eks_cluster(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     ca_data = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"  # a truncated PEM, base64: enough offline
     oidc_id = ctx.hex(32).upper()
     issuer = f"https://oidc.eks.{ctx.region}.{DNS_SUFFIX}/id/{oidc_id}"
-    exec_args = ["eks", "get-token", "--cluster-name", name, "--region", ctx.region,
-                 "--output", "json"]
+    exec_args = [
+        "eks",
+        "get-token",
+        "--cluster-name",
+        name,
+        "--region",
+        ctx.region,
+        "--output",
+        "json",
+    ]
     kubeconfig = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": "kubernetes",
-                      "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+        "clusters": [
+            {
+                "name": "kubernetes",
+                "cluster": {"server": endpoint, "certificate-authority-data": ca_data},
+            }
+        ],
         "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
         "current-context": "aws",
         "preferences": {},
-        "users": [{"name": "aws", "user": {"exec": {
-            "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
-            "args": exec_args}}}],
+        "users": [
+            {
+                "name": "aws",
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "aws",
+                        "args": exec_args,
+                    }
+                },
+            }
+        ],
     }
     return f"{name}-{ctx.hex(8)}", {
         "kubeconfig": kubeconfig,
@@ -237,8 +270,9 @@ def _eks_cluster(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
         "nodeSecurityGroupId": f"sg-{ctx.hex(17, 'node-sg')}",
         "oidcIssuer": issuer.removeprefix("https://"),
         "oidcProviderUrl": issuer,
-        "oidcProviderArn": ctx.arn("iam", f"oidc-provider/{issuer.removeprefix('https://')}",
-                                   regional=False),
+        "oidcProviderArn": ctx.arn(
+            "iam", f"oidc-provider/{issuer.removeprefix('https://')}", regional=False
+        ),
         "eksClusterIngressRuleId": f"sgrule-{ctx.hex(10)}",
         "defaultNodeGroupAsgName": "",
         "clusterName": name,
@@ -268,8 +302,11 @@ def _s3_bucket(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 def _iam_role(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     name = ctx.physical_name()
     path = ctx.inputs.get("path") or "/"
-    return name, {"name": name, "arn": ctx.arn("iam", f"role{path}{name}", regional=False),
-                  "uniqueId": "AROA" + ctx.hex(17).upper()}
+    return name, {
+        "name": name,
+        "arn": ctx.arn("iam", f"role{path}{name}", regional=False),
+        "uniqueId": "AROA" + ctx.hex(17).upper(),
+    }
 
 
 @answers("aws:iam/policy:Policy")
@@ -338,16 +375,20 @@ def _eks_node_group(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 def _eks_addon(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     cluster = ctx.inputs.get("clusterName", "cluster")
     addon = ctx.inputs.get("addonName", ctx.name)
-    return f"{cluster}:{addon}", {"arn": ctx.arn("eks", f"addon/{cluster}/{addon}/{ctx.uuid()}"),
-                                  "addonVersion": ctx.inputs.get("addonVersion") or "v1.0.0"}
+    return f"{cluster}:{addon}", {
+        "arn": ctx.arn("eks", f"addon/{cluster}/{addon}/{ctx.uuid()}"),
+        "addonVersion": ctx.inputs.get("addonVersion") or "v1.0.0",
+    }
 
 
 @answers("aws:rds/globalCluster:GlobalCluster")
 def _rds_global(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     ident = ctx.physical_name("globalClusterIdentifier")
-    return ident, {"globalClusterIdentifier": ident,
-                   "arn": ctx.arn("rds", f"global-cluster:{ident}", regional=False),
-                   "globalClusterResourceId": f"cluster-{ctx.hex(24)}"}
+    return ident, {
+        "globalClusterIdentifier": ident,
+        "arn": ctx.arn("rds", f"global-cluster:{ident}", regional=False),
+        "globalClusterResourceId": f"cluster-{ctx.hex(24)}",
+    }
 
 
 @answers("aws:rds/cluster:Cluster")
@@ -367,8 +408,11 @@ def _rds_cluster(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 @answers("aws:rds/clusterInstance:ClusterInstance")
 def _rds_instance(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     ident = ctx.physical_name("identifier")
-    return ident, {"identifier": ident, "arn": ctx.arn("rds", f"db:{ident}"),
-                   "endpoint": f"{ident}.{ctx.hex(12)}.{ctx.region}.rds.{DNS_SUFFIX}"}
+    return ident, {
+        "identifier": ident,
+        "arn": ctx.arn("rds", f"db:{ident}"),
+        "endpoint": f"{ident}.{ctx.hex(12)}.{ctx.region}.rds.{DNS_SUFFIX}",
+    }
 
 
 @answers("aws:route53/healthCheck:HealthCheck")
@@ -380,8 +424,11 @@ def _health_check(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 @answers("aws:route53/zone:Zone")
 def _zone(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     zone_id = "Z" + ctx.hex(20).upper()
-    return zone_id, {"zoneId": zone_id, "arn": f"arn:{PARTITION}:route53:::hostedzone/{zone_id}",
-                     "nameServers": [f"ns-{i}.awsdns-{i:02d}.org" for i in (1, 2, 3, 4)]}
+    return zone_id, {
+        "zoneId": zone_id,
+        "arn": f"arn:{PARTITION}:route53:::hostedzone/{zone_id}",
+        "nameServers": [f"ns-{i}.awsdns-{i:02d}.org" for i in (1, 2, 3, 4)],
+    }
 
 
 @answers("aws:route53/record:Record")
@@ -416,18 +463,26 @@ def _load_balancer(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     kind = "net" if ctx.inputs.get("loadBalancerType") == "network" else "app"
     arn = ctx.arn("elasticloadbalancing", f"loadbalancer/{kind}/{name}/{ctx.hex(16)}")
     scheme = "internal-" if ctx.inputs.get("internal") else ""
-    return arn, {"arn": arn, "dnsName": f"{scheme}{name}-{ctx.hex(10)}.elb.{ctx.region}."
-                 f"{DNS_SUFFIX}", "zoneId": "Z215JYRZR1TBD5"}
+    return arn, {
+        "arn": arn,
+        "dnsName": f"{scheme}{name}-{ctx.hex(10)}.elb.{ctx.region}.{DNS_SUFFIX}",
+        "zoneId": "Z215JYRZR1TBD5",
+    }
 
 
 @answers("aws:msk/cluster:Cluster")
 def _msk_cluster(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     name = ctx.physical_name("clusterName")
     arn = ctx.arn("kafka", f"cluster/{name}/{ctx.uuid()}-1")
-    brokers = ",".join(f"b-{i}.{name}.{ctx.hex(6)}.c2.kafka.{ctx.region}.{DNS_SUFFIX}:9098"
-                       for i in (1, 2, 3))
-    return arn, {"arn": arn, "bootstrapBrokersSaslIam": brokers, "clusterName": name,
-                 "currentVersion": "K" + ctx.hex(13).upper()}
+    brokers = ",".join(
+        f"b-{i}.{name}.{ctx.hex(6)}.c2.kafka.{ctx.region}.{DNS_SUFFIX}:9098" for i in (1, 2, 3)
+    )
+    return arn, {
+        "arn": arn,
+        "bootstrapBrokersSaslIam": brokers,
+        "clusterName": name,
+        "currentVersion": "K" + ctx.hex(13).upper(),
+    }
 
 
 @answers("aws:msk/replicator:Replicator")
@@ -464,25 +519,45 @@ def answer_call(token: str, args: dict[str, Any], region: str, account: str) -> 
             to add it.
     """
     if token == "aws:index/getCallerIdentity:getCallerIdentity":
-        return {"accountId": account, "arn": f"arn:{PARTITION}:iam::{account}:user/offline",
-                "userId": "AIDA" + "OFFLINE" * 2, "id": account}
+        return {
+            "accountId": account,
+            "arn": f"arn:{PARTITION}:iam::{account}:user/offline",
+            "userId": "AIDA" + "OFFLINE" * 2,
+            "id": account,
+        }
     if token == "aws:index/getPartition:getPartition":
-        return {"partition": PARTITION, "dnsSuffix": DNS_SUFFIX, "id": PARTITION,
-                "reverseDnsPrefix": "com.amazonaws"}
+        return {
+            "partition": PARTITION,
+            "dnsSuffix": DNS_SUFFIX,
+            "id": PARTITION,
+            "reverseDnsPrefix": "com.amazonaws",
+        }
     if token == "aws:index/getRegion:getRegion":
         name = args.get("region") or args.get("name") or region
-        return {"name": name, "region": name, "id": name,
-                "endpoint": f"ec2.{name}.{DNS_SUFFIX}", "description": name}
+        return {
+            "name": name,
+            "region": name,
+            "id": name,
+            "endpoint": f"ec2.{name}.{DNS_SUFFIX}",
+            "description": name,
+        }
     if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
         name = args.get("region") or region
         letters = ("a", "b", "c")
-        return {"names": [f"{name}{x}" for x in letters],
-                "zoneIds": [f"{name[:3]}{name.split('-')[-1]}-az{i}" for i in (1, 2, 3)],
-                "id": name, "state": "available", "groupNames": [name]}
+        return {
+            "names": [f"{name}{x}" for x in letters],
+            "zoneIds": [f"{name[:3]}{name.split('-')[-1]}-az{i}" for i in (1, 2, 3)],
+            "id": name,
+            "state": "available",
+            "groupNames": [name],
+        }
     if token == "aws:iam/getPolicyDocument:getPolicyDocument":
         document = policy_document(args)
-        return {"json": json.dumps(document, indent=2), "minifiedJson": json.dumps(document),
-                "id": hashlib.sha256(json.dumps(document).encode()).hexdigest()[:10]}
+        return {
+            "json": json.dumps(document, indent=2),
+            "minifiedJson": json.dumps(document),
+            "id": hashlib.sha256(json.dumps(document).encode()).hexdigest()[:10],
+        }
     raise NotImplementedError(
         f"the offline engine does not answer the data source {token!r}. Pass the value as an "
         "input instead, or register an answer with obs_platform.testing.answers."
@@ -497,8 +572,12 @@ def policy_document(args: dict[str, Any]) -> dict[str, Any]:
         if statement.get("sid"):
             rendered["Sid"] = statement["sid"]
         rendered["Effect"] = statement.get("effect") or "Allow"
-        for key, wire in (("actions", "Action"), ("notActions", "NotAction"),
-                          ("resources", "Resource"), ("notResources", "NotResource")):
+        for key, wire in (
+            ("actions", "Action"),
+            ("notActions", "NotAction"),
+            ("resources", "Resource"),
+            ("notResources", "NotResource"),
+        ):
             values = statement.get(key)
             if values:
                 rendered[wire] = values[0] if len(values) == 1 else sorted(values)
@@ -506,15 +585,19 @@ def policy_document(args: dict[str, Any]) -> dict[str, Any]:
             principals = statement.get(key)
             if principals:
                 rendered[wire] = {
-                    p["type"]: (p["identifiers"][0] if len(p["identifiers"]) == 1
-                                else p["identifiers"]) for p in principals}
+                    p["type"]: (
+                        p["identifiers"][0] if len(p["identifiers"]) == 1 else p["identifiers"]
+                    )
+                    for p in principals
+                }
         conditions = statement.get("conditions")
         if conditions:
             condition: dict[str, dict[str, Any]] = {}
             for c in conditions:
                 values = c["values"]
                 condition.setdefault(c["test"], {})[c["variable"]] = (
-                    values[0] if len(values) == 1 else values)
+                    values[0] if len(values) == 1 else values
+                )
             rendered["Condition"] = condition
         statements.append(rendered)
     return {"Version": args.get("version") or "2012-10-17", "Statement": statements}

@@ -45,13 +45,17 @@ def _read_yaml(path: Path, what: str) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ProjectError(f"{path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}. "
-                           f"Fix the {what} so that it parses.") from None
+        raise ProjectError(
+            f"{path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}. "
+            f"Fix the {what} so that it parses."
+        ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ProjectError(f"{path} must hold a mapping at the top, got {type(data).__name__}. "
-                           f"See https://www.pulumi.com/docs/iac/concepts/projects/ for the {what}.")
+        raise ProjectError(
+            f"{path} must hold a mapping at the top, got {type(data).__name__}. "
+            f"See https://www.pulumi.com/docs/iac/concepts/projects/ for the {what}."
+        )
     return data
 
 
@@ -76,13 +80,18 @@ def load_program(directory: Path, stack: str | None = None) -> Program:
     """
     directory = directory.resolve()
     if not directory.is_dir():
-        raise ProjectError(f"{directory} is not a directory. Pass the folder that holds "
-                           "Pulumi.yaml, such as examples/shared-account.")
-    project_file = next((directory / n for n in ("Pulumi.yaml", "Pulumi.yml")
-                         if (directory / n).is_file()), None)
+        raise ProjectError(
+            f"{directory} is not a directory. Pass the folder that holds "
+            "Pulumi.yaml, such as examples/shared-account."
+        )
+    project_file = next(
+        (directory / n for n in ("Pulumi.yaml", "Pulumi.yml") if (directory / n).is_file()), None
+    )
     if project_file is None:
-        raise ProjectError(f"{directory} holds no Pulumi.yaml. Pass the folder of a Pulumi "
-                           "program, or create one with 'pulumi new python'.")
+        raise ProjectError(
+            f"{directory} holds no Pulumi.yaml. Pass the folder of a Pulumi "
+            "program, or create one with 'pulumi new python'."
+        )
     project = _read_yaml(project_file, "project file")
     name = project.get("name")
     if not isinstance(name, str) or not name:
@@ -90,13 +99,17 @@ def load_program(directory: Path, stack: str | None = None) -> Program:
     runtime = project.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
-        raise ProjectError(f"{project_file} has runtime {runtime_name!r}; the offline engine "
-                           "runs Python programs only. Set 'runtime: python'.")
+        raise ProjectError(
+            f"{project_file} has runtime {runtime_name!r}; the offline engine "
+            "runs Python programs only. Set 'runtime: python'."
+        )
     main_dir = directory / str(project.get("main") or ".")
     main = main_dir if main_dir.is_file() else main_dir / "__main__.py"
     if not main.is_file():
-        raise ProjectError(f"{directory} has no {main.name} to run. A Python Pulumi program "
-                           "starts in __main__.py (or the file 'main' names in Pulumi.yaml).")
+        raise ProjectError(
+            f"{directory} has no {main.name} to run. A Python Pulumi program "
+            "starts in __main__.py (or the file 'main' names in Pulumi.yaml)."
+        )
 
     config: dict[str, str] = {}
     secret_keys: set[str] = set()
@@ -126,7 +139,15 @@ def load_program(directory: Path, stack: str | None = None) -> Program:
                 config[full] = _config_string(value)
     elif stack_files:
         found = ", ".join(f.name.split(".")[1] for f in stack_files)
-        raise ProjectError(f"{directory} has no Pulumi.{stack}.yaml; its stacks are: {found}. "
-                           "Pass one of them with --stack.")
-    return Program(directory=directory, project=name, stack=stack, main=main, config=config,
-                   secret_keys=frozenset(secret_keys))
+        raise ProjectError(
+            f"{directory} has no Pulumi.{stack}.yaml; its stacks are: {found}. "
+            "Pass one of them with --stack."
+        )
+    return Program(
+        directory=directory,
+        project=name,
+        stack=stack,
+        main=main,
+        config=config,
+        secret_keys=frozenset(secret_keys),
+    )

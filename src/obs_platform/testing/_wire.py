@@ -117,8 +117,9 @@ def decode(struct: struct_pb2.Struct) -> dict[str, Any]:
 def contains_secret(value: Any) -> bool:
     """Return whether a wire value holds a secret anywhere inside it."""
     if isinstance(value, dict):
-        if value.get(_SIG_KEY) == _SECRET_SIG or (value.get(_SIG_KEY) == _OUTPUT_SIG
-                                                 and value.get("secret")):
+        if value.get(_SIG_KEY) == _SECRET_SIG or (
+            value.get(_SIG_KEY) == _OUTPUT_SIG and value.get("secret")
+        ):
             return True
         return any(contains_secret(item) for item in value.values())
     if isinstance(value, list):

@@ -86,8 +86,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         urn = provider_ref.rsplit("::", 1)[0] if provider_ref else ""
         return self._provider_context.get(urn, (None, None))
 
-    def _effective(self, type_: str, inputs: dict[str, Any], provider_ref: str,
-                   providers: Mapping[str, str]) -> tuple[str | None, str]:
+    def _effective(
+        self, type_: str, inputs: dict[str, Any], provider_ref: str, providers: Mapping[str, str]
+    ) -> tuple[str | None, str]:
         ref = provider_ref if type_.startswith("aws:") else providers.get("aws", provider_ref)
         provider_region, provider_account = self._context_of(ref)
         own_region = inputs.get("region") if isinstance(inputs.get("region"), str) else None
@@ -102,17 +103,27 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         region, account = self._effective(request.type, revealed, request.provider, providers)
         is_aws = request.type.startswith(_AWS_PACKAGES)
         if request.type == STACK_TYPE:
-            resource_id, outputs = "", {}
+            resource_id, outputs = "", dict[str, Any]()
         else:
-            ctx = ResourceContext(urn=urn, type=request.type, name=request.name, inputs=revealed,
-                                  region=region or _FALLBACK_REGION, account=account,
-                                  registered=self._registered)
+            ctx = ResourceContext(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                inputs=revealed,
+                region=region or _FALLBACK_REGION,
+                account=account,
+                registered=self._registered,
+            )
             resource_id, outputs = answer_resource(ctx)
-            outputs.update({k: _wire.echo(v) for k, v in wire_inputs.items()
-                            if k not in outputs or _wire.contains_secret(v)})
+            outputs.update(
+                {
+                    k: _wire.echo(v)
+                    for k, v in wire_inputs.items()
+                    if k not in outputs or _wire.contains_secret(v)
+                }
+            )
         if request.type.startswith("pulumi:providers:"):
-            self._provider_context[urn] = (
-                revealed.get("region"), _account_of_provider(revealed))
+            self._provider_context[urn] = (revealed.get("region"), _account_of_provider(revealed))
         provider = request.provider.rsplit("::", 1)[0] if request.provider else None
         self.records[urn] = _Record(
             urn=urn,
@@ -124,14 +135,16 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             region=region if is_aws else None,
             inputs=_wire.to_plain(wire_inputs),
             protect=bool(request.protect) if request.HasField("protect") else False,
-            retain_on_delete=(bool(request.retainOnDelete)
-                              if request.HasField("retainOnDelete") else False),
+            retain_on_delete=(
+                bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False
+            ),
             depends_on=tuple(sorted(set(request.dependencies))),
             ignore_changes=tuple(request.ignoreChanges),
             outputs=_wire.to_plain(outputs) if request.custom else {},
         )
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(
-            urn, resource_id, outputs)
+            urn, resource_id, outputs
+        )
         if request.type == STACK_TYPE:
             return resource_pb2.RegisterResourceResponse(urn=urn)
         obj = _sync_await(rpc.serialize_properties(outputs, {}))
@@ -139,8 +152,10 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def _registered(self) -> list[tuple[str, str, dict[str, Any]]]:
         types = {urn: record.type for urn, record in self.records.items()}
-        return [(types.get(urn, ""), reg.id, _wire.reveal(reg.state))
-                for urn, reg in self.resources.items()]
+        return [
+            (types.get(urn, ""), reg.id, _wire.reveal(reg.state))
+            for urn, reg in self.resources.items()
+        ]
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         outputs = _wire.struct_to_plain(request.outputs)
@@ -153,12 +168,15 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         if request.tok == "pulumi:pulumi:getResource":
-            return super().Invoke(request)
+            return super().Invoke(request)  # type: ignore[no-untyped-call]
         args = _wire.reveal(_wire.decode(request.args))
         region, account = self._effective(request.tok, args, request.provider, {})
         result = answer_call(request.tok, args, region or _FALLBACK_REGION, account)
         ret = _sync_await(rpc.serialize_properties(result, {}))
-        return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": ret})
+        response = resource_pb2.ResourceInvokeResponse()
+        response.failures.clear()
+        getattr(response, "return").CopyFrom(ret)  # "return" is a Python keyword
+        return response
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         raise NotImplementedError(
@@ -199,10 +217,14 @@ def _json_value(value: Any) -> Any:
 class _NoMocks(pulumi.runtime.Mocks):
     """Placeholder: the recording monitor answers registrations and calls itself."""
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         raise AssertionError("unreachable: _RecordingMonitor answers registrations")
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         raise AssertionError("unreachable: _RecordingMonitor answers calls")
 
 
@@ -217,7 +239,7 @@ class _RecordingEngine(pulumi_mocks.MockEngine):
         if request.severity in (engine_pb2.WARNING, engine_pb2.ERROR):
             level = "warning" if request.severity == engine_pb2.WARNING else "error"
             self.diagnostics.append(f"{level}: {request.message}")
-        super().Log(request)
+        super().Log(request)  # type: ignore[no-untyped-call]
 
 
 def run(
@@ -246,8 +268,9 @@ def run(
     Raises:
         ProgramError: If the program raised; ``original`` holds the exception.
     """
-    config_strings = {k: v if isinstance(v, str) else json.dumps(v)
-                      for k, v in (config or {}).items()}
+    config_strings = {
+        k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()
+    }
     unknown_secrets = set(secret_keys) - set(config_strings)
     if unknown_secrets:
         raise ValueError(f"secret_keys {sorted(unknown_secrets)} are not keys of config")
@@ -255,16 +278,19 @@ def run(
     engine = _RecordingEngine()
     pulumi_settings.reset_options(project=project, stack=stack, preview=False)
     set_all_config(config_strings, sorted(secret_keys))
-    pulumi_settings.configure(pulumi_mocks.MockSettings(
-        monitor=monitor,
-        monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
-        engine=engine,
-        project=project,
-        stack=stack,
-        dry_run=False,
-        organization="organization",
-        callbacks=None,
-    ))
+    deployment = monitor.GetDeploymentInfo(empty_pb2.Empty())  # type: ignore[no-untyped-call]
+    pulumi_settings.configure(
+        pulumi_mocks.MockSettings(  # type: ignore[no-untyped-call]
+            monitor=monitor,
+            monitor_features=set(deployment.supportedFeatures),
+            engine=engine,
+            project=project,
+            stack=stack,
+            dry_run=False,
+            organization="organization",
+            callbacks=None,
+        )
+    )
     pulumi_settings.SETTINGS.outputs.clear()
     try:
         _sync_await(run_in_stack(program))  # type: ignore[arg-type]
@@ -275,18 +301,55 @@ def run(
     finally:
         pulumi_settings.reset_options()
         set_all_config({}, [])
-    records = list(monitor.records.values())
+    records = _tree_order(list(monitor.records.values()))
     resources = tuple(
         PlanResource(
-            urn=r.urn, type=r.type, name=r.name, parent=r.parent, custom=r.custom,
-            provider=r.provider, region=r.region, inputs=r.inputs, protect=r.protect,
-            retain_on_delete=r.retain_on_delete, depends_on=r.depends_on,
-            ignore_changes=r.ignore_changes, outputs=r.outputs,
+            urn=r.urn,
+            type=r.type,
+            name=r.name,
+            parent=r.parent,
+            custom=r.custom,
+            provider=r.provider,
+            region=r.region,
+            inputs=r.inputs,
+            protect=r.protect,
+            retain_on_delete=r.retain_on_delete,
+            depends_on=r.depends_on,
+            ignore_changes=r.ignore_changes,
+            outputs=r.outputs,
         )
         for r in records
     )
-    return Plan(project=project, stack=stack, resources=resources,
-                outputs=monitor.stack_outputs, diagnostics=tuple(engine.diagnostics))
+    return Plan(
+        project=project,
+        stack=stack,
+        resources=resources,
+        outputs=monitor.stack_outputs,
+        diagnostics=tuple(engine.diagnostics),
+    )
+
+
+def _tree_order(records: list[_Record]) -> list[_Record]:
+    """Order records depth first from the stack, siblings by name then type.
+
+    Registration order depends on thread scheduling; a fixed order makes two plans of the same
+    program identical, so reviewers can diff them.
+    """
+    children: dict[str | None, list[_Record]] = {}
+    for record in records:
+        children.setdefault(record.parent, []).append(record)
+    known = {record.urn for record in records}
+    ordered: list[_Record] = []
+
+    def visit(record: _Record) -> None:
+        ordered.append(record)
+        for child in sorted(children.get(record.urn, []), key=lambda r: (r.name, r.type)):
+            visit(child)
+
+    roots = [r for r in records if r.parent is None or r.parent not in known]
+    for root in sorted(roots, key=lambda r: (r.type != STACK_TYPE, r.name, r.type)):
+        visit(root)
+    return ordered
 
 
 def run_program(
@@ -317,8 +380,14 @@ def run_program(
         runpy.run_path(str(program.main), run_name="__main__")
 
     with _program_environment(program.directory):
-        return run(body, project=program.project, stack=program.stack, config=program.config,
-                   secret_keys=program.secret_keys, account_id=account_id)
+        return run(
+            body,
+            project=program.project,
+            stack=program.stack,
+            config=program.config,
+            secret_keys=program.secret_keys,
+            account_id=account_id,
+        )
 
 
 @contextlib.contextmanager

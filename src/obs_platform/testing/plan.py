@@ -82,7 +82,8 @@ class Plan:
     Attributes:
         project: The Pulumi project name.
         stack: The stack name.
-        resources: Every registration, in registration order, the stack first.
+        resources: Every registration, depth first from the stack, siblings ordered by name
+            then type (a fixed order, so that two plans of one program are identical).
         outputs: The stack outputs (``pulumi.export``), secrets as ``"[secret]"``.
         diagnostics: Warnings and errors the program logged (``pulumi.log``), in order.
     """
@@ -105,7 +106,7 @@ class Plan:
         return f"urn:pulumi:{self.stack}::{self.project}::{STACK_TYPE}::{self.project}-{self.stack}"
 
     def by_type(self, type_token: str) -> list[PlanResource]:
-        """Return every resource of one type, in registration order."""
+        """Return every resource of one type, in plan order."""
         return [r for r in self.resources if r.type == type_token]
 
     def get(self, name: str, type_token: str | None = None) -> PlanResource:
@@ -114,8 +115,11 @@ class Plan:
         Raises:
             KeyError: If none or several match; the message lists close names.
         """
-        found = [r for r in self.resources
-                 if r.name == name and (type_token is None or r.type == type_token)]
+        found = [
+            r
+            for r in self.resources
+            if r.name == name and (type_token is None or r.type == type_token)
+        ]
         if len(found) == 1:
             return found[0]
         if not found:

@@ -25,14 +25,18 @@ class OfflineEngine:
     def __init__(self) -> None:
         self.last_plan: Plan | None = None
 
-    def run(self, program: Callable[[], object], *, config: Mapping[str, Any] | None = None,
-            **kwargs: Any) -> Plan:
+    def run(
+        self,
+        program: Callable[[], object],
+        *,
+        config: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Plan:
         """Run a function as a program; see :func:`obs_platform.testing.run`."""
         self.last_plan = run(program, config=config, **kwargs)
         return self.last_plan
 
-    def run_program(self, program_dir: str | Path, stack: str | None = None,
-                    **kwargs: Any) -> Plan:
+    def run_program(self, program_dir: str | Path, stack: str | None = None, **kwargs: Any) -> Plan:
         """Run a program directory; see :func:`obs_platform.testing.run_program`."""
         self.last_plan = run_program(program_dir, stack, **kwargs)
         return self.last_plan

@@ -79,8 +79,10 @@ def render_plan(plan: Plan) -> str:
     lines += ["", "Outputs:"]
     if plan.outputs:
         width = max(len(key) for key in plan.outputs)
-        lines += [f"  {key:<{width}}  {_format_value(value)}"
-                  for key, value in sorted(plan.outputs.items())]
+        lines += [
+            f"  {key:<{width}}  {_format_value(value)}"
+            for key, value in sorted(plan.outputs.items())
+        ]
     else:
         lines.append("  (none)")
     budgets = plan.dr()

@@ -1,0 +1,3 @@
+"""A sibling module, to prove the engine imports program modules and forgets them."""
+
+PREFIX = "basic"

@@ -1,0 +1,4 @@
+"""A program with a bug of its own."""
+
+settings = {"replicas": 3}
+print(settings["replica"])
