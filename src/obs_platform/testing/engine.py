@@ -174,7 +174,6 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         result = answer_call(request.tok, args, region or _FALLBACK_REGION, account)
         ret = _sync_await(rpc.serialize_properties(result, {}))
         response = resource_pb2.ResourceInvokeResponse()
-        response.failures.clear()
         getattr(response, "return").CopyFrom(ret)  # "return" is a Python keyword
         return response
 
