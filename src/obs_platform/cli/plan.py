@@ -38,6 +38,14 @@ def register(subparsers: Any) -> None:
         dest="json_file",
         help="also write the plan as JSON (format obs-platform.plan/1)",
     )
+    parser.add_argument(
+        "--diagram",
+        metavar="FILE",
+        type=Path,
+        dest="diagram_file",
+        help="also draw the plan with graphviz: accounts, regions, components and "
+        "cross-region links (.svg, .png, .pdf or .dot)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -57,4 +65,9 @@ def handle(args: argparse.Namespace) -> int:
                 f"cannot write {args.json_file}: {exc.strerror}. Choose a writable path for --json."
             ) from None
         print(f"\nPlan JSON written to {args.json_file}")
+    if args.diagram_file is not None:
+        from ..diagram import render
+
+        render(plan, args.diagram_file)
+        print(f"\nDiagram written to {args.diagram_file}")
     return 0
