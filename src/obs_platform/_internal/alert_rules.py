@@ -1,0 +1,434 @@
+"""Prometheus alerting and recording rules for the platform and its pilot-light DR (pure).
+
+:func:`build_rule_groups` returns rule groups in the Prometheus rule-file format (the same shape
+as a PrometheusRule custom resource's ``spec.groups``), parameterised by the RTO and RPO targets.
+Every alert carries a ``severity`` label and ``summary``, ``description`` and ``runbook_url``
+annotations; the runbook URL points into ``docs/runbook.md`` (:func:`runbook_url`).
+
+Metric names are the ones the exporters really publish. Where a series comes from an exporter,
+the assumption is stated here and in the runbook:
+
+* **CloudWatch metrics through YACE** (``prometheus-community/yet-another-cloudwatch-exporter``),
+  whose names are ``aws_<service>_<snake_case metric>_<statistic>`` and whose dimension labels
+  are ``dimension_<Dimension>``:
+
+  - Route 53 ``HealthCheckStatus`` (Minimum, us-east-1 only) ->
+    ``aws_route53_health_check_status_minimum{dimension_HealthCheckId}``;
+  - Aurora ``AuroraGlobalDBReplicationLag`` (milliseconds, Average, emitted by the secondary) ->
+    ``aws_rds_aurora_global_dbreplication_lag_average{dimension_DBClusterIdentifier}``
+    (YACE only splits a capital after a lower-case letter, hence ``dbreplication``);
+  - MSK Replicator ``ReplicationLatency`` (milliseconds, Maximum) ->
+    ``aws_kafka_replication_latency_maximum{dimension_ReplicatorName}``.
+
+  YACE is expected to export the resource tags :data:`DR_ROLE_TAG` and :data:`CELL_TAG` on
+  these metrics (``exportedTagsOnMetrics``), giving ``tag_dr_role`` (``primary``/``standby``)
+  and ``tag_cell`` labels; the rules copy ``tag_cell`` into ``cell`` so alerts route by cell.
+* **MirrorMaker 2 on Strimzi** with Strimzi's JMX-exporter rules: the source connector's
+  ``replication-latency-ms-max`` becomes
+  ``kafka_connect_mirror_source_connector_replication_latency_ms_max{topic, partition}``.
+* **Cells** remote-write with the external labels ``cell`` and ``dr_role``; a standby cell's
+  agent scrapes ``kube-state-metrics`` and the API server (``up{job=...}``).
+* **Prometheus** (cells' agents and the central server) exports
+  ``prometheus_remote_storage_samples_total`` / ``..._samples_failed_total`` (Prometheus 2.22+).
+* **Loki** exports ``loki_request_duration_seconds_count{route, status_code}`` and
+  ``loki_discarded_samples_total{reason, tenant}``; **Tempo** exports
+  ``tempo_distributor_spans_received_total`` and ``tempo_discarded_spans_total{reason}``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any, Final
+
+RUNBOOK_BASE_URL: Final = "https://obs-platform.readthedocs.io/en/latest/runbook.html"
+"""The published runbook page; each alert links to ``#<anchor>`` on it."""
+
+DR_ROLE_TAG: Final = "dr-role"
+"""AWS tag (values ``primary``/``standby``) that YACE exports as the ``tag_dr_role`` label."""
+
+CELL_TAG: Final = "cell"
+"""AWS tag naming the cell that YACE exports as the ``tag_cell`` label."""
+
+RULE_LABELS: Final = {"app.kubernetes.io/part-of": "obs-platform"}
+"""Labels on every PrometheusRule object the library creates."""
+
+# Metric names, in one place so the dashboards and tests use the same ones.
+ROUTE53_HEALTH_CHECK_STATUS: Final = "aws_route53_health_check_status_minimum"
+AURORA_GLOBAL_LAG_MS: Final = "aws_rds_aurora_global_dbreplication_lag_average"
+MSK_REPLICATOR_LATENCY_MS: Final = "aws_kafka_replication_latency_maximum"
+MM2_REPLICATION_LATENCY_MS: Final = (
+    "kafka_connect_mirror_source_connector_replication_latency_ms_max"
+)
+
+# Recording rules the dashboards read.
+REPLICATION_LAG_RECORD: Final = "obs_platform:replication_lag_seconds:max"
+STANDBY_READY_RECORD: Final = "obs_platform:standby_ready:min"
+RPO_TARGET_RECORD: Final = "obs_platform:rpo_target_seconds"
+RTO_TARGET_RECORD: Final = "obs_platform:rto_target_seconds"
+
+LOKI_PUSH_ROUTES: Final = "loki_api_v1_push|api_prom_push|otlp_v1_logs"
+"""Loki's push endpoints as they appear in the ``route`` label."""
+
+
+def runbook_anchor(alertname: str) -> str:
+    """Return the runbook anchor of an alert.
+
+    ``AuroraGlobalDBReplicationLagHigh`` -> ``aurora-global-db-replication-lag-high``.
+    """
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", alertname)
+    words = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1-\2", words)
+    return words.lower()
+
+
+def runbook_url(alertname: str, base_url: str = RUNBOOK_BASE_URL) -> str:
+    """Return the runbook URL of an alert (``<base>#<anchor>``)."""
+    return f"{base_url}#{runbook_anchor(alertname)}"
+
+
+def _duration(seconds: int) -> str:
+    """Format seconds as a Prometheus duration (``90`` -> ``1m30s``)."""
+    if seconds <= 0:
+        return "0s"
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+        f"{secs}s" if secs else "",
+    ]
+    return "".join(parts)
+
+
+def _alert(
+    name: str,
+    expr: str,
+    *,
+    severity: str,
+    for_seconds: int,
+    summary: str,
+    description: str,
+    base_url: str,
+) -> dict[str, Any]:
+    rule: dict[str, Any] = {"alert": name, "expr": expr}
+    if for_seconds:
+        rule["for"] = _duration(for_seconds)
+    rule["labels"] = {"severity": severity}
+    rule["annotations"] = {
+        "summary": summary,
+        "description": description,
+        "runbook_url": runbook_url(name, base_url),
+    }
+    return rule
+
+
+def _cell_from_tag(expr: str) -> str:
+    """Copy YACE's ``tag_cell`` label into ``cell`` so cell routes match."""
+    return f'label_replace({expr}, "cell", "$1", "tag_cell", "(.+)")'
+
+
+def dr_rules(
+    *, rpo_target_seconds: int, rto_target_seconds: int, base_url: str = RUNBOOK_BASE_URL
+) -> dict[str, Any]:
+    """Return the ``obs-platform-dr`` rule group.
+
+    Replication lag against the RPO target, primary health check, failover overdue against the
+    RTO target, standby readiness, and the recording rules the DR dashboard reads.
+
+    Args:
+        rpo_target_seconds: Recovery point objective; lag above it is critical, above half of
+            it a warning.
+        rto_target_seconds: Recovery time objective; a primary down that long without the
+            standby healthy means failover is overdue.
+        base_url: Runbook page URL.
+    """
+    alert = functools.partial(_alert, base_url=base_url)
+    rpo_ms = rpo_target_seconds * 1000
+    half_ms = rpo_ms // 2
+    primary = f'{ROUTE53_HEALTH_CHECK_STATUS}{{tag_dr_role="primary"}}'
+    standby = f'{ROUTE53_HEALTH_CHECK_STATUS}{{tag_dr_role="standby"}}'
+    aurora_by = f"max by (dimension_DBClusterIdentifier, tag_cell) ({AURORA_GLOBAL_LAG_MS})"
+    msk_by = f"max by (dimension_ReplicatorName, tag_cell) ({MSK_REPLICATOR_LATENCY_MS})"
+    mm2_by = f"max by (cell, topic) ({MM2_REPLICATION_LATENCY_MS})"
+    lag_target = f"(target {rpo_target_seconds}s)"
+    rules: list[dict[str, Any]] = [
+        {"record": RPO_TARGET_RECORD, "expr": f"vector({rpo_target_seconds})"},
+        {"record": RTO_TARGET_RECORD, "expr": f"vector({rto_target_seconds})"},
+        {
+            "record": REPLICATION_LAG_RECORD,
+            "expr": (
+                f'label_replace({_cell_from_tag(aurora_by)} / 1000, "source", "aurora", "", "")\n'
+                f'or label_replace({_cell_from_tag(msk_by)} / 1000, "source", "msk-replicator", '
+                '"", "")\n'
+                f'or label_replace(max by (cell) ({MM2_REPLICATION_LATENCY_MS}) / 1000, "source", '
+                '"mirrormaker2", "", "")'
+            ),
+        },
+        {
+            "record": STANDBY_READY_RECORD,
+            "expr": ('min by (cell) (up{dr_role="standby", job=~"kube-state-metrics|apiserver"})'),
+        },
+    ]
+    for severity, threshold_ms, for_seconds, what in (
+        ("warning", half_ms, 300, f"above half the RPO target {lag_target}"),
+        ("critical", rpo_ms, 120, f"above the RPO target {lag_target}"),
+    ):
+        rules.append(
+            alert(
+                "AuroraGlobalDBReplicationLagHigh",
+                _cell_from_tag(f"{aurora_by} > {threshold_ms}"),
+                severity=severity,
+                for_seconds=for_seconds,
+                summary=f"Aurora Global Database replication lag is {what}.",
+                description=(
+                    "Secondary cluster {{ $labels.dimension_DBClusterIdentifier }} lags its "
+                    f"primary by more than {threshold_ms} ms "
+                    "(AuroraGlobalDBReplicationLag); a failover now would lose more data "
+                    f"than the {rpo_target_seconds}s RPO allows."
+                    if severity == "critical"
+                    else "Secondary cluster {{ $labels.dimension_DBClusterIdentifier }} lags its "
+                    f"primary by more than {threshold_ms} ms (AuroraGlobalDBReplicationLag),"
+                    f" half of the {rpo_target_seconds}s RPO budget."
+                ),
+            )
+        )
+        rules.append(
+            alert(
+                "KafkaReplicationLagHigh",
+                f"{mm2_by} > {threshold_ms}",
+                severity=severity,
+                for_seconds=for_seconds,
+                summary=f"MirrorMaker 2 replication latency is {what}.",
+                description=(
+                    "MirrorMaker 2 replicates topic {{ $labels.topic }} of cell "
+                    "{{ $labels.cell }} with a latency above "
+                    f"{threshold_ms} ms (RPO target {rpo_target_seconds}s)."
+                ),
+            )
+        )
+        rules.append(
+            alert(
+                "MskReplicatorLagHigh",
+                _cell_from_tag(f"{msk_by} > {threshold_ms}"),
+                severity=severity,
+                for_seconds=for_seconds,
+                summary=f"MSK Replicator replication latency is {what}.",
+                description=(
+                    "MSK Replicator {{ $labels.dimension_ReplicatorName }} has a "
+                    f"ReplicationLatency above {threshold_ms} ms "
+                    f"(RPO target {rpo_target_seconds}s)."
+                ),
+            )
+        )
+    rules.append(
+        alert(
+            "PrimaryHealthCheckFailing",
+            _cell_from_tag(f"min by (dimension_HealthCheckId, tag_cell) ({primary}) < 1"),
+            severity="critical",
+            for_seconds=60,
+            summary="The primary region's Route 53 health check is failing.",
+            description=(
+                "Route 53 health check {{ $labels.dimension_HealthCheckId }} of cell "
+                "{{ $labels.cell }} reports the primary /healthz unhealthy; DNS fails over "
+                "to the standby."
+            ),
+        )
+    )
+    rules.append(
+        alert(
+            "FailoverOverdue",
+            _cell_from_tag(
+                f"(min by (tag_cell) ({primary}) < 1)\n"
+                f"and on (tag_cell) (max by (tag_cell) ({standby}) < 1)"
+            ),
+            severity="critical",
+            for_seconds=rto_target_seconds,
+            summary="The primary is down and the standby is not healthy after the RTO target.",
+            description=(
+                "Cell {{ $labels.cell }}: the primary health check has failed and the "
+                f"standby has not become healthy within the {rto_target_seconds}s RTO "
+                "target; the failover is stuck."
+            ),
+        )
+    )
+    rules.append(
+        alert(
+            "StandbyNotReady",
+            f"{STANDBY_READY_RECORD} < 1",
+            severity="critical",
+            for_seconds=300,
+            summary="The standby region is not ready to take over.",
+            description=(
+                "Standby cell {{ $labels.cell }} has a core target down "
+                "(kube-state-metrics or the API server), so its cluster cannot be scaled "
+                "up within the RTO."
+            ),
+        )
+    )
+    rules.append(
+        alert(
+            "DrSignalsMissing",
+            f'absent({ROUTE53_HEALTH_CHECK_STATUS}{{tag_dr_role="primary"}})',
+            severity="warning",
+            for_seconds=900,
+            summary="No Route 53 health-check status reaches Prometheus.",
+            description=(
+                "The CloudWatch exporter publishes no primary HealthCheckStatus series "
+                "tagged dr-role=primary, so DR alerts cannot fire."
+            ),
+        )
+    )
+    return {"name": "obs-platform-dr", "interval": "30s", "rules": rules}
+
+
+def ingestion_rules(*, base_url: str = RUNBOOK_BASE_URL) -> dict[str, Any]:
+    """Return the ``obs-platform-ingestion`` group: remote-write, Loki and Tempo ingestion."""
+    alert = functools.partial(_alert, base_url=base_url)
+    failed = "rate(prometheus_remote_storage_samples_failed_total[5m])"
+    total = "rate(prometheus_remote_storage_samples_total[5m])"
+    remote_ratio = (
+        f"sum by (cell, remote_name, url) ({failed})\n/\n"
+        f"sum by (cell, remote_name, url) ({failed} + {total})"
+    )
+    loki_errors = (
+        f"sum by (namespace, job, route) (rate(loki_request_duration_seconds_count"
+        f'{{route=~"{LOKI_PUSH_ROUTES}", status_code=~"5.."}}[5m]))'
+    )
+    loki_all = (
+        f"sum by (namespace, job, route) (rate(loki_request_duration_seconds_count"
+        f'{{route=~"{LOKI_PUSH_ROUTES}"}}[5m]))'
+    )
+    tempo_discarded = "sum by (namespace, job) (rate(tempo_discarded_spans_total[5m]))"
+    tempo_received = "sum by (namespace, job) (rate(tempo_distributor_spans_received_total[5m]))"
+    rules: list[dict[str, Any]] = []
+    for severity, ratio, for_seconds in (("warning", 0.01, 900), ("critical", 0.10, 300)):
+        pct = f"{ratio:.0%}"
+        rules.append(
+            alert(
+                "RemoteWriteFailing",
+                f"(\n{remote_ratio}\n) > {ratio}",
+                severity=severity,
+                for_seconds=for_seconds,
+                summary=f"More than {pct} of remote-written samples fail.",
+                description=(
+                    "Prometheus in cell {{ $labels.cell }} fails to send more than "
+                    f"{pct} of its samples to {{{{ $labels.remote_name }}}} "
+                    "({{ $labels.url }}); metrics are being dropped."
+                ),
+            )
+        )
+        rules.append(
+            alert(
+                "LokiIngestionErrors",
+                f"(\n{loki_errors}\n/\n{loki_all}\n) > {ratio}",
+                severity=severity,
+                for_seconds=for_seconds,
+                summary=f"Loki answers more than {pct} of log pushes with a 5xx error.",
+                description=(
+                    "Loki {{ $labels.job }} fails more than "
+                    f"{pct} of requests on {{{{ $labels.route }}}}; log lines are being "
+                    "lost or retried."
+                ),
+            )
+        )
+        rules.append(
+            alert(
+                "TempoIngestionErrors",
+                f"(\n{tempo_discarded}\n/\n({tempo_received} + {tempo_discarded})\n) > {ratio}",
+                severity=severity,
+                for_seconds=for_seconds,
+                summary=f"Tempo discards more than {pct} of received spans.",
+                description=(
+                    "Tempo {{ $labels.job }} discards more than "
+                    f"{pct} of spans (tempo_discarded_spans_total); traces are incomplete."
+                ),
+            )
+        )
+    rules.append(
+        alert(
+            "LokiDiscardingLogs",
+            "sum by (tenant, reason) (rate(loki_discarded_samples_total[5m])) > 0",
+            severity="warning",
+            for_seconds=900,
+            summary="Loki is discarding log lines.",
+            description=(
+                "Loki discards lines of tenant {{ $labels.tenant }} for reason "
+                "{{ $labels.reason }}; raise the limit or fix the sender."
+            ),
+        )
+    )
+    return {"name": "obs-platform-ingestion", "interval": "30s", "rules": rules}
+
+
+def meta_rules(*, base_url: str = RUNBOOK_BASE_URL) -> dict[str, Any]:
+    """Return the ``obs-platform-meta`` group: the Watchdog (dead man's switch)."""
+    return {
+        "name": "obs-platform-meta",
+        "rules": [
+            _alert(
+                "Watchdog",
+                "vector(1)",
+                severity="none",
+                for_seconds=0,
+                summary="The alerting pipeline is alive (always firing).",
+                description=(
+                    "This alert always fires. Alertmanager sends it to the heartbeat receiver; "
+                    "when the heartbeat stops, Prometheus or Alertmanager is down."
+                ),
+                base_url=base_url,
+            )
+        ],
+    }
+
+
+def build_rule_groups(
+    *, rpo_target_seconds: int, rto_target_seconds: int, base_url: str = RUNBOOK_BASE_URL
+) -> list[dict[str, Any]]:
+    """Return every rule group the library ships, in the Prometheus rule-file format.
+
+    Args:
+        rpo_target_seconds: Recovery point objective in seconds (positive).
+        rto_target_seconds: Recovery time objective in seconds (positive).
+        base_url: Runbook page URL.
+
+    Raises:
+        ValueError: A target is not a positive number of seconds.
+    """
+    for field, value in (
+        ("rpo_target_seconds", rpo_target_seconds),
+        ("rto_target_seconds", rto_target_seconds),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(
+                f"{field} must be a positive whole number of seconds, got "
+                f"{value!r}; pass for example 60 (RPO) or 300 (RTO)."
+            )
+    return [
+        dr_rules(
+            rpo_target_seconds=rpo_target_seconds,
+            rto_target_seconds=rto_target_seconds,
+            base_url=base_url,
+        ),
+        ingestion_rules(base_url=base_url),
+        meta_rules(base_url=base_url),
+    ]
+
+
+def alert_names(groups: list[dict[str, Any]]) -> list[str]:
+    """Return the distinct alert names in ``groups``, in order of first appearance."""
+    names: list[str] = []
+    for group in groups:
+        for rule in group["rules"]:
+            if "alert" in rule and rule["alert"] not in names:
+                names.append(rule["alert"])
+    return names
+
+
+def prometheus_rule(name: str, namespace: str, group: dict[str, Any]) -> dict[str, Any]:
+    """Return a ``monitoring.coreos.com/v1`` PrometheusRule manifest holding one group."""
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(RULE_LABELS)},
+        "spec": {"groups": [group]},
+    }

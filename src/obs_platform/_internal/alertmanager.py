@@ -1,0 +1,341 @@
+"""Typed Alertmanager routing (:class:`AlertingArgs`) and its configuration builder (pure).
+
+Receiver URLs (Slack incoming-webhook URLs, webhook endpoints) are credentials. They are
+``Input[str]`` and are meant to be Pulumi secrets (``config.require_secret(...)``). A plain string
+is accepted too and is wrapped with ``pulumi.Output.secret`` by the resource code before it is
+used, so it never appears in plaintext resource inputs or state; it still sits in your program
+source, which is why a secret from stack config is the recommended form.
+
+The resource code resolves the URLs inside ``Output.apply`` and calls
+:func:`build_alertmanager_config` with the plain values; the result goes into a Kubernetes Secret
+(never into Helm values).
+
+Routing tree built from the args::
+
+    route (default_receiver, group_by, timings)
+    |- alertname="Watchdog"  -> heartbeat_receiver (or "null"), repeated every heartbeat interval
+    |- routes[0] (severity=~..., cell=~...) -> its receiver
+    |- ...
+    inhibit: severity="critical" silences severity="warning" with equal inhibit_equal_labels
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, Final, Self
+
+from pydantic import Field, field_validator, model_validator
+
+from .types import ArgsModel, Input
+
+NULL_RECEIVER: Final = "null"
+"""The built-in receiver that sends nothing (the default, and the heartbeat when none is set)."""
+
+WATCHDOG_ALERT: Final = "Watchdog"
+"""The always-firing alert routed to the heartbeat receiver."""
+
+_NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+
+
+class Severity(StrEnum):
+    """Alert severities the library's rules use (the ``severity`` label)."""
+
+    CRITICAL = "critical"
+    """Needs a human now."""
+    WARNING = "warning"
+    """Needs attention soon; silenced while a critical of the same alert fires."""
+    INFO = "info"
+    """Informational."""
+
+
+def _check_url(value: Any, *, schemes: tuple[str, ...]) -> Any:
+    if isinstance(value, str) and not value.startswith(schemes):
+        shown = value.split("//", 1)[0] if "//" in value else value[:8]
+        raise ValueError(
+            f"the URL must start with {' or '.join(schemes)}, got one starting "
+            f"{shown!r}; pass the full URL, preferably as a Pulumi secret "
+            "(config.require_secret)."
+        )
+    return value
+
+
+class SlackReceiver(ArgsModel):
+    """A Slack receiver (incoming webhook)."""
+
+    name: str = Field(pattern=_NAME_PATTERN)
+    """Receiver name routes refer to (lower-case letters, digits and dashes)."""
+    api_url: Input[str]
+    """The Slack incoming-webhook URL; a credential: pass a Pulumi secret."""
+    channel: str | None = None
+    """Channel override (``#alerts``); ``None`` uses the webhook's own channel."""
+    send_resolved: bool = True
+    """Also notify when the alert resolves."""
+
+    @field_validator("api_url")
+    @classmethod
+    def _https(cls, value: Any) -> Any:
+        return _check_url(value, schemes=("https://",))
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("#", "@")):
+            raise ValueError(
+                f"a Slack channel starts with '#' (or '@' for a user), got "
+                f"{value!r}; write '#{value}'."
+            )
+        return value
+
+
+class WebhookReceiver(ArgsModel):
+    """A generic webhook receiver (Alertmanager's webhook JSON payload)."""
+
+    name: str = Field(pattern=_NAME_PATTERN)
+    """Receiver name routes refer to (lower-case letters, digits and dashes)."""
+    url: Input[str]
+    """The endpoint; a credential when it embeds a token: pass a Pulumi secret."""
+    send_resolved: bool = True
+    """Also notify when the alert resolves."""
+    max_alerts: int = Field(default=0, ge=0)
+    """Most alerts per message; 0 sends all."""
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: Any) -> Any:
+        return _check_url(value, schemes=("https://", "http://"))
+
+
+class AlertRoute(ArgsModel):
+    """A route under the root: alerts matching every given condition go to ``receiver``."""
+
+    receiver: str
+    """Name of a Slack or webhook receiver (or ``"null"``)."""
+    severities: tuple[Severity, ...] = ()
+    """Match alerts with one of these severities; empty matches any severity."""
+    cells: tuple[str, ...] = ()
+    """Match alerts whose ``cell`` label is one of these; empty matches any cell."""
+    continue_matching: bool = False
+    """Keep evaluating later routes after this one matches (Alertmanager's ``continue``)."""
+
+    @model_validator(mode="after")
+    def _not_catch_all(self) -> Self:
+        if not self.severities and not self.cells:
+            raise ValueError(
+                f"a route to {self.receiver!r} has neither severities nor cells, "
+                "so it would catch every alert; set one of them, or make "
+                f"{self.receiver!r} the default_receiver instead."
+            )
+        return self
+
+
+class AlertingArgs(ArgsModel):
+    """Alertmanager routing: receivers, routes, grouping, inhibition, Watchdog heartbeat.
+
+    Routes match by severity and by ``cell``; a critical alert silences the warning of the same
+    alert (same ``inhibit_equal_labels``); the Watchdog goes to ``heartbeat_receiver``.
+
+    ``AlertingArgs()`` is valid: every alert goes to the ``"null"`` receiver (nothing is sent)
+    and the heartbeat is off. Add receivers and routes before relying on alerts.
+
+    A receiver that no route, ``default_receiver`` or ``heartbeat_receiver`` uses, and a route to
+    a receiver that does not exist, are refused at validation, before anything is created.
+    """
+
+    slack_receivers: tuple[SlackReceiver, ...] = ()
+    """Slack receivers."""
+    webhook_receivers: tuple[WebhookReceiver, ...] = ()
+    """Webhook receivers."""
+    default_receiver: str = NULL_RECEIVER
+    """Receiver of alerts no route matches; ``"null"`` drops them."""
+    routes: tuple[AlertRoute, ...] = ()
+    """Routes, evaluated in order after the Watchdog route."""
+    heartbeat_receiver: str | None = None
+    """Webhook receiver of the always-firing Watchdog alert (a dead man's switch service such as
+    Healthchecks.io or an Opsgenie heartbeat); ``None`` routes it to ``"null"`` (heartbeat off)."""
+    heartbeat_interval_seconds: int = Field(default=60, ge=30, le=3600)
+    """How often the Watchdog is re-sent to the heartbeat receiver."""
+    group_by: tuple[str, ...] = ("alertname", "cell")
+    """Labels that group alerts into one notification."""
+    group_wait_seconds: int = Field(default=30, ge=0, le=3600)
+    """Wait before the first notification of a new group."""
+    group_interval_seconds: int = Field(default=300, ge=1, le=86400)
+    """Wait before notifying about alerts added to a group."""
+    repeat_interval_seconds: int = Field(default=14400, ge=60, le=604800)
+    """Wait before re-sending a notification for a still-firing group."""
+    inhibit_equal_labels: tuple[str, ...] = ("alertname", "cell")
+    """Labels a critical and a warning must share for the critical to silence the warning."""
+
+    @field_validator("inhibit_equal_labels")
+    @classmethod
+    def _alertname_in_equal(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if "alertname" not in value:
+            raise ValueError(
+                f"inhibit_equal_labels {list(value)!r} lacks 'alertname', so a "
+                "critical would silence unrelated warnings; add 'alertname'."
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _check_receivers(self) -> Self:
+        names = [r.name for r in self.slack_receivers] + [r.name for r in self.webhook_receivers]
+        seen: set[str] = set()
+        for name in names:
+            if name == NULL_RECEIVER:
+                raise ValueError(
+                    f"the receiver name {NULL_RECEIVER!r} is reserved for the "
+                    "built-in receiver that sends nothing; choose another name."
+                )
+            if name in seen:
+                raise ValueError(
+                    f"two receivers are named {name!r}; receiver names must be "
+                    "unique across slack_receivers and webhook_receivers."
+                )
+            seen.add(name)
+        known = seen | {NULL_RECEIVER}
+        wanted = [("default_receiver", self.default_receiver)]
+        wanted += [(f"routes[{i}].receiver", r.receiver) for i, r in enumerate(self.routes)]
+        if self.heartbeat_receiver is not None:
+            wanted.append(("heartbeat_receiver", self.heartbeat_receiver))
+        for where, name in wanted:
+            if name not in known:
+                raise ValueError(
+                    f"{where} is {name!r}, which is no receiver; known receivers: "
+                    f"{sorted(known)}. Define it in slack_receivers or "
+                    "webhook_receivers, or fix the name."
+                )
+        webhooks = {r.name for r in self.webhook_receivers}
+        if self.heartbeat_receiver is not None and self.heartbeat_receiver not in webhooks:
+            raise ValueError(
+                f"heartbeat_receiver {self.heartbeat_receiver!r} is not a webhook "
+                "receiver; a heartbeat goes to a dead man's switch endpoint, so "
+                "name one of webhook_receivers."
+            )
+        used = {name for _, name in wanted}
+        unused = sorted(seen - used)
+        if unused:
+            raise ValueError(
+                f"receiver(s) {unused} are defined but no route, default_receiver "
+                "or heartbeat_receiver uses them; add a route to them or remove "
+                "them."
+            )
+        return self
+
+    def receiver_urls(self) -> dict[str, Input[str]]:
+        """Return each receiver's URL by receiver name (to resolve inside ``Output.apply``)."""
+        urls: dict[str, Input[str]] = {r.name: r.api_url for r in self.slack_receivers}
+        urls.update({r.name: r.url for r in self.webhook_receivers})
+        return urls
+
+
+def _seconds(value: int) -> str:
+    hours, rest = divmod(value, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = (
+        (f"{hours}h" if hours else "")
+        + (f"{minutes}m" if minutes else "")
+        + (f"{secs}s" if secs else "")
+    )
+    return text or "0s"
+
+
+def _regex_matcher(label: str, values: tuple[str, ...]) -> str:
+    escaped = "|".join(
+        v.replace("\\", "\\\\").replace('"', '\\"').replace(".", "\\\\.") for v in values
+    )
+    return f'{label}=~"{escaped}"'
+
+
+SLACK_TITLE: Final = (
+    '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:'
+    "{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}"
+    "{{ with .CommonLabels.cell }} ({{ . }}){{ end }}"
+)
+"""Slack message title: status, count, alert name and cell."""
+
+SLACK_TEXT: Final = (
+    "{{ range .Alerts }}*{{ .Labels.severity }}*: {{ .Annotations.summary }}\n"
+    "{{ .Annotations.description }}\n"
+    "<{{ .Annotations.runbook_url }}|Runbook>\n{{ end }}"
+)
+"""Slack message text: each alert's summary, description and runbook link."""
+
+
+def build_alertmanager_config(args: AlertingArgs, urls: Mapping[str, str]) -> dict[str, Any]:
+    """Return the Alertmanager configuration (``alertmanager.yaml``) for ``args``.
+
+    Args:
+        args: Validated routing.
+        urls: Each receiver's resolved URL by name (all of :meth:`AlertingArgs.receiver_urls`).
+
+    Raises:
+        ValueError: A receiver's URL is missing from ``urls``.
+    """
+    missing = sorted(set(args.receiver_urls()) - set(urls))
+    if missing:
+        raise ValueError(
+            f"no resolved URL for receiver(s) {missing}; pass every name of "
+            "AlertingArgs.receiver_urls()."
+        )
+    receivers: list[dict[str, Any]] = [{"name": NULL_RECEIVER}]
+    for slack in args.slack_receivers:
+        slack_config: dict[str, Any] = {
+            "api_url": urls[slack.name],
+            "send_resolved": slack.send_resolved,
+            "title": SLACK_TITLE,
+            "text": SLACK_TEXT,
+        }
+        if slack.channel:
+            slack_config["channel"] = slack.channel
+        receivers.append({"name": slack.name, "slack_configs": [slack_config]})
+    for hook in args.webhook_receivers:
+        receivers.append(
+            {
+                "name": hook.name,
+                "webhook_configs": [
+                    {
+                        "url": urls[hook.name],
+                        "send_resolved": hook.send_resolved,
+                        "max_alerts": hook.max_alerts,
+                    }
+                ],
+            }
+        )
+    heartbeat_interval = _seconds(args.heartbeat_interval_seconds)
+    routes: list[dict[str, Any]] = [
+        {
+            "receiver": args.heartbeat_receiver or NULL_RECEIVER,
+            "matchers": [f'alertname="{WATCHDOG_ALERT}"'],
+            "group_wait": "0s",
+            "group_interval": heartbeat_interval,
+            "repeat_interval": heartbeat_interval,
+            "continue": False,
+        }
+    ]
+    for route in args.routes:
+        matchers = []
+        if route.severities:
+            matchers.append(_regex_matcher("severity", tuple(s.value for s in route.severities)))
+        if route.cells:
+            matchers.append(_regex_matcher("cell", route.cells))
+        routes.append(
+            {"receiver": route.receiver, "matchers": matchers, "continue": route.continue_matching}
+        )
+    return {
+        "route": {
+            "receiver": args.default_receiver,
+            "group_by": list(args.group_by),
+            "group_wait": _seconds(args.group_wait_seconds),
+            "group_interval": _seconds(args.group_interval_seconds),
+            "repeat_interval": _seconds(args.repeat_interval_seconds),
+            "routes": routes,
+        },
+        "inhibit_rules": [
+            {
+                "source_matchers": [f'severity="{Severity.CRITICAL.value}"'],
+                "target_matchers": [f'severity="{Severity.WARNING.value}"'],
+                "equal": list(args.inhibit_equal_labels),
+            }
+        ],
+        "receivers": receivers,
+    }

@@ -1,0 +1,584 @@
+"""Grafana dashboards built with grafana-foundation-sdk (pure).
+
+:func:`build_dashboards` returns ``{file name: dashboard JSON}`` for the Grafana sidecar:
+
+* ``obs-platform-overview.json``: ingestion rates and errors of Prometheus, Loki and Tempo, and
+  storage (volumes, TSDB, S3 buckets);
+* ``obs-platform-dr.json``: Route 53 health-check status, Aurora Global Database replication lag,
+  Kafka replication lag, standby readiness, and the RPO/RTO budget against the targets;
+* ``obs-platform-cell.json``: one cell, chosen with the ``cell`` template variable.
+
+Every panel and query refers to a datasource by one of the stable UIDs of
+:mod:`.datasources`; :func:`check_datasource_refs` refuses any other reference.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, Final
+
+from grafana_foundation_sdk.builders import cloudwatch as cw
+from grafana_foundation_sdk.builders import dashboard as db
+from grafana_foundation_sdk.builders import loki, prometheus, stat, timeseries
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import cloudwatch as cwm
+from grafana_foundation_sdk.models.dashboard import (
+    DataSourceRef,
+    Threshold,
+    ThresholdsMode,
+    ValueMap,
+    ValueMappingResult,
+    VariableRefresh,
+)
+
+from . import alert_rules as ar
+from .datasources import CLOUDWATCH_UID, DATASOURCE_UIDS, LOKI_UID, PROMETHEUS_UID
+
+DASHBOARD_TAG: Final = "obs-platform"
+"""Tag on every dashboard the library ships."""
+
+OVERVIEW_UID: Final = "obs-platform-overview"
+DR_UID: Final = "obs-platform-dr"
+CELL_UID: Final = "obs-platform-cell"
+
+PROM: Final = DataSourceRef(type_val="prometheus", uid=PROMETHEUS_UID)
+LOKI: Final = DataSourceRef(type_val="loki", uid=LOKI_UID)
+CLOUDWATCH: Final = DataSourceRef(type_val="cloudwatch", uid=CLOUDWATCH_UID)
+
+
+def _prom(expr: str, legend: str = "", ref: str = "A") -> prometheus.Dataquery:
+    return (
+        prometheus.Dataquery()
+        .expr(expr)
+        .legend_format(legend or "__auto")
+        .ref_id(ref)
+        .datasource(PROM)
+    )
+
+
+def _series(
+    title: str,
+    unit: str,
+    *queries: prometheus.Dataquery | loki.Dataquery,
+    description: str = "",
+    span: int = 12,
+    datasource: DataSourceRef = PROM,
+) -> timeseries.Panel:
+    panel = timeseries.Panel().title(title).unit(unit).datasource(datasource).span(span).height(8)
+    if description:
+        panel = panel.description(description)
+    for query in queries:
+        panel = panel.with_target(query)
+    return panel
+
+
+def _thresholds(*steps: tuple[float | None, str]) -> db.ThresholdsConfig:
+    return (
+        db.ThresholdsConfig()
+        .mode(ThresholdsMode.ABSOLUTE)
+        .steps([Threshold(value=value, color=color) for value, color in steps])
+    )
+
+
+def _cloudwatch(
+    namespace: str,
+    metric: str,
+    statistic: str,
+    dimensions: dict[str, str | list[str]],
+    region: str = "default",
+    ref: str = "A",
+) -> cw.CloudWatchMetricsQuery:
+    return (
+        cw.CloudWatchMetricsQuery()
+        .datasource(CLOUDWATCH)
+        .ref_id(ref)
+        .query_mode(cwm.CloudWatchQueryMode.METRICS)
+        .metric_query_type(cwm.MetricQueryType.SEARCH)
+        .metric_editor_mode(cwm.MetricEditorMode.BUILDER)
+        .namespace(namespace)
+        .metric_name(metric)
+        .statistic(statistic)
+        .dimensions(dimensions)
+        .match_exact(False)
+        .region(region)
+        .period("60")
+    )
+
+
+def _status_mappings(ok: str, bad: str) -> list[Any]:
+    return [
+        ValueMap(
+            options={
+                "1": ValueMappingResult(text=ok, color="green", index=0),
+                "0": ValueMappingResult(text=bad, color="red", index=1),
+            }
+        )
+    ]
+
+
+def _dashboard(uid: str, title: str, description: str) -> db.Dashboard:
+    return (
+        db.Dashboard(title)
+        .uid(uid)
+        .description(description)
+        .tags([DASHBOARD_TAG])
+        .time("now-6h", "now")
+        .refresh("1m")
+        .readonly()
+        .timezone("utc")
+    )
+
+
+def overview_dashboard() -> db.Dashboard:
+    """Platform overview: ingestion and errors of Prometheus, Loki and Tempo; storage."""
+    remote_failed = "rate(prometheus_remote_storage_samples_failed_total[5m])"
+    remote_total = "rate(prometheus_remote_storage_samples_total[5m])"
+    return (
+        _dashboard(
+            OVERVIEW_UID,
+            "Observability platform overview",
+            "Ingestion rates and errors of Prometheus, Loki and Tempo, and storage.",
+        )
+        .with_row(db.Row("Prometheus (metrics)"))
+        .with_panel(
+            _series(
+                "Samples ingested",
+                "short",
+                _prom("sum(rate(prometheus_tsdb_head_samples_appended_total[5m]))", "appended"),
+                _prom(
+                    'sum by (code) (rate(prometheus_http_requests_total{handler="/api/v1/write"}'
+                    "[5m]))",
+                    "remote-write requests {{code}}",
+                    "B",
+                ),
+                description="Samples appended to the head block, and remote-write requests "
+                "received by status code.",
+            )
+        )
+        .with_panel(
+            _series(
+                "Remote-write failure ratio by cell",
+                "percentunit",
+                _prom(
+                    f"sum by (cell) ({remote_failed}) / sum by (cell) ({remote_failed} + "
+                    f"{remote_total})",
+                    "{{cell}}",
+                ),
+                description="Share of samples each cell fails to remote-write "
+                "(alert RemoteWriteFailing).",
+            )
+        )
+        .with_row(db.Row("Loki (logs)"))
+        .with_panel(
+            _series(
+                "Log lines and bytes received",
+                "short",
+                _prom("sum(rate(loki_distributor_lines_received_total[5m]))", "lines/s"),
+                _prom("sum(rate(loki_distributor_bytes_received_total[5m]))", "bytes/s", "B"),
+            )
+        )
+        .with_panel(
+            _series(
+                "Loki push errors and discards",
+                "short",
+                _prom(
+                    'sum by (route) (rate(loki_request_duration_seconds_count{route=~"'
+                    f'{ar.LOKI_PUSH_ROUTES}", status_code=~"5.."}}[5m]))',
+                    "5xx {{route}}",
+                ),
+                _prom(
+                    "sum by (reason) (rate(loki_discarded_samples_total[5m]))",
+                    "discarded {{reason}}",
+                    "B",
+                ),
+            )
+        )
+        .with_row(db.Row("Tempo (traces)"))
+        .with_panel(
+            _series(
+                "Spans and bytes received",
+                "short",
+                _prom("sum(rate(tempo_distributor_spans_received_total[5m]))", "spans/s"),
+                _prom("sum(rate(tempo_distributor_bytes_received_total[5m]))", "bytes/s", "B"),
+            )
+        )
+        .with_panel(
+            _series(
+                "Tempo discarded spans",
+                "short",
+                _prom("sum by (reason) (rate(tempo_discarded_spans_total[5m]))", "{{reason}}"),
+            )
+        )
+        .with_row(db.Row("Storage"))
+        .with_panel(
+            _series(
+                "Volume usage",
+                "percentunit",
+                _prom(
+                    "max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes / "
+                    "kubelet_volume_stats_capacity_bytes)",
+                    "{{persistentvolumeclaim}}",
+                ),
+                description="Used share of each persistent volume (Prometheus, Alertmanager, "
+                "Loki and Tempo WAL).",
+                span=8,
+            )
+        )
+        .with_panel(
+            _series(
+                "Prometheus TSDB size",
+                "bytes",
+                _prom(
+                    "sum by (pod) (prometheus_tsdb_storage_blocks_bytes + "
+                    "prometheus_tsdb_wal_storage_size_bytes)",
+                    "{{pod}}",
+                ),
+                span=8,
+            )
+        )
+        .with_panel(
+            timeseries.Panel()
+            .title("S3 bucket size (Loki, Tempo)")
+            .unit("bytes")
+            .datasource(CLOUDWATCH)
+            .span(8)
+            .height(8)
+            .description("CloudWatch BucketSizeBytes (daily) of the object-storage buckets.")
+            .with_target(
+                _cloudwatch(
+                    "AWS/S3",
+                    "BucketSizeBytes",
+                    "Average",
+                    {"BucketName": "*", "StorageType": "StandardStorage"},
+                )
+            )
+        )
+    )
+
+
+def dr_dashboard(*, rpo_target_seconds: int, rto_target_seconds: int) -> db.Dashboard:
+    """DR overview: health checks, replication lag, standby readiness, RPO/RTO budget."""
+    lag = ar.REPLICATION_LAG_RECORD
+    return (
+        _dashboard(
+            DR_UID,
+            "Disaster recovery overview",
+            f"Pilot-light DR posture against the targets: RPO {rpo_target_seconds}s, "
+            f"RTO {rto_target_seconds}s.",
+        )
+        .with_row(db.Row("Budget against targets"))
+        .with_panel(
+            stat.Panel()
+            .title("RPO target")
+            .unit("s")
+            .datasource(PROM)
+            .span(4)
+            .height(5)
+            .with_target(_prom(ar.RPO_TARGET_RECORD, "RPO target"))
+        )
+        .with_panel(
+            stat.Panel()
+            .title("RTO target")
+            .unit("s")
+            .datasource(PROM)
+            .span(4)
+            .height(5)
+            .with_target(_prom(ar.RTO_TARGET_RECORD, "RTO target"))
+        )
+        .with_panel(
+            stat.Panel()
+            .title("RPO budget used (worst replication lag / target)")
+            .unit("percentunit")
+            .datasource(PROM)
+            .span(16)
+            .height(5)
+            .thresholds(_thresholds((None, "green"), (0.5, "orange"), (1.0, "red")))
+            .with_target(
+                _prom(
+                    f"max by (source) ({lag}) / on () group_left () {ar.RPO_TARGET_RECORD}",
+                    "{{source}}",
+                )
+            )
+        )
+        .with_panel(
+            _series(
+                "Replication lag against the RPO target",
+                "s",
+                _prom(f"max by (source, cell) ({lag})", "{{source}} {{cell}}"),
+                _prom(ar.RPO_TARGET_RECORD, "RPO target", "B"),
+                description="Aurora Global Database, MSK Replicator and MirrorMaker 2 lag "
+                "(recording rule) against the RPO target.",
+                span=24,
+            )
+        )
+        .with_row(db.Row("Route 53 health checks"))
+        .with_panel(
+            stat.Panel()
+            .title("Health-check status")
+            .datasource(PROM)
+            .span(12)
+            .height(6)
+            .mappings(_status_mappings("Healthy", "Failing"))
+            .thresholds(_thresholds((None, "red"), (1, "green")))
+            .with_target(
+                _prom(
+                    f"min by (tag_dr_role, tag_cell) ({ar.ROUTE53_HEALTH_CHECK_STATUS})",
+                    "{{tag_cell}} {{tag_dr_role}}",
+                )
+            )
+        )
+        .with_panel(
+            timeseries.Panel()
+            .title("HealthCheckStatus (CloudWatch, us-east-1)")
+            .datasource(CLOUDWATCH)
+            .span(12)
+            .height(6)
+            .min(0)
+            .max(1)
+            .with_target(
+                _cloudwatch(
+                    "AWS/Route53",
+                    "HealthCheckStatus",
+                    "Minimum",
+                    {"HealthCheckId": "*"},
+                    region="us-east-1",
+                )
+            )
+        )
+        .with_row(db.Row("Databases and Kafka"))
+        .with_panel(
+            timeseries.Panel()
+            .title("Aurora Global DB replication lag (CloudWatch)")
+            .unit("ms")
+            .datasource(CLOUDWATCH)
+            .span(12)
+            .height(8)
+            .description(
+                "AuroraGlobalDBReplicationLag of each secondary cluster, in its "
+                "region (the datasource's default region)."
+            )
+            .thresholds(_thresholds((None, "green"), (rpo_target_seconds * 1000, "red")))
+            .with_target(
+                _cloudwatch(
+                    "AWS/RDS",
+                    "AuroraGlobalDBReplicationLag",
+                    "Average",
+                    {"DBClusterIdentifier": "*"},
+                )
+            )
+        )
+        .with_panel(
+            _series(
+                "Kafka replication latency",
+                "ms",
+                _prom(
+                    f"max by (cell, topic) ({ar.MM2_REPLICATION_LATENCY_MS})",
+                    "MM2 {{cell}} {{topic}}",
+                ),
+                _prom(
+                    f"max by (dimension_ReplicatorName) ({ar.MSK_REPLICATOR_LATENCY_MS})",
+                    "MSK Replicator {{dimension_ReplicatorName}}",
+                    "B",
+                ),
+            )
+        )
+        .with_row(db.Row("Standby"))
+        .with_panel(
+            stat.Panel()
+            .title("Standby readiness")
+            .datasource(PROM)
+            .span(24)
+            .height(5)
+            .mappings(_status_mappings("Ready", "Not ready"))
+            .thresholds(_thresholds((None, "red"), (1, "green")))
+            .with_target(_prom(ar.STANDBY_READY_RECORD, "{{cell}}"))
+        )
+    )
+
+
+def cell_dashboard() -> db.Dashboard:
+    """One cell's view, templated on the ``cell`` label."""
+    cell = 'cell="$cell"'
+    return (
+        _dashboard(
+            CELL_UID,
+            "Cell",
+            "One application cell: targets, telemetry shipping, replication and readiness.",
+        )
+        .with_variable(
+            db.QueryVariable("cell")
+            .label("Cell")
+            .datasource(PROM)
+            .query("label_values(up, cell)")
+            .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+        )
+        .with_row(db.Row("Health"))
+        .with_panel(
+            stat.Panel()
+            .title("Targets up")
+            .datasource(PROM)
+            .span(8)
+            .height(5)
+            .with_target(_prom(f"sum(up{{{cell}}}) / count(up{{{cell}}})", "up"))
+            .unit("percentunit")
+            .thresholds(_thresholds((None, "red"), (0.9, "orange"), (1, "green")))
+        )
+        .with_panel(
+            stat.Panel()
+            .title("Standby readiness")
+            .datasource(PROM)
+            .span(8)
+            .height(5)
+            .mappings(_status_mappings("Ready", "Not ready"))
+            .with_target(_prom(f"{ar.STANDBY_READY_RECORD}{{{cell}}}", "{{cell}}"))
+        )
+        .with_panel(
+            stat.Panel()
+            .title("Replication lag")
+            .unit("s")
+            .datasource(PROM)
+            .span(8)
+            .height(5)
+            .with_target(
+                _prom(f"max by (source) ({ar.REPLICATION_LAG_RECORD}{{{cell}}})", "{{source}}")
+            )
+        )
+        .with_row(db.Row("Telemetry shipping"))
+        .with_panel(
+            _series(
+                "Remote-write samples",
+                "short",
+                _prom(
+                    f"sum by (remote_name) (rate(prometheus_remote_storage_samples_total"
+                    f"{{{cell}}}[5m]))",
+                    "sent {{remote_name}}",
+                ),
+                _prom(
+                    f"sum by (remote_name) (rate(prometheus_remote_storage_samples_failed_total"
+                    f"{{{cell}}}[5m]))",
+                    "failed {{remote_name}}",
+                    "B",
+                ),
+            )
+        )
+        .with_panel(
+            _series(
+                "Log lines by level",
+                "short",
+                loki.Dataquery()
+                .expr(f"sum by (level) (count_over_time({{{cell}}}[1m]))")
+                .legend_format("{{level}}")
+                .ref_id("A")
+                .datasource(LOKI),
+                datasource=LOKI,
+            )
+        )
+        .with_row(db.Row("Workloads"))
+        .with_panel(
+            _series(
+                "CPU by namespace",
+                "short",
+                _prom(
+                    f"sum by (namespace) (rate(container_cpu_usage_seconds_total{{{cell}}}[5m]))",
+                    "{{namespace}}",
+                ),
+            )
+        )
+        .with_panel(
+            _series(
+                "Pods not ready",
+                "short",
+                _prom(
+                    f'sum by (namespace) (kube_pod_status_ready{{{cell}, condition="false"}})',
+                    "{{namespace}}",
+                ),
+            )
+        )
+    )
+
+
+def to_json(dashboard: db.Dashboard) -> dict[str, Any]:
+    """Return a dashboard builder's JSON model, with panel IDs and without null options."""
+    model: dict[str, Any] = json.loads(json.dumps(dashboard.build(), cls=JSONEncoder))
+    for number, panel in enumerate(_panels(model), start=1):
+        panel["id"] = number
+        if panel.get("options", {}) is None:
+            del panel["options"]
+    return model
+
+
+def build_dashboards(
+    *, rpo_target_seconds: int, rto_target_seconds: int
+) -> dict[str, dict[str, Any]]:
+    """Return every dashboard as ``{"<uid>.json": model}``.
+
+    Each is checked by :func:`check_datasource_refs` before it is returned.
+    """
+    dashboards = {
+        f"{OVERVIEW_UID}.json": to_json(overview_dashboard()),
+        f"{DR_UID}.json": to_json(
+            dr_dashboard(
+                rpo_target_seconds=rpo_target_seconds, rto_target_seconds=rto_target_seconds
+            )
+        ),
+        f"{CELL_UID}.json": to_json(cell_dashboard()),
+    }
+    for model in dashboards.values():
+        check_datasource_refs(model)
+    return dashboards
+
+
+def _panels(model: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for panel in model.get("panels") or []:
+        yield panel
+        yield from panel.get("panels") or []
+
+
+def datasource_refs(node: Any) -> Iterator[dict[str, Any]]:
+    """Yield every ``datasource`` reference (a dict) anywhere in a dashboard model."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "datasource" and isinstance(value, dict):
+                yield value
+            else:
+                yield from datasource_refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from datasource_refs(item)
+
+
+def check_datasource_refs(model: dict[str, Any], known: dict[str, str] = DATASOURCE_UIDS) -> None:
+    """Refuse a dashboard that refers to a datasource not provisioned.
+
+    Args:
+        model: Dashboard JSON.
+        known: Provisioned datasource UIDs and their plugin types.
+
+    Raises:
+        ValueError: A reference without a UID, to an unknown UID, or with a wrong type.
+    """
+    title = model.get("title")
+    for ref in datasource_refs(model):
+        uid = ref.get("uid")
+        if uid not in known:
+            raise ValueError(
+                f"dashboard {title!r} refers to datasource UID {uid!r}, which is "
+                f"not provisioned; use one of {sorted(known)}."
+            )
+        if ref.get("type") not in (None, known[uid]):
+            raise ValueError(
+                f"dashboard {title!r} refers to datasource {uid!r} as type "
+                f"{ref.get('type')!r}, but it is a {known[uid]!r} datasource."
+            )
+
+
+__all__ = [
+    "CELL_UID",
+    "DASHBOARD_TAG",
+    "DR_UID",
+    "OVERVIEW_UID",
+    "build_dashboards",
+    "check_datasource_refs",
+    "datasource_refs",
+]

@@ -1,0 +1,176 @@
+"""Grafana datasource provisioning with stable UIDs and correlation links (pure).
+
+:func:`build_datasources` returns the list that goes into kube-prometheus-stack's
+``grafana.additionalDataSources`` (one Grafana provisioning file). UIDs are fixed
+(:data:`DATASOURCE_UIDS`) so dashboards and links can refer to them. Correlations:
+
+* Prometheus exemplars -> Tempo (``exemplarTraceIdDestinations`` on the ``trace_id`` label);
+* Loki log lines -> Tempo (``derivedFields`` extracting a trace ID);
+* Tempo traces -> Loki (``tracesToLogsV2``) and -> Prometheus (``tracesToMetrics``), service
+  graph and node graph from Prometheus.
+
+CloudWatch uses the Grafana pod's AWS credentials (IRSA or EKS Pod Identity, ``authType:
+default``) and, when ``cloudwatch_role_arn`` is set, assumes that role (``assumeRoleArn``).
+
+Grafana expands ``$VAR`` and ``${VAR}`` in provisioning files from its environment, and the chart
+passes ``additionalDataSources`` through Helm's ``tpl``; every literal ``$`` is therefore written
+``$$`` and no value contains ``{{``.
+
+URLs are ``Input[str]``: they are placed in the result as they are (a string or an ``Output``),
+so the values may be known only after deploy.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from .types import ArgsModel, Input, Region
+
+PROMETHEUS_UID: Final = "prometheus"
+LOKI_UID: Final = "loki"
+TEMPO_UID: Final = "tempo"
+CLOUDWATCH_UID: Final = "cloudwatch"
+ALERTMANAGER_UID: Final = "alertmanager"
+
+DATASOURCE_UIDS: Final[dict[str, str]] = {
+    PROMETHEUS_UID: "prometheus",
+    LOKI_UID: "loki",
+    TEMPO_UID: "tempo",
+    CLOUDWATCH_UID: "cloudwatch",
+    ALERTMANAGER_UID: "alertmanager",
+}
+"""Every provisioned datasource UID and its Grafana plugin type."""
+
+TRACE_ID_LABEL: Final = "trace_id"
+"""Exemplar label carrying the trace ID (the OpenTelemetry SDKs' default)."""
+
+LOKI_TRACE_ID_REGEX: Final = r'(?:trace_?[iI][dD])["=: ]+"?(\w+)'
+"""Extracts a trace ID from a log line: ``trace_id=abc``, ``traceID: abc``, ``"traceId":"abc"``."""
+
+
+class DatasourceEndpoints(ArgsModel):
+    """Where Grafana reaches each backend (in-cluster service URLs, usually)."""
+
+    prometheus_url: Input[str]
+    """Prometheus (or a compatible query endpoint) base URL."""
+    loki_url: Input[str]
+    """Loki base URL (the gateway or query frontend)."""
+    tempo_url: Input[str]
+    """Tempo base URL (the query frontend)."""
+    alertmanager_url: Input[str]
+    """Alertmanager base URL."""
+    region: Region
+    """Default AWS region of the CloudWatch datasource."""
+    cloudwatch_role_arn: Input[str] | None = None
+    """IAM role Grafana assumes for CloudWatch; ``None`` uses the pod's own credentials."""
+
+
+def escape_provisioning(value: str) -> str:
+    """Escape ``$`` for a Grafana provisioning file (``$`` -> ``$$``)."""
+    return value.replace("$", "$$")
+
+
+def build_datasources(endpoints: DatasourceEndpoints) -> list[dict[str, Any]]:
+    """Return the Grafana datasource provisioning entries for ``endpoints``."""
+    window = {"spanStartTimeShift": "-5m", "spanEndTimeShift": "5m"}
+    cloudwatch_json: dict[str, Any] = {"authType": "default", "defaultRegion": endpoints.region}
+    if endpoints.cloudwatch_role_arn is not None:
+        cloudwatch_json["assumeRoleArn"] = endpoints.cloudwatch_role_arn
+    return [
+        {
+            "name": "Prometheus",
+            "type": "prometheus",
+            "uid": PROMETHEUS_UID,
+            "access": "proxy",
+            "url": endpoints.prometheus_url,
+            "isDefault": True,
+            "editable": False,
+            "jsonData": {
+                "httpMethod": "POST",
+                "exemplarTraceIdDestinations": [
+                    {
+                        "name": TRACE_ID_LABEL,
+                        "datasourceUid": TEMPO_UID,
+                        "urlDisplayLabel": "View trace",
+                    }
+                ],
+            },
+        },
+        {
+            "name": "Loki",
+            "type": "loki",
+            "uid": LOKI_UID,
+            "access": "proxy",
+            "url": endpoints.loki_url,
+            "isDefault": False,
+            "editable": False,
+            "jsonData": {
+                "maxLines": 1000,
+                "derivedFields": [
+                    {
+                        "name": "TraceID",
+                        "datasourceUid": TEMPO_UID,
+                        "matcherRegex": escape_provisioning(LOKI_TRACE_ID_REGEX),
+                        "url": escape_provisioning("${__value.raw}"),
+                        "urlDisplayLabel": "View trace",
+                    }
+                ],
+            },
+        },
+        {
+            "name": "Tempo",
+            "type": "tempo",
+            "uid": TEMPO_UID,
+            "access": "proxy",
+            "url": endpoints.tempo_url,
+            "isDefault": False,
+            "editable": False,
+            "jsonData": {
+                "tracesToLogsV2": {
+                    "datasourceUid": LOKI_UID,
+                    **window,
+                    "filterByTraceID": True,
+                    "filterBySpanID": False,
+                    "tags": [
+                        {"key": "service.name", "value": "service_name"},
+                        {"key": "k8s.namespace.name", "value": "namespace"},
+                    ],
+                },
+                "tracesToMetrics": {
+                    "datasourceUid": PROMETHEUS_UID,
+                    **window,
+                    "tags": [{"key": "service.name", "value": "service"}],
+                    "queries": [
+                        {
+                            "name": "Request rate",
+                            "query": escape_provisioning(
+                                "sum(rate(traces_spanmetrics_calls_total{$__tags}[5m]))"
+                            ),
+                        }
+                    ],
+                },
+                "serviceMap": {"datasourceUid": PROMETHEUS_UID},
+                "nodeGraph": {"enabled": True},
+                "lokiSearch": {"datasourceUid": LOKI_UID},
+            },
+        },
+        {
+            "name": "CloudWatch",
+            "type": "cloudwatch",
+            "uid": CLOUDWATCH_UID,
+            "access": "proxy",
+            "isDefault": False,
+            "editable": False,
+            "jsonData": cloudwatch_json,
+        },
+        {
+            "name": "Alertmanager",
+            "type": "alertmanager",
+            "uid": ALERTMANAGER_UID,
+            "access": "proxy",
+            "url": endpoints.alertmanager_url,
+            "isDefault": False,
+            "editable": False,
+            "jsonData": {"implementation": "prometheus", "handleGrafanaManagedAlerts": False},
+        },
+    ]
