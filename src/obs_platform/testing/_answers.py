@@ -9,6 +9,7 @@ deterministic (derived from the URN), so two runs of one program give the same p
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import re
 import uuid
@@ -497,6 +498,54 @@ def _arc_plan(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     name = ctx.physical_name()
     arn = f"arn:{PARTITION}:arc-region-switch::{ctx.account}:plan/{name}:{ctx.hex(6)}"
     return arn, {"arn": arn}
+
+
+@answers("aws:ec2/vpc:Vpc")
+def _vpc(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    """A VPC: with ``ipv4IpamPoolId``, a CIDR allocated from that pool's provisioned CIDR.
+
+    The block is the lowest free one of the requested size (``ipv4NetmaskLength``, else the
+    pool's default) that no earlier VPC of the same pool holds, so a program's VPCs get
+    distinct, deterministic CIDRs inside their pool. A pool the program did not create (from
+    another stack) gets a block in 10.0.0.0/8 derived from the URN. Without a pool the
+    ``cidrBlock`` input is echoed.
+    """
+    vpc_id = f"vpc-{ctx.hex(17)}"
+    extra: dict[str, Any] = {
+        "mainRouteTableId": f"rtb-{ctx.hex(17, 'main-rtb')}",
+        "defaultRouteTableId": f"rtb-{ctx.hex(17, 'main-rtb')}",
+        "defaultSecurityGroupId": f"sg-{ctx.hex(17, 'default-sg')}",
+        "defaultNetworkAclId": f"acl-{ctx.hex(17, 'default-acl')}",
+        "dhcpOptionsId": f"dopt-{ctx.hex(17, 'dopt')}",
+        "instanceTenancy": ctx.inputs.get("instanceTenancy") or "default",
+    }
+    pool_id = ctx.inputs.get("ipv4IpamPoolId")
+    if not isinstance(pool_id, str) or not pool_id:
+        return vpc_id, extra
+    pools = ctx.find("aws:ec2/vpcIpamPool:VpcIpamPool", id=pool_id)
+    default_length = pools[0][1].get("allocationDefaultNetmaskLength") if pools else None
+    length = int(ctx.inputs.get("ipv4NetmaskLength") or default_length or 16)
+    provisioned = [ipaddress.IPv4Network(state["cidr"]) for _, state in
+                   ctx.find("aws:ec2/vpcIpamPoolCidr:VpcIpamPoolCidr", ipamPoolId=pool_id)
+                   if isinstance(state.get("cidr"), str)]
+    used = [ipaddress.IPv4Network(state["cidrBlock"]) for _, state in
+            ctx.find("aws:ec2/vpc:Vpc", ipv4IpamPoolId=pool_id)
+            if isinstance(state.get("cidrBlock"), str)]
+    for parent in provisioned:
+        if length < parent.prefixlen:
+            continue
+        for block in parent.subnets(new_prefix=length):
+            if not any(block.overlaps(other) for other in used):
+                extra["cidrBlock"] = str(block)
+                return vpc_id, extra
+    if provisioned:
+        raise ValueError(f"IPAM pool {pool_id} ({', '.join(map(str, provisioned))}) has no free "
+                         f"/{length} left for VPC {ctx.name!r}")
+    slots = 2 ** (length - 8)
+    index = int(ctx.hex(8, "ipam-alloc"), 16) % slots
+    extra["cidrBlock"] = str(ipaddress.IPv4Network((0x0A000000 + index * 2 ** (32 - length),
+                                                    length)))
+    return vpc_id, extra
 
 
 # --- data sources (invokes) -------------------------------------------------------------------

@@ -1,0 +1,236 @@
+"""A private VPC whose CIDR comes from an IPAM pool, for ``ObservabilityStack`` and ``Cell``.
+
+The VPC asks the pool for a block of ``netmask_length`` (``ipv4_ipam_pool_id`` +
+``ipv4_netmask_length``), so its CIDR is known only after deploy; the subnets' CIDRs are carved
+from it inside ``.apply`` with the same pure function the IPAM uses
+(:func:`obs_platform._internal.cidr.subnets`): subnet ``i`` is the ``i``-th block of
+``subnet_netmask_length``, in availability zone ``i`` of the region.
+
+The VPC is private: no internet gateway, no NAT gateway, no public IPs. It reaches other VPCs
+through the Transit Gateway (:meth:`obs_platform.network.transit.TransitNetwork.attach_vpc`)
+and AWS services through VPC endpoints.
+
+Destroy: when the VPC is deleted, IPAM releases its allocation asynchronously; it can take
+20-30 minutes before the pool shows the space free, and the pool (or its CIDR) cannot be
+deleted before then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from .._component import Component
+from .._internal.cidr import MAX_VPC_NETMASK_LENGTH, MIN_VPC_NETMASK_LENGTH, subnets
+from .._internal.errors import ObsPlatformError
+from .._internal.regions import check_region
+from .._internal.types import Input
+
+MIN_AZ_COUNT = 2
+"""Fewer zones than two is not highly available; EKS itself needs subnets in two zones."""
+
+MAX_AZ_COUNT = 6
+"""No commercial region offers more than six standard availability zones."""
+
+
+@dataclass(frozen=True)
+class PrivateVpc:
+    """What :func:`create_private_vpc` made.
+
+    Attributes:
+        vpc: The VPC resource.
+        vpc_id: Its ID.
+        subnet_ids: The private subnets' IDs, one per availability zone, in zone order.
+        route_table_ids: The route tables' IDs, one per subnet, in the same order; add routes
+            (for example to the Transit Gateway) to each.
+        cidr_block: The CIDR IPAM allocated to the VPC.
+        subnets: The subnet resources.
+        route_tables: The route table resources.
+    """
+
+    vpc: aws.ec2.Vpc
+    vpc_id: pulumi.Output[str]
+    subnet_ids: pulumi.Output[list[str]]
+    route_table_ids: pulumi.Output[list[str]]
+    cidr_block: pulumi.Output[str]
+    subnets: list[aws.ec2.Subnet]
+    route_tables: list[aws.ec2.RouteTable]
+
+
+def check_vpc_sizes(*, netmask_length: int, subnet_netmask_length: int, az_count: int) -> None:
+    """Check that ``az_count`` subnets of ``subnet_netmask_length`` fit a VPC of ``netmask_length``.
+
+    Raises:
+        ObsPlatformError: Naming the field, the value and the arithmetic.
+    """
+    if not isinstance(az_count, int) or not MIN_AZ_COUNT <= az_count <= MAX_AZ_COUNT:
+        raise ObsPlatformError(
+            f"az_count {az_count!r} is out of range.",
+            field="az_count",
+            value=az_count,
+            fix=f"Use {MIN_AZ_COUNT} to {MAX_AZ_COUNT} availability zones (3 is the default).",
+        )
+    for field, value in (
+        ("netmask_length", netmask_length),
+        ("subnet_netmask_length", subnet_netmask_length),
+    ):
+        if (
+            not isinstance(value, int)
+            or not MIN_VPC_NETMASK_LENGTH <= value <= MAX_VPC_NETMASK_LENGTH
+        ):
+            raise ObsPlatformError(
+                f"{field} {value!r} is outside AWS's VPC and subnet sizes.",
+                field=field,
+                value=value,
+                fix=f"Use {MIN_VPC_NETMASK_LENGTH} to {MAX_VPC_NETMASK_LENGTH}.",
+            )
+    fit = (
+        2 ** (subnet_netmask_length - netmask_length)
+        if subnet_netmask_length >= netmask_length
+        else 0
+    )
+    if fit < az_count:
+        raise ObsPlatformError(
+            f"{az_count} subnets of /{subnet_netmask_length} do not fit a /{netmask_length} VPC: "
+            f"it holds {fit} of them.",
+            field="subnet_netmask_length",
+            value=subnet_netmask_length,
+            fix="Use a larger subnet_netmask_length, a smaller netmask_length (a larger VPC) or "
+            "fewer zones.",
+        )
+
+
+def create_private_vpc(
+    owner: Component[Any],
+    role: str,
+    *,
+    region: str,
+    ipam_pool_id: Input[str],
+    netmask_length: int,
+    az_count: int = 3,
+    subnet_netmask_length: int,
+    tags: Mapping[str, str],
+) -> PrivateVpc:
+    """Create a private VPC with its CIDR from an IPAM pool, and one private subnet per zone.
+
+    Children, all parented to ``owner`` and in ``region`` (``base`` = ``owner.child_name(role)``):
+
+    * ``{base}`` (``aws:ec2/vpc:Vpc``): DNS support and DNS hostnames on;
+    * ``{base}-private-{i}`` (``aws:ec2/subnet:Subnet``) for ``i`` in ``0..az_count-1``;
+    * ``{base}-rt-{i}`` (``aws:ec2/routeTable:RouteTable``) and ``{base}-rt-{i}-association``.
+
+    No internet gateway is created. Destroying the VPC returns its CIDR to the pool
+    asynchronously (20-30 minutes).
+
+    Args:
+        owner: The component the VPC belongs to; its providers choose the account.
+        role: The VPC's role in the owner (``"vpc"``).
+        region: The VPC's region; the pool's locale must be this region.
+        ipam_pool_id: The IPAM pool to allocate from (``Ipam.pool_id(region)``).
+        netmask_length: The VPC's size (``20`` for a /20); within the pool's allocation rules.
+        az_count: How many availability zones (and subnets), 2 to 6.
+        subnet_netmask_length: Each subnet's size (``22`` for a /22).
+        tags: Tags for every resource (normally ``owner.tags()``); ``Name`` is set per resource.
+
+    Returns:
+        The VPC, its subnets and route tables.
+
+    Raises:
+        ObsPlatformError: For an unknown region or sizes that do not fit, before any resource
+            is created; inside ``apply``, if the region has fewer zones than ``az_count``.
+    """
+    try:
+        check_region(region)
+    except ValueError as exc:
+        raise ObsPlatformError(
+            f"create_private_vpc: {exc}",
+            field="region",
+            value=region,
+            fix="Pass a commercial AWS region code.",
+        ) from None
+    check_vpc_sizes(
+        netmask_length=netmask_length,
+        subnet_netmask_length=subnet_netmask_length,
+        az_count=az_count,
+    )
+    base = owner.child_name(role)
+
+    def named(name: str) -> dict[str, str]:
+        return {**tags, "Name": name}
+
+    vpc = aws.ec2.Vpc(
+        base,
+        ipv4_ipam_pool_id=ipam_pool_id,
+        ipv4_netmask_length=netmask_length,
+        enable_dns_support=True,
+        enable_dns_hostnames=True,
+        region=region,
+        tags=named(base),
+        opts=owner.child_opts(),
+    )
+    zones = aws.get_availability_zones_output(
+        region=region,
+        state="available",
+        filters=[
+            aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])
+        ],
+        opts=pulumi.InvokeOutputOptions(parent=owner),
+    )
+
+    def zone(names: list[str], index: int) -> str:
+        if len(names) < az_count:
+            raise ObsPlatformError(
+                f"create_private_vpc {base!r}: region {region!r} offers {len(names)} "
+                f"availability zones ({names}), fewer than az_count={az_count}.",
+                field="az_count",
+                value=az_count,
+                fix=f"Use az_count={len(names)} or fewer.",
+            )
+        return names[index]
+
+    subnet_list: list[aws.ec2.Subnet] = []
+    tables: list[aws.ec2.RouteTable] = []
+    for index in range(az_count):
+        subnet_name = f"{base}-private-{index}"
+        subnet = aws.ec2.Subnet(
+            subnet_name,
+            vpc_id=vpc.id,
+            cidr_block=vpc.cidr_block.apply(
+                lambda cidr, i=index: subnets(cidr, subnet_netmask_length, az_count)[i]
+            ),
+            availability_zone=zones.names.apply(lambda names, i=index: zone(names, i)),
+            map_public_ip_on_launch=False,
+            region=region,
+            tags=named(subnet_name),
+            opts=owner.child_opts(),
+        )
+        table_name = f"{base}-rt-{index}"
+        table = aws.ec2.RouteTable(
+            table_name,
+            vpc_id=vpc.id,
+            region=region,
+            tags=named(table_name),
+            opts=owner.child_opts(),
+        )
+        aws.ec2.RouteTableAssociation(
+            f"{table_name}-association",
+            subnet_id=subnet.id,
+            route_table_id=table.id,
+            region=region,
+            opts=owner.child_opts(),
+        )
+        subnet_list.append(subnet)
+        tables.append(table)
+    return PrivateVpc(
+        vpc=vpc,
+        vpc_id=vpc.id,
+        subnet_ids=pulumi.Output.all(*[s.id for s in subnet_list]),
+        route_table_ids=pulumi.Output.all(*[t.id for t in tables]),
+        cidr_block=vpc.cidr_block,
+        subnets=subnet_list,
+        route_tables=tables,
+    )
