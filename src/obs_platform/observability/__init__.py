@@ -1,0 +1,1 @@
+"""The observability layer: the shared-monitoring stack and its content."""
