@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from .._version import __version__
 from ._errors import CommandError, explain
 
-COMMAND_MODULES: tuple[str, ...] = ("plan", "check")
+COMMAND_MODULES: tuple[str, ...] = ("plan", "check", "dr")
 """Modules under ``obs_platform.cli`` that each add one command."""
 
 

@@ -1,0 +1,438 @@
+"""``obs-platform dr status|failover|failback|drill``: operate a pilot-light DR pair."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ._errors import CommandError
+
+DEFAULT_STATE = Path(".obs-platform") / "dr-state.json"
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``dr`` command and its subcommands."""
+    targets = argparse.ArgumentParser(add_help=False)
+    group = targets.add_argument_group("what to act on (names given here override --plan)")
+    group.add_argument(
+        "--plan",
+        type=Path,
+        metavar="FILE",
+        dest="plan_path",
+        help="plan JSON (obs-platform plan DIR --json FILE) to read names and the RTO budget from",
+    )
+    group.add_argument("--primary-region", metavar="REGION")
+    group.add_argument("--standby-region", metavar="REGION")
+    group.add_argument("--global-cluster", metavar="ID", help="Aurora global cluster identifier")
+    group.add_argument(
+        "--node-group",
+        action="append",
+        default=[],
+        metavar="[REGION/]CLUSTER:NG",
+        help="EKS node group (repeatable; region defaults to the standby's)",
+    )
+    group.add_argument(
+        "--health-check",
+        action="append",
+        default=[],
+        metavar="[REGION=]ID",
+        help="Route 53 health check on a region's /healthz (repeatable)",
+    )
+    group.add_argument(
+        "--replicator", metavar="ARN", dest="replicator_arn", help="MSK Replicator ARN"
+    )
+    group.add_argument(
+        "--region-switch-plan",
+        metavar="ARN",
+        dest="region_switch_plan_arn",
+        help="ARC Region switch plan ARN",
+    )
+    group.add_argument(
+        "--rto-budget-seconds",
+        type=float,
+        metavar="S",
+        help="RTO budget (default: the plan's dr entry)",
+    )
+    group.add_argument(
+        "--rto-target-seconds",
+        type=float,
+        metavar="S",
+        help="RTO target (default: the plan's dr entry)",
+    )
+    aws = targets.add_argument_group("AWS access")
+    aws.add_argument("--profile", metavar="NAME", help="AWS profile (default: the usual chain)")
+    aws.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="send every AWS call here (an emulator); also AWS_ENDPOINT_URL",
+    )
+    aws.add_argument(
+        "--max-attempts",
+        type=int,
+        default=5,
+        metavar="N",
+        help="attempts per AWS call, with backoff on throttling (default 5)",
+    )
+    targets.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    run = argparse.ArgumentParser(add_help=False)
+    rg = run.add_argument_group("how to run")
+    rg.add_argument(
+        "--state",
+        type=Path,
+        default=DEFAULT_STATE,
+        metavar="FILE",
+        help=f"state file that makes the run resumable (default {DEFAULT_STATE})",
+    )
+    rg.add_argument("--dry-run", action="store_true", help="print the steps and make no AWS call")
+    rg.add_argument(
+        "--engine",
+        choices=["auto", "region-switch", "direct"],
+        default="auto",
+        help="auto: the ARC Region switch plan when one is known, else direct steps",
+    )
+    rg.add_argument(
+        "--scale-with",
+        choices=["eks", "pulumi"],
+        default="eks",
+        help="scale node groups through the EKS API or the standby's Pulumi stack",
+    )
+    rg.add_argument(
+        "--desired-size",
+        type=int,
+        metavar="N",
+        help="nodes per scaled node group (default: the primary's, else the max)",
+    )
+    rg.add_argument("--pulumi-stack", metavar="NAME", help="standby stack (--scale-with pulumi)")
+    rg.add_argument(
+        "--pulumi-work-dir",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="folder with the standby program's Pulumi.yaml (default .)",
+    )
+    rg.add_argument(
+        "--replicas",
+        type=int,
+        metavar="N",
+        help="replicas value set on the standby stack (--scale-with pulumi)",
+    )
+    rg.add_argument(
+        "--poll-seconds",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="pause between polls (default 10)",
+    )
+    rg.add_argument(
+        "--wait-timeout-seconds",
+        type=float,
+        default=1800.0,
+        metavar="S",
+        help="longest wait for one step before stopping, resumable (default 1800)",
+    )
+
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "dr",
+        help="status, failover, failback and drills of a pilot-light DR pair",
+        description="Operate a PilotLightDr pair against AWS: read its state, fail over, fail "
+        "back and run drills. Failover and failback are idempotent and resumable.",
+    )
+    sub = parser.add_subparsers(dest="dr_command", metavar="SUBCOMMAND", required=True)
+    status = sub.add_parser(
+        "status",
+        parents=[targets],
+        help="show the pair's state",
+        description="Health checks, Aurora global cluster members, writer "
+        "and lag, node-group sizes, Kafka replication.",
+    )
+    status.set_defaults(handler=handle_status)
+    failover = sub.add_parser(
+        "failover",
+        parents=[targets, run],
+        help="move traffic to the standby region",
+        description="Planned switchover (RPO 0) by default; --unplanned --allow-data-loss when "
+        "the primary is unreachable.",
+    )
+    failover.add_argument(
+        "--unplanned",
+        action="store_true",
+        help="the primary is unreachable: fail over without waiting for "
+        "replication (needs --allow-data-loss)",
+    )
+    failover.add_argument(
+        "--allow-data-loss",
+        action="store_true",
+        help="consent to losing writes not yet replicated (with --unplanned)",
+    )
+    failover.set_defaults(handler=handle_failover, direction="failover")
+    failback = sub.add_parser(
+        "failback",
+        parents=[targets, run],
+        help="move traffic back to the primary region",
+        description="Planned switchover back to the primary; refuses while the old primary's "
+        "database is not caught up.",
+    )
+    failback.add_argument(
+        "--max-lag-seconds",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="refuse while the old primary lags more than this (default 1)",
+    )
+    failback.add_argument(
+        "--keep-standby-scaled",
+        action="store_true",
+        help="leave the standby's node groups scaled up afterwards",
+    )
+    failback.add_argument(
+        "--idle-size",
+        type=int,
+        default=0,
+        metavar="N",
+        help="node count the standby returns to (default 0)",
+    )
+    failback.set_defaults(
+        handler=handle_failover, direction="failback", unplanned=False, allow_data_loss=False
+    )
+    drill = sub.add_parser(
+        "drill",
+        parents=[targets, run],
+        help="switch over to the standby and back, timed",
+        description="A planned switchover to the standby and back, writing a report with each "
+        "step's time and the measured RTO against the target and the budget.",
+    )
+    drill.add_argument("--report-json", type=Path, default=Path("dr-drill.json"), metavar="FILE")
+    drill.add_argument("--report-md", type=Path, default=Path("dr-drill.md"), metavar="FILE")
+    drill.add_argument(
+        "--hold-seconds",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="stay on the standby this long before failing back",
+    )
+    drill.add_argument("--max-lag-seconds", type=float, default=1.0, metavar="S")
+    drill.add_argument("--idle-size", type=int, default=0, metavar="N")
+    drill.set_defaults(handler=handle_drill, keep_standby_scaled=False)
+
+
+def _log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _aws(args: argparse.Namespace) -> Any:
+    from ..ops import AwsContext
+
+    if args.max_attempts < 1:
+        raise CommandError(f"--max-attempts {args.max_attempts} must be 1 or more")
+    return AwsContext(
+        profile=args.profile, endpoint_url=args.endpoint_url, max_attempts=args.max_attempts
+    )
+
+
+def _targets(args: argparse.Namespace, aws: Any) -> tuple[Any, list[str]]:
+    from ..ops import TargetArgs, build_targets
+
+    return build_targets(
+        TargetArgs(
+            primary_region=args.primary_region,
+            standby_region=args.standby_region,
+            global_cluster=args.global_cluster,
+            node_groups=tuple(args.node_group),
+            health_checks=tuple(args.health_check),
+            replicator_arn=args.replicator_arn,
+            region_switch_plan_arn=args.region_switch_plan_arn,
+            plan_path=args.plan_path,
+            rto_budget_seconds=args.rto_budget_seconds,
+            rto_target_seconds=args.rto_target_seconds,
+        ),
+        aws,
+    )
+
+
+def _guard(func: Any) -> Any:
+    """Turn :class:`OpsError` into :class:`CommandError` with its exit code."""
+    from ..ops import OpsError
+
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            code: int = func(args)
+        except OpsError as exc:
+            raise CommandError(str(exc), exit_code=exc.exit_code) from None
+        return code
+
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    if args.json:
+        print(json.dumps(data, indent=2, default=str))
+    else:
+        print(text, end="")
+
+
+@_guard
+def handle_status(args: argparse.Namespace) -> int:
+    """Run ``dr status``."""
+    from ..ops import collect_status, render_status
+
+    aws = _aws(args)
+    targets, notes = _targets(args, aws)
+    for note in notes:
+        _log(f"note: {note}")
+    status = collect_status(aws, targets)
+    _emit(args, status, render_status(status))
+    return 0
+
+
+def _spec(args: argparse.Namespace, direction: str) -> Any:
+    from ..ops import Direction, Engine, Mode, OperationSpec, Scaler
+
+    return OperationSpec(
+        direction=Direction(direction),
+        mode=Mode.UNPLANNED if getattr(args, "unplanned", False) else Mode.PLANNED,
+        engine=Engine.DIRECT,
+        scaler=Scaler(args.scale_with),
+        allow_data_loss=bool(getattr(args, "allow_data_loss", False)),
+        desired_size=args.desired_size,
+        idle_size=getattr(args, "idle_size", 0),
+        scale_down_after=not getattr(args, "keep_standby_scaled", False),
+        pulumi_stack=args.pulumi_stack,
+        replicas=args.replicas,
+    )
+
+
+def _choose_engine(args: argparse.Namespace, spec: Any, targets: Any) -> Any:
+    import dataclasses
+
+    from ..ops import Engine
+
+    if args.engine == "region-switch" or (args.engine == "auto" and targets.region_switch_plan_arn):
+        if args.scale_with == "pulumi" and args.engine == "auto":
+            return spec
+        return dataclasses.replace(spec, engine=Engine.REGION_SWITCH)
+    return spec
+
+
+def _options(args: argparse.Namespace) -> Any:
+    from ..ops import RunOptions
+    from ..ops.pulumi_scale import scale_with_pulumi
+
+    if args.poll_seconds < 0 or args.wait_timeout_seconds <= 0:
+        raise CommandError("--poll-seconds must be >= 0 and --wait-timeout-seconds > 0")
+
+    def pulumi_scaler(stack: str, replicas: int) -> dict[str, Any]:
+        return scale_with_pulumi(
+            stack,
+            replicas,
+            args.pulumi_work_dir,
+            on_output=lambda line: _log(f"    pulumi: {line.rstrip()}"),
+        )
+
+    return RunOptions(
+        state_path=args.state,
+        poll_seconds=args.poll_seconds,
+        wait_timeout_seconds=args.wait_timeout_seconds,
+        max_lag_seconds=getattr(args, "max_lag_seconds", 1.0),
+        log=_log,
+        pulumi_scaler=pulumi_scaler,
+    )
+
+
+def _dry_run(args: argparse.Namespace, specs: list[Any]) -> int:
+    from ..ops import plan_steps
+    from ..ops.report import render_dry_run
+    from ..ops.state import load_state
+    from ..ops.steps import signature
+
+    targets, notes = _targets(args, None)
+    state = load_state(args.state)
+    out: list[dict[str, Any]] = []
+    text = ""
+    for spec in specs:
+        spec = _choose_engine(args, spec, targets)
+        steps = plan_steps(spec, targets)
+        done: set[str] = set()
+        if (
+            state is not None
+            and state.status != "completed"
+            and state.signature == signature(spec, targets)
+        ):
+            done = {k for k, v in state.steps.items() if v.get("status") == "done"}
+        out.append(
+            {
+                "operation": str(spec.direction),
+                "mode": str(spec.mode),
+                "engine": str(spec.engine),
+                "steps": [dict(s.to_json(), done=s.step_id in done) for s in steps],
+            }
+        )
+        text += f"{spec.direction} ({spec.mode}, {spec.engine}):\n"
+        text += render_dry_run(steps, done, [])
+    text += "".join(f"note: {n}\n" for n in notes)
+    _emit(args, {"dry_run": True, "operations": out, "notes": notes}, text)
+    return 0
+
+
+@_guard
+def handle_failover(args: argparse.Namespace) -> int:
+    """Run ``dr failover`` or ``dr failback``."""
+    from ..ops import Runner
+    from ..ops.report import render_operation
+
+    if args.direction == "failover" and args.allow_data_loss and not args.unplanned:
+        raise CommandError(
+            "--allow-data-loss only applies with --unplanned; a planned "
+            "switchover never loses data. Drop it, or add --unplanned."
+        )
+    spec = _spec(args, args.direction)
+    if args.dry_run:
+        return _dry_run(args, [spec])
+    aws = _aws(args)
+    targets, notes = _targets(args, aws)
+    for note in notes:
+        _log(f"note: {note}")
+    spec = _choose_engine(args, spec, targets)
+    result = Runner(aws, targets, spec, _options(args)).run()
+    _emit(args, result.to_json(), render_operation(result))
+    return 0
+
+
+@_guard
+def handle_drill(args: argparse.Namespace) -> int:
+    """Run ``dr drill``."""
+    import dataclasses
+
+    from ..ops import run_drill
+    from ..ops.report import drill_markdown
+    from ..ops.steps import Direction
+
+    spec = _spec(args, "failover")
+    if args.dry_run:
+        return _dry_run(args, [spec, dataclasses.replace(spec, direction=Direction.FAILBACK)])
+    aws = _aws(args)
+    targets, notes = _targets(args, aws)
+    for note in notes:
+        _log(f"note: {note}")
+    spec = _choose_engine(args, spec, targets)
+    report = run_drill(aws, targets, spec, _options(args), args.hold_seconds, notes)
+    markdown = drill_markdown(report)
+    for path, content in (
+        (args.report_json, json.dumps(report, indent=2) + "\n"),
+        (args.report_md, markdown),
+    ):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+        except OSError as exc:
+            print(json.dumps(report, indent=2) if args.json else markdown)
+            raise CommandError(
+                f"the drill completed but {path} cannot be written: {exc.strerror}. The "
+                "report is printed above; pass a writable --report-json/--report-md."
+            ) from None
+    _emit(args, report, markdown + f"\nReport written to {args.report_json} and {args.report_md}\n")
+    return 0

@@ -1,0 +1,323 @@
+"""The AWS reads and writes behind the steps.
+
+Aurora global cluster, EKS node groups, Route 53 health checks, MSK Replicator, ARC Region
+switch and the replication-lag metric.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .aws import AwsContext
+from .errors import OpsError
+from .model import NodeGroupRef
+
+HEALTHY_FRACTION = 0.18
+"""Route 53 treats an endpoint as healthy when more than 18% of its checkers see it healthy."""
+LAG_METRIC = "AuroraGlobalDBReplicationLag"
+"""CloudWatch metric (milliseconds) of a secondary cluster's lag behind the writer."""
+
+
+def arn_region(arn: str) -> str | None:
+    """Return the region field of an ARN (``arn:aws:rds:REGION:...``), else ``None``."""
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 5 and parts[0] == "arn" and parts[3] else None
+
+
+def arn_name(arn: str) -> str:
+    """Return the last ``:``-separated field of an ARN (a cluster's identifier)."""
+    return arn.rsplit(":", 1)[-1]
+
+
+# Aurora global database ---------------------------------------------------------------------
+
+
+def describe_global_cluster(aws: AwsContext, identifier: str, regions: list[str]) -> dict[str, Any]:
+    """Return the global cluster, asking each region in turn (an impaired one is skipped).
+
+    Raises:
+        OpsError: If no region knows it, or none could be reached.
+    """
+    errors: list[OpsError] = []
+    for region in regions:
+        try:
+            response = aws.call(
+                "rds", region, "describe_global_clusters", GlobalClusterIdentifier=identifier
+            )
+        except OpsError as exc:
+            if exc.resumable:
+                errors.append(exc)
+                continue
+            if str(exc).startswith("not found"):
+                continue
+            raise
+        for cluster in response.get("GlobalClusters", []):
+            if str(cluster.get("GlobalClusterIdentifier", "")).lower() == identifier.lower():
+                return dict(cluster)
+    if errors and len(errors) == len(regions):
+        raise errors[0]
+    raise OpsError(
+        f"global cluster {identifier!r} not found (asked {', '.join(regions)})",
+        fix="check --global-cluster (the GlobalClusterIdentifier, lower case) and that your "
+        "credentials are for the account that owns it.",
+    )
+
+
+def members(cluster: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the members of a global cluster."""
+    return [dict(m) for m in cluster.get("GlobalClusterMembers", [])]
+
+
+def member_in(cluster: dict[str, Any], region: str) -> dict[str, Any] | None:
+    """Return the member cluster in ``region``, or ``None``."""
+    for member in members(cluster):
+        if arn_region(str(member.get("DBClusterArn", ""))) == region:
+            return member
+    return None
+
+
+def writer_region(cluster: dict[str, Any]) -> str | None:
+    """Return the region of the global cluster's writer, or ``None`` while there is none."""
+    for member in members(cluster):
+        if member.get("IsWriter"):
+            return arn_region(str(member.get("DBClusterArn", "")))
+    return None
+
+
+def failover_in_progress(cluster: dict[str, Any]) -> bool:
+    """True while a switchover or failover of the global cluster is running."""
+    state = cluster.get("FailoverState") or {}
+    return bool(state) and state.get("Status") not in (None, "", "cancelled")
+
+
+def switch_database(
+    aws: AwsContext, identifier: str, target_arn: str, region: str, allow_data_loss: bool
+) -> dict[str, Any]:
+    """Start a switchover (RPO 0) or, with ``allow_data_loss``, an unplanned failover."""
+    if allow_data_loss:
+        return aws.call(
+            "rds",
+            region,
+            "failover_global_cluster",
+            GlobalClusterIdentifier=identifier,
+            TargetDbClusterIdentifier=target_arn,
+            AllowDataLoss=True,
+        )
+    return aws.call(
+        "rds",
+        region,
+        "switchover_global_cluster",
+        GlobalClusterIdentifier=identifier,
+        TargetDbClusterIdentifier=target_arn,
+    )
+
+
+def replication_lag_seconds(aws: AwsContext, member_arn: str, now: dt.datetime) -> float | None:
+    """Return the member's highest replication lag over the last 5 minutes, ``None`` if unknown.
+
+    A secondary's lag is published in its own region as ``AuroraGlobalDBReplicationLag``.
+    """
+    region = arn_region(member_arn) or ""
+    response = aws.call(
+        "cloudwatch",
+        region,
+        "get_metric_statistics",
+        Namespace="AWS/RDS",
+        MetricName=LAG_METRIC,
+        Dimensions=[{"Name": "DBClusterIdentifier", "Value": arn_name(member_arn)}],
+        StartTime=now - dt.timedelta(minutes=5),
+        EndTime=now,
+        Period=60,
+        Statistics=["Maximum"],
+    )
+    points = [float(p["Maximum"]) for p in response.get("Datapoints", []) if "Maximum" in p]
+    return max(points) / 1000.0 if points else None
+
+
+def db_cluster_status(aws: AwsContext, member_arn: str) -> str | None:
+    """Return a member cluster's own status (``available``, ...), ``None`` if it cannot be read."""
+    region = arn_region(member_arn) or ""
+    try:
+        response = aws.call(
+            "rds", region, "describe_db_clusters", DBClusterIdentifier=arn_name(member_arn)
+        )
+    except OpsError as exc:
+        if exc.resumable:
+            return None
+        raise
+    clusters = response.get("DBClusters", [])
+    return str(clusters[0].get("Status")) if clusters else None
+
+
+# EKS node groups ------------------------------------------------------------------------------
+
+
+def describe_nodegroup(aws: AwsContext, ng: NodeGroupRef) -> dict[str, Any]:
+    """Return a node group's description.
+
+    Raises:
+        OpsError: If the cluster or node group does not exist in its region.
+    """
+    try:
+        response = aws.call(
+            "eks",
+            ng.region,
+            "describe_nodegroup",
+            clusterName=ng.cluster,
+            nodegroupName=ng.nodegroup,
+        )
+    except OpsError as exc:
+        if str(exc).startswith("not found"):
+            raise OpsError(
+                f"node group {ng.cluster}:{ng.nodegroup} not found in {ng.region}",
+                fix="check --node-group [REGION/]CLUSTER:NODEGROUP (`aws eks list-nodegroups "
+                f"--cluster-name {ng.cluster} --region {ng.region}`).",
+            ) from None
+        raise
+    return dict(response["nodegroup"])
+
+
+def scaling_of(nodegroup: dict[str, Any]) -> tuple[int, int, int]:
+    """Return a node group's ``(min, desired, max)``."""
+    sc = nodegroup.get("scalingConfig") or {}
+    return int(sc.get("minSize", 0)), int(sc.get("desiredSize", 0)), int(sc.get("maxSize", 1))
+
+
+def update_scaling(aws: AwsContext, ng: NodeGroupRef, size: tuple[int, int, int]) -> None:
+    """Set a node group's ``(min, desired, max)``."""
+    aws.call(
+        "eks",
+        ng.region,
+        "update_nodegroup_config",
+        clusterName=ng.cluster,
+        nodegroupName=ng.nodegroup,
+        scalingConfig={"minSize": size[0], "desiredSize": size[1], "maxSize": size[2]},
+    )
+
+
+def nodegroup_ready(nodegroup: dict[str, Any], desired: int) -> bool:
+    """True when a node group is ACTIVE and has at least ``desired`` nodes requested."""
+    return nodegroup.get("status") == "ACTIVE" and scaling_of(nodegroup)[1] >= desired
+
+
+# Route 53 -------------------------------------------------------------------------------------
+
+
+def health_check_status(aws: AwsContext, health_check_id: str) -> dict[str, Any]:
+    """Return ``{"healthy": bool, "checkers": n, "success": n}`` for a health check.
+
+    Raises:
+        OpsError: If the health check does not exist.
+    """
+    try:
+        response = aws.call(
+            "route53", "us-east-1", "get_health_check_status", HealthCheckId=health_check_id
+        )
+    except OpsError as exc:
+        if str(exc).startswith("not found"):
+            raise OpsError(
+                f"Route 53 health check {health_check_id!r} not found",
+                fix="check --health-check (`aws route53 list-health-checks`).",
+            ) from None
+        raise
+    observations = response.get("HealthCheckObservations", [])
+    success = sum(
+        1
+        for o in observations
+        if str(o.get("StatusReport", {}).get("Status", "")).startswith("Success")
+    )
+    healthy = bool(observations) and success / len(observations) > HEALTHY_FRACTION
+    return {"healthy": healthy, "checkers": len(observations), "success": success}
+
+
+# MSK Replicator -------------------------------------------------------------------------------
+
+
+def replicator_state(aws: AwsContext, replicator_arn: str, region: str) -> dict[str, Any]:
+    """Return the replicator's state and its source/target cluster ARNs."""
+    response = aws.call(
+        "kafka",
+        arn_region(replicator_arn) or region,
+        "describe_replicator",
+        ReplicatorArn=replicator_arn,
+    )
+    infos = response.get("ReplicationInfoList", [])
+    return {
+        "arn": replicator_arn,
+        "name": response.get("ReplicatorName"),
+        "state": response.get("ReplicatorState"),
+        "flows": [
+            {"source": i.get("SourceKafkaClusterArn"), "target": i.get("TargetKafkaClusterArn")}
+            for i in infos
+        ],
+    }
+
+
+# ARC Region switch ----------------------------------------------------------------------------
+
+REGION_SWITCH_DONE = frozenset(
+    {"completed", "completedWithExceptions", "completedMonitoringApplicationHealth"}
+)
+REGION_SWITCH_FAILED = frozenset(
+    {"failed", "canceled", "planExecutionTimedOut", "pausedByFailedStep"}
+)
+REGION_SWITCH_ACTIVE = frozenset(
+    {"inProgress", "pending", "pendingManualApproval", "pausedByOperator"}
+)
+
+
+def start_region_switch(
+    aws: AwsContext, plan_arn: str, target_region: str, mode: str, comment: str
+) -> str:
+    """Start a Region switch plan execution activating ``target_region``; return its ID.
+
+    The call goes to the target region's endpoint, which does not depend on the impaired one.
+    """
+    response = aws.call(
+        "arc-region-switch",
+        target_region,
+        "start_plan_execution",
+        planArn=plan_arn,
+        targetRegion=target_region,
+        action="activate",
+        mode=mode,
+        comment=comment[:1024],
+    )
+    return str(response["executionId"])
+
+
+def running_region_switch(aws: AwsContext, plan_arn: str, target_region: str) -> str | None:
+    """Return the ID of an active execution of the plan towards ``target_region``, if any."""
+    response = aws.call(
+        "arc-region-switch", target_region, "list_plan_executions", planArn=plan_arn
+    )
+    for item in response.get("items", []):
+        if (
+            item.get("executionState") in REGION_SWITCH_ACTIVE
+            and item.get("executionRegion") == target_region
+            and item.get("executionAction") == "activate"
+        ):
+            return str(item["executionId"])
+    return None
+
+
+def region_switch_execution(
+    aws: AwsContext, plan_arn: str, execution_id: str, region: str
+) -> dict[str, Any]:
+    """Return an execution's state and its steps' states."""
+    response = aws.call(
+        "arc-region-switch",
+        region,
+        "get_plan_execution",
+        planArn=plan_arn,
+        executionId=execution_id,
+    )
+    return {
+        "state": response.get("executionState"),
+        "steps": [
+            {"name": s.get("name"), "status": s.get("status")}
+            for s in response.get("stepStates", [])
+        ],
+        "actual_recovery_time": response.get("actualRecoveryTime"),
+    }

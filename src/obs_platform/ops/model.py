@@ -1,0 +1,178 @@
+"""What a DR operation acts on: regions, the global database, node groups, health checks.
+
+Pure data and parsing, no AWS calls, so the command line and the tests share one vocabulary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._internal.regions import check_region
+from .errors import OpsError
+
+
+@dataclass(frozen=True)
+class NodeGroupRef:
+    """One EKS managed node group.
+
+    Attributes:
+        region: The region the cluster lives in.
+        cluster: The EKS cluster name.
+        nodegroup: The node group name.
+    """
+
+    region: str
+    cluster: str
+    nodegroup: str
+
+    @property
+    def key(self) -> str:
+        """A stable identifier, ``region/cluster:nodegroup``, used in step IDs."""
+        return f"{self.region}/{self.cluster}:{self.nodegroup}"
+
+
+@dataclass(frozen=True)
+class HealthCheckRef:
+    """One Route 53 health check.
+
+    Attributes:
+        health_check_id: The health check's ID.
+        region: The region whose endpoint it watches, or ``None`` when not known.
+    """
+
+    health_check_id: str
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class RtoBudget:
+    """The RTO/RPO budget a ``PilotLightDr`` reports in the plan's ``dr`` section.
+
+    Attributes:
+        rto_seconds: The computed worst-case RTO.
+        rto_target_seconds: The stated RTO target.
+        terms: The budget's terms (``detection_seconds``, ``database_seconds``, ...).
+    """
+
+    rto_seconds: float
+    rto_target_seconds: float
+    terms: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_plan_entry(cls, entry: dict[str, Any]) -> RtoBudget:
+        """Build the budget from one entry of a plan's ``dr`` list."""
+        terms = {
+            str(k): float(v)
+            for k, v in dict(entry.get("terms") or {}).items()
+            if isinstance(v, int | float) and not isinstance(v, bool)
+        }
+        try:
+            return cls(
+                rto_seconds=float(entry["rto_seconds"]),
+                rto_target_seconds=float(entry["rto_target_seconds"]),
+                terms=terms,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise OpsError(
+                f"the plan's dr entry has no usable rto_seconds/rto_target_seconds: {exc}",
+                fix="regenerate the plan with `obs-platform plan PROGRAM_DIR --json FILE`.",
+            ) from None
+
+
+@dataclass(frozen=True)
+class DrTargets:
+    """Everything a DR command acts on.
+
+    Attributes:
+        primary_region: The region serving in normal operation.
+        standby_region: The pilot-light region.
+        global_cluster: The Aurora global cluster identifier, or ``None``.
+        node_groups: Node groups in either region (their own ``region`` says which).
+        health_checks: Route 53 health checks on the regions' ``/healthz``.
+        replicator_arn: The MSK Replicator ARN, or ``None``.
+        region_switch_plan_arn: The ARC Region switch plan ARN, or ``None``.
+        budget: The RTO budget from the plan, or ``None``.
+    """
+
+    primary_region: str
+    standby_region: str
+    global_cluster: str | None = None
+    node_groups: tuple[NodeGroupRef, ...] = ()
+    health_checks: tuple[HealthCheckRef, ...] = ()
+    replicator_arn: str | None = None
+    region_switch_plan_arn: str | None = None
+    budget: RtoBudget | None = None
+
+    def __post_init__(self) -> None:
+        if self.primary_region == self.standby_region:
+            raise OpsError(
+                f"primary and standby region are both {self.primary_region!r}",
+                fix="pass two different regions to --primary-region and --standby-region.",
+            )
+
+    def node_groups_in(self, region: str) -> tuple[NodeGroupRef, ...]:
+        """Return the node groups in one region."""
+        return tuple(ng for ng in self.node_groups if ng.region == region)
+
+    def health_checks_for(self, region: str) -> tuple[HealthCheckRef, ...]:
+        """Return the health checks watching ``region`` (all unassigned ones when none do)."""
+        own = tuple(hc for hc in self.health_checks if hc.region == region)
+        if own:
+            return own
+        return tuple(hc for hc in self.health_checks if hc.region is None)
+
+
+def region_arg(value: str, flag: str) -> str:
+    """Validate a region given on the command line.
+
+    Raises:
+        OpsError: If it is not a commercial AWS region; the message suggests the closest one.
+    """
+    try:
+        return check_region(value)
+    except ValueError as exc:
+        raise OpsError(f"{flag}: {exc}") from None
+
+
+def parse_node_group(text: str, default_region: str) -> NodeGroupRef:
+    """Parse ``[REGION/]CLUSTER:NODEGROUP``.
+
+    Args:
+        text: The value of ``--node-group``.
+        default_region: The region used when ``text`` names none (the standby region).
+
+    Raises:
+        OpsError: If the value is not of that form or the region is unknown.
+    """
+    region = default_region
+    rest = text.strip()
+    if "/" in rest:
+        region_text, rest = rest.split("/", 1)
+        region = region_arg(region_text, "--node-group")
+    cluster, sep, nodegroup = rest.partition(":")
+    if not sep or not cluster or not nodegroup or ":" in nodegroup or "/" in nodegroup:
+        raise OpsError(
+            f"--node-group {text!r} is not of the form [REGION/]CLUSTER:NODEGROUP",
+            fix="write it like 'us-east-1/app-standby:workers' or 'app-standby:workers'.",
+        )
+    return NodeGroupRef(region=region, cluster=cluster, nodegroup=nodegroup)
+
+
+def parse_health_check(text: str) -> HealthCheckRef:
+    """Parse ``[REGION=]HEALTH_CHECK_ID``.
+
+    Raises:
+        OpsError: If the ID is empty or the region unknown.
+    """
+    region: str | None = None
+    rest = text.strip()
+    if "=" in rest:
+        region_text, rest = rest.split("=", 1)
+        region = region_arg(region_text, "--health-check")
+    if not rest:
+        raise OpsError(
+            f"--health-check {text!r} has no ID",
+            fix="write it like 'us-east-1=abcd1234-...' or just the ID.",
+        )
+    return HealthCheckRef(health_check_id=rest, region=region)

@@ -1,0 +1,656 @@
+"""Run the steps of a failover or failback against AWS, resumably, timing each one.
+
+Every step first checks whether its effect is already in place (the writer already in the
+target region, the node group already scaled) and only then acts, so re-running is safe. The
+state file records each completed step; a failure stops the run with the file naming the step
+to resume from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import actions
+from .aws import AwsContext
+from .errors import OpsError
+from .model import DrTargets, NodeGroupRef
+from .state import OperationState, load_state, save_state
+from .steps import (
+    Direction,
+    Mode,
+    OperationSpec,
+    Step,
+    StepKind,
+    budget_seconds,
+    plan_steps,
+    regions_for,
+    scale_target,
+    scaled_enough,
+    signature,
+)
+
+Log = Callable[[str], None]
+PulumiScaler = Callable[[str, int], dict[str, Any]]
+
+
+@dataclass
+class RunOptions:
+    """How a run behaves.
+
+    Attributes:
+        state_path: The state file.
+        poll_seconds: Pause between two polls of a wait.
+        wait_timeout_seconds: How long one wait may take before the run stops (resumable).
+        max_lag_seconds: A failback refuses while the old primary lags more than this.
+        clock: Returns epoch seconds (tests pass a fake).
+        sleep: Pauses (tests pass a fake).
+        log: Receives one progress line per event.
+        pulumi_scaler: Runs ``--scale-with pulumi`` ``(stack, replicas)``.
+    """
+
+    state_path: Path
+    poll_seconds: float = 10.0
+    wait_timeout_seconds: float = 1800.0
+    max_lag_seconds: float = 1.0
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    log: Log = field(default=lambda line: None)
+    pulumi_scaler: PulumiScaler | None = None
+
+
+@dataclass
+class StepResult:
+    """How one step went.
+
+    Attributes:
+        step: The step.
+        outcome: ``ran``, ``already`` (its effect was in place), ``skipped`` (done in an
+            earlier run) or ``failed``.
+        seconds: How long the step itself took.
+        ready_after_seconds: For waits, the time from the start of the work it waits on to
+            ready; the figure compared with the budget.
+        budget_seconds: The budget term it is compared with, or ``None``.
+        detail: What the step found or did.
+    """
+
+    step: Step
+    outcome: str
+    seconds: float
+    ready_after_seconds: float | None = None
+    budget_seconds: float | None = None
+    detail: str = ""
+
+    @property
+    def measured_seconds(self) -> float:
+        """The figure compared with the budget."""
+        return self.ready_after_seconds if self.ready_after_seconds is not None else self.seconds
+
+    @property
+    def within_budget(self) -> bool | None:
+        """Whether the measured time is within its budget term; ``None`` without one."""
+        if self.budget_seconds is None:
+            return None
+        return self.measured_seconds <= self.budget_seconds
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the result for reports."""
+        return {
+            **self.step.to_json(),
+            "outcome": self.outcome,
+            "seconds": round(self.seconds, 3),
+            "ready_after_seconds": (
+                None if self.ready_after_seconds is None else round(self.ready_after_seconds, 3)
+            ),
+            "budget_seconds": self.budget_seconds,
+            "within_budget": self.within_budget,
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class OperationResult:
+    """The outcome of one failover or failback."""
+
+    direction: Direction
+    mode: Mode
+    from_region: str
+    to_region: str
+    engine: str
+    steps: list[StepResult]
+    measured_rto_seconds: float | None
+    rto_budget_seconds: float | None
+    rto_target_seconds: float | None
+    state_path: Path
+    resumed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the result as the report's JSON."""
+        rto = self.measured_rto_seconds
+
+        def within(limit: float | None) -> bool | None:
+            return None if rto is None or limit is None else rto <= limit
+
+        return {
+            "operation": str(self.direction),
+            "mode": str(self.mode),
+            "from_region": self.from_region,
+            "to_region": self.to_region,
+            "engine": self.engine,
+            "resumed": self.resumed,
+            "measured_rto_seconds": None if rto is None else round(rto, 3),
+            "rto_budget_seconds": self.rto_budget_seconds,
+            "rto_target_seconds": self.rto_target_seconds,
+            "within_budget": within(self.rto_budget_seconds),
+            "within_target": within(self.rto_target_seconds),
+            "state_file": str(self.state_path),
+            "steps": [s.to_json() for s in self.steps],
+        }
+
+
+class Runner:
+    """Runs one operation.
+
+    Args:
+        aws: The clients.
+        targets: What to act on.
+        spec: What the operator asked for.
+        options: How to run.
+    """
+
+    def __init__(
+        self, aws: AwsContext, targets: DrTargets, spec: OperationSpec, options: RunOptions
+    ) -> None:
+        self.aws = aws
+        self.targets = targets
+        self.spec = spec
+        self.options = options
+        self.steps = plan_steps(spec, targets)
+        self.from_region, self.to_region = regions_for(spec.direction, targets)
+        self.signature = signature(spec, targets)
+        self._state: OperationState | None = None
+
+    # --- state -------------------------------------------------------------------------------
+
+    def _open_state(self) -> tuple[OperationState, bool]:
+        path = self.options.state_path
+        existing = load_state(path)
+        if existing is not None and existing.status != "completed":
+            if existing.signature == self.signature:
+                existing.status = "in-progress"
+                existing.error = None
+                return existing, True
+            changed = [
+                k
+                for k, v in existing.steps.items()
+                if k != "preflight" and v.get("status") in ("done", "running", "failed")
+            ]
+            if not changed:
+                existing = None
+        if existing is not None and existing.status != "completed":
+            op = existing.operation
+            raise OpsError(
+                f"state file {path} holds an unfinished {op.get('direction')} "
+                f"({op.get('mode')}) from {op.get('from_region')} to {op.get('to_region')}, "
+                f"stopped with: {existing.error or existing.status}",
+                fix="re-run that command to finish it, or pass another --state FILE if you "
+                "are sure it is abandoned.",
+                exit_code=4,
+            )
+        operation = {
+            "direction": str(self.spec.direction),
+            "mode": str(self.spec.mode),
+            "from_region": self.from_region,
+            "to_region": self.to_region,
+            "engine": str(self.spec.engine),
+            "global_cluster": self.targets.global_cluster,
+        }
+        return OperationState(self.signature, operation, started_at=self.options.clock()), False
+
+    def _save(self) -> None:
+        assert self._state is not None
+        save_state(self.options.state_path, self._state)
+
+    # --- run ---------------------------------------------------------------------------------
+
+    def run(self) -> OperationResult:
+        """Run every step not yet done and return the timings.
+
+        Raises:
+            OpsError: When a step fails; the state file records the completed steps and the
+                message says how to resume.
+        """
+        state, resumed = self._open_state()
+        self._state = state
+        log = self.options.log
+        if resumed:
+            done = [s.step_id for s in self.steps if state.done(s.step_id)]
+            log(
+                f"resuming from {self.options.state_path}: done earlier: "
+                f"{', '.join(done) or 'nothing'}"
+            )
+        self._save()
+        results: list[StepResult] = []
+        for step in self.steps:
+            if state.done(step.step_id) and step.kind is not StepKind.PREFLIGHT:
+                record = state.steps[step.step_id]
+                results.append(self._result(step, "skipped", record))
+                log(f"  [done earlier] {step.description}")
+                continue
+            if step.data_loss and not self.spec.allow_data_loss:
+                raise OpsError(
+                    f"step {step.step_id} can lose data and --allow-data-loss was not given",
+                    exit_code=4,
+                )
+            log(f"  [{step.step_id}] {step.description} ...")
+            started = self.options.clock()
+            state.steps[step.step_id] = {"status": "running", "started_at": started}
+            self._save()
+            try:
+                outcome, detail, data = self._execute(step)
+            except KeyboardInterrupt:
+                self._fail(step, started, "interrupted by the operator", status="interrupted")
+                raise
+            except OpsError as exc:
+                self._fail(step, started, str(exc))
+                raise self._stopped(step, exc) from None
+            except Exception as exc:
+                self._fail(step, started, f"{type(exc).__name__}: {exc}")
+                raise self._stopped(step, OpsError(f"{type(exc).__name__}: {exc}")) from None
+            finished = self.options.clock()
+            state.steps[step.step_id] = {
+                "status": "done",
+                "started_at": started,
+                "finished_at": finished,
+                "seconds": finished - started,
+                "outcome": outcome,
+                "detail": detail,
+                "data": data,
+            }
+            self._save()
+            result = self._result(step, outcome, state.steps[step.step_id])
+            results.append(result)
+            log(f"    {outcome}: {detail} ({result.measured_seconds:.1f} s)")
+        state.status = "completed"
+        state.finished_at = self.options.clock()
+        self._save()
+        budget = self.targets.budget
+        return OperationResult(
+            self.spec.direction,
+            self.spec.mode,
+            self.from_region,
+            self.to_region,
+            str(self.spec.engine),
+            results,
+            self._measured_rto(),
+            budget.rto_seconds if budget else None,
+            budget.rto_target_seconds if budget else None,
+            self.options.state_path,
+            resumed,
+        )
+
+    def _fail(self, step: Step, started: float, message: str, status: str = "failed") -> None:
+        assert self._state is not None
+        self._state.steps[step.step_id] = {
+            "status": "failed",
+            "started_at": started,
+            "finished_at": self.options.clock(),
+            "error": message,
+        }
+        self._state.status = status
+        self._state.error = f"{step.step_id}: {message}"
+        self._save()
+
+    def _stopped(self, step: Step, exc: OpsError) -> OpsError:
+        assert self._state is not None
+        done = [s.step_id for s in self.steps if self._state.done(s.step_id)]
+        changed = [s for s in done if s != "preflight"]
+        summary = f"completed before it: {', '.join(changed)}" if changed else "nothing was changed"
+        return OpsError(
+            f"{self.spec.direction} stopped at step {step.step_id!r} ({step.description}): "
+            f"{exc}. {summary.capitalize()}.",
+            fix=f"fix the cause, then re-run the same command to resume from {step.step_id!r} "
+            f"(state: {self.options.state_path}).",
+            exit_code=exc.exit_code if exc.exit_code != 2 else 3,
+            resumable=True,
+        )
+
+    def _result(self, step: Step, outcome: str, record: dict[str, Any]) -> StepResult:
+        seconds = float(record.get("seconds") or 0.0)
+        ready_after = None
+        kinds = step.waits_on()
+        if kinds and self._state is not None:
+            starts = [
+                float(r["started_at"])
+                for s in self.steps
+                if s.kind in kinds
+                for r in [self._state.steps.get(s.step_id, {})]
+                if r.get("outcome") == "ran" and "started_at" in r
+            ]
+            if starts and "finished_at" in record:
+                ready_after = float(record["finished_at"]) - min(starts)
+        return StepResult(
+            step,
+            outcome,
+            seconds,
+            ready_after,
+            budget_seconds(step, self.targets.budget),
+            str(record.get("detail", "")),
+        )
+
+    def _measured_rto(self) -> float | None:
+        """Return the time from the first change to the last RTO step's end, if anything ran."""
+        assert self._state is not None
+        records = [
+            (s, self._state.steps.get(s.step_id, {}))
+            for s in self.steps
+            if s.counts_toward_rto and s.kind is not StepKind.PREFLIGHT
+        ]
+        starts = [
+            float(r["started_at"])
+            for s, r in records
+            if not s.is_wait and r.get("outcome") == "ran"
+        ]
+        ends = [float(r["finished_at"]) for _, r in records if "finished_at" in r]
+        if not starts or not ends:
+            return None
+        return max(ends) - min(starts)
+
+    # --- steps -------------------------------------------------------------------------------
+
+    def _execute(self, step: Step) -> tuple[str, str, dict[str, Any]]:
+        handler = {
+            StepKind.PREFLIGHT: self._preflight,
+            StepKind.SCALE_NODEGROUP: self._scale_up,
+            StepKind.SCALE_DOWN_NODEGROUP: self._scale_down,
+            StepKind.SCALE_PULUMI: self._scale_pulumi,
+            StepKind.SWITCHOVER_DATABASE: self._switch_database,
+            StepKind.FAILOVER_DATABASE: self._switch_database,
+            StepKind.WAIT_DATABASE: self._wait_database,
+            StepKind.WAIT_NODEGROUPS: self._wait_nodegroups,
+            StepKind.START_REGION_SWITCH: self._start_region_switch,
+            StepKind.WAIT_REGION_SWITCH: self._wait_region_switch,
+            StepKind.WAIT_HEALTH: self._wait_health,
+        }[step.kind]
+        return handler(step)
+
+    def _global_cluster(self) -> dict[str, Any]:
+        assert self.targets.global_cluster
+        return actions.describe_global_cluster(
+            self.aws, self.targets.global_cluster, [self.to_region, self.from_region]
+        )
+
+    def _preflight(self, step: Step) -> tuple[str, str, dict[str, Any]]:
+        found: list[str] = []
+        if self.targets.global_cluster:
+            cluster = self._global_cluster()
+            if actions.member_in(cluster, self.to_region) is None:
+                raise OpsError(
+                    f"global cluster {self.targets.global_cluster} has no member in "
+                    f"{self.to_region}, so it cannot take over",
+                    fix="add a secondary cluster (with at least one instance) in that region.",
+                    exit_code=4,
+                )
+            writer = actions.writer_region(cluster)
+            found.append(f"writer in {writer}")
+            if self.spec.direction is Direction.FAILBACK and writer != self.to_region:
+                self._check_caught_up(cluster)
+                found.append(f"{self.to_region} caught up")
+        for ng in self.targets.node_groups_in(self.to_region):
+            actions.describe_nodegroup(self.aws, ng)
+        if self.targets.node_groups_in(self.to_region):
+            found.append(f"{len(self.targets.node_groups_in(self.to_region))} node group(s)")
+        for hc in self.targets.health_checks_for(self.to_region):
+            actions.health_check_status(self.aws, hc.health_check_id)
+        if self.targets.region_switch_plan_arn and any(
+            s.kind is StepKind.START_REGION_SWITCH for s in self.steps
+        ):
+            self.aws.call(
+                "arc-region-switch",
+                self.to_region,
+                "get_plan_in_region",
+                arn=self.targets.region_switch_plan_arn,
+            )
+            found.append("Region switch plan")
+        return "ran", "; ".join(found) or "nothing to check", {}
+
+    def _check_caught_up(self, cluster: dict[str, Any]) -> None:
+        """Refuse a failback while the old primary's database is behind.
+
+        Raises:
+            OpsError: (exit code 4) naming the reason.
+        """
+        member = actions.member_in(cluster, self.to_region)
+        assert member is not None
+        arn = str(member.get("DBClusterArn"))
+        reasons: list[str] = []
+        if str(cluster.get("Status", "available")) != "available":
+            reasons.append(f"the global cluster is {cluster.get('Status')!r}")
+        if actions.failover_in_progress(cluster):
+            reasons.append("a switchover or failover is still running")
+        sync = member.get("SynchronizationStatus")
+        if sync not in (None, "connected"):
+            reasons.append(f"its synchronization status is {sync!r} (needs 'connected')")
+        status = actions.db_cluster_status(self.aws, arn)
+        if status not in (None, "available"):
+            reasons.append(f"the cluster is {status!r}")
+        now = dt.datetime.fromtimestamp(self.options.clock(), tz=dt.UTC)
+        lag = actions.replication_lag_seconds(self.aws, arn, now)
+        if lag is not None and lag > self.options.max_lag_seconds:
+            reasons.append(
+                f"its replication lag is {lag:.1f} s (limit {self.options.max_lag_seconds:g} s)"
+            )
+        if reasons:
+            raise OpsError(
+                f"refusing to fail back: the old primary {actions.arn_name(arn)} in "
+                f"{self.to_region} is not caught up: {'; '.join(reasons)}",
+                fix="wait until `obs-platform dr status` shows it connected with lag under "
+                "--max-lag-seconds, then re-run.",
+                exit_code=4,
+            )
+
+    def _peer_desired(self, ng: NodeGroupRef) -> int | None:
+        for peer in self.targets.node_groups_in(self.from_region):
+            if (
+                peer.nodegroup == ng.nodegroup
+                or len(self.targets.node_groups_in(self.from_region)) == 1
+            ):
+                try:
+                    return actions.scaling_of(actions.describe_nodegroup(self.aws, peer))[1]
+                except OpsError:
+                    return None
+        return None
+
+    def _ref(self, step: Step) -> NodeGroupRef:
+        return NodeGroupRef(step.region, str(step.params["cluster"]), str(step.params["nodegroup"]))
+
+    def _scale_up(self, step: Step) -> tuple[str, str, dict[str, Any]]:
+        ng = self._ref(step)
+        current = actions.scaling_of(actions.describe_nodegroup(self.aws, ng))
+        target = scale_target(
+            *current,
+            step.params.get("desired_size"),
+            None if step.params.get("desired_size") is not None else self._peer_desired(ng),
+        )
+        data = {"previous": list(current), "target": list(target)}
+        if scaled_enough(current, target):
+            return "already", f"already at min {current[0]}, desired {current[1]}", data
+        actions.update_scaling(self.aws, ng, target)
+        return "ran", f"min/desired/max {current} -> {target}", data
+
+    def _scale_down(self, step: Step) -> tuple[str, str, dict[str, Any]]:
+        ng = self._ref(step)
+        current = actions.scaling_of(actions.describe_nodegroup(self.aws, ng))
+        idle = int(step.params["desired_size"])
+        target = (min(current[0], idle), idle, current[2])
+        data = {"previous": list(current), "target": list(target)}
+        if current[1] <= idle and current[0] <= idle:
+            return "already", f"already at desired {current[1]}", data
+        actions.update_scaling(self.aws, ng, target)
+        return "ran", f"min/desired/max {current} -> {target}", data
+
+    def _scale_pulumi(self, step: Step) -> tuple[str, str, dict[str, Any]]:
+        if self.options.pulumi_scaler is None:
+            raise OpsError(
+                "--scale-with pulumi is not configured",
+                fix="pass --pulumi-stack and --pulumi-work-dir.",
+            )
+        replicas = step.params.get("replicas")
+        if replicas is None:
+            raise OpsError(
+                "--scale-with pulumi needs the replica count",
+                fix="pass --replicas N (the primary cell's replicas).",
+            )
+        out = self.options.pulumi_scaler(str(step.params["stack"]), int(replicas))
+        return "ran", f"stack {out['stack']}: replicas {out['previous']} -> {out['replicas']}", out
+
+    def _switch_database(self, step: Step) -> tuple[str, str, dict[str, Any]]:
+        cluster = self._global_cluster()
+        writer = actions.writer_region(cluster)
+        state = cluster.get("FailoverState") or {}
+        if actions.failover_in_progress(cluster):
+            heading = actions.arn_region(str(state.get("ToDbClusterArn", "")))
+            if heading == self.to_region:
+                return "already", f"a {state.get('Status')} to {heading} is already running", {}
+            raise OpsError(
+                f"the global cluster is already failing over to {heading}",
+                fix="wait for it to finish, check `obs-platform dr status`, then decide.",
+                exit_code=4,
+            )
+        if writer == self.to_region:
+            return "already", f"the writer is already in {self.to_region}", {}
+        if self.spec.mode is Mode.PLANNED and writer != self.from_region:
+            raise OpsError(
+                f"the writer is in {writer}, not in {self.from_region}; a planned switchover "
+                "needs a reachable writer",
+                exit_code=4,
+                fix="if the primary is down, use --unplanned --allow-data-loss.",
+            )
+        member = actions.member_in(cluster, self.to_region)
+        assert member is not None
+        target_arn = str(member["DBClusterArn"])
+        unplanned = step.kind is StepKind.FAILOVER_DATABASE
+        actions.switch_database(
+            self.aws,
+            str(self.targets.global_cluster),
+            target_arn,
+            self.to_region,
+            allow_data_loss=unplanned,
+        )
+        verb = "failover (data loss allowed)" if unplanned else "switchover"
+        return "ran", f"{verb} to {actions.arn_name(target_arn)} started", {"target": target_arn}
+
+    def _poll(self, what: str, probe: Callable[[], tuple[bool, str]]) -> str:
+        deadline = self.options.clock() + self.options.wait_timeout_seconds
+        while True:
+            ready, detail = probe()
+            if ready:
+                return detail
+            if self.options.clock() >= deadline:
+                raise OpsError(
+                    f"timed out after {self.options.wait_timeout_seconds:g} s waiting for "
+                    f"{what} (last seen: {detail})",
+                    fix="check the resource in the console; raise --wait-timeout-seconds or "
+                    "re-run the same command to keep waiting.",
+                    exit_code=3,
+                    resumable=True,
+                )
+            self.options.sleep(self.options.poll_seconds)
+
+    def _wait_database(self, step: Step) -> tuple[str, str, dict[str, Any]]:
+        def probe() -> tuple[bool, str]:
+            cluster = self._global_cluster()
+            writer = actions.writer_region(cluster)
+            status = cluster.get("Status")
+            busy = actions.failover_in_progress(cluster)
+            ready = writer == self.to_region and not busy and status == "available"
+            return ready, f"writer in {writer}, status {status}" + (
+                ", failover running" if busy else ""
+            )
+
+        return "ran", self._poll("the database writer", probe), {}
+
+    def _wait_nodegroups(self, step: Step) -> tuple[str, str, dict[str, Any]]:
+        assert self._state is not None
+        groups = self.targets.node_groups_in(self.to_region)
+        wanted: dict[str, int] = {}
+        for ng in groups:
+            record = self._state.steps.get(f"scale:{ng.key}", {})
+            target = record.get("data", {}).get("target")
+            wanted[ng.key] = int(target[1]) if target else 1
+
+        def probe() -> tuple[bool, str]:
+            pending = []
+            for ng in groups:
+                desc = actions.describe_nodegroup(self.aws, ng)
+                if not actions.nodegroup_ready(desc, wanted[ng.key]):
+                    pending.append(
+                        f"{ng.nodegroup} {desc.get('status')} "
+                        f"desired {actions.scaling_of(desc)[1]}/{wanted[ng.key]}"
+                    )
+            return not pending, "; ".join(pending) or f"{len(groups)} node group(s) active"
+
+        return "ran", self._poll("the node groups", probe), {}
+
+    def _wait_health(self, step: Step) -> tuple[str, str, dict[str, Any]]:
+        ids = [str(i) for i in step.params["health_checks"]]
+
+        def probe() -> tuple[bool, str]:
+            unhealthy = []
+            for hc in ids:
+                status = actions.health_check_status(self.aws, hc)
+                if not status["healthy"]:
+                    unhealthy.append(f"{hc} {status['success']}/{status['checkers']} healthy")
+            return not unhealthy, "; ".join(unhealthy) or f"{len(ids)} health check(s) healthy"
+
+        return "ran", self._poll("the Route 53 health checks", probe), {}
+
+    def _start_region_switch(self, step: Step) -> tuple[str, str, dict[str, Any]]:
+        plan = str(step.params["plan_arn"])
+        running = actions.running_region_switch(self.aws, plan, self.to_region)
+        if running:
+            return "already", f"execution {running} is already running", {"execution_id": running}
+        execution = actions.start_region_switch(
+            self.aws,
+            plan,
+            self.to_region,
+            str(step.params["mode"]),
+            f"obs-platform dr {self.spec.direction} ({self.spec.mode})",
+        )
+        return "ran", f"execution {execution} started", {"execution_id": execution}
+
+    def _wait_region_switch(self, step: Step) -> tuple[str, str, dict[str, Any]]:
+        assert self._state is not None
+        start = self._state.steps.get("region-switch:start", {})
+        execution = str(start.get("data", {}).get("execution_id", ""))
+        if not execution:
+            raise OpsError(
+                "no Region switch execution recorded to wait for",
+                fix="re-run the same command; the start step runs again.",
+            )
+        plan = str(step.params["plan_arn"])
+
+        def probe() -> tuple[bool, str]:
+            info = actions.region_switch_execution(self.aws, plan, execution, self.to_region)
+            state = str(info["state"])
+            if state in actions.REGION_SWITCH_FAILED:
+                failed = [
+                    s["name"]
+                    for s in info["steps"]
+                    if s["status"] not in ("completed", "notStarted", None)
+                ]
+                raise OpsError(
+                    f"Region switch execution {execution} ended {state!r}"
+                    + (f" at {', '.join(str(f) for f in failed)}" if failed else ""),
+                    fix="read the execution in the ARC console, fix the step, then resume it "
+                    "there or re-run this command.",
+                    exit_code=3,
+                    resumable=True,
+                )
+            return state in actions.REGION_SWITCH_DONE, f"execution {execution} {state}"
+
+        return "ran", self._poll("the Region switch execution", probe), {"execution_id": execution}

@@ -1,0 +1,424 @@
+"""Step planning for failover, failback and drills.
+
+Which steps, in which order, against which budget term. Pure: no AWS calls, so it is tested
+directly (with hypothesis).
+
+Steps that start work come first and return at once (scale node groups, switch the database
+over); the waits follow, so compute scale-up and database promotion run in parallel, as the RTO
+model of DESIGN.md section 4 assumes (RTO ~= detection + max(DNS, database, compute) + start).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from .errors import OpsError
+from .model import DrTargets, RtoBudget
+
+
+class Direction(StrEnum):
+    """Which way traffic moves."""
+
+    FAILOVER = "failover"
+    """From the primary region to the standby region."""
+    FAILBACK = "failback"
+    """From the standby region back to the primary region."""
+
+
+class Mode(StrEnum):
+    """Planned (no data loss) or unplanned (the old primary is unreachable)."""
+
+    PLANNED = "planned"
+    """Switchover: the database waits until the target is caught up (RPO 0)."""
+    UNPLANNED = "unplanned"
+    """Failover: the target is promoted without waiting; unreplicated writes are lost."""
+
+
+class Engine(StrEnum):
+    """Who runs the steps."""
+
+    REGION_SWITCH = "region-switch"
+    """Start the ARC Region switch plan and follow its execution."""
+    DIRECT = "direct"
+    """Run each step with boto3."""
+
+
+class Scaler(StrEnum):
+    """How the standby's compute is scaled."""
+
+    EKS = "eks"
+    """``eks:UpdateNodegroupConfig`` on each node group."""
+    PULUMI = "pulumi"
+    """Set the standby stack's ``replicas`` config and run ``pulumi up`` (Automation API)."""
+
+
+class StepKind(StrEnum):
+    """What a step does."""
+
+    PREFLIGHT = "preflight"
+    SCALE_NODEGROUP = "scale-nodegroup"
+    SCALE_PULUMI = "scale-pulumi"
+    SWITCHOVER_DATABASE = "switchover-database"
+    FAILOVER_DATABASE = "failover-database"
+    START_REGION_SWITCH = "start-region-switch"
+    WAIT_DATABASE = "wait-database"
+    WAIT_NODEGROUPS = "wait-nodegroups"
+    WAIT_REGION_SWITCH = "wait-region-switch"
+    WAIT_HEALTH = "wait-health"
+    SCALE_DOWN_NODEGROUP = "scale-down-nodegroup"
+
+
+WAIT_KINDS = frozenset(
+    {
+        StepKind.WAIT_DATABASE,
+        StepKind.WAIT_NODEGROUPS,
+        StepKind.WAIT_REGION_SWITCH,
+        StepKind.WAIT_HEALTH,
+    }
+)
+"""Steps that only observe; everything else changes something."""
+
+_WAITS_ON: dict[StepKind, frozenset[StepKind]] = {
+    StepKind.WAIT_DATABASE: frozenset({StepKind.SWITCHOVER_DATABASE, StepKind.FAILOVER_DATABASE}),
+    StepKind.WAIT_NODEGROUPS: frozenset({StepKind.SCALE_NODEGROUP, StepKind.SCALE_PULUMI}),
+    StepKind.WAIT_REGION_SWITCH: frozenset({StepKind.START_REGION_SWITCH}),
+}
+
+BUDGET_TERMS: dict[StepKind, str] = {
+    StepKind.WAIT_DATABASE: "database_seconds",
+    StepKind.WAIT_NODEGROUPS: "compute_seconds",
+    StepKind.WAIT_HEALTH: "detection_seconds",
+}
+"""The budget term each wait is measured against (DESIGN.md section 4)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of an operation.
+
+    Attributes:
+        step_id: Stable ID, recorded in the state file (``scale:us-east-1/app:workers``).
+        kind: What the step does.
+        description: One line for the terminal and the report.
+        region: The region it acts in.
+        params: What it acts on (node group, sizes, global cluster, ...).
+        data_loss: True when running it can lose committed writes.
+        counts_toward_rto: False for clean-up after recovery (scaling the old standby down).
+    """
+
+    step_id: str
+    kind: StepKind
+    description: str
+    region: str
+    params: dict[str, Any] = field(default_factory=dict)
+    data_loss: bool = False
+    counts_toward_rto: bool = True
+
+    @property
+    def is_wait(self) -> bool:
+        """True for steps that only observe."""
+        return self.kind in WAIT_KINDS
+
+    def waits_on(self) -> frozenset[StepKind]:
+        """Return the kinds of step whose work this wait observes (empty for actions)."""
+        return _WAITS_ON.get(self.kind, frozenset())
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the step for ``--dry-run --json`` and reports."""
+        return {
+            "id": self.step_id,
+            "kind": str(self.kind),
+            "description": self.description,
+            "region": self.region,
+            "params": self.params,
+            "data_loss": self.data_loss,
+            "counts_toward_rto": self.counts_toward_rto,
+        }
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    """What the operator asked for.
+
+    Attributes:
+        direction: Failover or failback.
+        mode: Planned switchover or unplanned failover.
+        engine: ARC Region switch or direct boto3 steps.
+        scaler: How compute is scaled (direct engine only).
+        allow_data_loss: The operator's explicit consent to an unplanned failover.
+        desired_size: Node count for each scaled node group; ``None`` derives it.
+        idle_size: Node count the old standby returns to after a failback.
+        scale_down_after: Whether a failback returns the standby's node groups to ``idle_size``.
+        pulumi_stack: The standby stack (``--scale-with pulumi``).
+        replicas: The ``replicas`` config value set on that stack.
+    """
+
+    direction: Direction
+    mode: Mode = Mode.PLANNED
+    engine: Engine = Engine.DIRECT
+    scaler: Scaler = Scaler.EKS
+    allow_data_loss: bool = False
+    desired_size: int | None = None
+    idle_size: int = 0
+    scale_down_after: bool = True
+    pulumi_stack: str | None = None
+    replicas: int | None = None
+
+
+def regions_for(direction: Direction, targets: DrTargets) -> tuple[str, str]:
+    """Return ``(from_region, to_region)`` for a direction."""
+    if direction is Direction.FAILOVER:
+        return targets.primary_region, targets.standby_region
+    return targets.standby_region, targets.primary_region
+
+
+def signature(spec: OperationSpec, targets: DrTargets) -> str:
+    """Return a short hash naming this operation on these targets, stored in the state file.
+
+    A state file with another signature belongs to another operation and is never resumed by
+    this one.
+    """
+    source, target = regions_for(spec.direction, targets)
+    data = {
+        "direction": str(spec.direction),
+        "mode": str(spec.mode),
+        "from": source,
+        "to": target,
+        "engine": str(spec.engine),
+        "global_cluster": targets.global_cluster,
+        "plan": targets.region_switch_plan_arn,
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def check_consent(spec: OperationSpec) -> None:
+    """Refuse an operation that can lose data unless the operator consented.
+
+    Raises:
+        OpsError: (exit code 4) for ``--unplanned`` without ``--allow-data-loss``, or an
+            unplanned failback.
+    """
+    if spec.mode is Mode.UNPLANNED and spec.direction is Direction.FAILBACK:
+        raise OpsError(
+            "a failback is always planned: it waits until the old primary's database is caught up",
+            fix="if the standby region is failing now, run `dr failover --unplanned "
+            "--allow-data-loss` with --primary-region and --standby-region swapped.",
+            exit_code=4,
+        )
+    if spec.mode is Mode.UNPLANNED and not spec.allow_data_loss:
+        raise OpsError(
+            "an unplanned failover promotes the standby without waiting for replication, so "
+            "writes not yet replicated are lost; it does not run without consent",
+            fix="add --allow-data-loss to accept that, or drop --unplanned for a planned "
+            "switchover (RPO 0) while the primary is reachable.",
+            exit_code=4,
+        )
+
+
+def scale_target(
+    current_min: int,
+    current_desired: int,
+    current_max: int,
+    requested: int | None,
+    peer_desired: int | None,
+) -> tuple[int, int, int]:
+    """Return the ``(min, desired, max)`` a standby node group is scaled to.
+
+    The desired size is the requested one, else the matching primary node group's, else the
+    node group's maximum, and at least 1. The minimum is raised to it, so an autoscaler does not
+    remove the nodes before workloads land; the maximum is raised when it is lower.
+
+    Raises:
+        OpsError: If ``requested`` is negative.
+    """
+    if requested is not None and requested < 0:
+        raise OpsError(f"--desired-size {requested} is negative", fix="pass 1 or more.")
+    desired = requested if requested is not None else peer_desired
+    if desired is None or desired < 1:
+        desired = max(current_max, current_desired, 1)
+    desired = max(desired, 1)
+    return max(current_min, desired), desired, max(current_max, desired)
+
+
+def scaled_enough(current: tuple[int, int, int], target: tuple[int, int, int]) -> bool:
+    """True when a node group already has at least the target's minimum and desired size."""
+    return current[0] >= target[0] and current[1] >= target[1]
+
+
+def plan_steps(spec: OperationSpec, targets: DrTargets) -> list[Step]:
+    """Return the ordered steps of an operation.
+
+    Raises:
+        OpsError: If the operator has not consented to data loss where it is possible, or there
+            is nothing to act on.
+    """
+    check_consent(spec)
+    source, target = regions_for(spec.direction, targets)
+    unplanned = spec.mode is Mode.UNPLANNED
+    steps: list[Step] = [
+        Step(
+            "preflight",
+            StepKind.PREFLIGHT,
+            f"check that the resources exist and {target} can take over from {source}",
+            target,
+            {"from_region": source, "to_region": target},
+        )
+    ]
+    if spec.engine is Engine.REGION_SWITCH:
+        if not targets.region_switch_plan_arn:
+            raise OpsError(
+                "--engine region-switch needs a Region switch plan",
+                fix="pass --region-switch-plan ARN, or use --engine direct.",
+            )
+        mode = "ungraceful" if unplanned else "graceful"
+        steps.append(
+            Step(
+                "region-switch:start",
+                StepKind.START_REGION_SWITCH,
+                f"start the ARC Region switch plan: activate {target} ({mode})",
+                target,
+                {"plan_arn": targets.region_switch_plan_arn, "mode": mode, "action": "activate"},
+                data_loss=unplanned,
+            )
+        )
+        steps.append(
+            Step(
+                "region-switch:wait",
+                StepKind.WAIT_REGION_SWITCH,
+                "wait for the Region switch execution to complete",
+                target,
+                {"plan_arn": targets.region_switch_plan_arn},
+            )
+        )
+    else:
+        to_groups = targets.node_groups_in(target)
+        if spec.scaler is Scaler.PULUMI:
+            if not spec.pulumi_stack:
+                raise OpsError(
+                    "--scale-with pulumi needs the standby stack",
+                    fix="pass --pulumi-stack NAME (and --pulumi-work-dir DIR).",
+                )
+            steps.append(
+                Step(
+                    "scale:pulumi",
+                    StepKind.SCALE_PULUMI,
+                    f"set replicas on stack {spec.pulumi_stack} and run pulumi up",
+                    target,
+                    {"stack": spec.pulumi_stack, "replicas": spec.replicas},
+                )
+            )
+        else:
+            for ng in to_groups:
+                steps.append(
+                    Step(
+                        f"scale:{ng.key}",
+                        StepKind.SCALE_NODEGROUP,
+                        f"scale node group {ng.cluster}:{ng.nodegroup} up",
+                        ng.region,
+                        {
+                            "cluster": ng.cluster,
+                            "nodegroup": ng.nodegroup,
+                            "desired_size": spec.desired_size,
+                        },
+                    )
+                )
+        if targets.global_cluster:
+            if unplanned:
+                steps.append(
+                    Step(
+                        "database:failover",
+                        StepKind.FAILOVER_DATABASE,
+                        f"fail global cluster {targets.global_cluster} over to {target} "
+                        "(AllowDataLoss: unreplicated writes are lost)",
+                        target,
+                        {"global_cluster": targets.global_cluster},
+                        data_loss=True,
+                    )
+                )
+            else:
+                steps.append(
+                    Step(
+                        "database:switchover",
+                        StepKind.SWITCHOVER_DATABASE,
+                        f"switch global cluster {targets.global_cluster} over to {target} (RPO 0)",
+                        target,
+                        {"global_cluster": targets.global_cluster},
+                    )
+                )
+            steps.append(
+                Step(
+                    "wait:database",
+                    StepKind.WAIT_DATABASE,
+                    f"wait until the writer is in {target} and the global cluster is available",
+                    target,
+                    {"global_cluster": targets.global_cluster},
+                )
+            )
+        if spec.scaler is Scaler.PULUMI or to_groups:
+            steps.append(
+                Step(
+                    "wait:node-groups",
+                    StepKind.WAIT_NODEGROUPS,
+                    f"wait until the node groups in {target} are active at their new size",
+                    target,
+                    {"nodegroups": [ng.key for ng in to_groups]},
+                )
+            )
+        if len(steps) == 1:
+            raise OpsError(
+                "nothing to fail over: no global cluster and no node groups in "
+                f"{target} were given",
+                fix="pass --global-cluster and --node-group, or --plan FILE.",
+            )
+    health = targets.health_checks_for(target)
+    if health:
+        steps.append(
+            Step(
+                "wait:health",
+                StepKind.WAIT_HEALTH,
+                f"wait until the Route 53 health checks for {target} report healthy",
+                target,
+                {"health_checks": [hc.health_check_id for hc in health]},
+            )
+        )
+    if (
+        spec.direction is Direction.FAILBACK
+        and spec.scale_down_after
+        and spec.engine is Engine.DIRECT
+        and spec.scaler is Scaler.EKS
+    ):
+        for ng in targets.node_groups_in(source):
+            steps.append(
+                Step(
+                    f"scale-down:{ng.key}",
+                    StepKind.SCALE_DOWN_NODEGROUP,
+                    f"return node group {ng.cluster}:{ng.nodegroup} to its pilot-light size "
+                    f"({spec.idle_size})",
+                    ng.region,
+                    {
+                        "cluster": ng.cluster,
+                        "nodegroup": ng.nodegroup,
+                        "desired_size": spec.idle_size,
+                    },
+                    counts_toward_rto=False,
+                )
+            )
+    return steps
+
+
+def budget_seconds(step: Step, budget: RtoBudget | None) -> float | None:
+    """Return the budget a step's measured time is compared with, or ``None``.
+
+    Waits compare with their term (database, compute, detection); the Region switch execution
+    with the whole RTO budget; actions, which only start work, with nothing.
+    """
+    if budget is None:
+        return None
+    if step.kind is StepKind.WAIT_REGION_SWITCH:
+        return budget.rto_seconds
+    term = BUDGET_TERMS.get(step.kind)
+    return budget.terms.get(term) if term else None
