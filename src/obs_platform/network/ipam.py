@@ -233,8 +233,9 @@ def ipam_layout(args: IpamArgs, label: str = "Ipam") -> IpamLayout:
             f"{label}: {field} does not fit {model}.cidr {str(top)!r}: {exc}",
             field=field,
             value=exc.value,
-            fix="Use a larger top-level cidr, a larger regional_netmask_length, fewer regions, or "
-            "non-overlapping pins.",
+            fix="Pin a block inside cidr that no earlier region holds."
+            if pinned
+            else "Use a larger top-level cidr, a larger regional_netmask_length or fewer regions.",
         ) from None
 
     environments: dict[str, dict[str, str]] = {}
