@@ -108,6 +108,11 @@ def echo(value: Any) -> Any:
     return value
 
 
+def resource_reference(urn: str, resource_id: str) -> dict[str, Any]:
+    """Return the wire form of a reference to a custom resource."""
+    return {_SIG_KEY: _RESOURCE_SIG, "urn": urn, "id": resource_id, "packageVersion": ""}
+
+
 def decode(struct: struct_pb2.Struct) -> dict[str, Any]:
     """Decode a property struct to a dict of wire values (signatures kept)."""
     decoded = json_format.MessageToDict(struct, preserving_proto_field_name=True)

@@ -11,7 +11,10 @@ in one process share nothing.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import gc
+import inspect
 import json
 import logging
 import os
@@ -29,7 +32,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import engine_pb2, resource_pb2
-from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.stack import Stack
 from pulumi.runtime.sync_await import _sync_await
 
 from . import _wire
@@ -40,6 +43,9 @@ from .plan import STACK_TYPE, Plan, PlanResource
 AWS_REGION_KEY = "aws:region"
 _AWS_PACKAGES = ("aws:", "eks:", "pulumi:providers:aws", "pulumi:providers:eks")
 _FALLBACK_REGION = "us-east-1"
+_HIDDEN_CHILDREN: dict[str, dict[str, tuple[str, str]]] = {
+    "eks:index:Cluster": {"eksCluster": ("aws:eks/cluster:Cluster", "eksCluster")},
+}
 
 
 class ProgramError(Exception):
@@ -115,6 +121,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 registered=self._registered,
             )
             resource_id, outputs = answer_resource(ctx)
+            outputs.update(self._hidden_children(ctx, outputs))
             outputs.update(
                 {
                     k: _wire.echo(v)
@@ -149,6 +156,31 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn)
         obj = _sync_await(rpc.serialize_properties(outputs, {}))
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj)
+
+    def _hidden_children(self, ctx: ResourceContext, outputs: dict[str, Any]) -> dict[str, Any]:
+        """Answer outputs that are resource references to a remote component's own children.
+
+        ``eks:index:Cluster`` returns ``eksCluster``, an ``aws:eks/cluster:Cluster`` it made
+        inside the provider. The engine keeps that child where ``get_resource`` finds it (so
+        ``cluster.eks_cluster.name`` works) but not in the plan: the program did not register it.
+        """
+        refs: dict[str, Any] = {}
+        for output, (child_type, role) in _HIDDEN_CHILDREN.get(ctx.type, {}).items():
+            child_urn = self.make_urn(ctx.urn, child_type, f"{ctx.name}-{role}")
+            child_ctx = ResourceContext(
+                urn=child_urn,
+                type=child_type,
+                name=f"{ctx.name}-{role}",
+                inputs={"name": outputs.get("clusterName") or ctx.name},
+                region=ctx.region,
+                account=ctx.account,
+            )
+            child_id, child_state = answer_resource(child_ctx)
+            self.resources[child_urn] = pulumi_mocks.MockMonitor.ResourceRegistration(
+                child_urn, child_id, child_state
+            )
+            refs[output] = _wire.resource_reference(child_urn, child_id)
+        return refs
 
     def _registered(self) -> list[tuple[str, str, dict[str, Any]]]:
         types = {urn: record.type for urn, record in self.records.items()}
@@ -292,7 +324,7 @@ def run(
     )
     pulumi_settings.SETTINGS.outputs.clear()
     try:
-        _sync_await(run_in_stack(program))  # type: ignore[arg-type]
+        _sync_await(_run_in_stack(program))
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
@@ -326,6 +358,61 @@ def run(
         outputs=monitor.stack_outputs,
         diagnostics=tuple(engine.diagnostics),
     )
+
+
+async def _run_in_stack(program: Callable[[], object]) -> None:
+    """Run ``program`` inside a new root stack and wait for everything it started.
+
+    This is what ``pulumi.runtime.stack.run_in_stack`` does, with two changes that keep the
+    time per resource flat as programs grow (see ``benchmarks/synth.py``): outstanding outputs
+    are awaited together rather than one ``asyncio.wait(FIRST_COMPLETED)`` round each (which
+    re-arms every pending task and grows quadratically), and the cyclic garbage collector is
+    paused for the run, since a run's objects live until it ends and full collections over a
+    growing heap cost more with every resource.
+    """
+    await pulumi_settings._load_monitor_feature_support()  # type: ignore[no-untyped-call]
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    failure: BaseException | None = None
+    try:
+        stack = Stack()
+        try:
+            result = program()
+            if inspect.isawaitable(result):
+                await result
+        except BaseException as exc:
+            failure = exc
+        finally:
+            stack._finish()
+        try:
+            await _drain()
+        except BaseException as exc:
+            failure = failure or exc
+        finally:
+            await pulumi_settings._shutdown_callbacks()  # type: ignore[no-untyped-call]
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    if failure is not None:
+        raise failure
+
+
+async def _drain() -> None:
+    """Wait until no registration or output task is left, raising the first failure."""
+    rpc_manager = pulumi_settings._get_rpc_manager()
+    while True:
+        while rpc_manager.rpcs:
+            await asyncio.sleep(0)
+            await rpc_manager.rpcs.pop()
+        if rpc_manager.unhandled_exception is not None:
+            raise rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
+        with pulumi_settings.SETTINGS.lock:
+            pending = list(pulumi_settings.SETTINGS.outputs)
+            pulumi_settings.SETTINGS.outputs.clear()
+        if pending:
+            await asyncio.gather(*pending)
+        if not rpc_manager.rpcs and not pulumi_settings.SETTINGS.outputs:
+            return
 
 
 def _tree_order(records: list[_Record]) -> list[_Record]:
