@@ -260,3 +260,16 @@ def test_unknown_data_source_is_explained() -> None:
 
     with pytest.raises(ProgramError, match="does not answer the data source"):
         run(program)
+
+
+def test_eks_cluster_attribute_resources_resolve() -> None:
+    def program() -> None:
+        cluster = eks.Cluster("apps", name="apps-eu", skip_default_node_group=True)
+        pulumi.export("cluster_name", cluster.eks_cluster.name)
+        pulumi.export("cluster_arn", cluster.eks_cluster.arn)
+
+    plan = run(program, config={"aws:region": "eu-west-1"})
+    assert plan.outputs["cluster_name"] == "apps-eu"
+    assert plan.outputs["cluster_arn"] == "arn:aws:eks:eu-west-1:111111111111:cluster/apps-eu"
+    # The provider-internal aws:eks/cluster:Cluster is not something the program registered.
+    assert plan.by_type("aws:eks/cluster:Cluster") == []
