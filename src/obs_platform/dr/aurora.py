@@ -1,0 +1,197 @@
+"""The Aurora Global Database of a pilot-light pair.
+
+Ownership: :class:`~obs_platform.dr.pilot_light.PilotLightDr` owns the global cluster AND both
+regional member clusters; a :class:`~obs_platform.cell.Cell` with ``rds_global=True`` owns only
+the *placement* of its member (DB subnet group, security group, KMS key). The reasons: a secondary
+can be created only inside an existing global cluster and after the primary has a writer, the
+members' identities change on every failover (the "primary" cluster becomes a secondary), and the
+two members must be configured as one (engine version, parameters). Keeping the three in one
+component keeps that ordering and those rules in one place, and lets a Cell be created before the
+DR that joins it.
+
+Children (``n`` is the DR component's name, ``p``/``s`` the sites' names):
+
+* ``{n}-global`` (``aws:rds/globalCluster:GlobalCluster``), in the primary region;
+* ``{n}-primary-db`` (``aws:rds/cluster:Cluster``, identifier ``{n}-{p}``), in the primary region,
+  with master credentials managed by Secrets Manager unless a (secret) password is given;
+* ``{n}-primary-db-{i}`` (``aws:rds/clusterInstance:ClusterInstance``);
+* ``{n}-standby-db`` (identifier ``{n}-{s}``), in the standby region, with NO master credentials
+  (a secondary inherits them; AWS refuses them), waiting for the primary's instances;
+* ``{n}-standby-db-{i}``; none when the secondary is headless (``standby_instances=0``);
+* with ``global_db_rpo_seconds``, ``{n}-primary-params`` / ``{n}-standby-params``
+  (``aws:rds/clusterParameterGroup:ClusterParameterGroup``) setting ``rds.global_db_rpo``.
+
+Both member clusters and the global cluster have deletion protection on and are ``protect``-ed by
+default, and both members ignore changes to ``global_cluster_identifier`` and
+``replication_source_identifier``: after a failover or switchover AWS changes them, and a Pulumi
+diff "fixing" them would detach or promote a cluster. Upgrade the secondary before the primary.
+
+All members of a global database belong to one AWS account: when the sites live in different
+accounts, give both sites the provider of the account that holds the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+import pulumi_aws as aws
+
+if TYPE_CHECKING:
+    from .pilot_light import AuroraGlobalArgs, PilotLightDr, PilotLightDrArgs
+
+ENGINE = "aurora-postgresql"
+IGNORED_ON_MEMBERS = ["global_cluster_identifier", "replication_source_identifier"]
+"""Inputs AWS changes on failover; never let a diff on them detach or promote a member."""
+
+
+@dataclass(frozen=True)
+class AuroraParts:
+    """What :func:`create_aurora` made."""
+
+    global_cluster: aws.rds.GlobalCluster
+    primary_cluster: aws.rds.Cluster
+    standby_cluster: aws.rds.Cluster
+    primary_instances: list[aws.rds.ClusterInstance]
+    standby_instances: list[aws.rds.ClusterInstance]
+
+
+def _family(engine_version: str) -> str:
+    return f"aurora-postgresql{engine_version.split('.')[0]}"
+
+
+def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
+    """Create the global cluster and its two members.
+
+    Args:
+        owner: The DR component.
+        args: Its arguments; ``args.database`` must be set.
+    """
+    db: AuroraGlobalArgs = args.database  # type: ignore[assignment]
+    primary, standby = args.primary, args.standby
+    keep: dict[str, Any] = {"protect": db.protect}
+    global_cluster = aws.rds.GlobalCluster(
+        owner.child_name("global"),
+        global_cluster_identifier=owner.child_name("global"),
+        region=primary.region,
+        engine=ENGINE,
+        engine_version=db.engine_version,
+        database_name=db.database_name,
+        storage_encrypted=True,
+        deletion_protection=db.deletion_protection,
+        tags=owner.tags({"Name": owner.child_name("global")}),
+        opts=owner.child_opts(**primary.opts(), **keep),
+    )
+    params: dict[str, Any] = {}
+    if db.global_db_rpo_seconds is not None:
+        for role, site in (("primary", primary), ("standby", standby)):
+            group = aws.rds.ClusterParameterGroup(
+                owner.child_name(f"{role}-params"),
+                region=site.region,
+                family=_family(db.engine_version),
+                description="Bounds global replication lag (rds.global_db_rpo).",
+                parameters=[
+                    {
+                        "name": "rds.global_db_rpo",
+                        "value": str(db.global_db_rpo_seconds),
+                        "apply_method": "immediate",
+                    }
+                ],
+                tags=owner.tags({"Name": owner.child_name(f"{role}-params")}),
+                opts=owner.child_opts(**site.opts()),
+            )
+            params[role] = group.name
+    credentials: dict[str, Any] = (
+        {"master_password": pulumi.Output.secret(db.master_password)}
+        if db.master_password is not None
+        else {"manage_master_user_password": True}
+    )
+    common: dict[str, Any] = {
+        "engine": ENGINE,
+        "engine_version": db.engine_version,
+        "global_cluster_identifier": global_cluster.id,
+        "storage_encrypted": True,
+        "deletion_protection": db.deletion_protection,
+        "copy_tags_to_snapshot": True,
+        "iam_database_authentication_enabled": True,
+        "enabled_cloudwatch_logs_exports": ["postgresql"],
+    }
+    primary_cluster = aws.rds.Cluster(
+        owner.child_name("primary-db"),
+        cluster_identifier=f"{owner.child_name(primary.name)}",
+        region=primary.region,
+        database_name=db.database_name,
+        master_username=db.master_username,
+        db_subnet_group_name=primary.db_subnet_group_name,
+        vpc_security_group_ids=primary.db_security_group_ids,
+        kms_key_id=primary.db_kms_key_arn,
+        backup_retention_period=db.backup_retention_days,
+        final_snapshot_identifier=f"{owner.child_name(primary.name)}-final",
+        db_cluster_parameter_group_name=params.get("primary"),
+        tags=owner.tags({"Name": owner.child_name("primary-db"), "cell": primary.name}),
+        opts=owner.child_opts(**primary.opts(), **keep, ignore_changes=IGNORED_ON_MEMBERS),
+        **credentials,
+        **common,
+    )
+    primary_instances = [
+        aws.rds.ClusterInstance(
+            owner.child_name(f"primary-db-{index}"),
+            identifier=f"{owner.child_name(primary.name)}-{index}",
+            cluster_identifier=primary_cluster.id,
+            region=primary.region,
+            engine=ENGINE,
+            engine_version=db.engine_version,
+            instance_class=db.instance_class,
+            publicly_accessible=False,
+            auto_minor_version_upgrade=False,
+            performance_insights_enabled=True,
+            tags=owner.tags({"Name": owner.child_name(f"primary-db-{index}")}),
+            opts=owner.child_opts(**primary.opts()),
+        )
+        for index in range(db.primary_instances)
+    ]
+    standby_cluster = aws.rds.Cluster(
+        owner.child_name("standby-db"),
+        cluster_identifier=f"{owner.child_name(standby.name)}",
+        region=standby.region,
+        db_subnet_group_name=standby.db_subnet_group_name,
+        vpc_security_group_ids=standby.db_security_group_ids,
+        kms_key_id=standby.db_kms_key_arn,
+        backup_retention_period=db.backup_retention_days,
+        # A secondary has no snapshot of its own to keep; the primary's final snapshot does.
+        skip_final_snapshot=True,
+        db_cluster_parameter_group_name=params.get("standby"),
+        tags=owner.tags({"Name": owner.child_name("standby-db"), "cell": standby.name}),
+        opts=owner.child_opts(
+            **standby.opts(),
+            **keep,
+            ignore_changes=IGNORED_ON_MEMBERS,
+            depends_on=list(primary_instances),
+        ),
+        **common,
+    )
+    standby_instances = [
+        aws.rds.ClusterInstance(
+            owner.child_name(f"standby-db-{index}"),
+            identifier=f"{owner.child_name(standby.name)}-{index}",
+            cluster_identifier=standby_cluster.id,
+            region=standby.region,
+            engine=ENGINE,
+            engine_version=db.engine_version,
+            instance_class=db.instance_class,
+            publicly_accessible=False,
+            auto_minor_version_upgrade=False,
+            performance_insights_enabled=True,
+            tags=owner.tags({"Name": owner.child_name(f"standby-db-{index}")}),
+            opts=owner.child_opts(**standby.opts()),
+        )
+        for index in range(db.standby_instances)
+    ]
+    return AuroraParts(
+        global_cluster=global_cluster,
+        primary_cluster=primary_cluster,
+        standby_cluster=standby_cluster,
+        primary_instances=primary_instances,
+        standby_instances=standby_instances,
+    )

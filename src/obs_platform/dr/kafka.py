@@ -1,0 +1,183 @@
+"""Kafka replication from the primary site to the standby site.
+
+One setting (``KafkaReplicationArgs.engine``) chooses:
+
+* ``msk``: an Amazon MSK Replicator ``{n}-kafka-replicator`` (``aws:msk/replicator:Replicator``)
+  in the standby region (a replicator runs in its target's region), with topic names kept
+  IDENTICAL and consumer-group offsets synchronised, and its service role
+  ``{n}-kafka-replicator-role`` (``aws:iam/role:Role``) with an inline policy limited to the two
+  clusters, their topics and groups.
+* ``strimzi``: a Strimzi ``KafkaMirrorMaker2`` ``{n}-mirror-maker-2``
+  (``kubernetes:kafka.strimzi.io/v1:KafkaMirrorMaker2``) on the standby cell's cluster, built by
+  :func:`obs_platform._internal.kafka_replication.mirror_maker2` (identity replication policy on
+  the source and checkpoint connectors, offset intervals derived from the RPO target).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from .._internal.kafka_replication import (
+    mirror_maker2,
+    msk_replication_info,
+    offset_sync_interval_seconds,
+)
+
+if TYPE_CHECKING:
+    from .pilot_light import KafkaReplicationArgs, PilotLightDr, PilotLightDrArgs
+
+
+def _related_arns(cluster_arn: str) -> list[str]:
+    """Return a cluster's ARN and the wildcard ARNs of its topics and groups."""
+    base = cluster_arn.replace(":cluster/", ":{kind}/", 1)
+    return [cluster_arn, base.format(kind="topic") + "/*", base.format(kind="group") + "/*"]
+
+
+def _replicator_policy(source_arn: str, target_arn: str) -> str:
+    source, target = _related_arns(source_arn), _related_arns(target_arn)
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ReadSource",
+                    "Effect": "Allow",
+                    "Action": [
+                        "kafka-cluster:Connect",
+                        "kafka-cluster:DescribeCluster",
+                        "kafka-cluster:DescribeTopic",
+                        "kafka-cluster:ReadData",
+                        "kafka-cluster:DescribeTopicDynamicConfiguration",
+                        "kafka-cluster:AlterGroup",
+                        "kafka-cluster:DescribeGroup",
+                    ],
+                    "Resource": source,
+                },
+                {
+                    "Sid": "WriteTarget",
+                    "Effect": "Allow",
+                    "Action": [
+                        "kafka-cluster:Connect",
+                        "kafka-cluster:DescribeCluster",
+                        "kafka-cluster:AlterCluster",
+                        "kafka-cluster:DescribeTopic",
+                        "kafka-cluster:CreateTopic",
+                        "kafka-cluster:AlterTopic",
+                        "kafka-cluster:WriteData",
+                        "kafka-cluster:WriteDataIdempotently",
+                        "kafka-cluster:DescribeTopicDynamicConfiguration",
+                        "kafka-cluster:AlterTopicDynamicConfiguration",
+                        "kafka-cluster:AlterGroup",
+                        "kafka-cluster:DescribeGroup",
+                    ],
+                    "Resource": target,
+                },
+            ],
+        },
+        indent=2,
+    )
+
+
+def create_msk_replicator(owner: PilotLightDr, args: PilotLightDrArgs) -> aws.msk.Replicator:
+    """Create the MSK Replicator (and its role) in the standby region."""
+    kafka: KafkaReplicationArgs = args.kafka  # type: ignore[assignment]
+    primary, standby = args.primary, args.standby
+    role = aws.iam.Role(
+        owner.child_name("kafka-replicator-role"),
+        assume_role_policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "kafka.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+        description="MSK Replicator service role: read the primary cluster, write the standby.",
+        tags=owner.tags({"Name": owner.child_name("kafka-replicator-role")}),
+        opts=owner.child_opts(**standby.opts()),
+    )
+    policy = aws.iam.RolePolicy(
+        owner.child_name("kafka-replicator-policy"),
+        role=role.id,
+        policy=pulumi.Output.all(primary.kafka_cluster_arn, standby.kafka_cluster_arn).apply(
+            lambda arns: _replicator_policy(arns[0], arns[1])
+        ),
+        opts=owner.child_opts(**standby.opts()),
+    )
+    info: dict[str, Any] = msk_replication_info(
+        topics=list(kafka.topics),
+        consumer_groups=list(kafka.consumer_groups),
+        topics_exclude=list(kafka.topics_exclude) or None,
+    )
+    return aws.msk.Replicator(
+        owner.child_name("kafka-replicator"),
+        replicator_name=owner.child_name("kafka"),
+        region=standby.region,
+        description=f"Replicates {primary.name} Kafka into {standby.name}, names identical.",
+        service_execution_role_arn=role.arn,
+        kafka_clusters=[
+            {
+                "amazon_msk_cluster": {"msk_cluster_arn": site.kafka_cluster_arn},
+                "vpc_config": {
+                    "subnet_ids": site.kafka_subnet_ids,
+                    "security_groups_ids": site.kafka_security_group_ids,
+                },
+            }
+            for site in (primary, standby)
+        ],
+        replication_info_list={
+            "source_kafka_cluster_arn": primary.kafka_cluster_arn,
+            "target_kafka_cluster_arn": standby.kafka_cluster_arn,
+            **info,
+        },
+        tags=owner.tags({"Name": owner.child_name("kafka-replicator")}),
+        opts=owner.child_opts(**standby.opts(), depends_on=[policy]),
+    )
+
+
+def create_mirror_maker2(
+    owner: PilotLightDr, args: PilotLightDrArgs, mirror_maker_lag_seconds: float
+) -> k8s.apiextensions.CustomResource:
+    """Create the Strimzi ``KafkaMirrorMaker2`` on the standby cluster."""
+    kafka: KafkaReplicationArgs = args.kafka  # type: ignore[assignment]
+    primary, standby = args.primary, args.standby
+    interval = offset_sync_interval_seconds(args.rpo_target_seconds, mirror_maker_lag_seconds)
+    name = owner.child_name("mirror-maker-2")
+
+    def build(servers: list[str]) -> dict[str, Any]:
+        return mirror_maker2(
+            name=name,
+            namespace=kafka.namespace,
+            source_alias=primary.name,
+            source_bootstrap_servers=servers[0],
+            target_alias=standby.name,
+            target_bootstrap_servers=servers[1],
+            checkpoint_interval_seconds=interval,
+            sync_group_offsets_interval_seconds=interval,
+            topics_pattern="|".join(kafka.topics),
+            groups_pattern="|".join(kafka.consumer_groups),
+            replicas=kafka.mirror_maker_replicas,
+            trusted_ca_secret=kafka.trusted_ca_secret,
+        )
+
+    resource = pulumi.Output.all(
+        primary.kafka_bootstrap_servers, standby.kafka_bootstrap_servers
+    ).apply(build)
+    static = build(["source:9093", "target:9093"])
+    return k8s.apiextensions.CustomResource(
+        name,
+        api_version=static["apiVersion"],
+        kind=static["kind"],
+        metadata=static["metadata"],
+        spec=resource.apply(lambda r: r["spec"]),
+        opts=owner.child_opts(provider=standby.kubernetes_provider),
+    )

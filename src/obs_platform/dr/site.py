@@ -1,0 +1,71 @@
+"""One side of a pilot-light pair, described by the IDs the DR resources need."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pydantic import Field, InstanceOf
+
+from .._internal.types import ArgsModel, Input, Region
+
+_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
+
+
+class DrSite(ArgsModel):
+    """One region of a pilot-light pair: where its endpoints, cluster, database slot and Kafka are.
+
+    A :class:`~obs_platform.cell.Cell` returns one from ``Cell.dr_site()``; build one by hand to
+    join footprints that are not cells (or that live in other stacks, through
+    ``StackReference`` outputs). Fields left ``None`` switch the matching part of the DR off or
+    make :class:`~obs_platform.dr.pilot_light.PilotLightDr` refuse the configuration, saying
+    which field is missing.
+    """
+
+    name: str = Field(pattern=_NAME_PATTERN)
+    """Short name of the site (the cell's name, such as ``"eu-west-1"``); used in child names,
+    record set identifiers and Kafka aliases."""
+    region: Region
+    """The site's AWS region."""
+    healthz_host: Input[str]
+    """Public host name Route 53 checks over HTTPS (health checkers cannot reach private
+    endpoints)."""
+    healthz_path: str = Field(default="/healthz", pattern=r"^/\S*$")
+    """Path of the health endpoint."""
+    record_target: Input[str] | None = None
+    """Host name the failover record answers with (CNAME); ``None`` uses ``healthz_host``."""
+    eks_cluster_name: Input[str] | None = None
+    """The site's EKS cluster; ``None`` means it has none (the budget then refuses a standby)."""
+    eks_cluster_arn: Input[str] | None = None
+    """ARN of the EKS cluster, for the Region switch plan's scaling step."""
+    warm_nodes: int = Field(default=0, ge=0)
+    """Nodes the site keeps running while passive (0 for a pure pilot light)."""
+    scaling_namespace: str = Field(default="app", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    """Kubernetes namespace of the workloads the plan scales up."""
+    scaling_deployments: tuple[str, ...] = ("app",)
+    """Deployments the plan scales in that namespace."""
+    db_subnet_group_name: Input[str] | None = None
+    """DB subnet group the site's Aurora member is placed in."""
+    db_security_group_ids: Input[list[str]] | None = None
+    """Security groups of the site's Aurora member."""
+    db_kms_key_arn: Input[str] | None = None
+    """KMS key (in the site's region) that encrypts the site's Aurora member."""
+    kafka_cluster_arn: Input[str] | None = None
+    """The site's Amazon MSK cluster (MSK Replicator)."""
+    kafka_bootstrap_servers: Input[str] | None = None
+    """The site's Kafka bootstrap servers (MirrorMaker 2)."""
+    kafka_subnet_ids: Input[list[str]] | None = None
+    """Subnets the MSK Replicator reaches the site's cluster through."""
+    kafka_security_group_ids: Input[list[str]] | None = None
+    """Security groups the MSK Replicator uses toward the site's cluster."""
+    kubernetes_provider: InstanceOf[pulumi.ProviderResource] | None = None
+    """Kubernetes provider of the site's cluster (for the MirrorMaker 2 custom resource)."""
+    provider: InstanceOf[pulumi.ProviderResource] | None = None
+    """AWS provider of the site's account; ``None`` uses the DR component's own."""
+    cross_account_role_arn: Input[str] | None = None
+    """Role in the site's account the Region switch plan assumes, when the site lives in another
+    account than the plan."""
+
+    def opts(self) -> dict[str, Any]:
+        """Return ``ResourceOptions`` keyword arguments that place a child in the site's account."""
+        return {"provider": self.provider} if self.provider is not None else {}
