@@ -1,0 +1,824 @@
+"""Each guardrail against a program that breaks it and one that satisfies it.
+
+Programs run under the offline engine with the real pulumi-aws, pulumi-eks and
+pulumi-kubernetes classes, so the rules see the wire names and relations a real program has.
+Every assertion names the exact resources a rule flags, so a rule that flags too much fails too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks
+import pulumi_kubernetes as k8s
+import pytest
+
+from obs_platform.guardrails import (
+    RULES,
+    GuardrailsConfig,
+    Severity,
+    check_plan,
+    evaluate,
+    rule,
+)
+from obs_platform.testing import Plan, run
+
+TAGS = {"obs-platform:managed-by": "obs-platform"}
+REGION = "eu-west-1"
+
+
+def plan_of(program: Callable[[], object], **config: Any) -> Plan:
+    return run(program, config={"aws:region": REGION, **config})
+
+
+def flagged(plan: Plan, rule_id: str, config: GuardrailsConfig | None = None) -> dict[str, str]:
+    """Names of the resources ``rule_id`` flags, with the detail."""
+    return {v.name: v.detail for v in evaluate(plan, config, (rule(rule_id),))}
+
+
+def protected() -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(protect=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# S3
+
+
+def bucket_with(
+    *,
+    sse: bool = True,
+    pab: dict[str, bool] | None = None,
+    policy: str | None = "tls",
+    name: str = "logs",
+) -> aws.s3.Bucket:
+    bucket = aws.s3.Bucket(name, tags=TAGS, opts=protected())
+    if sse:
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-sse",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms"},
+                    "bucket_key_enabled": True,
+                }
+            ],
+        )
+    flags = {
+        "block_public_acls": True,
+        "block_public_policy": True,
+        "ignore_public_acls": True,
+        "restrict_public_buckets": True,
+    }
+    if pab is not None:
+        flags.update(pab)
+    aws.s3.BucketPublicAccessBlock(f"{name}-pab", bucket=bucket.bucket, **flags)
+    if policy == "tls":
+        document = bucket.arn.apply(
+            lambda arn: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "DenyInsecureTransport",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [arn, f"{arn}/*"],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ],
+                }
+            )
+        )
+        aws.s3.BucketPolicy(f"{name}-policy", bucket=bucket.id, policy=document)
+    elif policy == "read":
+        document = bucket.arn.apply(
+            lambda arn: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::1:root"},
+                            "Action": "s3:GetObject",
+                            "Resource": f"{arn}/*",
+                        }
+                    ],
+                }
+            )
+        )
+        aws.s3.BucketPolicy(f"{name}-policy", bucket=bucket.id, policy=document)
+    return bucket
+
+
+def test_s3_encryption_flags_only_the_bucket_without_configuration() -> None:
+    plan = plan_of(lambda: (bucket_with(sse=False), bucket_with(name="traces")))
+    assert flagged(plan, "s3-encryption") == {
+        "logs": "no server-side encryption configuration refers to this bucket"
+    }
+    assert flagged(plan_of(lambda: bucket_with()), "s3-encryption") == {}
+
+
+def test_s3_encryption_needs_a_default_algorithm() -> None:
+    def program() -> None:
+        bucket = aws.s3.Bucket("logs", tags=TAGS)
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            "logs-sse", bucket=bucket.id, rules=[{"bucket_key_enabled": True}]
+        )
+
+    assert list(flagged(plan_of(program), "s3-encryption")) == ["logs"]
+
+
+def test_s3_public_access_block_all_four_switches() -> None:
+    bad = plan_of(lambda: bucket_with(pab={"restrict_public_buckets": False}))
+    assert flagged(bad, "s3-public-access-blocked") == {
+        "logs": "public access block leaves restrictPublicBuckets off"
+    }
+    assert flagged(plan_of(lambda: bucket_with()), "s3-public-access-blocked") == {}
+
+
+def test_s3_public_access_block_missing_and_account_level_block() -> None:
+    def bare() -> None:
+        aws.s3.Bucket("logs", tags=TAGS)
+
+    assert flagged(plan_of(bare), "s3-public-access-blocked") == {
+        "logs": "no public access block refers to this bucket"
+    }
+
+    def account_wide() -> None:
+        bare()
+        aws.s3.AccountPublicAccessBlock(
+            "account",
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
+
+    assert flagged(plan_of(account_wide), "s3-public-access-blocked") == {}
+
+
+def test_s3_tls_only() -> None:
+    no_deny = plan_of(lambda: bucket_with(policy="read"))
+    assert list(flagged(no_deny, "s3-tls-only")) == ["logs"]
+    assert "aws:SecureTransport" in flagged(no_deny, "s3-tls-only")["logs"]
+    assert flagged(plan_of(lambda: bucket_with(policy=None)), "s3-tls-only") == {
+        "logs": "no bucket policy refers to this bucket"
+    }
+    assert flagged(plan_of(lambda: bucket_with()), "s3-tls-only") == {}
+
+
+def test_s3_protected_is_a_warning() -> None:
+    def program() -> None:
+        aws.s3.Bucket("loose", tags=TAGS)
+        aws.s3.Bucket("kept", tags=TAGS, opts=protected())
+
+    assert flagged(plan_of(program), "s3-protected") == {"loose": "protect is False"}
+    assert rule("s3-protected").severity is Severity.WARNING
+
+
+# ---------------------------------------------------------------------------------------------
+# EKS and nodes
+
+
+def test_eks_endpoint_not_world() -> None:
+    def bad() -> None:
+        eks.Cluster("open", skip_default_node_group=True, tags=TAGS)
+        aws.eks.Cluster(
+            "raw",
+            role_arn="arn:aws:iam::111111111111:role/eks",
+            vpc_config={
+                "subnet_ids": ["subnet-1"],
+                "endpoint_public_access": True,
+                "public_access_cidrs": ["10.0.0.0/8", "0.0.0.0/0"],
+            },
+        )
+
+    found = flagged(plan_of(bad), "eks-endpoint-not-world")
+    assert set(found) == {"open", "raw"}
+    assert "default" in found["open"] and "0.0.0.0/0" in found["raw"]
+
+    def good() -> None:
+        eks.Cluster(
+            "private",
+            endpoint_public_access=False,
+            endpoint_private_access=True,
+            skip_default_node_group=True,
+        )
+        eks.Cluster("admins", public_access_cidrs=["203.0.113.0/24"], skip_default_node_group=True)
+        aws.eks.Cluster(
+            "raw",
+            role_arn="arn:aws:iam::111111111111:role/eks",
+            vpc_config={"subnet_ids": ["subnet-1"], "endpoint_public_access": False},
+        )
+
+    assert flagged(plan_of(good), "eks-endpoint-not-world") == {}
+
+
+def test_eks_secrets_encryption() -> None:
+    def bad() -> None:
+        eks.Cluster("plain", skip_default_node_group=True)
+        aws.eks.Cluster(
+            "raw",
+            role_arn="arn:aws:iam::111111111111:role/eks",
+            vpc_config={"subnet_ids": ["subnet-1"]},
+        )
+
+    assert flagged(plan_of(bad), "eks-secrets-encryption") == {
+        "plain": "encryptionConfigKeyArn is not set",
+        "raw": "encryptionConfig does not encrypt 'secrets' with a KMS key",
+    }
+
+    def good() -> None:
+        key = "arn:aws:kms:eu-west-1:111111111111:key/1"
+        eks.Cluster("sealed", skip_default_node_group=True, encryption_config_key_arn=key)
+        aws.eks.Cluster(
+            "raw",
+            role_arn="arn:aws:iam::111111111111:role/eks",
+            vpc_config={"subnet_ids": ["subnet-1"]},
+            encryption_config={"resources": ["secrets"], "provider": {"key_arn": key}},
+        )
+
+    assert flagged(plan_of(good), "eks-secrets-encryption") == {}
+
+
+def test_ec2_imdsv2() -> None:
+    def bad() -> None:
+        aws.ec2.LaunchTemplate("lt", metadata_options={"http_tokens": "optional"}, tags=TAGS)
+        cluster = eks.Cluster("defaults")
+        eks.ManagedNodeGroup("mng", cluster=cluster, node_role_arn="arn:aws:iam::1:role/n")
+        aws.eks.NodeGroup(
+            "ng",
+            cluster_name="c",
+            node_role_arn="arn:aws:iam::1:role/n",
+            subnet_ids=["subnet-1"],
+            scaling_config={"desired_size": 1, "max_size": 1, "min_size": 1},
+        )
+        k8s.apiextensions.CustomResource(
+            "nodes",
+            api_version="karpenter.k8s.aws/v1",
+            kind="EC2NodeClass",
+            spec={"metadataOptions": {"httpTokens": "optional"}},
+        )
+
+    found = flagged(plan_of(bad), "ec2-imdsv2")
+    assert set(found) == {"lt", "defaults", "mng", "ng", "nodes"}
+    assert found["lt"] == "metadataOptions.httpTokens is 'optional', not 'required'"
+
+    def good() -> None:
+        lt = aws.ec2.LaunchTemplate(
+            "lt",
+            tags=TAGS,
+            metadata_options={"http_tokens": "required", "http_put_response_hop_limit": 2},
+        )
+        cluster = eks.Cluster("bare", skip_default_node_group=True)
+        eks.ManagedNodeGroup(
+            "mng", cluster=cluster, node_role_arn="arn:aws:iam::1:role/n", enable_imd_sv2=True
+        )
+        aws.eks.NodeGroup(
+            "ng",
+            cluster_name="c",
+            node_role_arn="arn:aws:iam::1:role/n",
+            subnet_ids=["subnet-1"],
+            launch_template={"id": lt.id, "version": "1"},
+            scaling_config={"desired_size": 1, "max_size": 1, "min_size": 1},
+        )
+        k8s.apiextensions.CustomResource(
+            "nodes",
+            api_version="karpenter.k8s.aws/v1",
+            kind="EC2NodeClass",
+            spec={"metadataOptions": {"httpTokens": "required"}},
+        )
+
+    assert flagged(plan_of(good), "ec2-imdsv2") == {}
+
+
+# ---------------------------------------------------------------------------------------------
+# ECR
+
+
+def test_ecr_scan_on_push() -> None:
+    def bad() -> None:
+        aws.ecr.Repository("apps", image_tag_mutability="IMMUTABLE")
+
+    assert flagged(plan_of(bad), "ecr-scan-on-push") == {
+        "apps": "imageScanningConfiguration.scanOnPush is not true"
+    }
+
+    def good() -> None:
+        aws.ecr.Repository("apps", image_scanning_configuration={"scan_on_push": True})
+
+    def registry_scans() -> None:
+        bad()
+        aws.ecr.RegistryScanningConfiguration(
+            "scanning",
+            scan_type="ENHANCED",
+            rules=[
+                {
+                    "scan_frequency": "CONTINUOUS_SCAN",
+                    "repository_filters": [{"filter": "*", "filter_type": "WILDCARD"}],
+                }
+            ],
+        )
+
+    assert flagged(plan_of(good), "ecr-scan-on-push") == {}
+    assert flagged(plan_of(registry_scans), "ecr-scan-on-push") == {}
+
+
+def test_ecr_immutable_tags() -> None:
+    def program() -> None:
+        aws.ecr.Repository("mutable")
+        aws.ecr.Repository("explicit", image_tag_mutability="MUTABLE")
+        aws.ecr.Repository("fixed", image_tag_mutability="IMMUTABLE")
+
+    assert flagged(plan_of(program), "ecr-immutable-tags") == {
+        "mutable": "imageTagMutability is MUTABLE (default)",
+        "explicit": "imageTagMutability is MUTABLE",
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# RDS and Aurora
+
+
+def databases(*, encrypted: bool, deletion_protection: bool, protect: bool) -> None:
+    opts = pulumi.ResourceOptions(protect=protect)
+    aws.rds.Instance(
+        "pg",
+        engine="postgres",
+        instance_class="db.t4g.micro",
+        allocated_storage=20,
+        storage_encrypted=encrypted,
+        deletion_protection=deletion_protection,
+        username="app",
+        manage_master_user_password=True,
+        opts=opts,
+        tags=TAGS,
+    )
+    aws.rds.Cluster(
+        "aurora",
+        engine="aurora-postgresql",
+        storage_encrypted=encrypted,
+        deletion_protection=deletion_protection,
+        master_username="app",
+        manage_master_user_password=True,
+        opts=opts,
+        tags=TAGS,
+    )
+    aws.rds.GlobalCluster(
+        "global",
+        global_cluster_identifier="orders",
+        engine="aurora-postgresql",
+        storage_encrypted=encrypted,
+        deletion_protection=deletion_protection,
+        opts=opts,
+        tags=TAGS,
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "setting", "detail"),
+    [
+        ("rds-storage-encrypted", "encrypted", "storageEncrypted is False"),
+        ("rds-deletion-protection", "deletion_protection", "deletionProtection is False"),
+        ("rds-protected", "protect", "protect is False"),
+    ],
+)
+def test_rds_rules(rule_id: str, setting: str, detail: str) -> None:
+    good = {"encrypted": True, "deletion_protection": True, "protect": True}
+    bad = {**good, setting: False}
+    assert flagged(plan_of(lambda: databases(**bad)), rule_id) == {
+        "pg": detail,
+        "aurora": detail,
+        "global": detail,
+    }
+    assert flagged(plan_of(lambda: databases(**good)), rule_id) == {}
+
+
+def test_rds_unset_settings_are_flagged() -> None:
+    def program() -> None:
+        aws.rds.Instance(
+            "pg", engine="postgres", instance_class="db.t4g.micro", allocated_storage=20
+        )
+
+    assert flagged(plan_of(program), "rds-storage-encrypted") == {"pg": "storageEncrypted is unset"}
+    assert flagged(plan_of(program), "rds-deletion-protection") == {
+        "pg": "deletionProtection is unset"
+    }
+
+
+def global_database(*, secondary_credentials: bool, ignore: list[str]) -> None:
+    global_ = aws.rds.GlobalCluster(
+        "orders",
+        global_cluster_identifier="orders",
+        engine="aurora-postgresql",
+        storage_encrypted=True,
+        deletion_protection=True,
+        opts=protected(),
+    )
+    primary = aws.rds.Cluster(
+        "orders-primary",
+        engine="aurora-postgresql",
+        global_cluster_identifier=global_.id,
+        master_username="app",
+        master_password=pulumi.Output.secret("from-config"),
+        storage_encrypted=True,
+        deletion_protection=True,
+        opts=protected(),
+    )
+    credentials: dict[str, Any] = {}
+    if secondary_credentials:
+        credentials = {
+            "master_username": "app",
+            "master_password": pulumi.Output.secret("from-config"),
+        }
+    aws.rds.Cluster(
+        "orders-standby",
+        engine="aurora-postgresql",
+        region="us-east-1",
+        global_cluster_identifier=global_.id,
+        storage_encrypted=True,
+        deletion_protection=True,
+        kms_key_id="arn:aws:kms:us-east-1:111111111111:key/2",
+        **credentials,
+        opts=pulumi.ResourceOptions(protect=True, depends_on=[primary], ignore_changes=ignore),
+    )
+
+
+def test_aurora_secondary_no_credentials() -> None:
+    bad = plan_of(lambda: global_database(secondary_credentials=True, ignore=[]))
+    assert flagged(bad, "aurora-secondary-no-credentials") == {
+        "orders-standby": "global secondary sets masterUsername, masterPassword"
+    }
+    good = plan_of(lambda: global_database(secondary_credentials=False, ignore=[]))
+    assert flagged(good, "aurora-secondary-no-credentials") == {}
+
+
+def test_aurora_secondary_ignore_changes() -> None:
+    bad = plan_of(
+        lambda: global_database(secondary_credentials=False, ignore=["global_cluster_identifier"])
+    )
+    assert flagged(bad, "aurora-secondary-ignore-changes") == {
+        "orders-standby": "ignore_changes lacks replicationSourceIdentifier"
+    }
+    good = plan_of(
+        lambda: global_database(
+            secondary_credentials=False,
+            ignore=["global_cluster_identifier", "replication_source_identifier"],
+        )
+    )
+    assert good.get("orders-standby").ignore_changes == (
+        "globalClusterIdentifier",
+        "replicationSourceIdentifier",
+    )
+    assert flagged(good, "aurora-secondary-ignore-changes") == {}
+
+
+def test_aurora_lone_secondary_from_another_stack() -> None:
+    def program() -> None:
+        aws.rds.Cluster(
+            "standby",
+            engine="aurora-postgresql",
+            global_cluster_identifier="orders",
+            storage_encrypted=True,
+            deletion_protection=True,
+            opts=protected(),
+        )
+
+    assert flagged(plan_of(program), "aurora-secondary-ignore-changes") == {
+        "standby": "ignore_changes lacks globalClusterIdentifier, replicationSourceIdentifier"
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Route 53
+
+
+def failover(*, ttl: int, health_check: bool) -> None:
+    check = aws.route53.HealthCheck(
+        "healthz",
+        fqdn="eu.example.com",
+        type="HTTPS",
+        resource_path="/healthz",
+        request_interval=10,
+        failure_threshold=3,
+        tags=TAGS,
+    )
+    aws.route53.Record(
+        "primary",
+        zone_id="Z123",
+        name="app.example.com",
+        type="CNAME",
+        ttl=ttl,
+        records=["eu.example.com"],
+        set_identifier="primary",
+        failover_routing_policies=[{"type": "PRIMARY"}],
+        health_check_id=check.id if health_check else None,
+    )
+    aws.route53.Record(
+        "secondary",
+        zone_id="Z123",
+        name="app.example.com",
+        type="A",
+        set_identifier="secondary",
+        failover_routing_policies=[{"type": "SECONDARY"}],
+        aliases=[
+            {
+                "name": "lb.us-east-1.elb.amazonaws.com",
+                "zone_id": "Z35",
+                "evaluate_target_health": True,
+            }
+        ],
+    )
+    aws.route53.Record(
+        "plain",
+        zone_id="Z123",
+        name="www.example.com",
+        type="CNAME",
+        ttl=3600,
+        records=["app.example.com"],
+    )
+
+
+def test_route53_failover_ttl() -> None:
+    assert flagged(
+        plan_of(lambda: failover(ttl=300, health_check=True)), "route53-failover-ttl"
+    ) == {"primary": "ttl is 300 s, above 60 s"}
+    assert (
+        flagged(plan_of(lambda: failover(ttl=60, health_check=True)), "route53-failover-ttl") == {}
+    )
+
+
+def test_route53_primary_health_check() -> None:
+    assert flagged(
+        plan_of(lambda: failover(ttl=60, health_check=False)), "route53-primary-health-check"
+    ) == {"primary": "PRIMARY failover record has no healthCheckId"}
+    assert (
+        flagged(
+            plan_of(lambda: failover(ttl=60, health_check=True)), "route53-primary-health-check"
+        )
+        == {}
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Secrets, RAM, IAM
+
+
+def test_no_plaintext_secrets_in_helm_values_and_inputs() -> None:
+    def bad() -> None:
+        k8s.helm.v3.Release(
+            "monitoring",
+            chart="kube-prometheus-stack",
+            values={
+                "grafana": {"adminPassword": "hunter2"},
+                "alertmanager": {
+                    "config": {
+                        "receivers": [
+                            {
+                                "name": "slack",
+                                "slack_configs": [
+                                    {
+                                        "api_url": "https://hooks.slack.com/services/T000/B000/XXXXXXXX"
+                                    }
+                                ],
+                            }
+                        ]
+                    }
+                },
+            },
+        )
+        # pulumi-aws marks schema-secret inputs (master_password) secret by itself; a Lambda
+        # environment variable is not.
+        aws.rds.Cluster(
+            "db",
+            engine="aurora-postgresql",
+            master_username="app",
+            master_password="marked-secret-by-the-sdk",
+        )
+        aws.lambda_.Function(
+            "fn",
+            role="arn:aws:iam::111111111111:role/fn",
+            runtime="python3.12",
+            handler="main.handler",
+            code=pulumi.AssetArchive({}),
+            environment={"variables": {"API_TOKEN": "plaintext-token"}},
+        )
+
+    plan = plan_of(bad)
+    assert plan.get("db").inputs["masterPassword"] == "[secret]"
+    found = flagged(plan, "no-plaintext-secrets")
+    assert set(found) == {"monitoring", "fn"}
+    assert "values.grafana.adminPassword" in found["monitoring"]
+    assert "Slack webhook URL" in found["monitoring"]
+    assert found["fn"] == (
+        "environment.variables.API_TOKEN: key 'API_TOKEN' holds a plaintext value"
+    )
+
+    def good() -> None:
+        k8s.helm.v3.Release(
+            "monitoring",
+            chart="kube-prometheus-stack",
+            values={
+                "grafana": {
+                    "admin": {"existingSecret": "grafana-admin", "passwordKey": "password"}
+                },
+                "alertmanager": {
+                    "config": {
+                        "receivers": [
+                            {
+                                "name": "slack",
+                                "slack_configs": [
+                                    {"api_url_file": "/etc/alertmanager/secrets/slack/url"}
+                                ],
+                            }
+                        ]
+                    }
+                },
+            },
+        )
+        aws.rds.Cluster(
+            "db",
+            engine="aurora-postgresql",
+            master_username="app",
+            master_password=pulumi.Output.secret("from-config"),
+        )
+        k8s.core.v1.Secret(
+            "slack",
+            string_data={"url": pulumi.Output.secret("https://hooks.slack.com/services/T0/B0/X")},
+        )
+
+    assert flagged(plan_of(good), "no-plaintext-secrets") == {}
+
+
+def ram_share(*, external: bool) -> None:
+    share = aws.ram.ResourceShare("tgw-share", allow_external_principals=external, tags=TAGS)
+    aws.ram.PrincipalAssociation("partner", principal="222222222222", resource_share_arn=share.arn)
+
+
+def test_ram_external_principals() -> None:
+    open_share = plan_of(lambda: ram_share(external=True))
+    assert list(flagged(open_share, "ram-external-principals")) == ["tgw-share"]
+    other = GuardrailsConfig(allowed_external_principals=frozenset({"333333333333"}))
+    assert "222222222222" in flagged(open_share, "ram-external-principals", other)["tgw-share"]
+    named = GuardrailsConfig(allowed_external_principals=frozenset({"222222222222"}))
+    assert flagged(open_share, "ram-external-principals", named) == {}
+    assert flagged(plan_of(lambda: ram_share(external=False)), "ram-external-principals") == {}
+
+
+def test_iam_no_admin() -> None:
+    admin = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+        }
+    )
+    scoped = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::b/*"},
+                {"Effect": "Deny", "Action": "*", "Resource": "*"},
+            ],
+        }
+    )
+
+    def bad() -> None:
+        aws.iam.Policy("admin", policy=admin, tags=TAGS)
+        role = aws.iam.Role(
+            "role",
+            assume_role_policy="{}",
+            tags=TAGS,
+            inline_policies=[{"name": "all", "policy": admin}],
+        )
+        aws.iam.RolePolicy("inline", role=role.name, policy=admin)
+        aws.iam.RolePolicyAttachment(
+            "attach", role=role.name, policy_arn="arn:aws:iam::aws:policy/AdministratorAccess"
+        )
+
+    found = flagged(plan_of(bad), "iam-no-admin")
+    assert found == {
+        "admin": "policy allows Action '*' on Resource '*'",
+        "role": "inlinePolicies[0] (all) allows Action '*' on Resource '*'",
+        "inline": "policy allows Action '*' on Resource '*'",
+        "attach": "attaches arn:aws:iam::aws:policy/AdministratorAccess",
+    }
+
+    def good() -> None:
+        aws.iam.Policy("reader", policy=scoped, tags=TAGS)
+        aws.iam.Role(
+            "role",
+            assume_role_policy="{}",
+            tags=TAGS,
+            inline_policies=[{"name": "read", "policy": scoped}],
+        )
+
+    assert flagged(plan_of(good), "iam-no-admin") == {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Tags and retention
+
+
+def test_required_tags_with_provider_and_config_defaults() -> None:
+    def program() -> None:
+        aws.s3.Bucket("untagged")
+        aws.s3.Bucket("tagged", tags=TAGS)
+        provider = aws.Provider(
+            "tagging", region="us-east-1", default_tags={"tags": {**TAGS, "team": "obs"}}
+        )
+        aws.s3.Bucket("via-provider", opts=pulumi.ResourceOptions(provider=provider))
+        aws.route53.Record(
+            "record", zone_id="Z1", name="a.example.com", type="A", ttl=60, records=["192.0.2.1"]
+        )
+
+    plan = plan_of(program)
+    assert flagged(plan, "required-tags") == {"untagged": "missing tag(s) obs-platform:managed-by"}
+    team = GuardrailsConfig(required_tags=("team",))
+    assert flagged(plan, "required-tags", team) == {
+        "untagged": "missing tag(s) obs-platform:managed-by, team",
+        "tagged": "missing tag(s) team",
+    }
+    defaults = GuardrailsConfig(default_tags={**TAGS, "team": "obs"}, required_tags=("team",))
+    assert flagged(plan, "required-tags", defaults) == {}
+
+
+def test_retention_set() -> None:
+    def bad() -> None:
+        aws.cloudwatch.LogGroup("app", tags=TAGS)
+        k8s.helm.v3.Release("kps", chart="kube-prometheus-stack", values={})
+        k8s.helm.v3.Release(
+            "loki", chart="loki", values={"loki": {"limits_config": {"retention_period": "744h"}}}
+        )
+        k8s.helm.v4.Chart("tempo", chart="oci://example.com/charts/tempo", values={})
+        k8s.helm.v3.Release("tempo-d", chart="tempo-distributed", values={})
+        k8s.helm.v3.Release("other", chart="ingress-nginx", values={})
+
+    found = flagged(plan_of(bad), "retention-set")
+    assert set(found) == {"app", "kps", "loki", "tempo", "tempo-d"}
+    assert found["kps"] == "prometheus.prometheusSpec.retention is not set in the release's values"
+
+    def good() -> None:
+        aws.cloudwatch.LogGroup("app", retention_in_days=30, tags=TAGS)
+        k8s.helm.v3.Release(
+            "kps",
+            chart="kube-prometheus-stack",
+            values={"prometheus": {"prometheusSpec": {"retention": "15d"}}},
+        )
+        k8s.helm.v3.Release(
+            "loki",
+            chart="loki",
+            values={
+                "loki": {
+                    "limits_config": {"retention_period": "744h"},
+                    "compactor": {"retention_enabled": True, "delete_request_store": "s3"},
+                }
+            },
+        )
+        k8s.helm.v4.Chart(
+            "tempo", chart="oci://example.com/charts/tempo", values={"tempo": {"retention": "336h"}}
+        )
+        k8s.helm.v3.Release(
+            "tempo-d",
+            chart="tempo-distributed",
+            values={
+                "backendScheduler": {
+                    "config": {
+                        "provider": {"compaction": {"compaction": {"block_retention": "336h"}}}
+                    }
+                }
+            },
+        )
+
+    assert flagged(plan_of(good), "retention-set") == {}
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalogue
+
+
+def test_every_rule_is_tested_here_and_well_described() -> None:
+    source = Path(__file__).read_text(encoding="utf-8")
+    for r in RULES:
+        assert f'"{r.id}"' in source, f"rule {r.id} has no test in this file"
+        assert r.rationale.endswith(".") and "\n" not in r.rationale
+        assert r.fix and r.title
+    assert len({r.id for r in RULES}) == len(RULES)
+
+
+def test_a_secure_program_passes_every_rule() -> None:
+    def program() -> None:
+        bucket_with()
+        databases(encrypted=True, deletion_protection=True, protect=True)
+        failover(ttl=60, health_check=True)
+        aws.cloudwatch.LogGroup("app", retention_in_days=30, tags=TAGS)
+
+    report = check_plan(plan_of(program))
+    assert report.violations == ()
+    assert report.passed
+    assert report.rules == tuple(r.id for r in RULES)
