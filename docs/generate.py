@@ -17,6 +17,7 @@ import enum
 import importlib
 import inspect
 import io
+import os
 import shutil
 import sys
 from contextlib import redirect_stdout
@@ -38,9 +39,13 @@ AREAS: dict[str, tuple[str, str]] = {
 
 
 def _write(path: Path, text: str) -> None:
+    """Write ``text`` when it differs, atomically (two builds may run at once under xdist)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
 
 
 def _directive(module: str, name: str, obj: object) -> str:
@@ -55,6 +60,11 @@ def _directive(module: str, name: str, obj: object) -> str:
             return f".. autoexception:: {target}\n"
         if issubclass(obj, enum.Enum):
             return f".. autoclass:: {target}\n   :members:\n   :undoc-members:\n"
+        token = getattr(obj, "TYPE_TOKEN", None)
+        if isinstance(token, str):
+            return (f".. autoclass:: {target}\n   :members:\n   :exclude-members: ARGS_TYPE\n\n"
+                    f"   **Type token:** ``{token}``. **Args:** :class:`{module}."
+                    f"{getattr(obj, 'ARGS_TYPE').__name__}`.\n")
         return f".. autoclass:: {target}\n   :members:\n"
     if inspect.isfunction(obj):
         return f".. autofunction:: {target}\n"
@@ -167,7 +177,9 @@ def examples(out: Path) -> list[str]:
         if shutil.which("dot") is None:
             print(f"warning: graphviz 'dot' not found; {svg.name} not drawn", file=sys.stderr)
         elif not svg.exists() or svg.stat().st_mtime < dot_text.stat().st_mtime:
-            render(plan, svg)
+            partial = svg.with_name(f".{svg.stem}.{os.getpid()}.svg")
+            render(plan, partial)
+            os.replace(partial, svg)
         names.append(program.name)
     return names
 
