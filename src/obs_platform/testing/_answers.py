@@ -369,6 +369,9 @@ def _eks_node_group(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
         "nodeGroupName": name,
         "arn": ctx.arn("eks", f"nodegroup/{cluster}/{name}/{ctx.uuid()}"),
         "status": "ACTIVE",
+        # EKS names the group's Auto Scaling group eks-<node group>-<uuid>.
+        "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-{ctx.uuid('asg')}"}],
+                       "remoteAccessSecurityGroupId": ""}],
     }
 
 
