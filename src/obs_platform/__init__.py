@@ -20,6 +20,7 @@ _LAZY: dict[str, str] = {
     "TransitNetwork": "obs_platform.network.transit",
     "TransitNetworkArgs": "obs_platform.network.transit",
     "TransitPeering": "obs_platform.network.transit",
+    "RamPrincipals": "obs_platform.network.sharing",
     "ObservabilityStack": "obs_platform.observability.stack",
     "ObservabilityStackArgs": "obs_platform.observability.stack",
     "PilotLightDr": "obs_platform.dr.pilot_light",
@@ -39,6 +40,7 @@ __all__ = [
     "ObservabilityStackArgs",
     "PilotLightDr",
     "PilotLightDrArgs",
+    "RamPrincipals",
     "TransitNetwork",
     "TransitNetworkArgs",
     "TransitPeering",
@@ -49,6 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .cell import Cell, CellArgs
     from .dr.pilot_light import PilotLightDr, PilotLightDrArgs
     from .network.ipam import Ipam, IpamArgs, IpamSharing
+    from .network.sharing import RamPrincipals
     from .network.transit import TransitNetwork, TransitNetworkArgs, TransitPeering
     from .observability.stack import ObservabilityStack, ObservabilityStackArgs
 
