@@ -1,0 +1,504 @@
+"""Pure builders of the Helm values the ObservabilityStack installs, and the checks on them.
+
+Nothing here creates resources. Builders take plain settings (and, for wiring such as bucket names
+or role ARNs, values that may be Pulumi Outputs, passed through untouched) and return the values
+dict for one chart. Secrets never go into values: Grafana's admin password is referenced through
+``grafana.admin.existingSecret``.
+
+Fixed names make the in-cluster service addresses predictable (``fullnameOverride``), so that the
+datasources, the ingest Services and the cells can be wired without reading the cluster:
+
+=====================  ===========================================================
+release / fullname      in-cluster services (namespace ``monitoring`` by default)
+=====================  ===========================================================
+``kps`` / ``kps``       ``kps-prometheus:9090``, ``kps-alertmanager:9093``, ``kps-grafana:80``
+``loki`` / ``loki``     ``loki-gateway:80`` (push and query)
+``tempo`` / ``tempo``   ``tempo:3200`` + OTLP 4317/4318 (monolithic), or
+                        ``tempo-query-frontend:3200`` + ``tempo-distributor`` (distributed)
+=====================  ===========================================================
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+KPS_RELEASE = "kps"
+"""Release name and ``fullnameOverride`` of kube-prometheus-stack."""
+
+LOKI_RELEASE = "loki"
+"""Release name and ``fullnameOverride`` of Loki."""
+
+TEMPO_RELEASE = "tempo"
+"""Release name and ``fullnameOverride`` of Tempo (either chart)."""
+
+LOKI_SERVICE_ACCOUNT = "loki"
+"""The service account Loki runs as (bound to its IAM role)."""
+
+TEMPO_SERVICE_ACCOUNT = "tempo"
+"""The service account Tempo runs as (bound to its IAM role)."""
+
+PROMETHEUS_SERVICE_ACCOUNT = "kps-prometheus"
+"""The service account Prometheus runs as (bound to its role when remote-writing to AMP)."""
+
+GRAFANA_SERVICE_ACCOUNT = "kps-grafana"
+"""The service account Grafana runs as (bound to its CloudWatch read role)."""
+
+GRAFANA_ADMIN_USER_KEY = "admin-user"
+"""Key of the admin user name in Grafana's existing admin Secret."""
+
+GRAFANA_ADMIN_PASSWORD_KEY = "admin-password"
+"""Key of the admin password in Grafana's existing admin Secret."""
+
+LOKI_SCHEMA_FROM = "2025-01-01"
+"""The fixed ``from`` date of Loki's one schema period (tsdb, v13). Never change it on a running
+Loki: a new schema needs a new period with a later date, appended."""
+
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+"""The service-account annotation IRSA reads."""
+
+
+class Scale(StrEnum):
+    """How Loki and Tempo run: one setting moves both to their distributed engines."""
+
+    MONOLITHIC = "monolithic"
+    """One process per engine (Loki single binary, the ``tempo`` chart): simple, up to tens of
+    GB a day."""
+    DISTRIBUTED = "distributed"
+    """Microservices (Loki distributed, ``tempo-distributed`` with Kafka ingest): scales out."""
+
+
+def service_url(service: str, namespace: str, port: int | None = None, scheme: str = "http") -> str:
+    """Return a cluster-local URL, ``http://svc.ns.svc.cluster.local[:port]``."""
+    suffix = f":{port}" if port is not None else ""
+    return f"{scheme}://{service}.{namespace}.svc.cluster.local{suffix}"
+
+
+@dataclass(frozen=True)
+class InClusterUrls:
+    """Cluster-local addresses of the stack's query and ingest services.
+
+    Attributes:
+        prometheus: Prometheus HTTP API (remote-write receiver at ``/api/v1/write``).
+        alertmanager: Alertmanager API.
+        grafana: Grafana UI.
+        loki: Loki gateway (push at ``/loki/api/v1/push``, queries).
+        tempo: Tempo query API (for Grafana).
+        otlp_grpc: OTLP gRPC receiver host:port.
+        otlp_http: OTLP HTTP receiver URL.
+    """
+
+    prometheus: str
+    alertmanager: str
+    grafana: str
+    loki: str
+    tempo: str
+    otlp_grpc: str
+    otlp_http: str
+
+
+def in_cluster_urls(namespace: str, scale: Scale) -> InClusterUrls:
+    """Return the stack's cluster-local URLs for a namespace and scale."""
+    query = "tempo-query-frontend" if scale is Scale.DISTRIBUTED else TEMPO_RELEASE
+    ingest = "tempo-distributor" if scale is Scale.DISTRIBUTED else TEMPO_RELEASE
+    return InClusterUrls(
+        prometheus=service_url(f"{KPS_RELEASE}-prometheus", namespace, 9090),
+        alertmanager=service_url(f"{KPS_RELEASE}-alertmanager", namespace, 9093),
+        grafana=service_url(f"{KPS_RELEASE}-grafana", namespace, 80),
+        loki=service_url(f"{LOKI_RELEASE}-gateway", namespace, 80),
+        tempo=service_url(query, namespace, 3200),
+        otlp_grpc=f"{ingest}.{namespace}.svc.cluster.local:4317",
+        otlp_http=service_url(ingest, namespace, 4318),
+    )
+
+
+def _pvc(storage_class: str, size_gib: int) -> dict[str, Any]:
+    return {
+        "volumeClaimTemplate": {
+            "spec": {
+                "storageClassName": storage_class,
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": f"{size_gib}Gi"}},
+            }
+        }
+    }
+
+
+def _service_account(name: str, role_arn: Any | None) -> dict[str, Any]:
+    account: dict[str, Any] = {"create": True, "name": name}
+    if role_arn is not None:
+        account["annotations"] = {IRSA_ANNOTATION: role_arn}
+    return account
+
+
+@dataclass(frozen=True)
+class AmpRemoteWrite:
+    """Remote write from Prometheus to Amazon Managed Service for Prometheus, signed with SigV4.
+
+    Attributes:
+        url: The workspace's remote-write URL (``.../api/v1/remote_write``).
+        region: The workspace's region (SigV4 signing region).
+    """
+
+    url: Any
+    region: str
+
+
+def kube_prometheus_stack_values(
+    *,
+    cluster_name: str,
+    storage_class: str,
+    prometheus_retention_days: int,
+    prometheus_volume_gib: int,
+    prometheus_replicas: int,
+    alertmanager_volume_gib: int,
+    alertmanager_replicas: int,
+    grafana_volume_gib: int,
+    grafana_admin_secret: str,
+    prometheus_role_arn: Any | None = None,
+    grafana_role_arn: Any | None = None,
+    amp: AmpRemoteWrite | None = None,
+) -> dict[str, Any]:
+    """Values for kube-prometheus-stack with the EKS profile.
+
+    * CRDs are off here: they are applied server-side as their own pinned step.
+    * EKS runs the scheduler, controller-manager and etcd out of reach, and kube-proxy binds its
+      metrics to localhost: their targets and rules are off, or their alerts fire forever.
+    * The ``*SelectorNilUsesHelmValues`` flags are false, so ServiceMonitors, PodMonitors, rules,
+      probes and scrape configs without the release label are found.
+    * Prometheus keeps ``prometheus_retention_days`` on a gp3 volume (size-based retention at 90 %
+      of it as a guard), accepts remote write (cells push), and optionally remote-writes to AMP.
+    * Grafana reads its admin user from an existing Secret; no password is in these values.
+
+    Args:
+        cluster_name: Added as the ``cluster`` external label.
+        storage_class: The StorageClass of every volume (gp3).
+        prometheus_retention_days: Time-based retention.
+        prometheus_volume_gib: Prometheus volume size.
+        prometheus_replicas: Prometheus replicas (2 for HA).
+        alertmanager_volume_gib: Alertmanager volume size.
+        alertmanager_replicas: Alertmanager replicas (they cluster).
+        grafana_volume_gib: Grafana volume size.
+        grafana_admin_secret: Name of the Secret holding the admin user and password.
+        prometheus_role_arn: IRSA role for Prometheus (AMP), or ``None`` (Pod Identity / none).
+        grafana_role_arn: IRSA role for Grafana (CloudWatch), or ``None``.
+        amp: Remote write to AMP, or ``None``.
+    """
+    retention_size_gb = max(1, prometheus_volume_gib * 9 // 10)
+    prometheus_spec: dict[str, Any] = {
+        "replicas": prometheus_replicas,
+        "retention": f"{prometheus_retention_days}d",
+        "retentionSize": f"{retention_size_gb}GB",
+        "storageSpec": _pvc(storage_class, prometheus_volume_gib),
+        "enableRemoteWriteReceiver": True,
+        "externalLabels": {"cluster": cluster_name},
+        "ruleSelectorNilUsesHelmValues": False,
+        "serviceMonitorSelectorNilUsesHelmValues": False,
+        "podMonitorSelectorNilUsesHelmValues": False,
+        "probeSelectorNilUsesHelmValues": False,
+        "scrapeConfigSelectorNilUsesHelmValues": False,
+    }
+    if amp is not None:
+        prometheus_spec["remoteWrite"] = [
+            {
+                "url": amp.url,
+                "sigv4": {"region": amp.region},
+                "queueConfig": {"maxSamplesPerSend": 1000, "maxShards": 200, "capacity": 2500},
+            }
+        ]
+    return {
+        "fullnameOverride": KPS_RELEASE,
+        "crds": {"enabled": False},
+        "defaultRules": {
+            "rules": {
+                "etcd": False,
+                "kubeControllerManager": False,
+                "kubeSchedulerAlerting": False,
+                "kubeSchedulerRecording": False,
+                "kubeProxy": False,
+                "windows": False,
+            }
+        },
+        "kubeEtcd": {"enabled": False},
+        "kubeScheduler": {"enabled": False},
+        "kubeControllerManager": {"enabled": False},
+        "kubeProxy": {"enabled": False},
+        "windowsMonitoring": {"enabled": False},
+        "prometheus": {
+            "serviceAccount": _service_account(PROMETHEUS_SERVICE_ACCOUNT, prometheus_role_arn),
+            "prometheusSpec": prometheus_spec,
+        },
+        "alertmanager": {
+            "alertmanagerSpec": {
+                "replicas": alertmanager_replicas,
+                "storage": _pvc(storage_class, alertmanager_volume_gib),
+            }
+        },
+        "grafana": {
+            "admin": {
+                "existingSecret": grafana_admin_secret,
+                "userKey": GRAFANA_ADMIN_USER_KEY,
+                "passwordKey": GRAFANA_ADMIN_PASSWORD_KEY,
+            },
+            "serviceAccount": _service_account(GRAFANA_SERVICE_ACCOUNT, grafana_role_arn),
+            "persistence": {
+                "enabled": True,
+                "storageClassName": storage_class,
+                "size": f"{grafana_volume_gib}Gi",
+            },
+        },
+    }
+
+
+def loki_values(
+    *,
+    scale: Scale,
+    region: str,
+    chunks_bucket: Any,
+    ruler_bucket: Any,
+    retention_days: int,
+    role_arn: Any | None = None,
+    schema_from: str = LOKI_SCHEMA_FROM,
+) -> dict[str, Any]:
+    """Values for the Loki chart on S3.
+
+    One schema period (tsdb, v13) from a fixed date; retention by the compactor; S3 through the
+    pod's identity (no keys in values). Monolithic runs one single-binary replica; distributed runs
+    the microservices with replication factor 3. Simple-scalable (deprecated) is never used.
+    Multi-tenancy is off: cells push over the private transit network as one tenant.
+
+    Args:
+        scale: Monolithic or distributed.
+        region: The buckets' region.
+        chunks_bucket: Name of the chunks bucket.
+        ruler_bucket: Name of the ruler bucket.
+        retention_days: How long logs are kept.
+        role_arn: IRSA role to annotate the service account with, or ``None`` (Pod Identity).
+        schema_from: The schema period's fixed start date (``YYYY-MM-DD``).
+    """
+    distributed = scale is Scale.DISTRIBUTED
+    values: dict[str, Any] = {
+        "fullnameOverride": LOKI_RELEASE,
+        "deploymentMode": "Distributed" if distributed else "Monolithic",
+        "serviceAccount": _service_account(LOKI_SERVICE_ACCOUNT, role_arn),
+        "loki": {
+            "auth_enabled": False,
+            "commonConfig": {"replication_factor": 3 if distributed else 1},
+            "schemaConfig": {
+                "configs": [
+                    {
+                        "from": schema_from,
+                        "store": "tsdb",
+                        "object_store": "s3",
+                        "schema": "v13",
+                        "index": {"prefix": "loki_index_", "period": "24h"},
+                    }
+                ]
+            },
+            "storage": {
+                "type": "s3",
+                "bucketNames": {"chunks": chunks_bucket, "ruler": ruler_bucket},
+                "s3": {"region": region},
+            },
+            "limits_config": {"retention_period": f"{retention_days * 24}h"},
+            "compactor": {"retention_enabled": True, "delete_request_store": "s3"},
+        },
+        # The memcached caches default to 8 GiB each; size them for a shared-services cluster.
+        "chunksCache": {"allocatedMemory": 2048 if distributed else 1024},
+        "resultsCache": {"allocatedMemory": 512},
+        # Simple-scalable targets stay off in both modes.
+        "read": {"replicas": 0},
+        "write": {"replicas": 0},
+        "backend": {"replicas": 0},
+    }
+    if distributed:
+        values.update(
+            {
+                "singleBinary": {"replicas": 0},
+                "ingester": {"replicas": 3, "zoneAwareReplication": {"enabled": False}},
+                "distributor": {"replicas": 3},
+                "querier": {"replicas": 3},
+                "queryFrontend": {"replicas": 2},
+                "queryScheduler": {"replicas": 2},
+                "indexGateway": {"replicas": 2},
+                "compactor": {"replicas": 1},
+                "ruler": {"replicas": 1},
+            }
+        )
+    else:
+        values["singleBinary"] = {"replicas": 1}
+    return values
+
+
+def _tempo_s3(bucket: Any, region: str) -> dict[str, Any]:
+    return {"bucket": bucket, "endpoint": f"s3.{region}.amazonaws.com", "region": region}
+
+
+def tempo_values(
+    *,
+    region: str,
+    traces_bucket: Any,
+    retention_days: int,
+    storage_class: str,
+    wal_volume_gib: int,
+    metrics_remote_write_url: str,
+    role_arn: Any | None = None,
+) -> dict[str, Any]:
+    """Values for the ``tempo`` chart (single binary) on S3 with OTLP receivers.
+
+    Args:
+        region: The bucket's region.
+        traces_bucket: Name of the traces bucket.
+        retention_days: Block retention.
+        storage_class: StorageClass of the WAL volume.
+        wal_volume_gib: WAL volume size.
+        metrics_remote_write_url: Where the metrics generator writes span metrics and service
+            graphs (Prometheus's remote-write receiver).
+        role_arn: IRSA role to annotate the service account with, or ``None`` (Pod Identity).
+    """
+    return {
+        "fullnameOverride": TEMPO_RELEASE,
+        "replicas": 1,
+        "serviceAccount": _service_account(TEMPO_SERVICE_ACCOUNT, role_arn),
+        "tempo": {
+            "retention": f"{retention_days * 24}h",
+            "storage": {"trace": {"backend": "s3", "s3": _tempo_s3(traces_bucket, region)}},
+            "receivers": {
+                "otlp": {
+                    "protocols": {
+                        "grpc": {"endpoint": "0.0.0.0:4317"},
+                        "http": {"endpoint": "0.0.0.0:4318"},
+                    }
+                }
+            },
+            "metricsGenerator": {"enabled": True, "remoteWriteUrl": metrics_remote_write_url},
+        },
+        "persistence": {
+            "enabled": True,
+            "storageClassName": storage_class,
+            "size": f"{wal_volume_gib}Gi",
+        },
+    }
+
+
+def tempo_distributed_values(
+    *,
+    region: str,
+    traces_bucket: Any,
+    retention_days: int,
+    kafka_address: Any,
+    kafka_partitions: int,
+    metrics_remote_write_url: str,
+    role_arn: Any | None = None,
+) -> dict[str, Any]:
+    """Values for ``tempo-distributed`` (Tempo 3) on S3, OTLP in, Kafka between the tiers.
+
+    Tempo 3's microservices write spans to Kafka; block-builders and live-stores consume it, one
+    replica per partition, so both replica counts equal ``kafka_partitions``.
+
+    Args:
+        region: The bucket's region.
+        traces_bucket: Name of the traces bucket.
+        retention_days: Block retention.
+        kafka_address: Kafka bootstrap address (``host:port``).
+        kafka_partitions: Partitions of the ingest topic (= block-builder and live-store replicas).
+        metrics_remote_write_url: Where the metrics generator writes.
+        role_arn: IRSA role to annotate the service account with, or ``None`` (Pod Identity).
+    """
+    return {
+        "fullnameOverride": TEMPO_RELEASE,
+        "serviceAccount": _service_account(TEMPO_SERVICE_ACCOUNT, role_arn),
+        "storage": {"trace": {"backend": "s3", "s3": _tempo_s3(traces_bucket, region)}},
+        "traces": {"otlp": {"grpc": {"enabled": True}, "http": {"enabled": True}}},
+        "ingest": {
+            "kafka": {
+                "address": kafka_address,
+                "auto_create_topic_default_partitions": kafka_partitions,
+            }
+        },
+        "blockBuilder": {"replicas": kafka_partitions},
+        "liveStore": {"replicas": kafka_partitions},
+        "backendScheduler": {
+            "config": {
+                "provider": {
+                    "compaction": {
+                        "compaction": {
+                            "block_retention": f"{retention_days * 24}h",
+                        }
+                    }
+                }
+            }
+        },
+        "metricsGenerator": {
+            "enabled": True,
+            "config": {
+                "storage": {
+                    "remote_write": [{"url": metrics_remote_write_url, "send_exemplars": True}],
+                }
+            },
+        },
+    }
+
+
+def deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``base`` with ``overlay`` merged in, as Helm merges values files.
+
+    Maps merge key by key, recursively; any other value in ``overlay`` (lists included) replaces
+    the one in ``base``. Neither input is modified.
+    """
+    merged = copy.copy(dict(base))
+    for key, value in overlay.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = deep_merge(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def unknown_value_paths(
+    values: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    *,
+    free_form: Iterable[str] = (),
+    extra_known: Iterable[str] = (),
+) -> list[str]:
+    """Return the dotted key paths in ``values`` that a chart's default values do not know.
+
+    A path is known when the defaults hold it; everything under a default that is an empty map,
+    a list or null is accepted (the chart leaves it free-form), as is everything under a path
+    listed in ``free_form`` or ``extra_known`` (keys a chart documents only in comments or reads
+    in its templates).
+
+    Args:
+        values: The values a builder produced.
+        defaults: The chart's default ``values.yaml``, parsed.
+        free_form: Dotted paths whose subtrees are free-form.
+        extra_known: Dotted paths known although absent from the defaults.
+    """
+    open_paths = set(free_form) | set(extra_known)
+    unknown: list[str] = []
+
+    def walk(ours: Mapping[str, Any], theirs: Any, prefix: str) -> None:
+        for key, value in ours.items():
+            path = f"{prefix}{key}"
+            if path in open_paths:
+                continue
+            if not isinstance(theirs, Mapping) or key not in theirs:
+                unknown.append(path)
+                continue
+            default = theirs[key]
+            if (
+                default is None
+                or isinstance(default, list)
+                or (isinstance(default, Mapping) and not default)
+            ):
+                continue
+            if isinstance(value, Mapping) and isinstance(default, Mapping):
+                walk(value, default, f"{path}.")
+
+    walk(values, defaults, "")
+    return unknown

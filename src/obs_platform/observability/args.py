@@ -1,0 +1,289 @@
+"""Arguments of :class:`~obs_platform.observability.stack.ObservabilityStack`."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Self, Union
+
+import pulumi
+from pydantic import AfterValidator, Field, InstanceOf, model_validator
+
+from .._internal.alertmanager import AlertingArgs
+from .._internal.charts import (
+    KUBE_PROMETHEUS_STACK,
+    LOKI,
+    TEMPO,
+    TEMPO_DISTRIBUTED,
+    ChartVersion,
+    OperatorVersion,
+    operator_version_for,
+)
+from .._internal.eks import InstanceType, KubernetesVersion
+from .._internal.helm_values import Scale
+from .._internal.types import ArgsModel, Cidr, Input, Region, Tags
+from ..network.ipam import Ipam
+from ..network.transit import TransitNetwork
+from .identity import WorkloadIdentity
+from .registry import check_repository_name
+
+__all__ = [
+    "CapacityType",
+    "ChartVersions",
+    "NodeGroupArgs",
+    "ObservabilityStackArgs",
+    "Scale",
+    "WorkloadIdentity",
+]
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def _check_dns_label(value: str) -> str:
+    if not _DNS_LABEL.match(value):
+        raise ValueError(
+            f"{value!r} is not a Kubernetes name; use up to 63 lower-case letters, "
+            "digits and '-', starting and ending with a letter or digit."
+        )
+    return value
+
+
+def _check_schema_date(value: str) -> str:
+    if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", value):
+        raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD, such as '2025-01-01'.")
+    return value
+
+
+DnsLabel = Annotated[str, AfterValidator(_check_dns_label)]
+RepositoryName = Annotated[str, AfterValidator(check_repository_name)]
+SubnetIds = Union[InstanceOf[pulumi.Output[Any]], list[Input[str]]]  # noqa: UP007
+
+
+class CapacityType(StrEnum):
+    """How a node group buys its instances."""
+
+    ON_DEMAND = "ON_DEMAND"
+    """On-Demand instances: the default for stateful monitoring workloads."""
+    SPOT = "SPOT"
+    """Spot instances: cheaper, interruptible; only for replicated, stateless workloads."""
+
+
+class NodeGroupArgs(ArgsModel):
+    """One EKS managed node group (AL2023 AMI, IMDSv2 only, encrypted gp3 root volume)."""
+
+    instance_types: tuple[InstanceType, ...] = Field(
+        default=("m7i.xlarge",), min_length=1, max_length=20
+    )
+    """Instance types, all of one architecture (Graviton ``g`` types get the arm64 AMI)."""
+    min_size: int = Field(default=2, ge=0, le=450)
+    """Fewest nodes."""
+    desired_size: int = Field(default=3, ge=0, le=450)
+    """Nodes at creation (the autoscaler owns it afterwards; changes are ignored)."""
+    max_size: int = Field(default=6, ge=1, le=450)
+    """Most nodes."""
+    disk_size_gib: int = Field(default=50, ge=20, le=16384)
+    """Root volume size."""
+    capacity_type: CapacityType = CapacityType.ON_DEMAND
+    """On-Demand (default) or Spot."""
+    labels: dict[str, str] = Field(default_factory=dict)
+    """Kubernetes labels on the nodes."""
+
+    @model_validator(mode="after")
+    def _sizes(self) -> Self:
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise ValueError(
+                f"sizes must satisfy min_size <= desired_size <= max_size; got "
+                f"{self.min_size} <= {self.desired_size} <= {self.max_size}. Fix the order."
+            )
+        return self
+
+
+class ChartVersions(ArgsModel):
+    """The chart versions to install; each defaults to the library's pin."""
+
+    kube_prometheus_stack: ChartVersion = KUBE_PROMETHEUS_STACK.version
+    """kube-prometheus-stack version."""
+    prometheus_operator: OperatorVersion | None = None
+    """Prometheus operator version whose CRDs are applied; ``None`` takes the one the
+    kube-prometheus-stack version ships (known for the pinned version only)."""
+    loki: ChartVersion = LOKI.version
+    """Loki chart version."""
+    tempo: ChartVersion = TEMPO.version
+    """tempo chart version (monolithic)."""
+    tempo_distributed: ChartVersion = TEMPO_DISTRIBUTED.version
+    """tempo-distributed chart version (distributed)."""
+
+    @model_validator(mode="after")
+    def _operator(self) -> Self:
+        operator_version_for(self.kube_prometheus_stack, self.prometheus_operator)
+        return self
+
+    @property
+    def operator_version(self) -> str:
+        """The Prometheus operator version whose CRDs go with the chart."""
+        return operator_version_for(self.kube_prometheus_stack, self.prometheus_operator)
+
+
+def _default_node_groups() -> dict[str, NodeGroupArgs]:
+    return {"system": NodeGroupArgs()}
+
+
+class ObservabilityStackArgs(ArgsModel):
+    """Arguments of the shared-monitoring stack.
+
+    The VPC is either given (``vpc_id`` and ``private_subnet_ids``) or created from an IPAM pool
+    (``ipam``) and, with ``transit``, attached to the Transit Gateway's ``shared`` segment.
+    """
+
+    region: Region
+    """The region of the cluster, its storage and registry."""
+    grafana_admin_password: Input[str]
+    """Grafana's admin password; pass a Pulumi secret (``config.require_secret``). It goes into
+    a Kubernetes Secret, never into Helm values."""
+
+    vpc_id: Input[str] | None = None
+    """An existing VPC to run in (with ``private_subnet_ids``); omit to create one from ``ipam``."""
+    private_subnet_ids: SubnetIds | None = None
+    """Private subnets of ``vpc_id``, in at least two availability zones."""
+    ipam: InstanceOf[Ipam] | None = None
+    """An :class:`~obs_platform.network.ipam.Ipam` to take the VPC's CIDR from (no ``vpc_id``)."""
+    transit: InstanceOf[TransitNetwork] | None = None
+    """A :class:`~obs_platform.network.transit.TransitNetwork` to attach the created VPC to
+    (segment ``shared``); cells reach the ingest endpoints through it."""
+    vpc_netmask_length: int = Field(default=20, ge=16, le=28)
+    """Size of the created VPC (``20`` = /20)."""
+    subnet_netmask_length: int = Field(default=22, ge=16, le=28)
+    """Size of each private subnet of the created VPC."""
+    az_count: int = Field(default=3, ge=2, le=6)
+    """Availability zones (and subnets) of the created VPC."""
+
+    kubernetes_version: KubernetesVersion = "1.34"
+    """EKS Kubernetes minor version."""
+    public_access_cidrs: tuple[Cidr, ...] = ()
+    """CIDRs allowed to reach the Kubernetes API over the internet; empty (default) keeps the
+    endpoint private only."""
+    admin_principal_arns: tuple[Input[str], ...] = ()
+    """IAM roles or users given cluster-admin through access entries."""
+    node_groups: dict[DnsLabel, NodeGroupArgs] = Field(
+        default_factory=_default_node_groups, min_length=1
+    )
+    """Managed node groups by name; the default is one ``system`` group of 3 m7i.xlarge."""
+    workload_identity: WorkloadIdentity = WorkloadIdentity.POD_IDENTITY
+    """How Loki, Tempo, Grafana, Prometheus and the EBS CSI driver get AWS credentials."""
+    kubeconfig_role_arn: Input[str] | None = None
+    """A role the Kubernetes provider gets its token as (``--role-arn``); ``None`` uses the
+    deployment's own identity."""
+
+    namespace: DnsLabel = "monitoring"
+    """Namespace of every release."""
+    scale: Scale = Scale.MONOLITHIC
+    """Monolithic Loki and Tempo, or both distributed (Tempo distributed needs Kafka)."""
+    chart_versions: ChartVersions = Field(default_factory=ChartVersions)
+    """Chart versions (default: the library's pins)."""
+
+    prometheus_retention_days: int = Field(default=15, ge=1, le=365)
+    """How long Prometheus keeps samples locally (1-365 days)."""
+    prometheus_volume_gib: int = Field(default=200, ge=10, le=16384)
+    """Prometheus volume size (gp3)."""
+    prometheus_replicas: int = Field(default=2, ge=1, le=5)
+    """Prometheus replicas (2 for HA)."""
+    alertmanager_replicas: int = Field(default=2, ge=1, le=5)
+    """Alertmanager replicas (they gossip to deduplicate)."""
+    alertmanager_volume_gib: int = Field(default=10, ge=1, le=1024)
+    """Alertmanager volume size."""
+    grafana_volume_gib: int = Field(default=10, ge=1, le=1024)
+    """Grafana volume size."""
+    loki_retention_days: int = Field(default=30, ge=1, le=3650)
+    """How long logs are kept (1-3650 days); the bucket lifecycle follows."""
+    tempo_retention_days: int = Field(default=14, ge=1, le=365)
+    """How long traces are kept (1-365 days); the bucket lifecycle follows."""
+    tempo_wal_volume_gib: int = Field(default=20, ge=5, le=1024)
+    """Tempo's WAL volume (monolithic)."""
+    tempo_kafka_address: Input[str] | None = None
+    """Kafka bootstrap address for Tempo 3's ingest (required when ``scale`` is distributed)."""
+    tempo_kafka_partitions: int = Field(default=3, ge=1, le=100)
+    """Partitions of Tempo's ingest topic (= block-builder and live-store replicas)."""
+    loki_schema_from: Annotated[str, AfterValidator(_check_schema_date)] = "2025-01-01"
+    """The fixed start date of Loki's schema period; never change it on a running Loki."""
+
+    amp_remote_write_url: Input[str] | None = None
+    """An Amazon Managed Service for Prometheus remote-write URL to forward samples to (SigV4)."""
+    amp_workspace_arn: Input[str] | None = None
+    """The AMP workspace's ARN (required with ``amp_remote_write_url``; scopes the IAM grant)."""
+
+    ingest_allowed_cidrs: tuple[Cidr, ...] | None = Field(default=None, min_length=1)
+    """Who may reach the internal ingest load balancer (cells over the Transit Gateway);
+    ``None`` takes the IPAM's top-level CIDR, or ``10.0.0.0/8`` with a given VPC."""
+    ingest_certificate_arn: Input[str] | None = None
+    """An ACM certificate for TLS on the ingest load balancer; ``None`` serves plain TCP inside
+    the private network."""
+
+    alerting: AlertingArgs = Field(default_factory=AlertingArgs)
+    """Alertmanager receivers and routes (the default sends nothing)."""
+    rto_target_seconds: int = Field(default=300, ge=30, le=86400)
+    """The DR recovery-time target the DR alert rules and dashboard measure against."""
+    rpo_target_seconds: int = Field(default=60, ge=1, le=86400)
+    """The DR recovery-point target; replication lag above it is critical."""
+
+    ecr_repositories: tuple[RepositoryName, ...] = (
+        "observability/exporters",
+        "observability/otel-collector",
+    )
+    """Private ECR repositories for monitoring workloads."""
+    ecr_keep_images: int = Field(default=30, ge=1, le=1000)
+    """Images each repository keeps (older ones expire)."""
+    pull_through_cache: bool = True
+    """Create ECR pull-through cache rules for quay.io, registry.k8s.io, ghcr.io (and Docker Hub
+    with ``docker_hub_credential_arn``)."""
+    docker_hub_credential_arn: Input[str] | None = None
+    """Secrets Manager secret (``ecr-pullthroughcache/...``) with Docker Hub credentials."""
+
+    dr_region: Region | None = None
+    """The DR region for replication (required by the ``replicate_*`` switches)."""
+    replicate_images: bool = False
+    """Replicate the ECR repositories to ``dr_region``."""
+    replicate_storage: bool = False
+    """Replicate the Loki and Tempo buckets to ``dr_region`` (with a replica KMS key)."""
+
+    protect: bool = True
+    """Protect stateful children (buckets, KMS keys) from deletion. Set ``False`` only to tear a
+    stack down on purpose."""
+    tags: Tags = Field(default_factory=dict)
+    """Tags for every AWS resource (precedence in :mod:`obs_platform._internal.tags`)."""
+
+    @model_validator(mode="after")
+    def _cross_fields(self) -> Self:
+        if (self.vpc_id is None) != (self.private_subnet_ids is None):
+            raise ValueError(
+                "vpc_id and private_subnet_ids go together; set both (an existing "
+                "VPC) or neither (a VPC from ipam)."
+            )
+        if self.vpc_id is None and self.ipam is None:
+            raise ValueError(
+                "no network: set vpc_id and private_subnet_ids, or ipam (and "
+                "transit) to create a VPC."
+            )
+        if self.vpc_id is not None and (self.ipam is not None or self.transit is not None):
+            raise ValueError(
+                "vpc_id is given, so ipam/transit would be unused; attach an "
+                "existing VPC yourself, or drop vpc_id to create one from ipam."
+            )
+        if isinstance(self.private_subnet_ids, list) and len(self.private_subnet_ids) < 2:
+            raise ValueError(
+                f"private_subnet_ids has {len(self.private_subnet_ids)} subnet(s); "
+                "EKS needs subnets in at least two availability zones."
+            )
+        if (self.replicate_images or self.replicate_storage) and self.dr_region is None:
+            raise ValueError("replicate_images/replicate_storage need dr_region; set it.")
+        if self.dr_region is not None and self.dr_region == self.region:
+            raise ValueError(f"dr_region {self.dr_region!r} equals region; choose another.")
+        if self.scale is Scale.DISTRIBUTED and self.tempo_kafka_address is None:
+            raise ValueError(
+                "scale 'distributed' runs Tempo 3 microservices, which ingest "
+                "through Kafka; set tempo_kafka_address (host:port)."
+            )
+        if (self.amp_remote_write_url is None) != (self.amp_workspace_arn is None):
+            raise ValueError(
+                "amp_remote_write_url and amp_workspace_arn go together; set both or neither."
+            )
+        return self

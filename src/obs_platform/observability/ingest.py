@@ -1,0 +1,277 @@
+"""Ingest endpoints for the cells: one internal Network Load Balancer over NodePort Services.
+
+Cells reach the stack over the Transit Gateway, never the internet. The NLB is ``internal``, in
+the cluster's private subnets, behind a security group open only to ``ingest_allowed_cidrs``.
+It forwards to fixed NodePorts on the managed node groups (instance targets, attached to each
+group's Auto Scaling group), so no in-cluster load-balancer controller and no ``LoadBalancer``
+Service is needed, and destroy order is plain AWS resources.
+
+=====================  ============  ==========  ====================================
+endpoint               NLB port      NodePort    backend (selector)
+=====================  ============  ==========  ====================================
+Prometheus remote-write 9090         30090       Prometheus pods (:9090)
+Loki push               3100         30100       Loki gateway (:8080)
+OTLP gRPC / HTTP        4317 / 4318  30317/30318 Tempo (monolithic) or its distributor
+Grafana                 80 (443 TLS) 30300       Grafana (:3000)
+=====================  ============  ==========  ====================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from .._internal.helm_values import KPS_RELEASE, LOKI_RELEASE, TEMPO_RELEASE, Scale
+
+if TYPE_CHECKING:
+    from .._component import Component
+    from .cluster import ClusterParts
+
+
+@dataclass(frozen=True)
+class IngestPort:
+    """One forwarded port.
+
+    Attributes:
+        role: Part of the child names.
+        service: Which NodePort Service carries it.
+        listener_port: The NLB's port (plain TCP).
+        tls_port: The NLB's port when TLS terminates on it.
+        node_port: The NodePort.
+        target_port: The pod's port.
+    """
+
+    role: str
+    service: str
+    listener_port: int
+    tls_port: int
+    node_port: int
+    target_port: int
+
+
+PORTS: tuple[IngestPort, ...] = (
+    IngestPort("remote-write", "prometheus", 9090, 9090, 30090, 9090),
+    IngestPort("loki-push", "loki", 3100, 3100, 30100, 8080),
+    IngestPort("otlp-grpc", "otlp", 4317, 4317, 30317, 4317),
+    IngestPort("otlp-http", "otlp", 4318, 4318, 30318, 4318),
+    IngestPort("grafana", "grafana", 80, 443, 30300, 3000),
+)
+"""The forwarded ports."""
+
+
+def selectors(scale: Scale) -> dict[str, dict[str, str]]:
+    """Pod selectors of the ingest Services, from the charts' standard labels."""
+    otlp = {"app.kubernetes.io/name": "tempo", "app.kubernetes.io/instance": TEMPO_RELEASE}
+    if scale is Scale.DISTRIBUTED:
+        otlp["app.kubernetes.io/component"] = "distributor"
+    return {
+        "prometheus": {
+            "app.kubernetes.io/name": "prometheus",
+            "operator.prometheus.io/name": f"{KPS_RELEASE}-prometheus",
+        },
+        "loki": {
+            "app.kubernetes.io/name": "loki",
+            "app.kubernetes.io/instance": LOKI_RELEASE,
+            "app.kubernetes.io/component": "gateway",
+        },
+        "otlp": otlp,
+        "grafana": {"app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": KPS_RELEASE},
+    }
+
+
+@dataclass
+class IngestEndpoints:
+    """The endpoints' URLs (Outputs of the NLB's DNS name).
+
+    Attributes:
+        load_balancer: The NLB.
+        remote_write_url: Prometheus remote-write URL.
+        loki_push_url: Loki push URL.
+        otlp_endpoint: OTLP gRPC endpoint.
+        otlp_http_endpoint: OTLP HTTP endpoint.
+        grafana_url: Grafana URL.
+    """
+
+    load_balancer: aws.lb.LoadBalancer
+    remote_write_url: pulumi.Output[str]
+    loki_push_url: pulumi.Output[str]
+    otlp_endpoint: pulumi.Output[str]
+    otlp_http_endpoint: pulumi.Output[str]
+    grafana_url: pulumi.Output[str]
+
+
+def create_ingest(
+    owner: Component[Any],
+    *,
+    region: str,
+    namespace: str,
+    scale: Scale,
+    vpc_id: pulumi.Input[str],
+    subnet_ids: pulumi.Input[list[str]] | list[pulumi.Input[str]],
+    allowed_cidrs: tuple[str, ...],
+    certificate_arn: pulumi.Input[str] | None,
+    cluster: ClusterParts,
+    depends_on: list[pulumi.Resource],
+) -> IngestEndpoints:
+    """Create the NodePort Services, the internal NLB, its listeners and target groups.
+
+    Args:
+        owner: The component the children belong to.
+        region: The NLB's region.
+        namespace: The Services' namespace.
+        scale: Selects the OTLP backend (Tempo or its distributor).
+        vpc_id: The VPC.
+        subnet_ids: Private subnets for the NLB.
+        allowed_cidrs: Who may connect.
+        certificate_arn: ACM certificate for TLS listeners, or ``None`` for TCP.
+        cluster: The cluster (node groups, node security group, Kubernetes provider).
+        depends_on: What the Services wait for (the namespace and cluster readiness).
+    """
+    pods = selectors(scale)
+    for service, selector in pods.items():
+        k8s.core.v1.Service(
+            owner.child_name(f"ingest-{service}"),
+            metadata={
+                "name": f"ingest-{service}",
+                "namespace": namespace,
+                "labels": {"app.kubernetes.io/part-of": "obs-platform"},
+            },
+            spec={
+                "type": "NodePort",
+                "selector": selector,
+                "ports": [
+                    {
+                        "name": p.role,
+                        "port": p.listener_port,
+                        "targetPort": p.target_port,
+                        "nodePort": p.node_port,
+                        "protocol": "TCP",
+                    }
+                    for p in PORTS
+                    if p.service == service
+                ],
+            },
+            opts=owner.child_opts(provider=cluster.provider, depends_on=depends_on),
+        )
+
+    group = aws.ec2.SecurityGroup(
+        owner.child_name("ingest-sg"),
+        vpc_id=vpc_id,
+        region=region,
+        description="Internal ingest NLB: telemetry from cells over the transit network",
+        tags=owner.tags({"Name": owner.child_name("ingest-sg")}),
+        opts=owner.child_opts(),
+    )
+    tls = certificate_arn is not None
+    for port in PORTS:
+        listen = port.tls_port if tls else port.listener_port
+        for index, cidr in enumerate(allowed_cidrs):
+            aws.vpc.SecurityGroupIngressRule(
+                owner.child_name(f"ingest-sg-{port.role}-{index}"),
+                security_group_id=group.id,
+                cidr_ipv4=cidr,
+                ip_protocol="tcp",
+                from_port=listen,
+                to_port=listen,
+                region=region,
+                description=f"{port.role} from {cidr}",
+                opts=owner.child_opts(),
+            )
+        aws.vpc.SecurityGroupEgressRule(
+            owner.child_name(f"ingest-sg-{port.role}-to-nodes"),
+            security_group_id=group.id,
+            referenced_security_group_id=cluster.node_security_group_id,
+            ip_protocol="tcp",
+            from_port=port.node_port,
+            to_port=port.node_port,
+            region=region,
+            description=f"{port.role} to the nodes' NodePort",
+            opts=owner.child_opts(),
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            owner.child_name(f"nodes-from-ingest-{port.role}"),
+            security_group_id=cluster.node_security_group_id,
+            referenced_security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=port.node_port,
+            to_port=port.node_port,
+            region=region,
+            description=f"{port.role} from the ingest NLB",
+            opts=owner.child_opts(),
+        )
+
+    nlb = aws.lb.LoadBalancer(
+        owner.child_name("ingest"),
+        internal=True,
+        load_balancer_type="network",
+        subnets=subnet_ids,
+        security_groups=[group.id],
+        enable_cross_zone_load_balancing=True,
+        region=region,
+        tags=owner.tags({"Name": owner.child_name("ingest")}),
+        opts=owner.child_opts(),
+    )
+    for port in PORTS:
+        target = aws.lb.TargetGroup(
+            owner.child_name(f"ingest-{port.role}"),
+            port=port.node_port,
+            protocol="TCP",
+            target_type="instance",
+            vpc_id=vpc_id,
+            region=region,
+            health_check={"protocol": "TCP", "port": "traffic-port"},
+            tags=owner.tags({"Name": owner.child_name(f"ingest-{port.role}")}),
+            opts=owner.child_opts(),
+        )
+        listener_args: dict[str, Any] = (
+            {
+                "protocol": "TLS",
+                "port": port.tls_port,
+                "certificate_arn": certificate_arn,
+                "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            }
+            if tls
+            else {"protocol": "TCP", "port": port.listener_port}
+        )
+        aws.lb.Listener(
+            owner.child_name(f"ingest-{port.role}"),
+            load_balancer_arn=nlb.arn,
+            region=region,
+            default_actions=[{"type": "forward", "target_group_arn": target.arn}],
+            tags=owner.tags(),
+            opts=owner.child_opts(),
+            **listener_args,
+        )
+        for group_name, node_group in cluster.node_groups.items():
+            aws.autoscaling.Attachment(
+                owner.child_name(f"{group_name}-ingest-{port.role}"),
+                autoscaling_group_name=node_group.resources.apply(
+                    lambda r: r[0].autoscaling_groups[0].name
+                ),
+                lb_target_group_arn=target.arn,
+                region=region,
+                opts=owner.child_opts(),
+            )
+
+    scheme = "https" if tls else "http"
+
+    def url(port: IngestPort, path: str = "") -> pulumi.Output[str]:
+        number = port.tls_port if tls else port.listener_port
+        default = (tls and number == 443) or (not tls and number == 80)
+        suffix = "" if default else f":{number}"
+        dns_name: pulumi.Output[str] = nlb.dns_name
+        return dns_name.apply(lambda dns: f"{scheme}://{dns}{suffix}{path}")
+
+    by_role = {p.role: p for p in PORTS}
+    return IngestEndpoints(
+        load_balancer=nlb,
+        remote_write_url=url(by_role["remote-write"], "/api/v1/write"),
+        loki_push_url=url(by_role["loki-push"], "/loki/api/v1/push"),
+        otlp_endpoint=url(by_role["otlp-grpc"]),
+        otlp_http_endpoint=url(by_role["otlp-http"]),
+        grafana_url=url(by_role["grafana"]),
+    )

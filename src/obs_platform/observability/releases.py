@@ -1,0 +1,364 @@
+"""The Helm releases: Prometheus operator CRDs, kube-prometheus-stack, Loki, Tempo.
+
+Release or Chart, per chart, deliberately:
+
+* **kube-prometheus-stack: ``helm.v3.Release``.** The chart's admission-webhook certificate is
+  made and patched into the webhook configurations by Jobs that are Helm hooks; ``helm.v4.Chart``
+  renders templates without running hooks, which would leave the PrometheusRule webhook without
+  its CA bundle and every rule update failing.
+* **Loki, Tempo and tempo-distributed: ``helm.v4.Chart``.** Their only hooks are ``helm test``
+  pods, which we do not want run on deploy; as a Chart every object is a Pulumi resource, so
+  previews show per-object diffs and Pulumi awaits each StatefulSet's readiness.
+
+The Prometheus operator CRDs are their own step, before the stack: applied server-side (they are
+too large for client-side apply's annotation) with force (taking ownership from an earlier Helm
+install), from the operator release the chart version ships (:mod:`.._internal.charts`). The
+chart's own CRD subchart is off, and Helm never upgrades CRDs anyway.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from .._internal.charts import (
+    KUBE_PROMETHEUS_STACK,
+    LOKI,
+    TEMPO,
+    TEMPO_DISTRIBUTED,
+    prometheus_operator_crd_urls,
+)
+from .._internal.helm_values import (
+    GRAFANA_ADMIN_PASSWORD_KEY,
+    GRAFANA_ADMIN_USER_KEY,
+    GRAFANA_SERVICE_ACCOUNT,
+    KPS_RELEASE,
+    LOKI_RELEASE,
+    LOKI_SERVICE_ACCOUNT,
+    PROMETHEUS_SERVICE_ACCOUNT,
+    TEMPO_RELEASE,
+    TEMPO_SERVICE_ACCOUNT,
+    AmpRemoteWrite,
+    Scale,
+    deep_merge,
+    in_cluster_urls,
+    kube_prometheus_stack_values,
+    loki_values,
+    tempo_distributed_values,
+    tempo_values,
+)
+from .cluster import GP3_STORAGE_CLASS, ClusterParts
+from .identity import WorkloadRole, bucket_access_policy, workload_role
+from .storage import Bucket
+
+if TYPE_CHECKING:
+    import pulumi_aws as aws
+
+    from .._component import Component
+    from .args import ObservabilityStackArgs
+
+GRAFANA_ADMIN_SECRET = "grafana-admin"
+"""Name of the Kubernetes Secret holding Grafana's admin user and password."""
+
+GRAFANA_ADMIN_USER = "admin"
+"""Grafana's admin user name."""
+
+HELM_TIMEOUT_SECONDS = 900
+"""How long a Helm release may take to become ready (PVCs, webhook jobs, image pulls)."""
+
+CLOUDWATCH_READ_ACTIONS: tuple[str, ...] = (
+    "cloudwatch:DescribeAlarmsForMetric",
+    "cloudwatch:DescribeAlarmHistory",
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:ListMetrics",
+    "cloudwatch:GetMetricData",
+    "cloudwatch:GetInsightRuleReport",
+    "logs:DescribeLogGroups",
+    "logs:GetLogGroupFields",
+    "logs:StartQuery",
+    "logs:StopQuery",
+    "logs:GetQueryResults",
+    "logs:GetLogEvents",
+    "ec2:DescribeTags",
+    "ec2:DescribeInstances",
+    "ec2:DescribeRegions",
+    "tag:GetResources",
+)
+"""What Grafana's CloudWatch datasource reads (read-only)."""
+
+
+@dataclass
+class Releases:
+    """What :func:`create_releases` made.
+
+    Attributes:
+        namespace: The monitoring namespace.
+        crds: The Prometheus operator CRDs step.
+        kube_prometheus_stack: The kube-prometheus-stack release.
+        loki: The Loki chart.
+        tempo: The Tempo chart (monolithic or distributed).
+        roles: The workload roles by component.
+    """
+
+    namespace: k8s.core.v1.Namespace
+    crds: k8s.yaml.v2.ConfigGroup
+    kube_prometheus_stack: k8s.helm.v3.Release
+    loki: k8s.helm.v4.Chart
+    tempo: k8s.helm.v4.Chart
+    roles: dict[str, WorkloadRole]
+
+
+def _cloudwatch_policy() -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ReadCloudWatch",
+                    "Effect": "Allow",
+                    "Action": list(CLOUDWATCH_READ_ACTIONS),
+                    "Resource": "*",
+                }
+            ],
+        }
+    )
+
+
+def _amp_policy(workspace_arn: Any) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "RemoteWrite",
+                    "Effect": "Allow",
+                    "Action": ["aps:RemoteWrite"],
+                    "Resource": workspace_arn,
+                }
+            ],
+        }
+    )
+
+
+def create_releases(
+    owner: Component[Any],
+    args: ObservabilityStackArgs,
+    cluster: ClusterParts,
+    *,
+    buckets: dict[str, Bucket],
+    keys: dict[str, aws.kms.Key],
+    values_overlay: dict[str, Any] | None = None,
+    content_resources: list[pulumi.Resource] | None = None,
+    after_crds: Any = None,
+) -> Releases:
+    """Create the namespace, Grafana's admin Secret, the CRDs, and the three releases.
+
+    Args:
+        owner: The component the children belong to.
+        args: The stack's arguments.
+        cluster: The cluster's parts (providers, readiness, identity).
+        buckets: ``loki-chunks``, ``loki-ruler`` and ``tempo-traces`` buckets.
+        keys: ``loki`` and ``tempo`` KMS keys.
+        values_overlay: kube-prometheus-stack values to deep-merge (datasources, dashboards,
+            Alertmanager configuration from the content layer).
+        content_resources: Resources the stack release must wait for (content Secrets and
+            ConfigMaps).
+        after_crds: Called with ``(namespace, crds)`` once the CRD step exists; returns
+            ``(values_overlay, resources)`` to merge and wait for (the content layer).
+    """
+    ready = cluster.k8s_ready
+    k8s_opts = owner.child_opts(provider=cluster.provider, depends_on=ready)
+    namespace = k8s.core.v1.Namespace(
+        owner.child_name("namespace"),
+        metadata={
+            "name": args.namespace,
+            "labels": {
+                "app.kubernetes.io/part-of": "obs-platform",
+                "pod-security.kubernetes.io/enforce": "baseline",
+            },
+        },
+        opts=k8s_opts,
+    )
+    in_ns = owner.child_opts(provider=cluster.provider, depends_on=[*ready, namespace])
+    admin_secret = k8s.core.v1.Secret(
+        owner.child_name("grafana-admin"),
+        metadata={"name": GRAFANA_ADMIN_SECRET, "namespace": args.namespace},
+        type="Opaque",
+        string_data={
+            GRAFANA_ADMIN_USER_KEY: GRAFANA_ADMIN_USER,
+            GRAFANA_ADMIN_PASSWORD_KEY: pulumi.Output.secret(args.grafana_admin_password),
+        },
+        opts=in_ns,
+    )
+
+    crds = k8s.yaml.v2.ConfigGroup(
+        owner.child_name("prometheus-crds"),
+        files=prometheus_operator_crd_urls(args.chart_versions.operator_version),
+        opts=owner.child_opts(providers={"kubernetes": cluster.crd_provider}, depends_on=ready),
+    )
+
+    if after_crds is not None:
+        overlay, resources = after_crds(namespace, crds)
+        values_overlay = deep_merge(values_overlay or {}, overlay)
+        content_resources = [*(content_resources or []), *resources]
+
+    identity = cluster.identity
+    ns = args.namespace
+    roles: dict[str, WorkloadRole] = {}
+    chunks, ruler, traces = (buckets["loki-chunks"], buckets["loki-ruler"], buckets["tempo-traces"])
+    roles["loki"] = workload_role(
+        owner,
+        "loki",
+        identity,
+        namespace=ns,
+        service_account=LOKI_SERVICE_ACCOUNT,
+        policy=bucket_access_policy([chunks.bucket.arn, ruler.bucket.arn], keys["loki"].arn),
+    )
+    roles["tempo"] = workload_role(
+        owner,
+        "tempo",
+        identity,
+        namespace=ns,
+        service_account=TEMPO_SERVICE_ACCOUNT,
+        policy=bucket_access_policy([traces.bucket.arn], keys["tempo"].arn),
+    )
+    roles["grafana"] = workload_role(
+        owner,
+        "grafana",
+        identity,
+        namespace=ns,
+        service_account=GRAFANA_SERVICE_ACCOUNT,
+        policy=_cloudwatch_policy(),
+    )
+    amp = None
+    if args.amp_remote_write_url is not None and args.amp_workspace_arn is not None:
+        roles["prometheus"] = workload_role(
+            owner,
+            "prometheus",
+            identity,
+            namespace=ns,
+            service_account=PROMETHEUS_SERVICE_ACCOUNT,
+            policy=pulumi.Output.from_input(args.amp_workspace_arn).apply(_amp_policy),
+        )
+        amp = AmpRemoteWrite(url=args.amp_remote_write_url, region=args.region)
+
+    urls = in_cluster_urls(ns, args.scale)
+    versions = args.chart_versions
+    kps_values = kube_prometheus_stack_values(
+        cluster_name=owner.child_name("eks"),
+        storage_class=GP3_STORAGE_CLASS,
+        prometheus_retention_days=args.prometheus_retention_days,
+        prometheus_volume_gib=args.prometheus_volume_gib,
+        prometheus_replicas=args.prometheus_replicas,
+        alertmanager_volume_gib=args.alertmanager_volume_gib,
+        alertmanager_replicas=args.alertmanager_replicas,
+        grafana_volume_gib=args.grafana_volume_gib,
+        grafana_admin_secret=GRAFANA_ADMIN_SECRET,
+        prometheus_role_arn=roles["prometheus"].annotation_arn if "prometheus" in roles else None,
+        grafana_role_arn=roles["grafana"].annotation_arn,
+        amp=amp,
+    )
+    if values_overlay:
+        kps_values = deep_merge(kps_values, values_overlay)
+    kps_waits = [
+        *ready,
+        namespace,
+        admin_secret,
+        crds,
+        *(content_resources or []),
+        *roles["grafana"].bindings,
+        *(roles["prometheus"].bindings if "prometheus" in roles else []),
+    ]
+    kps = k8s.helm.v3.Release(
+        owner.child_name("kube-prometheus-stack"),
+        name=KPS_RELEASE,
+        chart=KUBE_PROMETHEUS_STACK.chart,
+        version=versions.kube_prometheus_stack,
+        repository_opts={"repo": KUBE_PROMETHEUS_STACK.repository},
+        namespace=ns,
+        values=kps_values,
+        skip_crds=True,
+        atomic=True,
+        cleanup_on_fail=True,
+        timeout=HELM_TIMEOUT_SECONDS,
+        max_history=10,
+        opts=owner.child_opts(provider=cluster.provider, depends_on=kps_waits),
+    )
+
+    loki_chart_values = loki_values(
+        scale=args.scale,
+        region=args.region,
+        chunks_bucket=chunks.bucket.bucket,
+        ruler_bucket=ruler.bucket.bucket,
+        retention_days=args.loki_retention_days,
+        role_arn=roles["loki"].annotation_arn,
+        schema_from=args.loki_schema_from,
+    )
+    loki = k8s.helm.v4.Chart(
+        owner.child_name("loki"),
+        name=LOKI_RELEASE,
+        chart=LOKI.chart,
+        version=versions.loki,
+        repository_opts={"repo": LOKI.repository},
+        namespace=ns,
+        values=loki_chart_values,
+        opts=owner.child_opts(
+            providers={"kubernetes": cluster.provider},
+            depends_on=[
+                *ready,
+                namespace,
+                *roles["loki"].bindings,
+                *chunks.configuration,
+                *ruler.configuration,
+            ],
+        ),
+    )
+
+    remote_write = f"{urls.prometheus}/api/v1/write"
+    if args.scale is Scale.DISTRIBUTED:
+        pin = TEMPO_DISTRIBUTED.at(versions.tempo_distributed)
+        tempo_chart_values = tempo_distributed_values(
+            region=args.region,
+            traces_bucket=traces.bucket.bucket,
+            retention_days=args.tempo_retention_days,
+            kafka_address=args.tempo_kafka_address,
+            kafka_partitions=args.tempo_kafka_partitions,
+            metrics_remote_write_url=remote_write,
+            role_arn=roles["tempo"].annotation_arn,
+        )
+    else:
+        pin = TEMPO.at(versions.tempo)
+        tempo_chart_values = tempo_values(
+            region=args.region,
+            traces_bucket=traces.bucket.bucket,
+            retention_days=args.tempo_retention_days,
+            storage_class=GP3_STORAGE_CLASS,
+            wal_volume_gib=args.tempo_wal_volume_gib,
+            metrics_remote_write_url=remote_write,
+            role_arn=roles["tempo"].annotation_arn,
+        )
+    tempo = k8s.helm.v4.Chart(
+        owner.child_name("tempo"),
+        name=TEMPO_RELEASE,
+        chart=pin.chart,
+        version=pin.version,
+        repository_opts={"repo": pin.repository},
+        namespace=ns,
+        values=tempo_chart_values,
+        opts=owner.child_opts(
+            providers={"kubernetes": cluster.provider},
+            depends_on=[*ready, namespace, *roles["tempo"].bindings, *traces.configuration],
+        ),
+    )
+    return Releases(
+        namespace=namespace,
+        crds=crds,
+        kube_prometheus_stack=kps,
+        loki=loki,
+        tempo=tempo,
+        roles=roles,
+    )

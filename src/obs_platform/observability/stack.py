@@ -1,0 +1,275 @@
+"""``ObservabilityStack``: the shared-monitoring cluster, its storage and its Helm releases."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import pulumi
+
+from .._component import Component
+from .._internal.datasources import DatasourceEndpoints
+from .._internal.errors import ObsPlatformError
+from .._internal.helm_values import in_cluster_urls
+from .._internal.types import ArgsModel
+from .args import (
+    CapacityType,
+    ChartVersions,
+    NodeGroupArgs,
+    ObservabilityStackArgs,
+    Scale,
+    WorkloadIdentity,
+)
+from .cluster import create_cluster
+from .content import create_observability_content
+from .ingest import create_ingest
+from .network import create_network
+from .registry import create_registry
+from .releases import create_releases
+from .storage import RETENTION_MARGIN_DAYS, kms_key, replication_role, telemetry_bucket
+
+__all__ = [
+    "CapacityType",
+    "ChartVersions",
+    "NodeGroupArgs",
+    "ObservabilityStack",
+    "ObservabilityStackArgs",
+    "Scale",
+    "WorkloadIdentity",
+]
+
+
+class ObservabilityStack(Component[ObservabilityStackArgs]):
+    """Prometheus, Alertmanager, Grafana, Loki and Tempo on EKS in the shared account.
+
+    Children (``name`` = the component's name; all in ``args.region`` unless noted):
+
+    * network: the given VPC, or ``{name}-vpc`` from the IPAM pool with VPC endpoints
+      (``{name}-endpoint-*``), a ``shared``-segment attachment ``{name}-tgw`` and routes
+      ``{name}-vpc-rt-{i}-tgw`` to the IPAM CIDR;
+    * cluster: ``{name}-eks`` (pulumi-eks; private endpoint, access entries, KMS
+      ``{name}-eks-kms``), node groups ``{name}-{group}`` with launch templates
+      ``{name}-{group}-lt`` (IMDSv2), add-ons ``{name}-pod-identity-agent`` and
+      ``{name}-ebs-csi`` (role ``{name}-ebs-csi-role``), providers ``{name}-k8s`` and
+      ``{name}-k8s-crds``, default StorageClass ``{name}-gp3``;
+    * storage: buckets ``{name}-loki-chunks-bucket``, ``{name}-loki-ruler-bucket``,
+      ``{name}-tempo-traces-bucket`` (each with public-access block, ownership, KMS encryption,
+      versioning, lifecycle, TLS-only policy), keys ``{name}-loki-kms``, ``{name}-tempo-kms``;
+      with ``replicate_storage``, ``*-replica-bucket`` in ``dr_region``;
+    * registry: ``{name}-ecr-*`` repositories, ``{name}-ptc-*`` pull-through cache rules,
+      ``{name}-ecr-replication``;
+    * releases: ``{name}-namespace``, ``{name}-grafana-admin`` (Secret),
+      ``{name}-prometheus-crds`` (server-side applied), ``{name}-kube-prometheus-stack``
+      (``helm.v3.Release``), ``{name}-loki`` and ``{name}-tempo`` (``helm.v4.Chart``); roles
+      ``{name}-loki-role``, ``{name}-tempo-role``, ``{name}-grafana-role`` (and
+      ``{name}-prometheus-role`` with AMP); content ``{name}-rules-*``, ``{name}-dashboard-*``,
+      ``{name}-alertmanager-config``;
+    * ingest: internal NLB ``{name}-ingest`` with ``{name}-ingest-sg`` and NodePort Services
+      ``{name}-ingest-{prometheus,loki,otlp,grafana}``.
+
+    Buckets and KMS keys are protected (``protect=True``) unless ``args.protect`` is false.
+
+    Example:
+        ::
+
+            stack = ObservabilityStack("shared", ObservabilityStackArgs(
+                region="eu-west-1", ipam=ipam, transit=transit,
+                grafana_admin_password=config.require_secret("grafanaAdminPassword")))
+            pulumi.export("remote_write_url", stack.remote_write_url)
+    """
+
+    TYPE_TOKEN: ClassVar[str] = "obs-platform:observability:ObservabilityStack"
+    ARGS_TYPE: ClassVar[type[ArgsModel]] = ObservabilityStackArgs
+
+    cluster_name: pulumi.Output[str]
+    """The EKS cluster's name."""
+    kubeconfig: pulumi.Output[str]
+    """Kubeconfig (JSON, a secret) pinned to the region (and ``kubeconfig_role_arn``)."""
+    vpc_id: pulumi.Output[str]
+    """The VPC the cluster runs in."""
+    remote_write_url: pulumi.Output[str]
+    """Prometheus remote-write URL for cells (internal NLB)."""
+    loki_push_url: pulumi.Output[str]
+    """Loki push URL for cells (internal NLB)."""
+    otlp_endpoint: pulumi.Output[str]
+    """OTLP gRPC endpoint for cells (internal NLB)."""
+    otlp_http_endpoint: pulumi.Output[str]
+    """OTLP HTTP endpoint for cells (internal NLB)."""
+    grafana_url: pulumi.Output[str]
+    """Grafana URL (internal NLB, reachable over the transit network)."""
+    loki_bucket_names: pulumi.Output[dict[str, str]]
+    """``{"chunks": ..., "ruler": ...}``."""
+    tempo_bucket_name: pulumi.Output[str]
+    """The traces bucket."""
+    ecr_repository_urls: pulumi.Output[dict[str, str]]
+    """``{repository name: URL}``."""
+    namespace: str
+    """The namespace of the releases."""
+
+    def __init__(
+        self,
+        name: str,
+        args: ObservabilityStackArgs | Mapping[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(name, args, opts)
+
+    def _check(self, args: ObservabilityStackArgs, label: str) -> None:
+        if args.ipam is not None:
+            try:
+                args.ipam.pool_cidr(args.region)
+            except ObsPlatformError as exc:
+                raise ObsPlatformError(
+                    f"{label}: the Ipam has no pool in region {args.region!r}: {exc}",
+                    field="ObservabilityStackArgs.region",
+                    value=args.region,
+                    fix="Add the region to IpamArgs.regions, or run the stack in one of them.",
+                ) from None
+        if args.transit is not None:
+            try:
+                args.transit.transit_gateway_id(args.region)
+            except (ObsPlatformError, KeyError):
+                raise ObsPlatformError(
+                    f"{label}: the TransitNetwork has no gateway in region {args.region!r}.",
+                    field="ObservabilityStackArgs.transit",
+                    value=args.region,
+                    fix="Add the region to TransitNetworkArgs.regions.",
+                ) from None
+
+    def _build(self, args: ObservabilityStackArgs) -> dict[str, Any]:
+        region = args.region
+        network = create_network(self, args)
+
+        keys = {
+            engine: kms_key(
+                self,
+                engine,
+                region=region,
+                protect=args.protect,
+                multi_region=True,
+                description=f"{engine.capitalize()} storage of {self.child_name('eks')}",
+            )
+            for engine in ("loki", "tempo")
+        }
+        replication = (
+            {
+                engine: replication_role(
+                    self,
+                    source_key=keys[engine],
+                    dr_region=args.dr_region,
+                    role=engine,
+                    protect=args.protect,
+                )
+                for engine in keys
+            }
+            if args.replicate_storage and args.dr_region is not None
+            else {}
+        )
+        expiry = {
+            "loki-chunks": args.loki_retention_days + RETENTION_MARGIN_DAYS,
+            "loki-ruler": None,
+            "tempo-traces": args.tempo_retention_days + RETENTION_MARGIN_DAYS,
+        }
+        buckets = {
+            role: telemetry_bucket(
+                self,
+                role,
+                region=region,
+                key=keys[role.split("-")[0]],
+                expiration_days=days,
+                protect=args.protect,
+                replication=replication.get(role.split("-")[0]),
+            )
+            for role, days in expiry.items()
+        }
+
+        registry_key = kms_key(
+            self,
+            "ecr",
+            region=region,
+            protect=args.protect,
+            description=f"ECR repositories of {self.child_name('eks')}",
+        )
+        repositories = create_registry(
+            self,
+            region=region,
+            repositories=args.ecr_repositories,
+            keep_images=args.ecr_keep_images,
+            key=registry_key,
+            pull_through_cache=args.pull_through_cache,
+            docker_hub_credential_arn=args.docker_hub_credential_arn,
+            replicate_to=args.dr_region if args.replicate_images else None,
+        )
+
+        cluster = create_cluster(
+            self,
+            args,
+            vpc_id=network.vpc_id,
+            subnet_ids=network.subnet_ids,
+            depends_on=network.ready,
+        )
+        urls = in_cluster_urls(args.namespace, args.scale)
+
+        def content(
+            namespace: pulumi.Resource, crds: pulumi.Resource
+        ) -> tuple[dict[str, Any], list[pulumi.Resource]]:
+            made = create_observability_content(
+                self,
+                self._name,
+                namespace=args.namespace,
+                alerting=args.alerting,
+                endpoints=DatasourceEndpoints(
+                    prometheus_url=urls.prometheus,
+                    loki_url=urls.loki,
+                    tempo_url=urls.tempo,
+                    alertmanager_url=urls.alertmanager,
+                    region=region,
+                ),
+                rto_target_seconds=args.rto_target_seconds,
+                rpo_target_seconds=args.rpo_target_seconds,
+                opts=pulumi.ResourceOptions(
+                    provider=cluster.provider, depends_on=[*cluster.k8s_ready, namespace, crds]
+                ),
+            )
+            return made.values_overlay, list(made.resources)
+
+        releases = create_releases(
+            self, args, cluster, buckets=buckets, keys=keys, after_crds=content
+        )
+        allowed = args.ingest_allowed_cidrs or (
+            (args.ipam.args.cidr,) if args.ipam is not None else ("10.0.0.0/8",)
+        )
+        endpoints = create_ingest(
+            self,
+            region=region,
+            namespace=args.namespace,
+            scale=args.scale,
+            vpc_id=network.vpc_id,
+            subnet_ids=network.subnet_ids,
+            allowed_cidrs=allowed,
+            certificate_arn=args.ingest_certificate_arn,
+            cluster=cluster,
+            depends_on=[*cluster.k8s_ready, releases.namespace],
+        )
+
+        return {
+            "cluster_name": cluster.cluster_name,
+            "kubeconfig": cluster.kubeconfig,
+            "vpc_id": pulumi.Output.from_input(network.vpc_id),
+            "remote_write_url": endpoints.remote_write_url,
+            "loki_push_url": endpoints.loki_push_url,
+            "otlp_endpoint": endpoints.otlp_endpoint,
+            "otlp_http_endpoint": endpoints.otlp_http_endpoint,
+            "grafana_url": endpoints.grafana_url,
+            "loki_bucket_names": pulumi.Output.all(
+                chunks=buckets["loki-chunks"].bucket.bucket,
+                ruler=buckets["loki-ruler"].bucket.bucket,
+            ),
+            "tempo_bucket_name": buckets["tempo-traces"].bucket.bucket,
+            "ecr_repository_urls": pulumi.Output.all(
+                **{n: r.repository_url for n, r in repositories.items()}
+            )
+            if repositories
+            else pulumi.Output.from_input({}),
+            "namespace": args.namespace,
+        }
