@@ -1,0 +1,167 @@
+"""Dashboards: built with grafana-foundation-sdk, datasource references checked."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from obs_platform._internal import alert_rules as ar
+from obs_platform._internal import dashboards as dash
+from obs_platform._internal.datasources import DATASOURCE_UIDS
+
+
+@pytest.fixture(scope="module")
+def models() -> dict[str, dict[str, Any]]:
+    return dash.build_dashboards(rpo_target_seconds=60, rto_target_seconds=300)
+
+
+def panels(model: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p for p in model["panels"] if p["type"] != "row"]
+
+
+def exprs(model: dict[str, Any]) -> list[str]:
+    return [t["expr"] for p in panels(model) for t in p.get("targets", []) if "expr" in t]
+
+
+def test_three_dashboards_with_stable_uids(models: dict[str, dict[str, Any]]) -> None:
+    assert list(models) == [
+        "obs-platform-overview.json",
+        "obs-platform-dr.json",
+        "obs-platform-cell.json",
+    ]
+    for file_name, model in models.items():
+        assert model["uid"] == file_name.removesuffix(".json")
+        assert model["tags"] == ["obs-platform"]
+        assert model["schemaVersion"] >= 36  # the foundation SDK's model
+        ids = [p["id"] for p in model["panels"]]
+        assert ids == list(range(1, len(ids) + 1))
+        assert all(p.get("options", {}) is not None for p in model["panels"])
+        json.dumps(model)  # serialisable as the sidecar file
+
+
+def test_every_datasource_reference_is_provisioned(models: dict[str, dict[str, Any]]) -> None:
+    for model in models.values():
+        refs = list(dash.datasource_refs(model))
+        assert refs
+        for ref in refs:
+            assert DATASOURCE_UIDS[ref["uid"]] == ref["type"]
+        for panel in panels(model):
+            assert panel["datasource"]["uid"] in DATASOURCE_UIDS
+            for target in panel["targets"]:
+                assert target["datasource"] == panel["datasource"]
+                assert target["refId"]
+
+
+def test_a_dashboard_referring_to_an_unknown_datasource_is_refused(
+    models: dict[str, dict[str, Any]],
+) -> None:
+    broken = copy.deepcopy(models["obs-platform-dr.json"])
+    panels(broken)[2]["targets"][0]["datasource"] = {"type": "prometheus", "uid": "mimir"}
+    with pytest.raises(ValueError, match="refers to datasource UID 'mimir', which is not"):
+        dash.check_datasource_refs(broken)
+    wrong_type = copy.deepcopy(models["obs-platform-dr.json"])
+    panels(wrong_type)[0]["datasource"] = {"type": "loki", "uid": "prometheus"}
+    with pytest.raises(ValueError, match="as type 'loki', but it is a 'prometheus'"):
+        dash.check_datasource_refs(wrong_type)
+
+
+@given(st.text(min_size=1, max_size=12).filter(lambda u: u not in DATASOURCE_UIDS))
+def test_any_unknown_uid_is_refused(uid: str) -> None:
+    model = dash.to_json(dash.cell_dashboard())
+    panels(model)[-1]["datasource"]["uid"] = uid
+    with pytest.raises(ValueError, match="not provisioned"):
+        dash.check_datasource_refs(model)
+
+
+def test_overview_covers_ingestion_errors_and_storage(models: dict[str, dict[str, Any]]) -> None:
+    text = " ".join(exprs(models["obs-platform-overview.json"]))
+    for metric in (
+        "prometheus_tsdb_head_samples_appended_total",
+        "prometheus_remote_storage_samples_failed_total",
+        "loki_distributor_lines_received_total",
+        "loki_discarded_samples_total",
+        "tempo_distributor_spans_received_total",
+        "tempo_discarded_spans_total",
+        "kubelet_volume_stats_used_bytes",
+        "prometheus_tsdb_storage_blocks_bytes",
+    ):
+        assert metric in text, metric
+    rows = [
+        p["title"] for p in models["obs-platform-overview.json"]["panels"] if p["type"] == "row"
+    ]
+    assert rows == ["Prometheus (metrics)", "Loki (logs)", "Tempo (traces)", "Storage"]
+    s3 = [
+        p
+        for p in panels(models["obs-platform-overview.json"])
+        if p["datasource"]["uid"] == "cloudwatch"
+    ]
+    assert s3[0]["targets"][0]["metricName"] == "BucketSizeBytes"
+
+
+def test_dr_dashboard_shows_health_lag_readiness_and_budget(
+    models: dict[str, dict[str, Any]],
+) -> None:
+    model = models["obs-platform-dr.json"]
+    text = " ".join(exprs(model))
+    for needle in (
+        ar.ROUTE53_HEALTH_CHECK_STATUS,
+        ar.MM2_REPLICATION_LATENCY_MS,
+        ar.MSK_REPLICATOR_LATENCY_MS,
+        ar.STANDBY_READY_RECORD,
+        ar.REPLICATION_LAG_RECORD,
+        ar.RPO_TARGET_RECORD,
+        ar.RTO_TARGET_RECORD,
+    ):
+        assert needle in text, needle
+    cloudwatch = {
+        t["metricName"]: t
+        for p in panels(model)
+        for t in p["targets"]
+        if p["datasource"]["uid"] == "cloudwatch"
+    }
+    assert cloudwatch["HealthCheckStatus"]["region"] == "us-east-1"
+    assert cloudwatch["HealthCheckStatus"]["namespace"] == "AWS/Route53"
+    assert cloudwatch["AuroraGlobalDBReplicationLag"]["namespace"] == "AWS/RDS"
+    aurora = next(
+        p for p in panels(model) if p["title"].startswith("Aurora Global DB replication lag")
+    )
+    steps = aurora["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert steps[-1] == {"value": 60000, "color": "red"}
+    assert "RPO 60s" in model["description"] and "RTO 300s" in model["description"]
+
+
+def test_dr_dashboard_reads_only_recorded_series_that_rules_produce() -> None:
+    records = {
+        r["record"]
+        for g in ar.build_rule_groups(rpo_target_seconds=60, rto_target_seconds=300)
+        for r in g["rules"]
+        if "record" in r
+    }
+    model = dash.to_json(dash.dr_dashboard(rpo_target_seconds=60, rto_target_seconds=300))
+    used = {
+        name
+        for name in (
+            ar.REPLICATION_LAG_RECORD,
+            ar.STANDBY_READY_RECORD,
+            ar.RPO_TARGET_RECORD,
+            ar.RTO_TARGET_RECORD,
+        )
+        if any(name in e for e in exprs(model))
+    }
+    assert used == records
+
+
+def test_cell_dashboard_is_templated_on_cell(models: dict[str, dict[str, Any]]) -> None:
+    model = models["obs-platform-cell.json"]
+    (variable,) = model["templating"]["list"]
+    assert variable["name"] == "cell"
+    assert variable["query"] == "label_values(up, cell)"
+    assert variable["datasource"] == {"type": "prometheus", "uid": "prometheus"}
+    queries = exprs(model)
+    assert queries and all('cell="$cell"' in q for q in queries), queries
+    assert any(p["datasource"]["uid"] == "loki" for p in panels(model))
