@@ -3,6 +3,7 @@ peering and every input it refuses."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -11,7 +12,7 @@ import pytest
 
 from obs_platform import ObsPlatformError, TransitNetwork, TransitNetworkArgs, TransitPeering
 from obs_platform.network.transit import Segment, propagated_to
-from obs_platform.testing import Plan, run
+from obs_platform.testing import Plan, run, run_program
 
 NETWORK = "obs-platform:network:TransitNetwork"
 TGW = "aws:ec2transitgateway/transitGateway:TransitGateway"
@@ -375,3 +376,30 @@ def test_rejected_inputs(changes: dict[str, Any], field: str, value: Any, match:
         assert error.value == value
     assert "TransitNetwork 'core'" in str(error)
     assert error.fix or "invalid arguments" in str(error)
+
+
+def test_shared_account_example_plan_json() -> None:
+    """The example builds the IPAM and a two-region network with peering; the plan JSON holds
+    every resource with its region."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "shared-account"
+    document = run_program(example).to_json()
+    resources = {r["name"]: r for r in document["resources"] if r["type"].startswith("aws:")}
+    types = {r["type"] for r in resources.values()}
+    assert {TGW, RT, PEERING, ACCEPTER, ROUTE, SHARE, "aws:ec2/vpcIpam:VpcIpam"} <= types
+    for name, resource in resources.items():
+        if name.startswith("core-"):
+            expected = EU  # the IPAM and all its pools and shares live in the home region
+        elif name.startswith("transit-peering-"):
+            # The attachment in the requester's region, the accepter in the peer's, and one
+            # association on each side.
+            expected = US if name.endswith(("-accepter", "-association-us-east-1")) else EU
+        else:
+            # transit-{tgw,rt,share,route}-{region}-...: the region the name starts with.
+            expected = US if name.split("-", 2)[2].startswith(US) else EU
+        assert resource["region"] == expected, name
+    assert document["outputs"]["regional_pool_cidrs"] == CIDRS
+    assert (
+        resources["transit-route-us-east-1-cells-to-eu-west-1"]["inputs"]["destinationCidrBlock"]
+        == CIDRS[EU]
+    )
+    assert resources["core-ipam"]["protect"] is True

@@ -1,0 +1,75 @@
+"""The shared account: the organization's network core, then the central observability stack.
+
+1. ``Ipam``: one VPC IPAM with a pool per operating region, shared through RAM.
+2. ``TransitNetwork``: a Transit Gateway per region, the home region peered with every other,
+   static routes over the peerings from the IPAM's regional CIDRs, shared through RAM.
+3. The observability stack (shared services), attached to the home region's gateway.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from obs_platform import (
+    Ipam,
+    IpamArgs,
+    IpamSharing,
+    RamPrincipals,
+    TransitNetwork,
+    TransitNetworkArgs,
+    TransitPeering,
+)
+
+config = pulumi.Config()
+home_region = pulumi.Config("aws").require("region")
+regions: list[str] = config.get_object("regions") or [home_region, "us-east-1"]
+organization_arn = config.get("organizationArn")
+external_account_ids: list[str] = config.get_object("externalAccountIds") or []
+
+# Who may use the pools and gateways: the organization, plus any accounts outside it (those
+# must accept the RAM share). None shares nothing.
+principals = (
+    RamPrincipals(organization_arn=organization_arn, external_account_ids=external_account_ids)
+    if organization_arn or external_account_ids
+    else None
+)
+
+# --- 1. IPAM -------------------------------------------------------------------------------
+# Pools, their CIDRs and the IPAM itself are protected: a pool cannot be deleted while VPCs hold
+# allocations, and a destroyed VPC releases its allocation only after 20-30 minutes.
+ipam = Ipam(
+    "core",
+    IpamArgs(
+        regions=regions,
+        home_region=home_region,
+        cidr=config.get("cidr") or "10.0.0.0/8",
+        sharing=[IpamSharing(name="org", **principals.model_dump())] if principals else [],
+    ),
+)
+
+# --- 2. Transit network --------------------------------------------------------------------
+# Cells attach to the "cells" segment, shared services to "shared": cells reach shared
+# services and shared services reach cells; cells do not reach each other.
+transit = TransitNetwork(
+    "transit",
+    TransitNetworkArgs(
+        regions=regions,
+        peerings=[
+            TransitPeering(requester=home_region, accepter=r) for r in regions if r != home_region
+        ],
+        region_cidrs=ipam.regional_pool_cidrs,
+        sharing=principals,
+    ),
+)
+
+# --- 3. Observability stack ----------------------------------------------------------------
+# The ObservabilityStack goes here: its VPC takes a CIDR from ipam.pool_id(home_region) and
+# attaches to the "shared" segment with transit.attach_vpc(..., segment="shared").
+
+# --- Outputs -------------------------------------------------------------------------------
+pulumi.export("ipam_id", ipam.ipam_id)
+pulumi.export("regional_pool_ids", ipam.regional_pool_ids)
+pulumi.export("regional_pool_cidrs", ipam.regional_pool_cidrs)
+pulumi.export("transit_gateway_ids", transit.transit_gateway_ids)
+pulumi.export("transit_route_table_ids", transit.route_table_ids)
+pulumi.export("peering_attachment_ids", transit.peering_attachment_ids)
