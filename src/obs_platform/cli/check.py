@@ -30,19 +30,45 @@ def register(subparsers: Any) -> None:
             "Waivers come from PROGRAM_DIR/guardrails.yaml (or --config) and --waive."
         ),
     )
-    parser.add_argument("program_dir", metavar="PROGRAM_DIR", type=Path, nargs="?",
-                        help="folder holding Pulumi.yaml and __main__.py")
-    parser.add_argument("--stack", metavar="NAME",
-                        help="stack whose Pulumi.<NAME>.yaml to load (default: the first found)")
-    parser.add_argument("--json", metavar="FILE", type=Path, dest="json_file",
-                        help="also write the report as JSON (format obs-platform.check/1)")
-    parser.add_argument("--config", metavar="FILE", type=Path, dest="config_file",
-                        help="guardrails settings (default: PROGRAM_DIR/guardrails.yaml)")
-    parser.add_argument("--waive", metavar="RULE:RESOURCE=REASON", action="append", default=[],
-                        help="waive one rule for one resource (logical name or URN), with the "
-                             "reason printed; repeatable")
-    parser.add_argument("--list-rules", action="store_true",
-                        help="print the rules with their severity, rationale and fix, and exit")
+    parser.add_argument(
+        "program_dir",
+        metavar="PROGRAM_DIR",
+        type=Path,
+        nargs="?",
+        help="folder holding Pulumi.yaml and __main__.py",
+    )
+    parser.add_argument(
+        "--stack",
+        metavar="NAME",
+        help="stack whose Pulumi.<NAME>.yaml to load (default: the first found)",
+    )
+    parser.add_argument(
+        "--json",
+        metavar="FILE",
+        type=Path,
+        dest="json_file",
+        help="also write the report as JSON (format obs-platform.check/1)",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        dest="config_file",
+        help="guardrails settings (default: PROGRAM_DIR/guardrails.yaml)",
+    )
+    parser.add_argument(
+        "--waive",
+        metavar="RULE:RESOURCE=REASON",
+        action="append",
+        default=[],
+        help="waive one rule for one resource (logical name or URN), with the "
+        "reason printed; repeatable",
+    )
+    parser.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="print the rules with their severity, rationale and fix, and exit",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -50,6 +76,7 @@ def handle(args: argparse.Namespace) -> int:
     """Run ``check``."""
     from ..guardrails import CONFIG_FILE, RULES, check_plan, load_config, parse_waiver
     from ..testing import load_program, run_program
+    from ..testing.plan import STACK_TYPE
 
     if args.list_rules:
         for rule in RULES:
@@ -58,43 +85,53 @@ def handle(args: argparse.Namespace) -> int:
             print(_wrap("fix", rule.fix))
         return 0
     if args.program_dir is None:
-        raise CommandError("PROGRAM_DIR is required (or pass --list-rules). "
-                           "Example: obs-platform check examples/shared-account")
+        raise CommandError(
+            "PROGRAM_DIR is required (or pass --list-rules). "
+            "Example: obs-platform check examples/shared-account"
+        )
     waivers = [parse_waiver(text) for text in args.waive]
     program = load_program(args.program_dir, args.stack)
     config_path = args.config_file
     if config_path is None:
         config_path = program.directory / CONFIG_FILE
     elif not config_path.is_file():
-        raise CommandError(f"--config {config_path} does not exist. Pass the path of a "
-                           "guardrails.yaml, or leave --config out.")
+        raise CommandError(
+            f"--config {config_path} does not exist. Pass the path of a "
+            "guardrails.yaml, or leave --config out."
+        )
     config = load_config(config_path, extra_waivers=waivers, stack_config=program.config)
     plan = run_program(program.directory, program.stack)
     report = check_plan(plan, config)
-    print(render_report(report, len(plan.resources)), end="")
+    counted = [r for r in plan.resources if r.type != STACK_TYPE]
+    print(render_report(report, len(counted)), end="")
     if args.json_file is not None:
         try:
             args.json_file.parent.mkdir(parents=True, exist_ok=True)
-            args.json_file.write_text(json.dumps(report.to_json(), indent=2) + "\n",
-                                      encoding="utf-8")
+            args.json_file.write_text(
+                json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8"
+            )
         except OSError as exc:
-            raise CommandError(f"cannot write {args.json_file}: {exc.strerror}. "
-                               "Choose a writable path for --json.") from None
+            raise CommandError(
+                f"cannot write {args.json_file}: {exc.strerror}. Choose a writable path for --json."
+            ) from None
         print(f"Report JSON written to {args.json_file}")
     return 0 if report.passed else 1
 
 
 def _wrap(label: str, text: str) -> str:
-    return textwrap.fill(text, width=100, initial_indent=f"    {label}: ",
-                         subsequent_indent=" " * (len(label) + 6))
+    return textwrap.fill(
+        text, width=100, initial_indent=f"    {label}: ", subsequent_indent=" " * (len(label) + 6)
+    )
 
 
 def _render_violation(violation: Violation) -> list[str]:
     status = "WAIVED" if violation.waived is not None else violation.severity.value.upper()
-    lines = [f"{status:<8}{violation.rule}  {violation.type}  {violation.name}",
-             _wrap("what", violation.detail),
-             _wrap("why", violation.rationale),
-             _wrap("fix", violation.fix)]
+    lines = [
+        f"{status:<8}{violation.rule}  {violation.type}  {violation.name}",
+        _wrap("what", violation.detail),
+        _wrap("why", violation.rationale),
+        _wrap("fix", violation.fix),
+    ]
     if violation.waived is not None:
         lines.append(_wrap("waived", violation.waived))
     return lines
@@ -102,18 +139,25 @@ def _render_violation(violation: Violation) -> list[str]:
 
 def render_report(report: Report, resource_count: int) -> str:
     """Return the report as terminal text: violations, unused waivers and a summary line."""
-    lines = [f"Guardrails for {report.project}/{report.stack}: {len(report.rules)} rules over "
-             f"{resource_count} resources", ""]
+    lines = [
+        f"Guardrails for {report.project}/{report.stack}: {len(report.rules)} rules over "
+        f"{resource_count} resources",
+        "",
+    ]
     ordered = [*report.errors, *report.warnings, *report.waived]
     for violation in ordered:
         lines.extend(_render_violation(violation))
         lines.append("")
     for waiver in report.unused_waivers:
-        lines.append(f"UNUSED  waiver {waiver.rule}:{waiver.resource} matched no violation; "
-                     "remove it or fix the resource name")
+        lines.append(
+            f"UNUSED  waiver {waiver.rule}:{waiver.resource} matched no violation; "
+            "remove it or fix the resource name"
+        )
     if report.unused_waivers:
         lines.append("")
     verdict = "PASSED" if report.passed else "FAILED"
-    lines.append(f"{verdict}: {len(report.errors)} error(s), {len(report.warnings)} warning(s), "
-                 f"{len(report.waived)} waived")
+    lines.append(
+        f"{verdict}: {len(report.errors)} error(s), {len(report.warnings)} warning(s), "
+        f"{len(report.waived)} waived"
+    )
     return "\n".join(lines) + "\n"
