@@ -58,7 +58,7 @@ def test_clean_program_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["check", str(program), "--json", str(target)]) == 0
     out = capsys.readouterr().out
     assert f"Guardrails for prog/dev: {len(RULES)} rules over 5 resources" in out
-    assert out.rstrip().endswith("PASSED: 0 error(s), 0 warning(s), 0 waived")
+    assert "\n\nPASSED: 0 error(s), 0 warning(s), 0 waived\nReport JSON written to" in out
     report = json.loads(target.read_text(encoding="utf-8"))
     assert report["format"] == "obs-platform.check/1"
     assert report["passed"] is True and report["violations"] == []
