@@ -26,7 +26,7 @@ import obs_platform  # noqa: E402
 
 project = "obs-platform"
 author = "obs-platform maintainers"
-copyright = "2026, obs-platform maintainers"  # noqa: A001 - Sphinx's name
+copyright = "2026, obs-platform maintainers"
 release = obs_platform.__version__
 version = ".".join(release.split(".")[:2])
 
@@ -81,12 +81,21 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(pulumi|pulumi_aws|pulumi_eks|pulumi_kubernetes|pydantic|pydantic_core)(\..*)?"),
     (r"py:.*", r"(typing|typing_extensions|collections\.abc|enum|pathlib|os|datetime)\..*"),
     (r"py:.*", r"(annotated_types|grafana_foundation_sdk|yaml|boto3|botocore)(\..*)?"),
-    (r"py:.*", r"obs_platform\.(_internal|_component|network|observability|dr|cell|guardrails"
-               r"|ops|cli|testing\._\w+|testing\.engine|testing\.plan)(\..*)?"),
-    (r"py:.*", r"(Output|Input|ResourceOptions|T|ArgsT|Any|Mapping|Callable|Iterator|Sequence"
-               r"|Path|PathLike|StrEnum|Enum|BaseModel|ConfigDict|NoneType|ellipsis)"),
-    (r"py:.*", r"(Annotated|AfterValidator|InstanceOf|FieldInfo|PydanticUndefined"
-               r"|Literal|Union|Optional)"),
+    (
+        r"py:.*",
+        r"obs_platform\.(_internal|_component|network|observability|dr|cell|guardrails"
+        r"|ops|cli|testing\._\w+|testing\.engine|testing\.plan)(\..*)?",
+    ),
+    (
+        r"py:.*",
+        r"(Output|Input|ResourceOptions|T|ArgsT|Any|Mapping|Callable|Iterator|Sequence"
+        r"|Path|PathLike|StrEnum|Enum|BaseModel|ConfigDict|NoneType|ellipsis)",
+    ),
+    (
+        r"py:.*",
+        r"(Annotated|AfterValidator|InstanceOf|FieldInfo|PydanticUndefined"
+        r"|Literal|Union|Optional)",
+    ),
     (r"py:.*", r"(str|int|float|bool|dict|list|tuple|set|frozenset|bytes|object|None)"),
 ]
 

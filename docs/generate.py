@@ -62,9 +62,11 @@ def _directive(module: str, name: str, obj: object) -> str:
             return f".. autoclass:: {target}\n   :members:\n   :undoc-members:\n"
         token = getattr(obj, "TYPE_TOKEN", None)
         if isinstance(token, str):
-            return (f".. autoclass:: {target}\n   :members:\n   :exclude-members: ARGS_TYPE\n\n"
-                    f"   **Type token:** ``{token}``. **Args:** :class:`{module}."
-                    f"{getattr(obj, 'ARGS_TYPE').__name__}`.\n")
+            return (
+                f".. autoclass:: {target}\n   :members:\n   :exclude-members: ARGS_TYPE\n\n"
+                f"   **Type token:** ``{token}``. **Args:** :class:`{module}."
+                f"{obj.ARGS_TYPE.__name__}`.\n"
+            )
         return f".. autoclass:: {target}\n   :members:\n"
     if inspect.isfunction(obj):
         return f".. autofunction:: {target}\n"
@@ -117,19 +119,34 @@ def reference_pages(out: Path) -> list[str]:
 
     from obs_platform import testing
 
-    lines = ["Offline engine (``obs_platform.testing``)",
-             "=" * len("Offline engine (``obs_platform.testing``)"), "",
-             ".. automodule:: obs_platform.testing", "   :no-members:", "",
-             ".. currentmodule:: obs_platform.testing", ""]
+    lines = [
+        "Offline engine (``obs_platform.testing``)",
+        "=" * len("Offline engine (``obs_platform.testing``)"),
+        "",
+        ".. automodule:: obs_platform.testing",
+        "   :no-members:",
+        "",
+        ".. currentmodule:: obs_platform.testing",
+        "",
+    ]
     for name in testing.__all__:
         lines.append(_directive("obs_platform.testing", name, getattr(testing, name)))
     _write(out / "reference" / "testing.rst", "\n".join(lines))
     pages.append("testing")
 
     title = "Diagram (``obs_platform.diagram``)"
-    lines = [title, "=" * len(title), "", ".. automodule:: obs_platform.diagram",
-             "   :members:", "   :exclude-members: FORMATS", "",
-             ".. autodata:: obs_platform.diagram.FORMATS", "   :no-value:", ""]
+    lines = [
+        title,
+        "=" * len(title),
+        "",
+        ".. automodule:: obs_platform.diagram",
+        "   :members:",
+        "   :exclude-members: FORMATS",
+        "",
+        ".. autodata:: obs_platform.diagram.FORMATS",
+        "   :no-value:",
+        "",
+    ]
     _write(out / "reference" / "diagram.rst", "\n".join(lines))
     pages.append("diagram")
     return pages
@@ -150,14 +167,27 @@ def cli_page(out: Path) -> None:
 
     parser = build_parser()
     parser.prog = "obs-platform"
-    lines = ["# Command line", "",
-             "The `obs-platform` command is installed with the package. Every command works "
-             "offline unless its help says otherwise.", "",
-             "```text", parser.format_help().rstrip(), "```", ""]
+    lines = [
+        "# Command line",
+        "",
+        "The `obs-platform` command is installed with the package. Every command works "
+        "offline unless its help says otherwise.",
+        "",
+        "```text",
+        parser.format_help().rstrip(),
+        "```",
+        "",
+    ]
     subparsers = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
     for command, sub in subparsers.choices.items():  # type: ignore[attr-defined]
-        lines += [f"## `obs-platform {command}`", "", "```text", sub.format_help().rstrip(),
-                  "```", ""]
+        lines += [
+            f"## `obs-platform {command}`",
+            "",
+            "```text",
+            sub.format_help().rstrip(),
+            "```",
+            "",
+        ]
     _write(out / "cli.md", "\n".join(lines))
 
 

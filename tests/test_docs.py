@@ -24,9 +24,9 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, PROJECT_ROOT, need
 
 import obs_platform
+from conftest import EXAMPLES, PROJECT_ROOT, need
 from obs_platform import testing
 from obs_platform.testing import run
 
@@ -61,8 +61,12 @@ def test_python_blocks_run(page: Path) -> None:
     for index, block in enumerate(_blocks(page), start=1):
         code = compile(block, f"{page.relative_to(PROJECT_ROOT)} (python block {index})", "exec")
         if block.startswith(PROGRAM_MARK):
-            plan = run(lambda code=code: exec(code, dict(namespace)),  # type: ignore[misc]
-                       project="docs", config=PROGRAM_CONFIG, secret_keys=PROGRAM_SECRETS)
+            plan = run(
+                lambda code=code: exec(code, dict(namespace)),  # type: ignore[misc]
+                project="docs",
+                config=PROGRAM_CONFIG,
+                secret_keys=PROGRAM_SECRETS,
+            )
             custom = [r for r in plan.resources if r.custom]
             assert custom, f"block {index} of {page.name} registers no resource"
             errors = [d for d in plan.diagnostics if d.startswith("error")]
@@ -89,13 +93,30 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
     html = out / "html"
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-n", "--keep-going", "-q", "-b", "html",
-         "-d", str(out / "doctrees"), str(DOCS), str(html)],
-        capture_output=True, text=True, timeout=600, check=False,
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "-n",
+            "--keep-going",
+            "-q",
+            "-b",
+            "html",
+            "-d",
+            str(out / "doctrees"),
+            str(DOCS),
+            str(html),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
         env={**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"},
     )
     assert result.returncode == 0, (
-        f"sphinx-build -W -n failed (exit {result.returncode}):\n{result.stderr[-6000:]}")
+        f"sphinx-build -W -n failed (exit {result.returncode}):\n{result.stderr[-6000:]}"
+    )
     return html
 
 
@@ -105,17 +126,28 @@ def _all_html(site: Path) -> str:
 
 @pytest.mark.slow
 def test_site_builds_without_warnings(site: Path) -> None:
-    for page in ("index.html", "getting-started.html", "concepts/dr-model.html", "runbook.html",
-                 "howto/failover-drill.html", "changelog.html", "versioning.html",
-                 "_generated/cli.html", "_generated/reference/network.html"):
+    for page in (
+        "index.html",
+        "getting-started.html",
+        "concepts/dr-model.html",
+        "runbook.html",
+        "howto/failover-drill.html",
+        "changelog.html",
+        "versioning.html",
+        "_generated/cli.html",
+        "_generated/reference/network.html",
+    ):
         assert (site / page).is_file(), page
     changelog = (site / "changelog.html").read_text(encoding="utf-8")
     assert "Unreleased" in changelog and "Keep a Changelog" in changelog
 
 
 def _public() -> list[tuple[str, object]]:
-    names = [(f"obs_platform.{n}", getattr(obs_platform, n))
-             for n in obs_platform.__all__ if n != "__version__"]
+    names = [
+        (f"obs_platform.{n}", getattr(obs_platform, n))
+        for n in obs_platform.__all__
+        if n != "__version__"
+    ]
     names += [(f"obs_platform.testing.{n}", getattr(testing, n)) for n in testing.__all__]
     return names
 
@@ -132,8 +164,11 @@ def test_every_public_name_field_and_output_has_an_anchor(site: Path) -> None:
             wanted += [f"{qualified}.{field}" for field in obj.model_fields]
         elif isinstance(obj, type) and isinstance(getattr(obj, "TYPE_TOKEN", None), str):
             hints = typing.get_type_hints(obj)
-            wanted += [f"{qualified}.{name}" for name in vars(obj).get("__annotations__", {})
-                       if not name.startswith("_") and name in hints]
+            wanted += [
+                f"{qualified}.{name}"
+                for name in vars(obj).get("__annotations__", {})
+                if not name.startswith("_") and name in hints
+            ]
         missing += [anchor for anchor in wanted if f'id="{anchor}"' not in html]
     assert not missing, f"not in the API reference: {missing}"
 
@@ -159,7 +194,7 @@ def test_example_pages_show_their_diagram_and_plan(site: Path, example: str) -> 
     assert images, f"no diagram on the {example} page"
     svg = (site / "examples" / images[0]).resolve().read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg and 'class="cluster"' in svg
-    assert f"Plan for project" in page
+    assert "Plan for project" in page
 
 
 # --- screenshots ---------------------------------------------------------------------------------
@@ -177,10 +212,24 @@ def chromium() -> str:
 
 def _chromium(chromium: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run", "--hide-scrollbars", f"--user-data-dir={tmp / 'profile'}", *args],
-        capture_output=True, text=True, timeout=120, check=False)
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            f"--user-data-dir={tmp / 'profile'}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
@@ -188,8 +237,8 @@ def _png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat, width, height, channels = 8, b"", 0, 0, 0
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, height, depth, color = struct.unpack(">IIBB", body[:10])
             assert depth == 8 and color in (2, 6), f"unexpected PNG depth {depth} color {color}"
@@ -197,9 +246,17 @@ def _png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
         elif kind == b"IDAT":
             idat += body
         pos += 12 + length
-    raw, stride, rows, previous = zlib.decompress(idat), width * channels, [], bytes(width * channels)
+    raw, stride, rows, previous = (
+        zlib.decompress(idat),
+        width * channels,
+        [],
+        bytes(width * channels),
+    )
     for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        kind, line = (
+            raw[y * (stride + 1)],
+            bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)]),
+        )
         for x in range(stride):
             left = line[x - channels] if x >= channels else 0
             up, up_left = previous[x], previous[x - channels] if x >= channels else 0
@@ -228,18 +285,22 @@ def _screenshot(chromium: str, tmp: Path, url: str, name: str) -> tuple[int, flo
     width, height, rows = _png_pixels(data)
     assert (width, height) == (1280, 900)
     background = rows[0][-3:]  # the top-right corner
-    pixels = [row[i:i + 3] for row in rows[::4] for i in range(0, len(row), 12)]
+    pixels = [row[i : i + 3] for row in rows[::4] for i in range(0, len(row), 12)]
     ink = sum(1 for p in pixels if p != background) / len(pixels)
     return len(data), ink, len(set(pixels))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("page", "text"), [
-    ("index.html", "obs-platform"),
-    ("_generated/reference/network.html", "IpamArgs"),
-])
-def test_screenshot_shows_the_page(site: Path, chromium: str, tmp_path: Path, page: str,
-                                   text: str) -> None:
+@pytest.mark.parametrize(
+    ("page", "text"),
+    [
+        ("index.html", "obs-platform"),
+        ("_generated/reference/network.html", "IpamArgs"),
+    ],
+)
+def test_screenshot_shows_the_page(
+    site: Path, chromium: str, tmp_path: Path, page: str, text: str
+) -> None:
     url = (site / page).as_uri()
     size, ink, colours = _screenshot(chromium, tmp_path, url, page.replace("/", "_"))
     assert size > 20_000, f"{page}: screenshot of {size} bytes is too small to hold a page"
@@ -251,8 +312,9 @@ def test_screenshot_shows_the_page(site: Path, chromium: str, tmp_path: Path, pa
 
 @pytest.mark.slow
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
-def test_diagrams_load_in_the_browser(site: Path, chromium: str, tmp_path: Path,
-                                      example: str) -> None:
+def test_diagrams_load_in_the_browser(
+    site: Path, chromium: str, tmp_path: Path, example: str
+) -> None:
     page = site / "examples" / f"{example}.html"
     (src,) = re.findall(r'<img[^>]+src="([^"]+\.svg)"', page.read_text(encoding="utf-8"))[:1]
     image = (page.parent / src).resolve()
@@ -261,9 +323,12 @@ def test_diagrams_load_in_the_browser(site: Path, chromium: str, tmp_path: Path,
         f'<html><body><img id="d" src="{image.as_uri()}">'
         "<script>window.addEventListener('load', () => {const i = document.getElementById('d');"
         "document.body.setAttribute('data-size', i.naturalWidth + 'x' + i.naturalHeight);});"
-        "</script></body></html>", encoding="utf-8")
-    dom = _chromium(chromium, tmp_path, "--allow-file-access-from-files", "--dump-dom",
-                    probe.as_uri()).stdout
+        "</script></body></html>",
+        encoding="utf-8",
+    )
+    dom = _chromium(
+        chromium, tmp_path, "--allow-file-access-from-files", "--dump-dom", probe.as_uri()
+    ).stdout
     match = re.search(r'data-size="(\d+)x(\d+)"', dom)
     assert match, f"the probe page did not report the image size: {dom[:500]}"
     width, height = int(match.group(1)), int(match.group(2))
