@@ -14,6 +14,10 @@ from ._version import __version__
 
 # Public name -> the module that defines it. Loaded lazily (PEP 562).
 _LAZY: dict[str, str] = {
+    "AlertingArgs": "obs_platform._internal.alertmanager",
+    "AlertRoute": "obs_platform._internal.alertmanager",
+    "SlackReceiver": "obs_platform._internal.alertmanager",
+    "WebhookReceiver": "obs_platform._internal.alertmanager",
     "Ipam": "obs_platform.network.ipam",
     "IpamArgs": "obs_platform.network.ipam",
     "IpamSharing": "obs_platform.network.ipam",
@@ -30,6 +34,8 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "AlertRoute",
+    "AlertingArgs",
     "Cell",
     "CellArgs",
     "Ipam",
@@ -41,13 +47,16 @@ __all__ = [
     "PilotLightDr",
     "PilotLightDrArgs",
     "RamPrincipals",
+    "SlackReceiver",
     "TransitNetwork",
     "TransitNetworkArgs",
     "TransitPeering",
+    "WebhookReceiver",
     "__version__",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from ._internal.alertmanager import AlertingArgs, AlertRoute, SlackReceiver, WebhookReceiver
     from .cell import Cell, CellArgs
     from .dr.pilot_light import PilotLightDr, PilotLightDrArgs
     from .network.ipam import Ipam, IpamArgs, IpamSharing
