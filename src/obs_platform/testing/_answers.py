@@ -474,6 +474,27 @@ def _load_balancer(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     }
 
 
+@answers("aws:apigatewayv2/api:Api")
+def _http_api(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    api_id = ctx.hex(10)
+    scheme = "wss" if ctx.inputs.get("protocolType") == "WEBSOCKET" else "https"
+    return api_id, {"apiEndpoint": f"{scheme}://{api_id}.execute-api.{ctx.region}.{DNS_SUFFIX}",
+                    "arn": f"arn:{PARTITION}:apigateway:{ctx.region}::/apis/{api_id}",
+                    "executionArn": ctx.arn("execute-api", api_id)}
+
+
+@answers("aws:apigatewayv2/vpcLink:VpcLink")
+def _vpc_link(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    link_id = ctx.hex(6)
+    return link_id, {"arn": f"arn:{PARTITION}:apigateway:{ctx.region}::/vpclinks/{link_id}"}
+
+
+@answers("aws:rds/subnetGroup:SubnetGroup")
+def _db_subnet_group(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name().lower()
+    return name, {"name": name, "arn": ctx.arn("rds", f"subgrp:{name}")}
+
+
 @answers("aws:msk/cluster:Cluster")
 def _msk_cluster(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     name = ctx.physical_name("clusterName")
@@ -528,12 +549,16 @@ def _vpc(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     pools = ctx.find("aws:ec2/vpcIpamPool:VpcIpamPool", id=pool_id)
     default_length = pools[0][1].get("allocationDefaultNetmaskLength") if pools else None
     length = int(ctx.inputs.get("ipv4NetmaskLength") or default_length or 16)
-    provisioned = [ipaddress.IPv4Network(state["cidr"]) for _, state in
-                   ctx.find("aws:ec2/vpcIpamPoolCidr:VpcIpamPoolCidr", ipamPoolId=pool_id)
-                   if isinstance(state.get("cidr"), str)]
-    used = [ipaddress.IPv4Network(state["cidrBlock"]) for _, state in
-            ctx.find("aws:ec2/vpc:Vpc", ipv4IpamPoolId=pool_id)
-            if isinstance(state.get("cidrBlock"), str)]
+    provisioned = [
+        ipaddress.IPv4Network(state["cidr"])
+        for _, state in ctx.find("aws:ec2/vpcIpamPoolCidr:VpcIpamPoolCidr", ipamPoolId=pool_id)
+        if isinstance(state.get("cidr"), str)
+    ]
+    used = [
+        ipaddress.IPv4Network(state["cidrBlock"])
+        for _, state in ctx.find("aws:ec2/vpc:Vpc", ipv4IpamPoolId=pool_id)
+        if isinstance(state.get("cidrBlock"), str)
+    ]
     for parent in provisioned:
         if length < parent.prefixlen:
             continue
@@ -542,12 +567,15 @@ def _vpc(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
                 extra["cidrBlock"] = str(block)
                 return vpc_id, extra
     if provisioned:
-        raise ValueError(f"IPAM pool {pool_id} ({', '.join(map(str, provisioned))}) has no free "
-                         f"/{length} left for VPC {ctx.name!r}")
+        raise ValueError(
+            f"IPAM pool {pool_id} ({', '.join(map(str, provisioned))}) has no free "
+            f"/{length} left for VPC {ctx.name!r}"
+        )
     slots = 2 ** (length - 8)
     index = int(ctx.hex(8, "ipam-alloc"), 16) % slots
-    extra["cidrBlock"] = str(ipaddress.IPv4Network((0x0A000000 + index * 2 ** (32 - length),
-                                                    length)))
+    extra["cidrBlock"] = str(
+        ipaddress.IPv4Network((0x0A000000 + index * 2 ** (32 - length), length))
+    )
     return vpc_id, extra
 
 
