@@ -300,7 +300,7 @@ def test_pack_and_offline_check_agree_on_a_real_program() -> None:
 
 
 def _analyze(values: dict[str, Any]) -> list[str]:
-    servicer = policy_module._PolicyAnalyzerServicer(  # noqa: SLF001 - the CLI's own entry
+    servicer = policy_module._PolicyAnalyzerServicer(  # what PolicyPack serves to the CLI
         POLICY_PACK_NAME, "0.1.0", make_policies(), EnforcementLevel.MANDATORY
     )
     properties = struct_pb2.Struct()
