@@ -1,0 +1,90 @@
+"""Two application cells and the pilot-light DR between them.
+
+1. The primary ``Cell`` in the stack's region and account: serves traffic.
+2. The standby ``Cell`` in another region and account (``replicas=0``): its EKS cluster,
+   database placement and MSK cluster exist, its nodes do not.
+3. ``PilotLightDr``: Route 53 health check and failover records, the Aurora Global Database,
+   MSK Replicator, and the ARC Region switch plan that fails over when the primary's /healthz
+   fails. Its RTO/RPO budget is checked before anything is created and exported.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from obs_platform import Cell, CellArgs, PilotLightDr, PilotLightDrArgs
+from obs_platform.cell import TelemetryArgs
+from obs_platform.dr.pilot_light import KafkaReplicationArgs
+
+config = pulumi.Config()
+primary_region = pulumi.Config("aws").require("region")
+standby_region = config.get("standbyRegion") or "us-east-1"
+
+telemetry = TelemetryArgs(
+    metrics_remote_write_url=config.get("metricsRemoteWriteUrl"),
+    logs_otlp_url=config.get("logsOtlpUrl"),
+    traces_otlp_endpoint=config.get("tracesOtlpEndpoint"),
+)
+
+# --- 1. Primary cell -------------------------------------------------------------------------
+primary = Cell(
+    primary_region,
+    CellArgs(
+        region=primary_region,
+        dr_strategy="pilot-light",
+        replicas=3,
+        rds_global=True,
+        kafka_replication=True,
+        ipam_pool_id=config.get("primaryIpamPoolId"),
+        vpc_cidr="10.16.0.0/20",
+        telemetry=telemetry,
+    ),
+)
+
+# --- 2. Standby cell, in its own account -----------------------------------------------------
+# The provider assumes a role in the standby account; every child of the cell (and the DR's
+# standby-side resources) uses it. pulumi-eks needs the provider in the cell's region.
+standby_provider = aws.Provider(
+    "standby-account",
+    region=standby_region,
+    assume_roles=[{"role_arn": config.require("standbyRoleArn"), "session_name": "app-cells"}],
+)
+standby = Cell(
+    standby_region,
+    CellArgs(
+        region=standby_region,
+        dr_strategy="pilot-light",
+        replicas=0,
+        rds_global=True,
+        kafka_replication=True,
+        ipam_pool_id=config.get("standbyIpamPoolId"),
+        vpc_cidr="10.32.0.0/20",
+        telemetry=telemetry,
+    ),
+    opts=pulumi.ResourceOptions(providers=[standby_provider]),
+)
+
+# --- 3. Pilot-light DR between them ----------------------------------------------------------
+dr = PilotLightDr(
+    "app",
+    PilotLightDrArgs(
+        primary=primary.dr_site(),
+        standby=standby.dr_site(),
+        zone_id=config.require("zoneId"),
+        record_name=config.get("recordName") or "app.example.com",
+        rto_target_seconds=config.get_int("rtoTargetSeconds") or 300,
+        rpo_target_seconds=config.get_int("rpoTargetSeconds") or 60,
+        kafka=KafkaReplicationArgs(engine="msk"),
+    ),
+)
+
+# --- Outputs ---------------------------------------------------------------------------------
+pulumi.export("primary_healthz_url", primary.healthz_url)
+pulumi.export("standby_healthz_url", standby.healthz_url)
+pulumi.export("primary_cluster_name", primary.cluster_name)
+pulumi.export("standby_cluster_name", standby.cluster_name)
+pulumi.export("global_cluster_id", dr.global_cluster_id)
+pulumi.export("region_switch_plan_arn", dr.region_switch_plan_arn)
+pulumi.export("rto_seconds", dr.rto_seconds)
+pulumi.export("rpo_seconds", dr.rpo_seconds)
