@@ -361,6 +361,12 @@ def _aws_eks_cluster(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     }
 
 
+@answers("aws:ec2/launchTemplate:LaunchTemplate")
+def _launch_template(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    # A new template is at version 1; node groups pin its latest version.
+    return f"lt-{ctx.hex(17)}", {"latestVersion": 1, "defaultVersion": 1}
+
+
 @answers("aws:eks/nodeGroup:NodeGroup")
 def _eks_node_group(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     cluster = ctx.inputs.get("clusterName", "cluster")
