@@ -177,6 +177,24 @@ _SECRET_PAIRS = frozenset(
         ("auth", "token"),
     }
 )
+_SECRET_VALUE_QUALIFIERS = frozenset(
+    {
+        "client",
+        "shared",
+        "jwt",
+        "hmac",
+        "signing",
+        "app",
+        "api",
+        "cookie",
+        "session",
+        "webhook",
+        "oauth",
+        "encryption",
+        "master",
+        "admin",
+    }
+)
 _REFERENCE_WORDS = frozenset(
     {
         "existing",
@@ -241,6 +259,10 @@ def is_secret_key(key: str) -> bool:
         return False
     if words[0] == "existing":
         return False
+    if last == "secret" and len(words) >= 2:
+        # Helm charts name Kubernetes Secrets with ``<purpose>Secret`` (configSecret,
+        # tlsSecret, envFromSecret); only a few spellings hold the secret itself.
+        return words[-2] in _SECRET_VALUE_QUALIFIERS
     if last in _SECRET_LAST:
         return True
     return len(words) >= 2 and (words[-2], last) in _SECRET_PAIRS
