@@ -248,10 +248,16 @@ CASES: dict[
         [_series("up", UP_STANDBY, "1x12")],
     ),
     "DrSignalsMissing": (
-        [_series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_STANDBY, "1x30")],
+        [
+            _series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_STANDBY, "1x30"),
+            _series("up", UP_STANDBY, "1x30"),
+        ],
         20,
         [("warning", {"tag_dr_role": "primary"})],
-        [_series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_PRIMARY, "1x30")],
+        [
+            _series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_PRIMARY, "1x30"),
+            _series("up", UP_STANDBY, "1x30"),
+        ],
     ),
     "RemoteWriteFailing": (
         [
@@ -313,6 +319,18 @@ CASES: dict[
 }
 
 
+# More healthy scenarios: name -> (series, eval minutes)
+EXTRA_QUIET: dict[str, tuple[list[dict[str, str]], int]] = {
+    # no pilot-light cell at all: missing health checks are expected, not an alert
+    "DrSignalsMissing": ([_series("up", {**UP_STANDBY, "dr_role": "primary"}, "1x30")], 20),
+    # lag just under half the RPO target: quiet
+    "AuroraGlobalDBReplicationLagHigh": (
+        [_series(ar.AURORA_GLOBAL_LAG_MS, AURORA, "29000x20")],
+        10,
+    ),
+}
+
+
 def _render(template: str, labels: dict[str, str]) -> str:
     """Render the only template construct our annotations use: ``{{ $labels.name }}``."""
 
@@ -363,6 +381,67 @@ def promtool_tests(gs: list[dict[str, Any]], rules_file: str) -> dict[str, Any]:
                     ],
                 }
             )
+    for name, (series, minutes) in EXTRA_QUIET.items():
+        tests.append(
+            {
+                "name": f"{name} quiet (extra)",
+                "interval": "1m",
+                "input_series": series,
+                "alert_rule_test": [
+                    {"eval_time": f"{minutes}m", "alertname": name, "exp_alerts": []}
+                ],
+            }
+        )
+    tests.append(
+        {
+            "name": "recording rules",
+            "interval": "1m",
+            "input_series": [
+                _series(ar.AURORA_GLOBAL_LAG_MS, AURORA, "1500x10"),
+                _series(ar.MM2_REPLICATION_LATENCY_MS, MM2, "2000x10"),
+                _series(ar.MSK_REPLICATOR_LATENCY_MS, MSK, "500x10"),
+                _series("up", UP_STANDBY, "1x10"),
+                _series("up", {**UP_STANDBY, "job": "apiserver", "instance": "api:443"}, "0x10"),
+            ],
+            "promql_expr_test": [
+                {
+                    "expr": ar.REPLICATION_LAG_RECORD,
+                    "eval_time": "5m",
+                    "exp_samples": [
+                        {
+                            "labels": f'{ar.REPLICATION_LAG_RECORD}{{source="aurora", '
+                            f'cell="{STANDBY}", tag_cell="{STANDBY}", '
+                            'dimension_DBClusterIdentifier="app-secondary"}',
+                            "value": 1.5,
+                        },
+                        {
+                            "labels": f'{ar.REPLICATION_LAG_RECORD}{{source="mirrormaker2", '
+                            f'cell="{CELL}"}}',
+                            "value": 2,
+                        },
+                        {
+                            "labels": f'{ar.REPLICATION_LAG_RECORD}{{source="msk-replicator", '
+                            f'cell="{CELL}", tag_cell="{CELL}", '
+                            'dimension_ReplicatorName="orders-replicator"}',
+                            "value": 0.5,
+                        },
+                    ],
+                },
+                {
+                    "expr": ar.STANDBY_READY_RECORD,
+                    "eval_time": "5m",
+                    "exp_samples": [
+                        {"labels": f'{ar.STANDBY_READY_RECORD}{{cell="{STANDBY}"}}', "value": 0}
+                    ],
+                },
+                {
+                    "expr": ar.RPO_TARGET_RECORD,
+                    "eval_time": "5m",
+                    "exp_samples": [{"labels": ar.RPO_TARGET_RECORD, "value": RPO}],
+                },
+            ],
+        }
+    )
     return {"rule_files": [rules_file], "evaluation_interval": "30s", "tests": tests}
 
 

@@ -51,7 +51,12 @@ def test_defaults_are_valid_and_send_nothing() -> None:
     config = build_alertmanager_config(AlertingArgs(), {})
     assert config["route"]["receiver"] == NULL_RECEIVER
     assert config["receivers"] == [{"name": "null"}]
-    watchdog = config["route"]["routes"][0]
+    info_inhibitor, watchdog = config["route"]["routes"]
+    assert info_inhibitor == {
+        "receiver": "null",
+        "matchers": ['alertname="InfoInhibitor"'],
+        "continue": False,
+    }
     assert watchdog["matchers"] == ['alertname="Watchdog"']
     assert watchdog["receiver"] == "null"
 
@@ -66,7 +71,7 @@ def test_full_config_structure() -> None:
         "5m",
         "4h",
     )
-    watchdog, critical, cells = route["routes"]
+    _, watchdog, critical, cells = route["routes"]
     assert watchdog == {
         "receiver": "heartbeat",
         "matchers": ['alertname="Watchdog"'],
@@ -90,7 +95,17 @@ def test_full_config_structure() -> None:
             "source_matchers": ['severity="critical"'],
             "target_matchers": ['severity="warning"'],
             "equal": ["alertname", "cell"],
-        }
+        },
+        {
+            "source_matchers": ['severity=~"critical|warning"'],
+            "target_matchers": ['severity="info"'],
+            "equal": ["alertname", "cell"],
+        },
+        {
+            "source_matchers": ['alertname="InfoInhibitor"'],
+            "target_matchers": ['severity="info"'],
+            "equal": ["namespace"],
+        },
     ]
     receivers = {r["name"]: r for r in config["receivers"]}
     assert set(receivers) == {"null", "oncall", "team-eu", "heartbeat"}
@@ -247,6 +262,7 @@ def test_amtool_check_config_catches_a_broken_config(amtool: str, tmp_path: Path
     ("labels", "receivers"),
     [
         (["alertname=Watchdog", "severity=none"], "heartbeat"),
+        (["alertname=InfoInhibitor", "severity=none", "namespace=monitoring"], "null"),
         (
             ["alertname=PrimaryHealthCheckFailing", "severity=critical", "cell=eu-west-1"],
             "oncall,team-eu",

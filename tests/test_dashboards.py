@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -165,3 +168,24 @@ def test_cell_dashboard_is_templated_on_cell(models: dict[str, dict[str, Any]]) 
     queries = exprs(model)
     assert queries and all('cell="$cell"' in q for q in queries), queries
     assert any(p["datasource"]["uid"] == "loki" for p in panels(model))
+
+
+@pytest.mark.tool
+def test_every_prometheus_query_is_valid_promql(
+    models: dict[str, dict[str, Any]], promtool: str, tmp_path: Path
+) -> None:
+    queries = [
+        t["expr"].replace("$cell", "eu-west-1")
+        for model in models.values()
+        for p in panels(model)
+        for t in p["targets"]
+        if t["datasource"]["type"] == "prometheus"
+    ]
+    assert len(queries) > 20
+    rules = [{"record": f"dashboard_query_{i}", "expr": q} for i, q in enumerate(queries)]
+    path = tmp_path / "dashboard-queries.yaml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
+    result = subprocess.run(
+        [promtool, "check", "rules", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

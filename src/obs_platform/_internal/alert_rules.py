@@ -268,13 +268,16 @@ def dr_rules(
     rules.append(
         alert(
             "DrSignalsMissing",
-            f'absent({ROUTE53_HEALTH_CHECK_STATUS}{{tag_dr_role="primary"}})',
+            # Only where DR is in use (a standby cell reports), so a platform without
+            # pilot-light cells does not carry an alert that fires forever.
+            f'absent({ROUTE53_HEALTH_CHECK_STATUS}{{tag_dr_role="primary"}})\n'
+            'and on () (count(up{dr_role="standby"}) > 0)',
             severity="warning",
             for_seconds=900,
             summary="No Route 53 health-check status reaches Prometheus.",
             description=(
-                "The CloudWatch exporter publishes no primary HealthCheckStatus series "
-                "tagged dr-role=primary, so DR alerts cannot fire."
+                "Standby cells report, but the CloudWatch exporter publishes no "
+                "HealthCheckStatus series tagged dr-role=primary, so DR alerts cannot fire."
             ),
         )
     )

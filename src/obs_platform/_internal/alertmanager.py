@@ -13,10 +13,12 @@ The resource code resolves the URLs inside ``Output.apply`` and calls
 Routing tree built from the args::
 
     route (default_receiver, group_by, timings)
+    |- alertname="InfoInhibitor" -> "null" (kube-prometheus-stack's inhibition helper)
     |- alertname="Watchdog"  -> heartbeat_receiver (or "null"), repeated every heartbeat interval
     |- routes[0] (severity=~..., cell=~...) -> its receiver
     |- ...
-    inhibit: severity="critical" silences severity="warning" with equal inhibit_equal_labels
+    inhibit: severity="critical" silences severity="warning" with equal inhibit_equal_labels;
+             critical or warning silences info likewise; InfoInhibitor silences info
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ NULL_RECEIVER: Final = "null"
 
 WATCHDOG_ALERT: Final = "Watchdog"
 """The always-firing alert routed to the heartbeat receiver."""
+
+INFO_INHIBITOR_ALERT: Final = "InfoInhibitor"
+"""kube-prometheus-stack's helper alert: routed to ``"null"``, used only to inhibit."""
 
 _NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
@@ -304,13 +309,18 @@ def build_alertmanager_config(args: AlertingArgs, urls: Mapping[str, str]) -> di
     heartbeat_interval = _seconds(args.heartbeat_interval_seconds)
     routes: list[dict[str, Any]] = [
         {
+            "receiver": NULL_RECEIVER,
+            "matchers": [f'alertname="{INFO_INHIBITOR_ALERT}"'],
+            "continue": False,
+        },
+        {
             "receiver": args.heartbeat_receiver or NULL_RECEIVER,
             "matchers": [f'alertname="{WATCHDOG_ALERT}"'],
             "group_wait": "0s",
             "group_interval": heartbeat_interval,
             "repeat_interval": heartbeat_interval,
             "continue": False,
-        }
+        },
     ]
     for route in args.routes:
         matchers = []
@@ -335,7 +345,21 @@ def build_alertmanager_config(args: AlertingArgs, urls: Mapping[str, str]) -> di
                 "source_matchers": [f'severity="{Severity.CRITICAL.value}"'],
                 "target_matchers": [f'severity="{Severity.WARNING.value}"'],
                 "equal": list(args.inhibit_equal_labels),
-            }
+            },
+            {
+                "source_matchers": [
+                    f'severity=~"{Severity.CRITICAL.value}|{Severity.WARNING.value}"'
+                ],
+                "target_matchers": [f'severity="{Severity.INFO.value}"'],
+                "equal": list(args.inhibit_equal_labels),
+            },
+            # kube-prometheus-stack's InfoInhibitor silences info alerts of a namespace that
+            # already has a warning or critical alert; it is never sent itself.
+            {
+                "source_matchers": [f'alertname="{INFO_INHIBITOR_ALERT}"'],
+                "target_matchers": [f'severity="{Severity.INFO.value}"'],
+                "equal": ["namespace"],
+            },
         ],
         "receivers": receivers,
     }
