@@ -213,6 +213,8 @@ def eks_secrets_encryption(ctx: RuleContext) -> Iterator[Finding]:
 def ec2_imdsv2(ctx: RuleContext) -> Iterator[Finding]:
     """Nodes require IMDSv2 session tokens."""
     for template in _of(ctx.plan, LAUNCH_TEMPLATE, EC2_INSTANCE):
+        if template.type == EC2_INSTANCE and template.inputs.get("launchTemplate"):
+            continue  # the launch template is judged itself
         options = template.inputs.get("metadataOptions") or {}
         tokens = dig(options, "httpTokens")
         if dig(options, "httpEndpoint") == "disabled" or tokens == "required" or is_unknown(tokens):
