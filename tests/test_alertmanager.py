@@ -15,6 +15,8 @@ from pydantic import ValidationError
 
 from obs_platform._internal.alertmanager import (
     NULL_RECEIVER,
+    SLACK_TEXT,
+    SLACK_TITLE,
     AlertingArgs,
     AlertRoute,
     Severity,
@@ -328,3 +330,17 @@ def test_amtool_accepts_generated_configs(
     )
     result = _amtool(amtool, "check-config", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.tool
+@pytest.mark.parametrize("template", [SLACK_TITLE, SLACK_TEXT, "{{ .CommonLabels.alertname "])
+def test_amtool_renders_the_slack_templates(amtool: str, tmp_path: Path, template: str) -> None:
+    empty = tmp_path / "empty.tmpl"
+    empty.write_text("")
+    result = _amtool(
+        amtool, "template", "render", f"--template.glob={empty}", f"--template.text={template}"
+    )
+    broken = not template.endswith("}}")
+    assert (result.returncode != 0) is broken, result.stdout + result.stderr
+    if not broken:
+        assert "Runbook" in result.stdout or result.stdout.startswith("[")
