@@ -266,8 +266,11 @@ def test_ec2_imdsv2() -> None:
             spec={"metadataOptions": {"httpTokens": "optional"}},
         )
 
+        aws.ec2.Instance("vm", ami="ami-0123456789abcdef0", instance_type="t3.micro", tags=TAGS)
+
     found = flagged(plan_of(bad), "ec2-imdsv2")
-    assert set(found) == {"lt", "defaults", "mng", "ng", "nodes"}
+    assert set(found) == {"lt", "defaults", "mng", "ng", "nodes", "vm"}
+    assert found["vm"] == "metadataOptions.httpTokens is None, not 'required'"
     assert found["lt"] == "metadataOptions.httpTokens is 'optional', not 'required'"
 
     def good() -> None:
@@ -293,6 +296,14 @@ def test_ec2_imdsv2() -> None:
             api_version="karpenter.k8s.aws/v1",
             kind="EC2NodeClass",
             spec={"metadataOptions": {"httpTokens": "required"}},
+        )
+        aws.ec2.Instance("vm", launch_template={"id": lt.id}, tags=TAGS)
+        aws.ec2.Instance(
+            "vm2",
+            ami="ami-0123456789abcdef0",
+            instance_type="t3.micro",
+            tags=TAGS,
+            metadata_options={"http_tokens": "required"},
         )
 
     assert flagged(plan_of(good), "ec2-imdsv2") == {}
