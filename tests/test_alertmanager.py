@@ -344,3 +344,27 @@ def test_amtool_renders_the_slack_templates(amtool: str, tmp_path: Path, templat
     assert (result.returncode != 0) is broken, result.stdout + result.stderr
     if not broken:
         assert "Runbook" in result.stdout or result.stdout.startswith("[")
+
+
+def test_resolved_urls_are_checked_without_echoing_them() -> None:
+    secret = "ftp://hooks.example.com/T000/SECRET-TOKEN"
+    with pytest.raises(
+        ValueError, match="receiver 'oncall': the URL must start with https://"
+    ) as info:
+        build_alertmanager_config(full_args(), {**URLS, "oncall": secret})
+    assert "SECRET-TOKEN" not in str(info.value)
+    with pytest.raises(ValueError, match="got 'no scheme'") as info:
+        build_alertmanager_config(full_args(), {**URLS, "heartbeat": "hc-ping.com/TOKEN"})
+    assert "TOKEN" not in str(info.value)
+    with pytest.raises(ValueError, match="resolved to a NoneType"):
+        build_alertmanager_config(full_args(), {**URLS, "team-eu": None})  # type: ignore[dict-item]
+
+
+def test_label_names_are_checked() -> None:
+    with pytest.raises(ValidationError, match="are not Prometheus label names"):
+        AlertingArgs(group_by=["alertname", "dr-role"])
+    with pytest.raises(ValidationError, match="are not Prometheus label names"):
+        AlertingArgs(inhibit_equal_labels=["alertname", "1cell"])
+    assert AlertingArgs(group_by=["..."]).group_by == ("...",)
+    with pytest.raises(ValidationError, match="at least 1 character"):
+        AlertRoute(receiver="x", cells=[""])

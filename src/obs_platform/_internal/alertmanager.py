@@ -23,9 +23,10 @@ Routing tree built from the args::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, Final, Self
+from typing import Annotated, Any, Final, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -55,12 +56,25 @@ class Severity(StrEnum):
 
 
 def _check_url(value: Any, *, schemes: tuple[str, ...]) -> Any:
+    """Refuse a plain-string URL without an accepted scheme; never echo the URL (a secret)."""
     if isinstance(value, str) and not value.startswith(schemes):
-        shown = value.split("//", 1)[0] if "//" in value else value[:8]
+        scheme = value.split("://", 1)[0] + "://" if "://" in value else "no scheme"
         raise ValueError(
-            f"the URL must start with {' or '.join(schemes)}, got one starting "
-            f"{shown!r}; pass the full URL, preferably as a Pulumi secret "
-            "(config.require_secret)."
+            f"the URL must start with {' or '.join(schemes)}, got {scheme!r}; pass the full "
+            "URL, preferably as a Pulumi secret (config.require_secret)."
+        )
+    return value
+
+
+_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+
+
+def _check_label_names(value: tuple[str, ...]) -> tuple[str, ...]:
+    bad = [name for name in value if not _LABEL_NAME.match(name)]
+    if bad:
+        raise ValueError(
+            f"{bad!r} are not Prometheus label names; use letters, digits and underscores, "
+            "not starting with a digit (for example 'alertname', 'cell')."
         )
     return value
 
@@ -118,7 +132,7 @@ class AlertRoute(ArgsModel):
     """Name of a Slack or webhook receiver (or ``"null"``)."""
     severities: tuple[Severity, ...] = ()
     """Match alerts with one of these severities; empty matches any severity."""
-    cells: tuple[str, ...] = ()
+    cells: tuple[Annotated[str, Field(min_length=1, max_length=63)], ...] = ()
     """Match alerts whose ``cell`` label is one of these; empty matches any cell."""
     continue_matching: bool = False
     """Keep evaluating later routes after this one matches (Alertmanager's ``continue``)."""
@@ -171,9 +185,17 @@ class AlertingArgs(ArgsModel):
     inhibit_equal_labels: tuple[str, ...] = ("alertname", "cell")
     """Labels a critical and a warning must share for the critical to silence the warning."""
 
+    @field_validator("group_by")
+    @classmethod
+    def _group_by_labels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if value == ("...",):  # Alertmanager's "group by every label"
+            return value
+        return _check_label_names(value)
+
     @field_validator("inhibit_equal_labels")
     @classmethod
     def _alertname_in_equal(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        _check_label_names(value)
         if "alertname" not in value:
             raise ValueError(
                 f"inhibit_equal_labels {list(value)!r} lacks 'alertname', so a "
@@ -266,6 +288,18 @@ SLACK_TEXT: Final = (
 """Slack message text: each alert's summary, description and runbook link."""
 
 
+def _check_resolved(receiver: str, url: Any, schemes: tuple[str, ...]) -> None:
+    if not isinstance(url, str):
+        raise ValueError(
+            f"receiver {receiver!r}: the URL resolved to a {type(url).__name__}, "
+            "not a string; pass a string secret."
+        )
+    try:
+        _check_url(url, schemes=schemes)
+    except ValueError as exc:
+        raise ValueError(f"receiver {receiver!r}: {exc}") from None
+
+
 def build_alertmanager_config(args: AlertingArgs, urls: Mapping[str, str]) -> dict[str, Any]:
     """Return the Alertmanager configuration (``alertmanager.yaml``) for ``args``.
 
@@ -282,6 +316,11 @@ def build_alertmanager_config(args: AlertingArgs, urls: Mapping[str, str]) -> di
             f"no resolved URL for receiver(s) {missing}; pass every name of "
             "AlertingArgs.receiver_urls()."
         )
+    # URLs given as Outputs are only known here: check them now (without echoing them).
+    for slack in args.slack_receivers:
+        _check_resolved(slack.name, urls[slack.name], ("https://",))
+    for hook in args.webhook_receivers:
+        _check_resolved(hook.name, urls[hook.name], ("https://", "http://"))
     receivers: list[dict[str, Any]] = [{"name": NULL_RECEIVER}]
     for slack in args.slack_receivers:
         slack_config: dict[str, Any] = {
