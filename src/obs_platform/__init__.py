@@ -14,10 +14,10 @@ from ._version import __version__
 
 # Public name -> the module that defines it. Loaded lazily (PEP 562).
 _LAZY: dict[str, str] = {
-    "AlertingArgs": "obs_platform._internal.alertmanager",
-    "AlertRoute": "obs_platform._internal.alertmanager",
-    "SlackReceiver": "obs_platform._internal.alertmanager",
-    "WebhookReceiver": "obs_platform._internal.alertmanager",
+    "AlertingArgs": "obs_platform.observability.content",
+    "AlertRoute": "obs_platform.observability.content",
+    "SlackReceiver": "obs_platform.observability.content",
+    "WebhookReceiver": "obs_platform.observability.content",
     "Ipam": "obs_platform.network.ipam",
     "IpamArgs": "obs_platform.network.ipam",
     "IpamSharing": "obs_platform.network.ipam",
@@ -56,12 +56,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from ._internal.alertmanager import AlertingArgs, AlertRoute, SlackReceiver, WebhookReceiver
     from .cell import Cell, CellArgs
     from .dr.pilot_light import PilotLightDr, PilotLightDrArgs
     from .network.ipam import Ipam, IpamArgs, IpamSharing
     from .network.sharing import RamPrincipals
     from .network.transit import TransitNetwork, TransitNetworkArgs, TransitPeering
+    from .observability.content import AlertingArgs, AlertRoute, SlackReceiver, WebhookReceiver
     from .observability.stack import ObservabilityStack, ObservabilityStackArgs
 
 

@@ -27,9 +27,26 @@ import pulumi
 import yaml
 
 from .._internal import alert_rules, dashboards
-from .._internal.alertmanager import AlertingArgs, build_alertmanager_config
+from .._internal.alertmanager import (
+    AlertingArgs,
+    AlertRoute,
+    SlackReceiver,
+    WebhookReceiver,
+    build_alertmanager_config,
+)
 from .._internal.datasources import DatasourceEndpoints, build_datasources
 from .._internal.errors import ObsPlatformError
+
+__all__ = [
+    "AlertRoute",
+    "AlertingArgs",
+    "ObservabilityContent",
+    "SlackReceiver",
+    "WebhookReceiver",
+    "create_observability_content",
+    "kubernetes_name",
+    "values_overlay",
+]
 
 DASHBOARD_LABEL: Final = "grafana_dashboard"
 """Label Grafana's dashboard sidecar watches (kube-prometheus-stack's default)."""
