@@ -19,7 +19,7 @@ from .._internal.charts import (
     OperatorVersion,
     operator_version_for,
 )
-from .._internal.eks import InstanceType, KubernetesVersion
+from .._internal.eks import InstanceType, KubernetesVersion, ami_type_for
 from .._internal.helm_values import Scale
 from .._internal.types import ArgsModel, Cidr, Input, Region, Tags
 from ..network.ipam import Ipam
@@ -90,6 +90,7 @@ class NodeGroupArgs(ArgsModel):
 
     @model_validator(mode="after")
     def _sizes(self) -> Self:
+        ami_type_for(self.instance_types)  # one architecture per group
         if not self.min_size <= self.desired_size <= self.max_size:
             raise ValueError(
                 f"sizes must satisfy min_size <= desired_size <= max_size; got "
