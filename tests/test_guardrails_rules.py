@@ -667,19 +667,28 @@ def test_no_plaintext_secrets_in_helm_values_and_inputs() -> None:
     assert flagged(plan_of(good), "no-plaintext-secrets") == {}
 
 
-def ram_share(*, external: bool) -> None:
+def ram_share(*, external: bool, principal: str = "222222222222") -> None:
     share = aws.ram.ResourceShare("tgw-share", allow_external_principals=external, tags=TAGS)
-    aws.ram.PrincipalAssociation("partner", principal="222222222222", resource_share_arn=share.arn)
+    aws.ram.PrincipalAssociation("member", principal=principal, resource_share_arn=share.arn)
 
 
 def test_ram_external_principals() -> None:
-    open_share = plan_of(lambda: ram_share(external=True))
-    assert list(flagged(open_share, "ram-external-principals")) == ["tgw-share"]
-    other = GuardrailsConfig(allowed_external_principals=frozenset({"333333333333"}))
-    assert "222222222222" in flagged(open_share, "ram-external-principals", other)["tgw-share"]
-    named = GuardrailsConfig(allowed_external_principals=frozenset({"222222222222"}))
-    assert flagged(open_share, "ram-external-principals", named) == {}
-    assert flagged(plan_of(lambda: ram_share(external=False)), "ram-external-principals") == {}
+    org = "arn:aws:organizations::111111111111:organization/o-abc123"
+    org_only = plan_of(lambda: ram_share(external=True, principal=org))
+    assert flagged(org_only, "ram-external-principals") == {
+        "tgw-share": "allowExternalPrincipals is true but the share names no account principal"
+    }
+    named = plan_of(lambda: ram_share(external=True))
+    assert flagged(named, "ram-external-principals") == {}
+    pinned = GuardrailsConfig(allowed_external_principals=frozenset({"333333333333"}))
+    assert flagged(named, "ram-external-principals", pinned) == {
+        "tgw-share": "allowExternalPrincipals is true for 222222222222, not in "
+        "allowed_external_principals"
+    }
+    listed = GuardrailsConfig(allowed_external_principals=frozenset({"222222222222"}))
+    assert flagged(named, "ram-external-principals", listed) == {}
+    closed = plan_of(lambda: ram_share(external=False, principal=org))
+    assert flagged(closed, "ram-external-principals", pinned) == {}
 
 
 def test_iam_no_admin() -> None:

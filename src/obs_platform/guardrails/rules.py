@@ -431,29 +431,33 @@ def no_plaintext_secrets(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def ram_external_principals(ctx: RuleContext) -> Iterator[Finding]:
-    """RAM shares allow principals outside the organization only for named accounts."""
+    """RAM shares allow principals outside the organization only for named accounts.
+
+    A share that allows external principals must name the accounts it reaches (principal
+    associations with account IDs); organization and OU principals need no such switch. When
+    ``allowed_external_principals`` is configured, every account named must be in it.
+    """
     allowed = ctx.config.allowed_external_principals
     for share in _of(ctx.plan, RAM_SHARE):
         if not _true(share.inputs.get("allowExternalPrincipals")):
             continue
-        principals = [
-            a.inputs.get("principal")
-            for a in related(ctx.plan, share, (RAM_PRINCIPAL,), "resourceShareArn", ("arn", "id"))
-        ]
-        accounts = [p for p in principals if isinstance(p, str) and p.isdigit()]
-        if not allowed:
+        associations = related(ctx.plan, share, (RAM_PRINCIPAL,), "resourceShareArn", ("arn", "id"))
+        principals = [a.inputs.get("principal") for a in associations]
+        if any(is_unknown(p) for p in principals):
+            continue
+        accounts = sorted(p for p in principals if isinstance(p, str) and p.isdigit())
+        if not accounts:
             yield Finding(
                 share,
-                "allowExternalPrincipals is true and no external account is "
-                "named in allowed_external_principals",
+                "allowExternalPrincipals is true but the share names no account principal",
             )
             continue
-        unnamed = sorted(p for p in accounts if p not in allowed)
-        if unnamed or not accounts:
-            who = ", ".join(unnamed) if unnamed else "no account principal"
+        unlisted = [p for p in accounts if allowed and p not in allowed]
+        if unlisted:
             yield Finding(
                 share,
-                f"allowExternalPrincipals is true for {who} outside allowed_external_principals",
+                f"allowExternalPrincipals is true for {', '.join(unlisted)}, not in "
+                "allowed_external_principals",
             )
 
 
@@ -792,8 +796,8 @@ RULES: tuple[Rule, ...] = (
         E,
         "RAM shares reach outside the organization only for named accounts",
         "A share open to external principals can hand the TGW or IPAM pools to any account.",
-        "Set allow_external_principals=False, or name each external account in "
-        "allowed_external_principals (guardrails.yaml).",
+        "Set allow_external_principals=False unless the share names the external accounts "
+        "it reaches; list those in allowed_external_principals (guardrails.yaml) to pin them.",
         ram_external_principals,
         Scope.STACK,
     ),
