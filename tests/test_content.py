@@ -196,7 +196,9 @@ def test_alertmanager_config_is_a_secret_and_no_url_leaks(synthesized: Any) -> N
     receivers = {r["name"]: r for r in config["receivers"]}
     assert receivers["oncall"]["slack_configs"][0]["api_url"] == SLACK_URL
     assert receivers["heartbeat"]["webhook_configs"][0]["url"] == HEARTBEAT_URL
-    assert config["route"]["routes"][0]["receiver"] == "heartbeat"
+    routes = {tuple(r["matchers"]): r["receiver"] for r in config["route"]["routes"]}
+    assert routes[('alertname="Watchdog"',)] == "heartbeat"
+    assert routes[('alertname="InfoInhibitor"',)] == "null"
 
 
 def test_default_alerting_renders_a_null_config() -> None:
