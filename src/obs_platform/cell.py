@@ -246,13 +246,23 @@ class Cell(Component[CellArgs]):
         super().__init__(name, args, opts)
 
     def _check(self, args: CellArgs, label: str) -> None:
-        check_vpc_sizes(
-            netmask_length=args.vpc_netmask_length
+        vpc_length = (
+            args.vpc_netmask_length
             if args.ipam_pool_id is not None
-            else int(args.vpc_cidr.split("/")[1]),
-            subnet_netmask_length=args.subnet_netmask_length,
-            az_count=args.az_count,
+            else int(args.vpc_cidr.split("/")[1])
         )
+        try:
+            check_vpc_sizes(
+                netmask_length=vpc_length,
+                subnet_netmask_length=args.subnet_netmask_length,
+                az_count=args.az_count,
+            )
+        except ObsPlatformError as exc:
+            raise ObsPlatformError(
+                f"{label}: {exc} (VPC /{vpc_length}, az_count={args.az_count})",
+                field=f"CellArgs.{exc.field}",
+                value=exc.value,
+            ) from None
         if args.rds_global and args.dr_strategy is DrStrategy.NONE:
             raise ObsPlatformError(
                 f"{label}: rds_global=True makes the cell's database a member of a global "

@@ -1,0 +1,94 @@
+"""examples/app-cells end to end under the offline engine and through ``obs-platform plan``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from obs_platform.cli import main
+from obs_platform.testing import Plan, run_program
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "app-cells"
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return run_program(EXAMPLE)
+
+
+def test_project_files() -> None:
+    assert "runtime: python" in (EXAMPLE / "Pulumi.yaml").read_text()
+    assert "obs-platform" in (EXAMPLE / "requirements.txt").read_text()
+    stack = (EXAMPLE / "Pulumi.dev.yaml").read_text()
+    assert stack.count("#") >= 10  # every setting explained
+
+
+def test_two_cells_and_the_dr(plan: Plan) -> None:
+    top = [r for r in plan.children(plan.stack_urn)]
+    assert {(r.type, r.name) for r in top} == {
+        ("obs-platform:cell:Cell", "eu-west-1"),
+        ("obs-platform:cell:Cell", "us-east-1"),
+        ("obs-platform:dr:PilotLightDr", "app"),
+        ("pulumi:providers:aws", "standby-account"),
+    }
+    primary_nodes = plan.get("eu-west-1-nodes")
+    standby_nodes = plan.get("us-east-1-nodes")
+    assert primary_nodes.inputs["scalingConfig"]["desiredSize"] == 3
+    assert standby_nodes.inputs["scalingConfig"]["desiredSize"] == 0
+    assert plan.get("us-east-1-eks").type == "eks:index:Cluster"
+
+
+def test_standby_in_another_region_and_account(plan: Plan) -> None:
+    provider = plan.get("standby-account")
+    assert provider.inputs["region"] == "us-east-1"
+    assert "222222222222" in json.dumps(provider.inputs["assumeRoles"])
+    standby = plan.get("us-east-1", "obs-platform:cell:Cell")
+    aws_children = [r for r in plan.children(standby) if r.type.startswith("aws:")]
+    assert aws_children and {r.provider for r in aws_children} == {provider.urn}
+    assert {r.region for r in aws_children} == {"us-east-1"}
+    primary = plan.get("eu-west-1", "obs-platform:cell:Cell")
+    assert {r.provider for r in plan.children(primary) if r.type.startswith("aws:")} == {None}
+    # The standby's ARNs carry its own account.
+    assert plan.get("us-east-1-kms").outputs["arn"].split(":")[4] == "222222222222"
+
+
+def test_dr_joins_the_cells(plan: Plan) -> None:
+    healthz = plan.get("app-primary-healthz")
+    assert healthz.inputs["fqdn"].endswith(".execute-api.eu-west-1.amazonaws.com")
+    standby_db = plan.get("app-standby-db", "aws:rds/cluster:Cluster")
+    assert (
+        standby_db.inputs["dbSubnetGroupName"] == plan.get("us-east-1-db-subnets").outputs["name"]
+    )
+    assert standby_db.provider == plan.get("standby-account").urn
+    replicator = plan.get("app-kafka-replicator")
+    info = replicator.inputs["replicationInfoList"]
+    assert info["sourceKafkaClusterArn"] == plan.get("eu-west-1-kafka").outputs["arn"]
+    assert info["targetKafkaClusterArn"] == plan.get("us-east-1-kafka").outputs["arn"]
+    arc = plan.get("app-region-switch")
+    assert arc.inputs["regions"] == ["eu-west-1", "us-east-1"]
+
+
+def test_budget_in_plan_and_outputs(plan: Plan) -> None:
+    [entry] = plan.dr()
+    assert entry["primary_region"] == "eu-west-1" and entry["standby_region"] == "us-east-1"
+    assert entry["rto_seconds"] == 165 < 180
+    assert entry["rpo_seconds"] == 30 < entry["rpo_target_seconds"] == 60
+    assert plan.outputs["rto_seconds"] == 165 and plan.outputs["rpo_seconds"] == 30
+    assert plan.outputs["primary_healthz_url"].endswith("/healthz")
+    assert not [d for d in plan.diagnostics if d.startswith("error")]
+
+
+def test_cli_prints_tree_and_budget(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "plan.json"
+    assert main(["plan", str(EXAMPLE), "--json", str(target)]) == 0
+    text = capsys.readouterr().out
+    assert "Plan for project 'app-cells', stack 'dev'" in text
+    assert "obs-platform:dr:PilotLightDr  app" in text
+    assert "aws:rds/cluster:Cluster  app-standby-db  [us-east-1] protected" in text
+    assert "DR budget (worst case, from configuration):" in text
+    assert "RTO 165 s, target 300 s: meets" in text
+    assert "RPO 30 s, target 60 s: meets" in text
+    document = json.loads(target.read_text())
+    assert document["dr"][0]["terms"]["orchestration_seconds"] == 70

@@ -1,0 +1,347 @@
+"""Cell under the offline engine: the seed contract, the exact graph and every refusal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pulumi
+import pulumi_aws as aws
+import pytest
+import yaml
+
+from obs_platform import Cell, CellArgs, ObsPlatformError, TransitNetwork, TransitNetworkArgs
+from obs_platform._internal.cell_telemetry import collector_config
+from obs_platform.cell import INTERFACE_ENDPOINTS
+from obs_platform.testing import Plan, ProgramError, run
+
+CELL = "obs-platform:cell:Cell"
+SEED = dict(
+    region="eu-west-1",
+    dr_strategy="pilot-light",
+    replicas=0,
+    rds_global=True,
+    kafka_replication=True,
+)
+
+
+def build(
+    args: dict[str, Any],
+    *,
+    name: str = "eu-west-1",
+    provider: bool = False,
+    region: str = "eu-west-1",
+) -> tuple[Plan, list[Any]]:
+    sites: list[Any] = []
+
+    def program() -> None:
+        opts = None
+        if provider:
+            opts = pulumi.ResourceOptions(
+                providers=[
+                    aws.Provider(
+                        "cell-account",
+                        region=args["region"],
+                        assume_roles=[{"role_arn": "arn:aws:iam::333333333333:role/deployer"}],
+                    )
+                ]
+            )
+        cell = Cell(name, args, opts)
+        if cell.args.dr_strategy.value == "pilot-light":
+            sites.append(cell.dr_site())
+        pulumi.export("healthz_url", cell.healthz_url)
+
+    return run(program, config={"aws:region": region}), sites
+
+
+@pytest.fixture(scope="module")
+def seed() -> Plan:
+    def program() -> None:
+        Cell(
+            "eu-west-1",
+            CellArgs(
+                region="eu-west-1",
+                dr_strategy="pilot-light",
+                replicas=0,
+                rds_global=True,
+                kafka_replication=True,
+            ),
+        )
+
+    return run(program, config={"aws:region": "eu-west-1"})
+
+
+def test_seed_contract_graph(seed: Plan) -> None:
+    cell = seed.get("eu-west-1", CELL)
+    children = seed.children(cell)
+    assert all(r.parent == cell.urn for r in children)
+    assert seed.descendants(cell) == children
+    names = {(r.type, r.name) for r in children}
+    expected = {
+        ("aws:kms/key:Key", "eu-west-1-kms"),
+        ("aws:kms/alias:Alias", "eu-west-1-kms-alias"),
+        ("aws:ec2/vpc:Vpc", "eu-west-1-vpc"),
+        ("aws:ec2/securityGroup:SecurityGroup", "eu-west-1-endpoints-sg"),
+        ("aws:ec2/vpcEndpoint:VpcEndpoint", "eu-west-1-endpoint-s3"),
+        ("eks:index:Cluster", "eu-west-1-eks"),
+        ("aws:iam/role:Role", "eu-west-1-node-role"),
+        ("aws:ec2/launchTemplate:LaunchTemplate", "eu-west-1-node-template"),
+        ("aws:eks/nodeGroup:NodeGroup", "eu-west-1-nodes"),
+        ("aws:rds/subnetGroup:SubnetGroup", "eu-west-1-db-subnets"),
+        ("aws:ec2/securityGroup:SecurityGroup", "eu-west-1-db-sg"),
+        ("aws:ec2/securityGroup:SecurityGroup", "eu-west-1-kafka-sg"),
+        ("aws:msk/cluster:Cluster", "eu-west-1-kafka"),
+        ("aws:ec2/securityGroup:SecurityGroup", "eu-west-1-ingress-sg"),
+        ("aws:lb/loadBalancer:LoadBalancer", "eu-west-1-ingress"),
+        ("aws:lb/targetGroup:TargetGroup", "eu-west-1-ingress-targets"),
+        ("aws:lb/listener:Listener", "eu-west-1-ingress-listener"),
+        ("aws:apigatewayv2/api:Api", "eu-west-1-api"),
+        ("aws:apigatewayv2/vpcLink:VpcLink", "eu-west-1-api-link"),
+        ("aws:apigatewayv2/integration:Integration", "eu-west-1-api-integration"),
+        ("aws:apigatewayv2/route:Route", "eu-west-1-api-route"),
+        ("aws:apigatewayv2/stage:Stage", "eu-west-1-api-stage"),
+        ("pulumi:providers:kubernetes", "eu-west-1-k8s"),
+        ("kubernetes:apps/v1:DaemonSet", "eu-west-1-telemetry-collector"),
+        ("kubernetes:core/v1:ConfigMap", "eu-west-1-telemetry-config"),
+    }
+    assert expected <= names
+    for i in range(3):
+        assert ("aws:ec2/subnet:Subnet", f"eu-west-1-vpc-private-{i}") in names
+    for service in INTERFACE_ENDPOINTS:
+        assert (
+            "aws:ec2/vpcEndpoint:VpcEndpoint",
+            f"eu-west-1-endpoint-{service.replace('.', '-')}",
+        ) in names
+    # rds_global: the member cluster belongs to the PilotLightDr, not the cell.
+    assert not seed.by_type("aws:rds/cluster:Cluster")
+    # 11 endpoints, 3 subnets + 3 tables + 3 associations, 4 node-role attachments, ...
+    assert len(children) == 52
+    assert {r.region for r in children if r.type.startswith("aws:")} == {"eu-west-1"}
+
+
+def test_eks_private_encrypted_always_there(seed: Plan) -> None:
+    eks = seed.get("eu-west-1-eks")
+    assert eks.protect
+    assert eks.inputs["endpointPrivateAccess"] is True
+    assert eks.inputs["endpointPublicAccess"] is False
+    assert eks.inputs["skipDefaultNodeGroup"] is True
+    assert eks.inputs["authenticationMode"] == "API"
+    assert eks.inputs["name"] == "eu-west-1-eks"
+    assert eks.inputs["encryptionConfigKeyArn"] == seed.get("eu-west-1-kms").outputs["arn"]
+    assert eks.inputs["privateSubnetIds"] == [
+        seed.get(f"eu-west-1-vpc-private-{i}").outputs["id"] for i in range(3)
+    ]
+
+
+def test_node_group_scales_from_zero(seed: Plan) -> None:
+    nodes = seed.get("eu-west-1-nodes")
+    assert nodes.inputs["scalingConfig"] == {"desiredSize": 0, "minSize": 0, "maxSize": 10}
+    assert nodes.ignore_changes == ("scalingConfig.desiredSize",)
+    assert nodes.inputs["clusterName"] == "eu-west-1-eks"
+    assert nodes.inputs["tags"]["k8s.io/cluster-autoscaler/enabled"] == "true"
+    assert seed.get("eu-west-1-eks").urn in nodes.depends_on
+    template = seed.get("eu-west-1-node-template")
+    assert template.inputs["metadataOptions"]["httpTokens"] == "required"
+    assert template.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
+    assert template.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
+    k8s_provider = seed.get("eu-west-1-k8s")
+    assert nodes.urn in k8s_provider.depends_on
+
+
+def test_msk_and_database_placement(seed: Plan) -> None:
+    kafka = seed.get("eu-west-1-kafka")
+    assert kafka.protect
+    assert kafka.inputs["clientAuthentication"]["sasl"] == {"iam": True}
+    assert kafka.inputs["encryptionInfo"]["encryptionInTransit"] == {
+        "clientBroker": "TLS",
+        "inCluster": True,
+    }
+    assert kafka.inputs["numberOfBrokerNodes"] == 3
+    db_sg = seed.get("eu-west-1-db-sg")
+    assert db_sg.inputs["ingress"][0]["fromPort"] == 5432
+    assert seed.get("eu-west-1-kms").protect
+
+
+def test_healthz_exposure(seed: Plan) -> None:
+    nlb = seed.get("eu-west-1-ingress")
+    assert nlb.inputs["internal"] is True and nlb.inputs["loadBalancerType"] == "network"
+    integration = seed.get("eu-west-1-api-integration")
+    assert integration.inputs["connectionType"] == "VPC_LINK"
+    assert (
+        integration.inputs["integrationUri"]
+        == seed.get("eu-west-1-ingress-listener").outputs["arn"]
+    )
+    targets = seed.get("eu-west-1-ingress-targets")
+    assert targets.inputs["healthCheck"]["path"] == "/healthz"
+
+
+def test_telemetry_labels_and_endpoints() -> None:
+    plan, _ = build(
+        {
+            **SEED,
+            "telemetry": {
+                "metrics_remote_write_url": "https://prom.shared/api/v1/write",
+                "logs_otlp_url": "https://loki.shared/otlp",
+                "traces_otlp_endpoint": "tempo.shared:4317",
+            },
+        }
+    )
+    config = yaml.safe_load(plan.get("eu-west-1-telemetry-config").inputs["data"]["config.yaml"])
+    labels = {"cell": "eu-west-1", "region": "eu-west-1", "account": "111111111111"}
+    assert config["exporters"]["prometheusremotewrite"]["external_labels"] == labels
+    assert (
+        config["exporters"]["prometheusremotewrite"]["endpoint"]
+        == "https://prom.shared/api/v1/write"
+    )
+    assert config["exporters"]["otlphttp/loki"]["endpoint"] == "https://loki.shared/otlp"
+    assert config["exporters"]["otlp/tempo"]["endpoint"] == "tempo.shared:4317"
+    assert {a["key"]: a["value"] for a in config["processors"]["resource"]["attributes"]} == labels
+    assert set(config["service"]["pipelines"]) == {"metrics", "logs", "traces"}
+    daemonset = plan.get("eu-west-1-telemetry-collector")
+    assert daemonset.provider == plan.get("eu-west-1-k8s").urn
+
+
+def test_collector_config_without_endpoints() -> None:
+    config = yaml.safe_load(
+        collector_config(
+            cell="c",
+            region="eu-west-1",
+            account="1",
+            metrics_remote_write_url=None,
+            logs_otlp_url=None,
+            traces_otlp_endpoint=None,
+        )
+    )
+    assert list(config["exporters"]) == ["debug"]
+    assert list(config["receivers"]) == ["otlp"]
+
+
+def test_cell_in_its_own_account_and_region() -> None:
+    plan, sites = build({**SEED, "region": "us-east-1"}, name="us-east-1", provider=True)
+    provider = plan.get("cell-account").urn
+    cell = plan.get("us-east-1", CELL)
+    aws_children = [r for r in plan.children(cell) if r.type.startswith("aws:")]
+    assert aws_children and all(r.provider == provider for r in aws_children)
+    assert {r.region for r in aws_children} == {"us-east-1"}
+    assert sites[0].provider is not None
+    arn = plan.outputs["healthz_url"]
+    assert arn.endswith(".execute-api.us-east-1.amazonaws.com/healthz")
+    assert "us-east-1-aws" not in {r.name for r in plan.resources}
+
+
+def test_region_other_than_stack_gets_provider_for_eks() -> None:
+    plan, _ = build({**SEED, "region": "us-west-2"}, name="us-west-2")
+    provider = plan.get("us-west-2-aws")
+    assert provider.inputs["region"] == "us-west-2"
+
+
+def test_ipam_pool_and_transit_attachment() -> None:
+    def program() -> None:
+        transit = TransitNetwork("transit", TransitNetworkArgs(regions=["eu-west-1"]))
+        Cell(
+            "eu-west-1",
+            {
+                **SEED,
+                "ipam_pool_id": "ipam-pool-0123456789abcdef0",
+                "transit_network": transit,
+                "transit_routes": ["10.0.0.0/8"],
+            },
+        )
+
+    plan = run(program, config={"aws:region": "eu-west-1"})
+    vpc = plan.get("eu-west-1-vpc")
+    assert vpc.inputs["ipv4IpamPoolId"] == "ipam-pool-0123456789abcdef0"
+    assert vpc.inputs["ipv4NetmaskLength"] == 20
+    attachment = plan.get("eu-west-1-tgw", "aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+    assert attachment.parent == plan.get("eu-west-1", CELL).urn
+    route = plan.get("eu-west-1-tgw-route-0-10-0-0-0-8")
+    assert route.inputs["destinationCidrBlock"] == "10.0.0.0/8"
+    assert (
+        route.inputs["transitGatewayId"]
+        == plan.get(
+            "transit-tgw-eu-west-1", "aws:ec2transitgateway/transitGateway:TransitGateway"
+        ).outputs["id"]
+    )
+
+
+def test_standalone_cell_owns_its_database() -> None:
+    plan, sites = build({"region": "eu-west-1"})
+    assert not sites
+    cluster = plan.get("eu-west-1-db", "aws:rds/cluster:Cluster")
+    assert cluster.protect and cluster.inputs["deletionProtection"] is True
+    assert cluster.inputs["manageMasterUserPassword"] is True
+    assert cluster.inputs["storageEncrypted"] is True
+    assert "masterPassword" not in cluster.inputs
+    assert [r.name for r in plan.by_type("aws:rds/clusterInstance:ClusterInstance")] == [
+        "eu-west-1-db-0",
+        "eu-west-1-db-1",
+    ]
+    assert not plan.by_type("aws:msk/cluster:Cluster")
+    assert plan.get("eu-west-1-nodes").inputs["scalingConfig"]["desiredSize"] == 2
+
+
+def test_dr_site_carries_the_cell() -> None:
+    plan, sites = build(dict(SEED))
+    site = sites[0]
+    assert site.eks_cluster_name == plan.get("eu-west-1-eks").inputs["name"]
+    assert site.name == "eu-west-1" and site.region == "eu-west-1"
+    assert site.warm_nodes == 0 and site.scaling_namespace == "app"
+    assert site.kubernetes_provider is not None and site.provider is None
+
+
+@pytest.mark.reference
+def test_strimzi_resources_validate(reference_dir: Path) -> None:
+    plan, sites = build(
+        {
+            **SEED,
+            "replicas": 3,
+            "kafka_engine": "strimzi",
+            "kafka_advertised_host": "kafka.eu-west-1.cells.internal",
+        }
+    )
+    assert not plan.by_type("aws:msk/cluster:Cluster")
+    release = plan.get("eu-west-1-strimzi")
+    assert release.inputs["chart"] == "strimzi-kafka-operator"
+    assert release.inputs["version"] == "1.2.0"
+    for name, crd_file in (
+        ("eu-west-1-kafka", "kafka.strimzi.io_kafka.yaml"),
+        ("eu-west-1-kafka-pool", "kafka.strimzi.io_kafkanodepool.yaml"),
+    ):
+        resource = plan.get(name)
+        crd = yaml.safe_load((reference_dir / "crds" / crd_file).read_text())
+        schema = next(v for v in crd["spec"]["versions"] if v["storage"])
+        body = {k: resource.inputs[k] for k in ("apiVersion", "kind", "metadata", "spec")}
+        jsonschema.validate(body, schema["schema"]["openAPIV3Schema"])
+    assert sites[0].kafka_bootstrap_servers == "kafka.eu-west-1.cells.internal:9095"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"rds_global": True, "dr_strategy": "none"}, "rds_global=True"),
+        ({**SEED, "kafka_engine": "strimzi"}, "Strimzi runs the brokers"),
+        ({"replicas": 12}, "exceeds max_replicas"),
+        ({"az_count": 6, "vpc_cidr": "10.0.0.0/22"}, "az_count"),
+        ({"region": "eu-west-9"}, "CellArgs.region"),
+        ({"dr_strategy": "active-active"}, "CellArgs.dr_strategy"),
+        ({"replicas": -1}, "CellArgs.replicas"),
+        ({"vpc_cidr": "10.0.0.1/20"}, "host bits"),
+        ({"surprise": 1}, "unknown field"),
+    ],
+)
+def test_refused(args: dict[str, Any], expected: str) -> None:
+    merged = {"region": "eu-west-1", **args}
+    with pytest.raises(ProgramError) as info:
+        build(merged)
+    assert isinstance(info.value.original, ObsPlatformError)
+    assert expected in str(info.value.original)
+
+
+def test_dr_site_refused_for_standalone_cell() -> None:
+    def program() -> None:
+        Cell("solo", {"region": "eu-west-1"}).dr_site()
+
+    with pytest.raises(ProgramError) as info:
+        run(program, config={"aws:region": "eu-west-1"})
+    assert "dr_strategy='pilot-light'" in str(info.value.original)
