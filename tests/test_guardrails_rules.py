@@ -134,6 +134,35 @@ def test_s3_encryption_needs_a_default_algorithm() -> None:
     assert list(flagged(plan_of(program), "s3-encryption")) == ["logs"]
 
 
+def test_s3_inline_encryption_and_policy_count() -> None:
+    def program() -> None:
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Principal": {"AWS": "*"},
+                    "Action": "s3:*",
+                    "Resource": ["arn:aws:s3:::legacy", "arn:aws:s3:::legacy/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+        aws.s3.Bucket(
+            "legacy",
+            bucket="legacy",
+            tags=TAGS,
+            server_side_encryption_configuration={
+                "rule": {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
+            },
+            policy=json.dumps(policy),
+        )
+
+    plan = plan_of(program)
+    assert flagged(plan, "s3-encryption") == {}
+    assert flagged(plan, "s3-tls-only") == {}
+
+
 def test_s3_public_access_block_all_four_switches() -> None:
     bad = plan_of(lambda: bucket_with(pab={"restrict_public_buckets": False}))
     assert flagged(bad, "s3-public-access-blocked") == {
