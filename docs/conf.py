@@ -12,8 +12,13 @@ Builds offline (no intersphinx, no remote images). At build time it generates, u
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
+from typing import Any
+
+from sphinx.util.nodes import make_refnode
+from sphinxcontrib.autodoc_pydantic.directives.autodocumenters import PydanticFieldDocumenter
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
@@ -86,6 +91,10 @@ nitpick_ignore_regex = [
         r"obs_platform\.(_internal|_component|network|observability|dr|cell|guardrails"
         r"|ops|cli|testing\._\w+|testing\.engine|testing\.plan)(\..*)?",
     ),
+    (r"py:.*", r"_\w+"),  # private helpers named inside Annotated[...] field types
+    # Unqualified constants and helpers named in docstrings live in implementation modules.
+    (r"py:(data|func|meth|attr|const)", r"[A-Za-z_]\w*"),
+    (r"py:.*", r"(ComponentResource|CustomResource|Resource|ProviderResource|Alias)"),
     (
         r"py:.*",
         r"(Output|Input|ResourceOptions|T|ArgsT|Any|Mapping|Callable|Iterator|Sequence"
@@ -93,7 +102,7 @@ nitpick_ignore_regex = [
     ),
     (
         r"py:.*",
-        r"(Annotated|AfterValidator|InstanceOf|FieldInfo|PydanticUndefined"
+        r"(Annotated|AfterValidator|InstanceOf|Field|FieldInfo|PydanticUndefined"
         r"|Literal|Union|Optional)",
     ),
     (r"py:.*", r"(str|int|float|bool|dict|list|tuple|set|frozenset|bytes|object|None)"),
@@ -113,3 +122,64 @@ html_show_sourcelink = False
 
 # Generated pages, refreshed on every build.
 generate.generate_all(DOCS / "_generated")
+
+
+def _resolve_by_suffix(app: Any, env: Any, node: Any, contnode: Any) -> Any:
+    """Resolve ``Region`` or ``DrSite`` in a field's type to the one object documented so.
+
+    Field types are shown as written in the source (``list[DrSite]``), without the module;
+    when exactly one documented object has that name, link to it. Anything else stays a
+    warning (``-n``) unless ``nitpick_ignore_regex`` says why it cannot be linked.
+    """
+    if node.get("refdomain") != "py":
+        return None
+    target = node.get("reftarget", "")
+    if not target or "." in target:
+        return None
+    objects = env.get_domain("py").objects
+    matches = [
+        name for name in objects if name.rsplit(".", 1)[-1] == target and not objects[name].aliased
+    ]
+    if len(matches) != 1:
+        return None
+    entry = objects[matches[0]]
+    return make_refnode(
+        app.builder, node["refdoc"], entry.docname, entry.node_id, contnode, matches[0]
+    )
+
+
+_PROSE_BEFORE_COLON = re.compile(r"^[A-Z][^:`[]* [^:`[]*: ")
+
+
+def _keep_prose_attribute_docstrings(
+    app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
+    """Stop napoleon from reading "The RTO/RPO budget: ..." as a type followed by text.
+
+    Napoleon takes ``type: description`` on an attribute docstring's first line, unless
+    nothing follows the colon on that line; so the sentence is broken after its colon (the
+    paragraph renders the same).
+    """
+    if lines and _PROSE_BEFORE_COLON.match(lines[0]):
+        head, _, tail = lines[0].partition(": ")
+        lines[0:1] = [f"{head}:", tail]
+
+
+def _add_constraints_as_literals(self: Any) -> None:
+    """Show each field constraint's value as code (a regex pattern is not reStructuredText)."""
+    constraints = self.pydantic.inspect.fields.get_constraints(self.pydantic_field_name)
+    if constraints:
+        source = self.get_sourcename()
+        self.add_line(":Constraints:", source)
+        for key, value in constraints.items():
+            self.add_line(f"   - **{key}** = ``{value}``", source)
+        self.add_line("", source)
+
+
+PydanticFieldDocumenter.add_constraints = _add_constraints_as_literals
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.connect("missing-reference", _resolve_by_suffix)
+    app.connect("autodoc-process-docstring", _keep_prose_attribute_docstrings, priority=400)
+    return {"parallel_read_safe": True}

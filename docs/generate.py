@@ -13,13 +13,16 @@ Files are rewritten only when their content changes, so incremental builds stay 
 
 from __future__ import annotations
 
+import ast
 import enum
 import importlib
 import inspect
 import io
 import os
+import re
 import shutil
 import sys
+import typing
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -88,6 +91,12 @@ def _load(name: str) -> object:
         return type(name, (), {})
 
 
+def _is_model(obj: object) -> bool:
+    from pydantic import BaseModel
+
+    return isinstance(obj, type) and issubclass(obj, BaseModel)
+
+
 def _area_of(name: str) -> str:
     import obs_platform
 
@@ -98,10 +107,98 @@ def _area_of(name: str) -> str:
     return area if area in AREAS else "core"
 
 
+def _classes_in(annotation: object) -> list[type]:
+    """Return the classes inside a type annotation (``list[DrSite] | None`` -> ``[DrSite]``)."""
+    found: list[type] = []
+    if isinstance(annotation, type) and not typing.get_args(annotation):
+        found.append(annotation)
+    for arg in typing.get_args(annotation):
+        found += _classes_in(arg)
+    return found
+
+
+def _public_path(cls: type) -> str:
+    """Return the shortest documented path of ``cls``: a public module exporting it, else own."""
+    candidates = [cls.__module__]
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("obs_platform.") or module is None:
+            continue
+        if (
+            cls.__name__ in getattr(module, "__all__", ())
+            and getattr(module, cls.__name__, None) is cls
+        ):
+            candidates.append(name)
+    public = [c for c in candidates if not any(part.startswith("_") for part in c.split("."))]
+    return min(public or candidates, key=lambda c: (len(c.split(".")), c)) + "." + cls.__name__
+
+
+def supporting_types(models: list[type]) -> list[type]:
+    """Return the models and enums reachable from public args fields that are not public."""
+    from pydantic import BaseModel
+
+    import obs_platform
+
+    public = {id(_load(name)) for name in obs_platform.__all__}
+    seen: list[type] = []
+    queue = list(models)
+    while queue:
+        model = queue.pop(0)
+        for field in model.model_fields.values():  # type: ignore[attr-defined]
+            for cls in _classes_in(field.annotation):
+                if (
+                    id(cls) in public
+                    or cls in seen
+                    or not cls.__module__.startswith("obs_platform")
+                    or not issubclass(cls, BaseModel | enum.Enum)
+                ):
+                    continue
+                seen.append(cls)
+                if issubclass(cls, BaseModel):
+                    queue.append(cls)
+    return seen
+
+
+def value_types(models: list[type]) -> dict[str, tuple[str, str]]:
+    """Return ``{alias: (module, docstring)}`` for the type aliases args fields are written with.
+
+    Aliases such as ``Region`` or ``Cidr`` (``Annotated[str, ...]``) leave no trace at runtime,
+    so they are found in the source: a module-level assignment followed by a docstring.
+    """
+    aliases: dict[str, tuple[str, str]] = {}
+    for path in sorted((ROOT / "src" / "obs_platform").rglob("*.py")):
+        module = ".".join(path.relative_to(ROOT / "src").with_suffix("").parts)
+        body = ast.parse(path.read_text(encoding="utf-8")).body
+        for node, following in zip(body, [*body[1:], None], strict=True):
+            if not (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Subscript)
+            ):
+                continue
+            if (
+                isinstance(following, ast.Expr)
+                and isinstance(following.value, ast.Constant)
+                and isinstance(following.value.value, str)
+            ):
+                doc = inspect.cleandoc(following.value.value)
+            else:
+                doc = f"``{ast.unparse(node.value)}``"
+            aliases.setdefault(node.targets[0].id, (module, doc))
+    used: set[str] = set()
+    for model in models:
+        for klass in model.__mro__:
+            for annotation in vars(klass).get("__annotations__", {}).values():
+                used.update(re.findall(r"[A-Za-z_]\w*", str(annotation)))
+    return {name: aliases[name] for name in sorted(used & set(aliases))}
+
+
 def reference_pages(out: Path) -> list[str]:
     """Write one reference page per area; return the page names in toctree order."""
     import obs_platform
 
+    documented: list[type] = []
+    all_models: list[type] = []
     by_area: dict[str, list[str]] = {area: [] for area in AREAS}
     for name in obs_platform.__all__:
         by_area[_area_of(name)].append(name)
@@ -114,8 +211,45 @@ def reference_pages(out: Path) -> list[str]:
         ordered = sorted(names, key=lambda n: (n.startswith("_"), _rank(n), n))
         for name in ordered:
             lines.append(_directive("obs_platform", name, _load(name)))
+        models = [m for m in map(_load, ordered) if _is_model(m)]
+        extra = [t for t in supporting_types(models) if t not in documented]
+        if extra:
+            lines += [
+                "Supporting types",
+                "----------------",
+                "",
+                "Models and choices used in the fields above. Build them with their",
+                "class or pass the same keys in a plain ``dict``.",
+                "",
+            ]
+            for cls in extra:
+                module, _, name = _public_path(cls).rpartition(".")
+                lines.append(_directive(module, name, cls))
+                documented.append(cls)
+        all_models += models + [t for t in extra if _is_model(t)]
         _write(out / "reference" / f"{area}.rst", "\n".join(lines))
         pages.append(area)
+
+    title = "Value types"
+    lines = [
+        title,
+        "=" * len(title),
+        "",
+        "Constrained types that args fields are written with. They are validated when the",
+        "args are built; a wrong value raises :class:`obs_platform.ObsPlatformError` naming",
+        "the field, the value and the fix.",
+        "",
+    ]
+    for name, (module, doc) in value_types(all_models).items():
+        lines += [
+            f".. py:data:: {name}",
+            f"   :module: {module}",
+            "",
+            *[f"   {line}" if line else "" for line in doc.splitlines()],
+            "",
+        ]
+    _write(out / "reference" / "types.rst", "\n".join(lines))
+    pages.append("types")
 
     from obs_platform import testing
 
