@@ -870,6 +870,7 @@ class Cell(Component[CellArgs]):
             protocol="TCP",
             region=args.region,
             default_actions=[{"type": "forward", "target_group_arn": targets.arn}],
+            tags=self.tags({"Name": self.child_name("ingress-listener")}),
             opts=self.child_opts(),
         )
         api = aws.apigatewayv2.Api(
