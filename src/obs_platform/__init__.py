@@ -29,18 +29,26 @@ _LAZY: dict[str, str] = {
     "ObservabilityStackArgs": "obs_platform.observability.stack",
     "PilotLightDr": "obs_platform.dr.pilot_light",
     "PilotLightDrArgs": "obs_platform.dr.pilot_light",
+    "AuroraGlobalArgs": "obs_platform.dr.pilot_light",
+    "KafkaReplicationArgs": "obs_platform.dr.pilot_light",
+    "DrSite": "obs_platform.dr.site",
+    "TimingAssumptions": "obs_platform._internal.rto",
     "Cell": "obs_platform.cell",
     "CellArgs": "obs_platform.cell",
+    "TelemetryArgs": "obs_platform.cell",
 }
 
 __all__ = [
     "AlertRoute",
     "AlertingArgs",
+    "AuroraGlobalArgs",
     "Cell",
     "CellArgs",
+    "DrSite",
     "Ipam",
     "IpamArgs",
     "IpamSharing",
+    "KafkaReplicationArgs",
     "ObsPlatformError",
     "ObservabilityStack",
     "ObservabilityStackArgs",
@@ -48,6 +56,8 @@ __all__ = [
     "PilotLightDrArgs",
     "RamPrincipals",
     "SlackReceiver",
+    "TelemetryArgs",
+    "TimingAssumptions",
     "TransitNetwork",
     "TransitNetworkArgs",
     "TransitPeering",
@@ -56,8 +66,15 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .cell import Cell, CellArgs
-    from .dr.pilot_light import PilotLightDr, PilotLightDrArgs
+    from ._internal.rto import TimingAssumptions
+    from .cell import Cell, CellArgs, TelemetryArgs
+    from .dr.pilot_light import (
+        AuroraGlobalArgs,
+        KafkaReplicationArgs,
+        PilotLightDr,
+        PilotLightDrArgs,
+    )
+    from .dr.site import DrSite
     from .network.ipam import Ipam, IpamArgs, IpamSharing
     from .network.sharing import RamPrincipals
     from .network.transit import TransitNetwork, TransitNetworkArgs, TransitPeering
