@@ -13,9 +13,14 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from obs_platform import Cell, CellArgs, PilotLightDr, PilotLightDrArgs
-from obs_platform.cell import TelemetryArgs
-from obs_platform.dr.pilot_light import KafkaReplicationArgs
+from obs_platform import (
+    Cell,
+    CellArgs,
+    KafkaReplicationArgs,
+    PilotLightDr,
+    PilotLightDrArgs,
+    TelemetryArgs,
+)
 
 config = pulumi.Config()
 primary_region = pulumi.Config("aws").require("region")
