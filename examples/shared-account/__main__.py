@@ -14,6 +14,8 @@ from obs_platform import (
     Ipam,
     IpamArgs,
     IpamSharing,
+    ObservabilityStack,
+    ObservabilityStackArgs,
     RamPrincipals,
     TransitNetwork,
     TransitNetworkArgs,
@@ -63,8 +65,25 @@ transit = TransitNetwork(
 )
 
 # --- 3. Observability stack ----------------------------------------------------------------
-# The ObservabilityStack goes here: its VPC takes a CIDR from ipam.pool_id(home_region) and
-# attaches to the "shared" segment with transit.attach_vpc(..., segment="shared").
+# EKS in a private VPC carved from the home region's pool and attached to the "shared"
+# segment; Loki and Tempo on S3 (buckets and keys protected); cells push over the transit
+# network to an internal NLB. The Grafana admin password is a Pulumi secret:
+#   pulumi config set --secret grafanaAdminPassword <password>
+dr_region = config.get("drRegion")
+observability = ObservabilityStack(
+    "shared-obs",
+    ObservabilityStackArgs(
+        region=home_region,
+        ipam=ipam,
+        transit=transit,
+        grafana_admin_password=config.require_secret("grafanaAdminPassword"),
+        admin_principal_arns=config.get_object("clusterAdminArns") or [],
+        scale=config.get("scale") or "monolithic",
+        dr_region=dr_region,
+        replicate_storage=bool(dr_region) and config.get_bool("replicateToDr") is True,
+        replicate_images=bool(dr_region) and config.get_bool("replicateToDr") is True,
+    ),
+)
 
 # --- Outputs -------------------------------------------------------------------------------
 pulumi.export("ipam_id", ipam.ipam_id)
@@ -73,3 +92,9 @@ pulumi.export("regional_pool_cidrs", ipam.regional_pool_cidrs)
 pulumi.export("transit_gateway_ids", transit.transit_gateway_ids)
 pulumi.export("transit_route_table_ids", transit.route_table_ids)
 pulumi.export("peering_attachment_ids", transit.peering_attachment_ids)
+pulumi.export("cluster_name", observability.cluster_name)
+pulumi.export("kubeconfig", observability.kubeconfig)
+pulumi.export("grafana_url", observability.grafana_url)
+pulumi.export("remote_write_url", observability.remote_write_url)
+pulumi.export("loki_push_url", observability.loki_push_url)
+pulumi.export("otlp_endpoint", observability.otlp_endpoint)

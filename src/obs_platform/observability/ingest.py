@@ -178,6 +178,7 @@ def create_ingest(
                 from_port=listen,
                 to_port=listen,
                 region=region,
+                tags=owner.tags(),
                 description=f"{port.role} from {cidr}",
                 opts=owner.child_opts(),
             )
@@ -189,6 +190,7 @@ def create_ingest(
             from_port=port.node_port,
             to_port=port.node_port,
             region=region,
+            tags=owner.tags(),
             description=f"{port.role} to the nodes' NodePort",
             opts=owner.child_opts(),
         )
@@ -200,6 +202,7 @@ def create_ingest(
             from_port=port.node_port,
             to_port=port.node_port,
             region=region,
+            tags=owner.tags(),
             description=f"{port.role} from the ingest NLB",
             opts=owner.child_opts(),
         )
