@@ -127,7 +127,8 @@ def replication_lag_seconds(aws: AwsContext, member_arn: str, now: dt.datetime) 
         MetricName=LAG_METRIC,
         Dimensions=[{"Name": "DBClusterIdentifier", "Value": arn_name(member_arn)}],
         StartTime=now - dt.timedelta(minutes=5),
-        EndTime=now,
+        # A minute past now, so the newest datapoint is inside the window whatever its rounding.
+        EndTime=now + dt.timedelta(minutes=1),
         Period=60,
         Statistics=["Maximum"],
     )
@@ -235,21 +236,37 @@ def health_check_status(aws: AwsContext, health_check_id: str) -> dict[str, Any]
 
 
 def replicator_state(aws: AwsContext, replicator_arn: str, region: str) -> dict[str, Any]:
-    """Return the replicator's state and its source/target cluster ARNs."""
+    """Return the replicator's state, its state message and each flow's source and target.
+
+    Flows name clusters by alias; the aliases are mapped to the MSK cluster ARNs when known.
+    """
     response = aws.call(
         "kafka",
         arn_region(replicator_arn) or region,
         "describe_replicator",
         ReplicatorArn=replicator_arn,
     )
-    infos = response.get("ReplicationInfoList", [])
+    clusters: dict[str, str] = {}
+    for cluster in response.get("KafkaClusters", []):
+        alias = str(cluster.get("KafkaClusterAlias", ""))
+        arn = (cluster.get("AmazonMskCluster") or {}).get("MskClusterArn")
+        clusters[alias] = str(arn) if arn else alias
+    info = response.get("StateInfo") or {}
     return {
         "arn": replicator_arn,
         "name": response.get("ReplicatorName"),
         "state": response.get("ReplicatorState"),
+        "state_message": info.get("Message"),
         "flows": [
-            {"source": i.get("SourceKafkaClusterArn"), "target": i.get("TargetKafkaClusterArn")}
-            for i in infos
+            {
+                "source": clusters.get(
+                    str(i.get("SourceKafkaClusterAlias")), i.get("SourceKafkaClusterAlias")
+                ),
+                "target": clusters.get(
+                    str(i.get("TargetKafkaClusterAlias")), i.get("TargetKafkaClusterAlias")
+                ),
+            }
+            for i in response.get("ReplicationInfoList", [])
         ],
     }
 

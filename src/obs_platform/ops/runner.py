@@ -309,12 +309,26 @@ class Runner:
         assert self._state is not None
         done = [s.step_id for s in self.steps if self._state.done(s.step_id)]
         changed = [s for s in done if s != "preflight"]
-        summary = f"completed before it: {', '.join(changed)}" if changed else "nothing was changed"
+        message = str(exc)
+        if exc.fix and message.endswith(f" Fix: {exc.fix}"):
+            message = message[: -len(f" Fix: {exc.fix}")]
+        cause = f"{exc.fix.rstrip('.')}; then " if exc.fix else "fix the cause, then "
+        resume = (
+            f"{cause}re-run the same command to resume from {step.step_id!r} "
+            f"(state: {self.options.state_path})."
+        )
+        if not changed:
+            return OpsError(
+                f"{self.spec.direction} stopped at step {step.step_id!r} before changing "
+                f"anything: {message}",
+                fix=resume,
+                exit_code=exc.exit_code,
+                resumable=exc.resumable,
+            )
         return OpsError(
             f"{self.spec.direction} stopped at step {step.step_id!r} ({step.description}): "
-            f"{exc}. {summary.capitalize()}.",
-            fix=f"fix the cause, then re-run the same command to resume from {step.step_id!r} "
-            f"(state: {self.options.state_path}).",
+            f"{message}. Completed before it: {', '.join(changed)}.",
+            fix=resume,
             exit_code=exc.exit_code if exc.exit_code != 2 else 3,
             resumable=True,
         )

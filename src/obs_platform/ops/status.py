@@ -63,7 +63,8 @@ def collect_status(
             "rto_target_seconds": targets.budget.rto_target_seconds,
         }
     errors = [p["error"] for p in _parts(out) if "error" in p]
-    if errors and len(errors) == len(_parts(out)) and "credentials" in errors[0]:
+    credential_errors = ("no usable AWS credentials", "AWS rejected the credentials")
+    if errors and len(errors) == len(_parts(out)) and errors[0].startswith(credential_errors):
         raise OpsError(
             errors[0].split(" Fix: ")[0],
             fix="set AWS_PROFILE (or pass --profile), run `aws sso login`, or export "
