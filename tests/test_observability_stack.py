@@ -11,6 +11,8 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from obs_platform import Ipam, IpamArgs, ObsPlatformError, TransitNetwork, TransitNetworkArgs
 from obs_platform._internal import helm_values as hv
@@ -645,3 +647,41 @@ def test_example_values_file_shape_is_json_serialisable(plan: Plan) -> None:
     values = plan.get("shared-kube-prometheus-stack").inputs["values"]
     assert yaml.safe_load(yaml.safe_dump(values)) == values
     assert hv.KPS_RELEASE == "kps"
+
+
+_BASE: dict[str, Any] = {"region": EU, **GIVEN_VPC, "grafana_admin_password": "x"}
+_RANGES = {
+    "prometheus_retention_days": (1, 365),
+    "loki_retention_days": (1, 3650),
+    "tempo_retention_days": (1, 365),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(_RANGES)), st.integers(min_value=-10, max_value=5000))
+def test_retention_ranges_are_enforced(field: str, days: int) -> None:
+    low, high = _RANGES[field]
+    if low <= days <= high:
+        _validate({**_BASE, field: days})
+    else:
+        with pytest.raises(ObsPlatformError, match=field) as info:
+            _validate({**_BASE, field: days})
+        assert repr(days) in str(info.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=1, max_value=3650))
+def test_bucket_expiry_follows_loki_retention(days: int) -> None:
+    from obs_platform.observability.storage import RETENTION_MARGIN_DAYS, lifecycle_rules
+
+    (rule,) = lifecycle_rules(days + RETENTION_MARGIN_DAYS)
+    assert rule["expiration"] == {"days": days + 1}
+    assert rule["noncurrent_version_expiration"] == {"noncurrent_days": 7}
+    values = hv.loki_values(
+        scale=hv.Scale.MONOLITHIC,
+        region=EU,
+        chunks_bucket="c",
+        ruler_bucket="r",
+        retention_days=days,
+    )
+    assert values["loki"]["limits_config"]["retention_period"] == f"{days * 24}h"
