@@ -57,11 +57,32 @@ def test_standby_in_another_region_and_account(plan: Plan) -> None:
 def test_dr_joins_the_cells(plan: Plan) -> None:
     healthz = plan.get("app-primary-healthz")
     assert healthz.inputs["fqdn"].endswith(".execute-api.eu-west-1.amazonaws.com")
+    # One account holds the whole global database: the standby member lives in the primary
+    # account, on the standby cell's subnets shared through RAM.
     standby_db = plan.get("app-standby-db", "aws:rds/cluster:Cluster")
+    assert standby_db.provider is None and standby_db.region == "us-east-1"
     assert (
-        standby_db.inputs["dbSubnetGroupName"] == plan.get("us-east-1-db-subnets").outputs["name"]
+        standby_db.inputs["dbSubnetGroupName"] == plan.get("app-standby-db-subnets").outputs["name"]
     )
-    assert standby_db.provider == plan.get("standby-account").urn
+    assert plan.get("app-standby-db-subnets").inputs["subnetIds"] == [
+        plan.get(f"us-east-1-vpc-private-{i}").outputs["id"] for i in range(3)
+    ]
+    assert standby_db.inputs["kmsKeyId"] == plan.get("app-standby-db-key").outputs["arn"]
+    assert plan.get("app-standby-db-key").outputs["arn"].split(":")[4] == "111111111111"
+    principal = plan.get("us-east-1-subnet-share-principal-0")
+    assert principal.inputs["principal"] == "111111111111"
+    assert principal.provider == plan.get("standby-account").urn
+    assert plan.get("us-east-1-subnet-share").inputs["allowExternalPrincipals"] is False
+    scaling = plan.get("app-region-switch").inputs["workflows"][0]["steps"][0]
+    clusters = scaling["parallelConfigs"][0]["steps"][0]["eksResourceScalingConfigs"][0]
+    assert (
+        clusters["eksClusters"][1]["crossAccountRole"]
+        == "arn:aws:iam::222222222222:role/obs-platform-region-switch"
+    )
+    assert (
+        plan.get("app-arc-standby-access").inputs["principalArn"]
+        == "arn:aws:iam::222222222222:role/obs-platform-region-switch"
+    )
     replicator = plan.get("app-kafka-replicator")
     info = replicator.inputs["replicationInfoList"]
     assert info["sourceKafkaClusterArn"] == plan.get("eu-west-1-kafka").outputs["arn"]
@@ -77,7 +98,7 @@ def test_budget_in_plan_and_outputs(plan: Plan) -> None:
     assert entry["rpo_seconds"] == 30 < entry["rpo_target_seconds"] == 60
     assert plan.outputs["rto_seconds"] == 165 and plan.outputs["rpo_seconds"] == 30
     assert plan.outputs["primary_healthz_url"].endswith("/healthz")
-    assert not [d for d in plan.diagnostics if d.startswith("error")]
+    assert plan.diagnostics == ()
 
 
 def test_cli_prints_tree_and_budget(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -265,6 +265,20 @@ def test_ipam_pool_and_transit_attachment() -> None:
     )
 
 
+def test_subnets_shared_with_the_database_account() -> None:
+    plan, _ = build({**SEED, "share_subnets_with": ["444444444444"]})
+    share = plan.get("eu-west-1-subnet-share")
+    assert share.inputs["allowExternalPrincipals"] is False
+    for i in range(3):
+        association = plan.get(f"eu-west-1-subnet-share-{i}")
+        assert (
+            association.inputs["resourceArn"]
+            == plan.get(f"eu-west-1-vpc-private-{i}").outputs["arn"]
+        )
+        assert association.inputs["resourceShareArn"] == share.outputs["arn"]
+    assert plan.get("eu-west-1-subnet-share-principal-0").inputs["principal"] == "444444444444"
+
+
 def test_standalone_cell_owns_its_database() -> None:
     plan, sites = build({"region": "eu-west-1"})
     assert not sites

@@ -264,6 +264,35 @@ def test_budget_output_and_plan_dr(plan: Plan) -> None:
     assert plan.outputs["rto_seconds"] == 165 and plan.outputs["rpo_seconds"] == 30
 
 
+def test_different_providers_warn_about_one_account(plan: Plan) -> None:
+    assert any("standby_in_primary_account=True" in d for d in plan.diagnostics)
+
+
+def test_standby_member_in_primary_account() -> None:
+    plan = build(
+        {"database": {"standby_in_primary_account": True}},
+        standby_extra={
+            "vpc_id": "vpc-standby",
+            "vpc_cidr": "10.32.0.0/20",
+            "db_subnet_ids": ["subnet-a", "subnet-b"],
+        },
+    )
+    assert not plan.diagnostics
+    standby = plan.get("app-standby-db", "aws:rds/cluster:Cluster")
+    assert standby.provider is None and standby.region == "us-east-1"
+    assert standby.ignore_changes == ("globalClusterIdentifier", "replicationSourceIdentifier")
+    group = plan.get("app-standby-db-subnets")
+    assert group.inputs["subnetIds"] == ["subnet-a", "subnet-b"] and group.provider is None
+    sg = plan.get("app-standby-db-sg")
+    assert sg.inputs["vpcId"] == "vpc-standby" and sg.region == "us-east-1"
+    assert sg.inputs["ingress"][0]["cidrBlocks"] == ["10.32.0.0/20"]
+    key = plan.get("app-standby-db-key")
+    assert key.protect and key.region == "us-east-1"
+    assert standby.inputs["kmsKeyId"] == key.outputs["arn"]
+    assert standby.inputs["vpcSecurityGroupIds"] == [sg.outputs["id"]]
+    assert plan.get("app-standby-db-0").provider is None
+
+
 def test_no_database_no_gate() -> None:
     plan = build({"database": None})
     names = {r.name for r in plan.resources}
@@ -349,6 +378,7 @@ def _refused(plan_args: dict[str, Any] | None = None, **kwargs: Any) -> ObsPlatf
         ({}, {"standby_extra": {"region": "eu-west-1"}}, "both in 'eu-west-1'"),
         ({}, {"standby_extra": {"name": "eu-west-1"}}, "both sites are named"),
         ({}, {"standby_extra": {"db_kms_key_arn": None}}, "db_kms_key_arn"),
+        ({"database": {"standby_in_primary_account": True}}, {}, "vpc_id"),
         (
             {"kafka": {"engine": "msk"}},
             {"primary_extra": {"kafka_cluster_arn": None}},

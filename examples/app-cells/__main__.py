@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from obs_platform import (
+    AuroraGlobalArgs,
     Cell,
     CellArgs,
     KafkaReplicationArgs,
@@ -50,6 +51,10 @@ primary = Cell(
 # --- 2. Standby cell, in its own account -----------------------------------------------------
 # The provider assumes a role in the standby account; every child of the cell (and the DR's
 # standby-side resources) uses it. pulumi-eks needs the provider in the cell's region.
+# AWS keeps all members of an Aurora global database in one account, so the standby shares its
+# private subnets with the primary account (RAM, same organization), where the DR creates the
+# standby database member. The Region switch plan reaches the standby's EKS cluster through
+# standbyArcRoleArn.
 standby_provider = aws.Provider(
     "standby-account",
     region=standby_region,
@@ -66,6 +71,8 @@ standby = Cell(
         ipam_pool_id=config.get("standbyIpamPoolId"),
         vpc_cidr="10.32.0.0/20",
         telemetry=telemetry,
+        share_subnets_with=[primary.account_id],
+        cross_account_role_arn=config.get("standbyArcRoleArn"),
     ),
     opts=pulumi.ResourceOptions(providers=[standby_provider]),
 )
@@ -80,6 +87,7 @@ dr = PilotLightDr(
         record_name=config.get("recordName") or "app.example.com",
         rto_target_seconds=config.get_int("rtoTargetSeconds") or 300,
         rpo_target_seconds=config.get_int("rpoTargetSeconds") or 60,
+        database=AuroraGlobalArgs(standby_in_primary_account=True),
         kafka=KafkaReplicationArgs(engine="msk"),
     ),
 )

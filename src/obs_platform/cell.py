@@ -149,6 +149,10 @@ class CellArgs(ArgsModel):
     """Central ingest endpoints; by default nothing is shipped (debug exporter)."""
     cross_account_role_arn: Input[str] | None = None
     """Role in this cell's account that a PilotLightDr in another account assumes."""
+    share_subnets_with: tuple[Input[str], ...] = ()
+    """Accounts (IDs) the cell's private subnets are shared with through RAM, within the
+    organization (no external principals): the primary account of a standby cell whose
+    Aurora member lives there (``AuroraGlobalArgs.standby_in_primary_account``)."""
     protect: bool = True
     """Pulumi ``protect`` on the stateful children (KMS key, Aurora, MSK, EKS cluster)."""
     tags: Tags = Field(default_factory=dict)
@@ -165,7 +169,8 @@ class Cell(Component[CellArgs]):
       Aurora, MSK and node volumes;
     * the VPC: ``{n}-vpc`` with CIDR from ``ipam_pool_id`` (else ``vpc_cidr``), private subnets
       ``{n}-vpc-private-{i}`` in ``az_count`` zones, route tables; optionally attached to the
-      TransitNetwork (segment ``cells``) with routes to ``transit_routes``;
+      TransitNetwork (segment ``cells``) with routes to ``transit_routes``; optionally its subnets
+      shared through RAM (``{n}-subnet-share``) with ``share_subnets_with``;
     * VPC endpoints ``{n}-endpoint-{service}`` (:data:`INTERFACE_ENDPOINTS`, private DNS) and the
       S3 gateway endpoint ``{n}-endpoint-s3``, behind ``{n}-endpoints-sg``;
     * ``{n}-eks`` (``eks:index:Cluster``): private endpoint only, secrets encrypted with the
@@ -319,6 +324,7 @@ class Cell(Component[CellArgs]):
             opts=self.child_opts(),
         )
         vpc_id, subnet_ids, cidr, tables = self._network(args)
+        self._share_subnets(args)
         self._endpoints(args, vpc_id, subnet_ids, cidr, tables)
         cluster_name, cluster_arn, cluster, nodes = self._compute(
             args, vpc_id, subnet_ids, key, account
@@ -341,6 +347,9 @@ class Cell(Component[CellArgs]):
             "healthz_host": host,
             "eks_cluster_name": cluster_name,
             "eks_cluster_arn": cluster_arn,
+            "vpc_id": vpc_id,
+            "vpc_cidr": cidr,
+            "db_subnet_ids": subnet_ids,
             "db_subnet_group_name": db_group.name,
             "db_security_group_ids": pulumi.Output.all(db_sg.id),
             "db_kms_key_arn": key.arn,
@@ -370,6 +379,35 @@ class Cell(Component[CellArgs]):
             "api_id": api.id,
         }
 
+    def _share_subnets(self, args: CellArgs) -> None:
+        """Share the private subnets through RAM (VPC sharing) with ``share_subnets_with``."""
+        if not args.share_subnets_with:
+            return
+        share = aws.ram.ResourceShare(
+            self.child_name("subnet-share"),
+            name=self.child_name("subnet-share"),
+            allow_external_principals=False,
+            region=args.region,
+            tags=self.tags({"Name": self.child_name("subnet-share")}),
+            opts=self.child_opts(),
+        )
+        for index, subnet in enumerate(self._subnets):
+            aws.ram.ResourceAssociation(
+                self.child_name(f"subnet-share-{index}"),
+                resource_share_arn=share.arn,
+                resource_arn=subnet.arn,
+                region=args.region,
+                opts=self.child_opts(),
+            )
+        for index, principal in enumerate(args.share_subnets_with):
+            aws.ram.PrincipalAssociation(
+                self.child_name(f"subnet-share-principal-{index}"),
+                resource_share_arn=share.arn,
+                principal=principal,
+                region=args.region,
+                opts=self.child_opts(),
+            )
+
     def _regional_provider(self, args: CellArgs) -> dict[str, Any]:
         """Return options for pulumi-eks: a provider for the cell's region when one is needed."""
         if self._aws_provider is not None:
@@ -395,6 +433,7 @@ class Cell(Component[CellArgs]):
             )
             vpc_id, subnet_ids, cidr = vpc.vpc_id, vpc.subnet_ids, vpc.cidr_block
             tables: list[Any] = list(vpc.route_tables)
+            self._subnets = list(vpc.subnets)
         else:
             vpc_id, subnet_ids, cidr, tables = self._static_vpc(args, tags)
         if args.transit_network is not None:
@@ -467,6 +506,7 @@ class Cell(Component[CellArgs]):
             )
             subnets.append(subnet)
             tables.append(table)
+        self._subnets = subnets
         return (
             vpc.id,
             pulumi.Output.all(*[s.id for s in subnets]),

@@ -90,7 +90,10 @@ def _scaling_step(name: str, target: DrSite, args: PilotLightDrArgs) -> dict[str
     }
 
 
-def _aurora_step(name: str, behavior: str, aurora: AuroraParts, target: DrSite) -> dict[str, Any]:
+def _aurora_step(
+    name: str, behavior: str, aurora: AuroraParts, target: DrSite, owner_site: DrSite
+) -> dict[str, Any]:
+    """Return an Aurora step; ``owner_site`` is the site whose account holds the global cluster."""
     config: dict[str, Any] = {
         "behavior": behavior,
         "global_cluster_identifier": aurora.global_cluster.id,
@@ -99,8 +102,8 @@ def _aurora_step(name: str, behavior: str, aurora: AuroraParts, target: DrSite) 
     }
     if behavior == "failover":
         config["ungracefuls"] = [{"ungraceful": "failover"}]
-    if target.cross_account_role_arn is not None:
-        config["cross_account_role"] = target.cross_account_role_arn
+    if owner_site.cross_account_role_arn is not None:
+        config["cross_account_role"] = owner_site.cross_account_role_arn
     return {
         "name": name,
         "execution_block_type": "AuroraGlobalDatabase",
@@ -310,6 +313,7 @@ def create_region_switch(
                     "switchoverOnly" if failback else "failover",
                     aurora,
                     target,
+                    primary,
                 )
             )
         if len(parallel) > 1:

@@ -26,8 +26,12 @@ default, and both members ignore changes to ``global_cluster_identifier`` and
 ``replication_source_identifier``: after a failover or switchover AWS changes them, and a Pulumi
 diff "fixing" them would detach or promote a cluster. Upgrade the secondary before the primary.
 
-All members of a global database belong to one AWS account: when the sites live in different
-accounts, give both sites the provider of the account that holds the database.
+All members of a global database belong to one AWS account. By default each member is created
+with its site's provider (sites in one account). When the standby site lives in another account,
+``AuroraGlobalArgs.standby_in_primary_account`` creates the standby member in the primary site's
+account, in the standby region, with its own ``{n}-standby-db-key`` (KMS),
+``{n}-standby-db-subnets`` (on the standby cell's subnets, shared with the primary account through
+RAM) and ``{n}-standby-db-sg`` (in the shared VPC, PostgreSQL from the standby VPC's CIDR).
 """
 
 from __future__ import annotations
@@ -59,6 +63,52 @@ class AuroraParts:
 
 def _family(engine_version: str) -> str:
     return f"aurora-postgresql{engine_version.split('.')[0]}"
+
+
+def _shared_placement(
+    owner: PilotLightDr, args: PilotLightDrArgs, opts: dict[str, Any]
+) -> dict[str, Any]:
+    """Create the standby member's key, subnet group and security group in the primary account."""
+    db: AuroraGlobalArgs = args.database  # type: ignore[assignment]
+    standby = args.standby
+    key = aws.kms.Key(
+        owner.child_name("standby-db-key"),
+        region=standby.region,
+        description=f"Aurora global database secondary in {standby.region}.",
+        enable_key_rotation=True,
+        deletion_window_in_days=30,
+        tags=owner.tags({"Name": owner.child_name("standby-db-key")}),
+        opts=owner.child_opts(**opts, protect=db.protect),
+    )
+    group = aws.rds.SubnetGroup(
+        owner.child_name("standby-db-subnets"),
+        region=standby.region,
+        subnet_ids=standby.db_subnet_ids,
+        description=f"Shared subnets of {standby.name} for the global database secondary.",
+        tags=owner.tags({"Name": owner.child_name("standby-db-subnets")}),
+        opts=owner.child_opts(**opts),
+    )
+    sg = aws.ec2.SecurityGroup(
+        owner.child_name("standby-db-sg"),
+        region=standby.region,
+        vpc_id=standby.vpc_id,
+        description=f"PostgreSQL from {standby.name}'s VPC.",
+        ingress=[
+            {
+                "protocol": "tcp",
+                "from_port": 5432,
+                "to_port": 5432,
+                "cidr_blocks": [standby.vpc_cidr],
+            }
+        ],
+        tags=owner.tags({"Name": owner.child_name("standby-db-sg")}),
+        opts=owner.child_opts(**opts),
+    )
+    return {
+        "db_subnet_group_name": group.name,
+        "vpc_security_group_ids": [sg.id],
+        "kms_key_id": key.arn,
+    }
 
 
 def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
@@ -99,7 +149,9 @@ def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
                     }
                 ],
                 tags=owner.tags({"Name": owner.child_name(f"{role}-params")}),
-                opts=owner.child_opts(**site.opts()),
+                opts=owner.child_opts(
+                    **(primary.opts() if db.standby_in_primary_account else site.opts())
+                ),
             )
             params[role] = group.name
     credentials: dict[str, Any] = (
@@ -151,20 +203,26 @@ def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
         )
         for index in range(db.primary_instances)
     ]
+    standby_opts = primary.opts() if db.standby_in_primary_account else standby.opts()
+    placement: dict[str, Any] = {
+        "db_subnet_group_name": standby.db_subnet_group_name,
+        "vpc_security_group_ids": standby.db_security_group_ids,
+        "kms_key_id": standby.db_kms_key_arn,
+    }
+    if db.standby_in_primary_account:
+        placement = _shared_placement(owner, args, standby_opts)
     standby_cluster = aws.rds.Cluster(
         owner.child_name("standby-db"),
         cluster_identifier=f"{owner.child_name(standby.name)}",
         region=standby.region,
-        db_subnet_group_name=standby.db_subnet_group_name,
-        vpc_security_group_ids=standby.db_security_group_ids,
-        kms_key_id=standby.db_kms_key_arn,
+        **placement,
         backup_retention_period=db.backup_retention_days,
         # A secondary has no snapshot of its own to keep; the primary's final snapshot does.
         skip_final_snapshot=True,
         db_cluster_parameter_group_name=params.get("standby"),
         tags=owner.tags({"Name": owner.child_name("standby-db"), "cell": standby.name}),
         opts=owner.child_opts(
-            **standby.opts(),
+            **standby_opts,
             **keep,
             ignore_changes=IGNORED_ON_MEMBERS,
             depends_on=list(primary_instances),
@@ -184,7 +242,7 @@ def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
             auto_minor_version_upgrade=False,
             performance_insights_enabled=True,
             tags=owner.tags({"Name": owner.child_name(f"standby-db-{index}")}),
-            opts=owner.child_opts(**standby.opts()),
+            opts=owner.child_opts(**standby_opts),
         )
         for index in range(db.standby_instances)
     ]

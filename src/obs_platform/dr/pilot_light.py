@@ -85,6 +85,12 @@ class AuroraGlobalArgs(ArgsModel):
     """AWS-side deletion protection of the global cluster and both members."""
     protect: bool = True
     """Pulumi ``protect`` on the global cluster and both members."""
+    standby_in_primary_account: bool = False
+    """AWS keeps every member of a global database in one account. Set this when the standby
+    site lives in another account: the standby member (and its subnet group, security group and
+    KMS key) is then created in the primary site's account, in the standby region, on the
+    standby cell's subnets shared with the primary account through RAM
+    (``CellArgs.share_subnets_with``; both accounts in one AWS Organization)."""
 
 
 class KafkaReplicationArgs(ArgsModel):
@@ -189,6 +195,7 @@ def timing_config(args: PilotLightDrArgs) -> DrTimingConfig:
 
 
 _DB_FIELDS = ("db_subnet_group_name", "db_security_group_ids", "db_kms_key_arn")
+_SHARED_DB_FIELDS = ("vpc_id", "vpc_cidr", "db_subnet_ids")
 _MSK_FIELDS = ("kafka_cluster_arn", "kafka_subnet_ids", "kafka_security_group_ids")
 
 
@@ -276,8 +283,10 @@ class PilotLightDr(Component[PilotLightDrArgs]):
                 fix="Name each site after its cell (for example its region).",
             )
         if args.database is not None:
+            shared = args.database.standby_in_primary_account
             for role, site in (("primary", primary), ("standby", standby)):
-                missing = [f for f in _DB_FIELDS if getattr(site, f) is None]
+                fields = _SHARED_DB_FIELDS if shared and role == "standby" else _DB_FIELDS
+                missing = [f for f in fields if getattr(site, f) is None]
                 if missing:
                     raise ObsPlatformError(
                         f"{label}: the Aurora Global Database needs {', '.join(missing)} on the "
@@ -326,6 +335,19 @@ class PilotLightDr(Component[PilotLightDrArgs]):
     def _build(self, args: PilotLightDrArgs) -> dict[str, Any]:
         assert self._computed is not None
         budget = self._computed
+        if (
+            args.database is not None
+            and not args.database.standby_in_primary_account
+            and args.standby.provider is not None
+            and args.standby.provider is not args.primary.provider
+        ):
+            pulumi.log.warn(
+                f"PilotLightDr {self._name!r}: the sites use different AWS providers. If the "
+                "standby lives in another account, set "
+                "database.standby_in_primary_account=True: AWS keeps every member of an Aurora "
+                "global database in one account.",
+                resource=self,
+            )
         if not budget.meets_targets:
             pulumi.log.warn(
                 f"PilotLightDr {self._name!r}: the failover budget misses its targets "

@@ -44,6 +44,13 @@ class DrSite(ArgsModel):
     """Kubernetes namespace of the workloads the plan scales up."""
     scaling_deployments: tuple[str, ...] = ("app",)
     """Deployments the plan scales in that namespace."""
+    vpc_id: Input[str] | None = None
+    """The site's VPC (for a database member placed in it from another account)."""
+    vpc_cidr: Input[str] | None = None
+    """The site's VPC CIDR (clients the database member admits)."""
+    db_subnet_ids: Input[list[str]] | None = None
+    """Private subnets a database member can use; shared through RAM when the member belongs to
+    another account (``AuroraGlobalArgs.standby_in_primary_account``)."""
     db_subnet_group_name: Input[str] | None = None
     """DB subnet group the site's Aurora member is placed in."""
     db_security_group_ids: Input[list[str]] | None = None
