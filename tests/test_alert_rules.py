@@ -161,14 +161,15 @@ AURORA = {
 }
 MM2 = {"cell": CELL, "topic": "orders", "partition": "0"}
 MSK = {"dimension_ReplicatorName": "orders-replicator", "tag_cell": CELL}
-HC_PRIMARY = {"dimension_HealthCheckId": "hc-primary", "tag_dr_role": "primary", "tag_cell": CELL}
-HC_STANDBY = {"dimension_HealthCheckId": "hc-standby", "tag_dr_role": "standby", "tag_cell": CELL}
-UP_STANDBY = {
-    "job": "kube-state-metrics",
-    "instance": "ksm:8080",
-    "cell": STANDBY,
-    "dr_role": "standby",
+# PilotLightDr tags its (primary) health check with the cell only
+HC_PRIMARY = {"dimension_HealthCheckId": "hc-primary", "tag_cell": CELL}
+HC_STANDBY = {
+    "dimension_HealthCheckId": "hc-standby",
+    "tag_dr_role": "standby",
+    "tag_cell": STANDBY,
 }
+NODE_STANDBY = {"cell": STANDBY, "dr_role": "standby", "k8s_node_name": "ip-10-1-0-10"}
+WRITE = {"handler": "/api/v1/write", "job": "kps-prometheus", "instance": "prometheus-0:9090"}
 REMOTE = {
     "cell": CELL,
     "remote_name": "central",
@@ -229,6 +230,7 @@ CASES: dict[
         ],
     ),
     "FailoverOverdue": (
+        # the primary down beyond the RTO target, the standby's health check failing too
         [
             _series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_PRIMARY, "0x12"),
             _series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_STANDBY, "0x12"),
@@ -242,21 +244,34 @@ CASES: dict[
         ],
     ),
     "StandbyNotReady": (
-        [_series("up", UP_STANDBY, "0x12")],
-        10,
+        # the standby's nodes report for 10 minutes, then stop
+        [_series(ar.NODE_METRIC, NODE_STANDBY, "4e9x10 _x20")],
+        25,
         [("critical", {"cell": STANDBY})],
-        [_series("up", UP_STANDBY, "1x12")],
+        [_series(ar.NODE_METRIC, NODE_STANDBY, "4e9x30")],
     ),
     "DrSignalsMissing": (
         [
             _series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_STANDBY, "1x30"),
-            _series("up", UP_STANDBY, "1x30"),
+            _series(ar.NODE_METRIC, NODE_STANDBY, "4e9x30"),
         ],
         20,
-        [("warning", {"tag_dr_role": "primary"})],
+        [("warning", {})],
         [
             _series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_PRIMARY, "1x30"),
-            _series("up", UP_STANDBY, "1x30"),
+            _series(ar.NODE_METRIC, NODE_STANDBY, "4e9x30"),
+        ],
+    ),
+    "RemoteWriteRejected": (
+        [
+            _series("prometheus_http_requests_total", {**WRITE, "code": "400"}, "0+10x30"),
+            _series("prometheus_http_requests_total", {**WRITE, "code": "204"}, "0+100x30"),
+        ],
+        25,
+        [("warning", {"job": "kps-prometheus"})],
+        [
+            _series("prometheus_http_requests_total", {**WRITE, "code": "400"}, "0+0x30"),
+            _series("prometheus_http_requests_total", {**WRITE, "code": "204"}, "0+100x30"),
         ],
     ),
     "RemoteWriteFailing": (
@@ -319,10 +334,48 @@ CASES: dict[
 }
 
 
+# More firing scenarios: (name, (series, eval minutes, [(severity, labels)]))
+EXTRA_FIRING: list[
+    tuple[str, tuple[list[dict[str, str]], int, list[tuple[str, dict[str, str]]]]]
+] = [
+    # PilotLightDr creates no standby health check: the alert asks a human after the RTO target
+    (
+        "FailoverOverdue",
+        (
+            [_series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_PRIMARY, "0x12")],
+            10,
+            [("critical", {"tag_cell": CELL, "cell": CELL})],
+        ),
+    ),
+    # between half the target and the target: the warning only
+    (
+        "AuroraGlobalDBReplicationLagHigh",
+        (
+            [_series(ar.AURORA_GLOBAL_LAG_MS, AURORA, "45000x20")],
+            10,
+            [
+                (
+                    "warning",
+                    {
+                        "dimension_DBClusterIdentifier": "app-secondary",
+                        "tag_cell": STANDBY,
+                        "cell": STANDBY,
+                    },
+                )
+            ],
+        ),
+    ),
+]
+
 # More healthy scenarios: name -> (series, eval minutes)
 EXTRA_QUIET: dict[str, tuple[list[dict[str, str]], int]] = {
     # no pilot-light cell at all: missing health checks are expected, not an alert
-    "DrSignalsMissing": ([_series("up", {**UP_STANDBY, "dr_role": "primary"}, "1x30")], 20),
+    "DrSignalsMissing": (
+        [_series(ar.NODE_METRIC, {**NODE_STANDBY, "dr_role": "primary"}, "4e9x30")],
+        20,
+    ),
+    # the primary down for less than the RTO target, no standby health check at all
+    "FailoverOverdue": ([_series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_PRIMARY, "1 0x12")], 4),
     # lag just under half the RPO target: quiet
     "AuroraGlobalDBReplicationLagHigh": (
         [_series(ar.AURORA_GLOBAL_LAG_MS, AURORA, "29000x20")],
@@ -346,7 +399,8 @@ def promtool_tests(gs: list[dict[str, Any]], rules_file: str) -> dict[str, Any]:
     """Return a ``promtool test rules`` file: each alert fires on its series, and is quiet on
     healthy ones."""
     tests = []
-    for name, (firing, minutes, expected, healthy) in CASES.items():
+    firing_cases = [(name, case[:3]) for name, case in CASES.items()] + EXTRA_FIRING
+    for name, (firing, minutes, expected) in firing_cases:
         exp_alerts = []
         for severity, labels in expected:
             definition = rule(gs, name, severity)
@@ -370,6 +424,7 @@ def promtool_tests(gs: list[dict[str, Any]], rules_file: str) -> dict[str, Any]:
                 ],
             }
         )
+    for name, (_, minutes, _, healthy) in CASES.items():
         if name != "Watchdog":  # the Watchdog fires always, by design
             tests.append(
                 {
@@ -400,8 +455,8 @@ def promtool_tests(gs: list[dict[str, Any]], rules_file: str) -> dict[str, Any]:
                 _series(ar.AURORA_GLOBAL_LAG_MS, AURORA, "1500x10"),
                 _series(ar.MM2_REPLICATION_LATENCY_MS, MM2, "2000x10"),
                 _series(ar.MSK_REPLICATOR_LATENCY_MS, MSK, "500x10"),
-                _series("up", UP_STANDBY, "1x10"),
-                _series("up", {**UP_STANDBY, "job": "apiserver", "instance": "api:443"}, "0x10"),
+                _series(ar.NODE_METRIC, NODE_STANDBY, "4e9x10"),
+                _series(ar.NODE_METRIC, {**NODE_STANDBY, "cell": "ap-south-1"}, "4e9x2 _x8"),
             ],
             "promql_expr_test": [
                 {
@@ -429,9 +484,10 @@ def promtool_tests(gs: list[dict[str, Any]], rules_file: str) -> dict[str, Any]:
                 },
                 {
                     "expr": ar.STANDBY_READY_RECORD,
-                    "eval_time": "5m",
+                    "eval_time": "9m",
                     "exp_samples": [
-                        {"labels": f'{ar.STANDBY_READY_RECORD}{{cell="{STANDBY}"}}', "value": 0}
+                        {"labels": f'{ar.STANDBY_READY_RECORD}{{cell="{STANDBY}"}}', "value": 1},
+                        {"labels": f'{ar.STANDBY_READY_RECORD}{{cell="ap-south-1"}}', "value": 0},
                     ],
                 },
                 {

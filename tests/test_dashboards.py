@@ -149,6 +149,7 @@ def test_dr_dashboard_reads_only_recorded_series_that_rules_produce() -> None:
     used = {
         name
         for name in (
+            ar.STANDBY_NODES_RECORD,
             ar.REPLICATION_LAG_RECORD,
             ar.STANDBY_READY_RECORD,
             ar.RPO_TARGET_RECORD,
@@ -163,7 +164,7 @@ def test_cell_dashboard_is_templated_on_cell(models: dict[str, dict[str, Any]]) 
     model = models["obs-platform-cell.json"]
     (variable,) = model["templating"]["list"]
     assert variable["name"] == "cell"
-    assert variable["query"] == "label_values(up, cell)"
+    assert variable["query"] == "label_values(k8s_node_memory_usage_bytes, cell)"
     assert variable["datasource"] == {"type": "prometheus", "uid": "prometheus"}
     queries = exprs(model)
     assert queries and all('cell="$cell"' in q for q in queries), queries

@@ -20,16 +20,22 @@ the assumption is stated here and in the runbook:
   - MSK Replicator ``ReplicationLatency`` (milliseconds, Maximum) ->
     ``aws_kafka_replication_latency_maximum{dimension_ReplicatorName}``.
 
-  YACE is expected to export the resource tags :data:`DR_ROLE_TAG` and :data:`CELL_TAG` on
-  these metrics (``exportedTagsOnMetrics``), giving ``tag_dr_role`` (``primary``/``standby``)
-  and ``tag_cell`` labels; the rules copy ``tag_cell`` into ``cell`` so alerts route by cell.
+  YACE is expected to export the resource tags :data:`CELL_TAG` and :data:`DR_ROLE_TAG` on
+  these metrics (``exportedTagsOnMetrics``), giving ``tag_cell`` and ``tag_dr_role`` labels;
+  the rules copy ``tag_cell`` into ``cell`` so alerts route by cell. ``PilotLightDr`` tags its
+  (primary) health check and database clusters with ``cell``; a health check tagged
+  ``dr-role=standby`` is treated as the standby's (:data:`PRIMARY_HEALTH_CHECK_MATCHERS`).
 * **MirrorMaker 2 on Strimzi** with Strimzi's JMX-exporter rules: the source connector's
   ``replication-latency-ms-max`` becomes
   ``kafka_connect_mirror_source_connector_replication_latency_ms_max{topic, partition}``.
-* **Cells** remote-write with the external labels ``cell`` and ``dr_role``; a standby cell's
-  agent scrapes ``kube-state-metrics`` and the API server (``up{job=...}``).
-* **Prometheus** (cells' agents and the central server) exports
-  ``prometheus_remote_storage_samples_total`` / ``..._samples_failed_total`` (Prometheus 2.22+).
+* **Cells** ship metrics with the OpenTelemetry Collector's Prometheus remote-write exporter,
+  labelled ``cell`` and ``dr_role`` (``primary``/``standby``); the kubeletstats receiver's
+  ``k8s.node.memory.usage`` arrives as :data:`NODE_METRIC`. A standby cell whose nodes stop
+  reporting is not ready.
+* **Prometheus** remote-write senders (the central server to Amazon Managed Service for
+  Prometheus, any Prometheus agent) export ``prometheus_remote_storage_samples_total`` /
+  ``..._samples_failed_total`` (Prometheus 2.22+); the receiving Prometheus counts
+  ``prometheus_http_requests_total{handler="/api/v1/write"}`` by status ``code``.
 * **Loki** exports ``loki_request_duration_seconds_count{route, status_code}`` and
   ``loki_discarded_samples_total{reason, tenant}``; **Tempo** exports
   ``tempo_distributor_spans_received_total`` and ``tempo_discarded_spans_total{reason}``.
@@ -61,7 +67,14 @@ MM2_REPLICATION_LATENCY_MS: Final = (
     "kafka_connect_mirror_source_connector_replication_latency_ms_max"
 )
 
+NODE_METRIC: Final = "k8s_node_memory_usage_bytes"
+"""A node metric every cell ships (OpenTelemetry kubeletstats ``k8s.node.memory.usage``)."""
+
+PRIMARY_HEALTH_CHECK_MATCHERS: Final = 'tag_cell!="", tag_dr_role!="standby"'
+"""Route 53 health checks of primaries: obs-platform's (tagged ``cell``) not marked standby."""
+
 # Recording rules the dashboards read.
+STANDBY_NODES_RECORD: Final = "obs_platform:standby_nodes:count"
 REPLICATION_LAG_RECORD: Final = "obs_platform:replication_lag_seconds:max"
 STANDBY_READY_RECORD: Final = "obs_platform:standby_ready:min"
 RPO_TARGET_RECORD: Final = "obs_platform:rpo_target_seconds"
@@ -145,7 +158,7 @@ def dr_rules(
     alert = functools.partial(_alert, base_url=base_url)
     rpo_ms = rpo_target_seconds * 1000
     half_ms = rpo_ms // 2
-    primary = f'{ROUTE53_HEALTH_CHECK_STATUS}{{tag_dr_role="primary"}}'
+    primary = f"{ROUTE53_HEALTH_CHECK_STATUS}{{{PRIMARY_HEALTH_CHECK_MATCHERS}}}"
     standby = f'{ROUTE53_HEALTH_CHECK_STATUS}{{tag_dr_role="standby"}}'
     aurora_by = f"max by (dimension_DBClusterIdentifier, tag_cell) ({AURORA_GLOBAL_LAG_MS})"
     msk_by = f"max by (dimension_ReplicatorName, tag_cell) ({MSK_REPLICATOR_LATENCY_MS})"
@@ -165,8 +178,16 @@ def dr_rules(
             ),
         },
         {
+            "record": STANDBY_NODES_RECORD,
+            "expr": f'count by (cell) ({NODE_METRIC}{{dr_role="standby"}})',
+        },
+        # 1 while a standby cell's nodes report; 0 once a cell seen in the last 6 hours stops.
+        {
             "record": STANDBY_READY_RECORD,
-            "expr": ('min by (cell) (up{dr_role="standby", job=~"kube-state-metrics|apiserver"})'),
+            "expr": (
+                f"({STANDBY_NODES_RECORD} > bool 0)\n"
+                f"or on (cell) (0 * group by (cell) (max_over_time({STANDBY_NODES_RECORD}[6h])))"
+            ),
         },
     ]
     for severity, threshold_ms, for_seconds, what in (
@@ -237,17 +258,18 @@ def dr_rules(
     rules.append(
         alert(
             "FailoverOverdue",
+            # The standby's own health check (tagged dr-role=standby) proves it serves; without
+            # one the alert cannot tell, and asks a human after the RTO target.
             _cell_from_tag(
-                f"(min by (tag_cell) ({primary}) < 1)\n"
-                f"and on (tag_cell) (max by (tag_cell) ({standby}) < 1)"
+                f"(min by (tag_cell) ({primary}) < 1)\nunless on () (max({standby}) >= 1)"
             ),
             severity="critical",
             for_seconds=rto_target_seconds,
-            summary="The primary is down and the standby is not healthy after the RTO target.",
+            summary="The primary is down and no standby is healthy after the RTO target.",
             description=(
-                "Cell {{ $labels.cell }}: the primary health check has failed and the "
-                f"standby has not become healthy within the {rto_target_seconds}s RTO "
-                "target; the failover is stuck."
+                "Cell {{ $labels.cell }}: the primary health check has failed for longer than "
+                f"the {rto_target_seconds}s RTO target and no standby health check reports "
+                "healthy; the failover is stuck or unverified."
             ),
         )
     )
@@ -259,9 +281,8 @@ def dr_rules(
             for_seconds=300,
             summary="The standby region is not ready to take over.",
             description=(
-                "Standby cell {{ $labels.cell }} has a core target down "
-                "(kube-state-metrics or the API server), so its cluster cannot be scaled "
-                "up within the RTO."
+                "Standby cell {{ $labels.cell }} has stopped reporting node metrics: its "
+                "cluster or nodes are gone, so it cannot be scaled up within the RTO."
             ),
         )
     )
@@ -270,14 +291,13 @@ def dr_rules(
             "DrSignalsMissing",
             # Only where DR is in use (a standby cell reports), so a platform without
             # pilot-light cells does not carry an alert that fires forever.
-            f'absent({ROUTE53_HEALTH_CHECK_STATUS}{{tag_dr_role="primary"}})\n'
-            'and on () (count(up{dr_role="standby"}) > 0)',
+            f"absent({primary})\nand on () (count({STANDBY_NODES_RECORD}) > 0)",
             severity="warning",
             for_seconds=900,
             summary="No Route 53 health-check status reaches Prometheus.",
             description=(
-                "Standby cells report, but the CloudWatch exporter publishes no "
-                "HealthCheckStatus series tagged dr-role=primary, so DR alerts cannot fire."
+                "Standby cells report, but the CloudWatch exporter publishes no primary "
+                "HealthCheckStatus series (tagged cell), so DR alerts cannot fire."
             ),
         )
     )
@@ -347,6 +367,21 @@ def ingestion_rules(*, base_url: str = RUNBOOK_BASE_URL) -> dict[str, Any]:
                 ),
             )
         )
+    write = 'prometheus_http_requests_total{handler="/api/v1/write"'
+    rules.append(
+        alert(
+            "RemoteWriteRejected",
+            f'(\nsum by (job) (rate({write}, code!~"2.."}}[5m]))\n/\n'
+            f"sum by (job) (rate({write}}}[5m]))\n) > 0.05",
+            severity="warning",
+            for_seconds=900,
+            summary="The central Prometheus rejects more than 5% of remote-write requests.",
+            description=(
+                "{{ $labels.job }} answers more than 5% of /api/v1/write requests with an "
+                "error: senders (cells' collectors) are losing or retrying metrics."
+            ),
+        )
+    )
     rules.append(
         alert(
             "LokiDiscardingLogs",

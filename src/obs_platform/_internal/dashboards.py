@@ -158,15 +158,23 @@ def overview_dashboard() -> db.Dashboard:
         )
         .with_panel(
             _series(
-                "Remote-write failure ratio by cell",
+                "Remote-write errors (received and sent)",
                 "percentunit",
                 _prom(
-                    f"sum by (cell) ({remote_failed}) / sum by (cell) ({remote_failed} + "
-                    f"{remote_total})",
-                    "{{cell}}",
+                    'sum(rate(prometheus_http_requests_total{handler="/api/v1/write", '
+                    'code!~"2.."}[5m])) / sum(rate(prometheus_http_requests_total'
+                    '{handler="/api/v1/write"}[5m]))',
+                    "rejected (received from cells)",
                 ),
-                description="Share of samples each cell fails to remote-write "
-                "(alert RemoteWriteFailing).",
+                _prom(
+                    f"sum by (remote_name) ({remote_failed}) / sum by (remote_name) "
+                    f"({remote_failed} + {remote_total})",
+                    "failed to send to {{remote_name}}",
+                    "B",
+                ),
+                description="Share of remote-write requests the central Prometheus rejects "
+                "(alert RemoteWriteRejected) and of samples it fails to send onward, for "
+                "example to Amazon Managed Service for Prometheus (alert RemoteWriteFailing).",
             )
         )
         .with_row(db.Row("Loki (logs)"))
@@ -388,47 +396,73 @@ def dr_dashboard(*, rpo_target_seconds: int, rto_target_seconds: int) -> db.Dash
             stat.Panel()
             .title("Standby readiness")
             .datasource(PROM)
-            .span(24)
+            .span(12)
             .height(5)
             .mappings(_status_mappings("Ready", "Not ready"))
             .thresholds(_thresholds((None, "red"), (1, "green")))
             .with_target(_prom(ar.STANDBY_READY_RECORD, "{{cell}}"))
         )
+        .with_panel(
+            stat.Panel()
+            .title("Standby nodes reporting")
+            .datasource(PROM)
+            .span(12)
+            .height(5)
+            .thresholds(_thresholds((None, "red"), (1, "green")))
+            .with_target(_prom(ar.STANDBY_NODES_RECORD, "{{cell}}"))
+        )
     )
 
 
 def cell_dashboard() -> db.Dashboard:
-    """One cell's view, templated on the ``cell`` label."""
+    """One cell's view, templated on the ``cell`` label.
+
+    Cells ship with the OpenTelemetry Collector: kubeletstats node and pod metrics (remote-write,
+    with Kubernetes resource attributes as ``k8s_*`` labels) and logs by OTLP to Loki, where
+    ``cell`` is filtered as a label or as structured metadata.
+    """
     cell = 'cell="$cell"'
+    node = f"{ar.NODE_METRIC}{{{cell}}}"
     return (
         _dashboard(
             CELL_UID,
             "Cell",
-            "One application cell: targets, telemetry shipping, replication and readiness.",
+            "One application cell: nodes, telemetry freshness, replication, readiness, "
+            "workloads and logs.",
         )
         .with_variable(
             db.QueryVariable("cell")
             .label("Cell")
             .datasource(PROM)
-            .query("label_values(up, cell)")
+            .query(f"label_values({ar.NODE_METRIC}, cell)")
             .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
         )
         .with_row(db.Row("Health"))
         .with_panel(
             stat.Panel()
-            .title("Targets up")
+            .title("Nodes reporting")
             .datasource(PROM)
-            .span(8)
+            .span(6)
             .height(5)
-            .with_target(_prom(f"sum(up{{{cell}}}) / count(up{{{cell}}})", "up"))
-            .unit("percentunit")
-            .thresholds(_thresholds((None, "red"), (0.9, "orange"), (1, "green")))
+            .with_target(_prom(f"count({node})", "nodes"))
+            .thresholds(_thresholds((None, "red"), (1, "green")))
+        )
+        .with_panel(
+            stat.Panel()
+            .title("Telemetry age")
+            .unit("s")
+            .datasource(PROM)
+            .span(6)
+            .height(5)
+            .description("Seconds since the cell's last node sample arrived.")
+            .with_target(_prom(f"time() - max(timestamp({node}))", "age"))
+            .thresholds(_thresholds((None, "green"), (120, "orange"), (300, "red")))
         )
         .with_panel(
             stat.Panel()
             .title("Standby readiness")
             .datasource(PROM)
-            .span(8)
+            .span(6)
             .height(5)
             .mappings(_status_mappings("Ready", "Not ready"))
             .with_target(_prom(f"{ar.STANDBY_READY_RECORD}{{{cell}}}", "{{cell}}"))
@@ -438,40 +472,10 @@ def cell_dashboard() -> db.Dashboard:
             .title("Replication lag")
             .unit("s")
             .datasource(PROM)
-            .span(8)
+            .span(6)
             .height(5)
             .with_target(
                 _prom(f"max by (source) ({ar.REPLICATION_LAG_RECORD}{{{cell}}})", "{{source}}")
-            )
-        )
-        .with_row(db.Row("Telemetry shipping"))
-        .with_panel(
-            _series(
-                "Remote-write samples",
-                "short",
-                _prom(
-                    f"sum by (remote_name) (rate(prometheus_remote_storage_samples_total"
-                    f"{{{cell}}}[5m]))",
-                    "sent {{remote_name}}",
-                ),
-                _prom(
-                    f"sum by (remote_name) (rate(prometheus_remote_storage_samples_failed_total"
-                    f"{{{cell}}}[5m]))",
-                    "failed {{remote_name}}",
-                    "B",
-                ),
-            )
-        )
-        .with_panel(
-            _series(
-                "Log lines by level",
-                "short",
-                loki.Dataquery()
-                .expr(f"sum by (level) (count_over_time({{{cell}}}[1m]))")
-                .legend_format("{{level}}")
-                .ref_id("A")
-                .datasource(LOKI),
-                datasource=LOKI,
             )
         )
         .with_row(db.Row("Workloads"))
@@ -480,19 +484,38 @@ def cell_dashboard() -> db.Dashboard:
                 "CPU by namespace",
                 "short",
                 _prom(
-                    f"sum by (namespace) (rate(container_cpu_usage_seconds_total{{{cell}}}[5m]))",
-                    "{{namespace}}",
+                    "sum by (k8s_namespace_name) "
+                    f"(rate(k8s_pod_cpu_time_seconds_total{{{cell}}}[5m]))",
+                    "{{k8s_namespace_name}}",
                 ),
+                description="CPU seconds per second (kubeletstats k8s.pod.cpu.time).",
             )
         )
         .with_panel(
             _series(
-                "Pods not ready",
-                "short",
+                "Memory by namespace",
+                "bytes",
                 _prom(
-                    f'sum by (namespace) (kube_pod_status_ready{{{cell}, condition="false"}})',
-                    "{{namespace}}",
+                    f"sum by (k8s_namespace_name) (k8s_pod_memory_usage_bytes{{{cell}}})",
+                    "{{k8s_namespace_name}}",
                 ),
+            )
+        )
+        .with_row(db.Row("Logs"))
+        .with_panel(
+            _series(
+                "Log lines by level",
+                "short",
+                loki.Dataquery()
+                .expr(
+                    'sum by (detected_level) (count_over_time({service_name=~".+"} '
+                    f"| {cell} [1m]))"
+                )
+                .legend_format("{{detected_level}}")
+                .ref_id("A")
+                .datasource(LOKI),
+                datasource=LOKI,
+                span=24,
             )
         )
     )
