@@ -9,6 +9,9 @@
   engine, drawn with graphviz, and its ``obs-platform plan`` output.
 
 Files are rewritten only when their content changes, so incremental builds stay incremental.
+
+``python docs/generate.py --readmes`` refreshes the plan output pasted at the end of each
+example's ``README.md`` (after the ``<!-- plan-output -->`` line).
 """
 
 from __future__ import annotations
@@ -348,6 +351,52 @@ def examples(out: Path) -> list[str]:
     return names
 
 
+README_MARK = "<!-- plan-output -->"
+"""Everything after this line of an example's README is the pasted plan output."""
+
+
+def readme_plan_section(program: Path) -> str:
+    """Return the README section showing ``obs-platform plan`` output for an example."""
+    from obs_platform import __version__
+    from obs_platform.testing import run_program
+    from obs_platform.testing.render import render_plan
+
+    text = render_plan(run_program(program))
+    summary = text.splitlines()[0]
+    return "\n".join(
+        [
+            README_MARK,
+            "## Plan output",
+            "",
+            f"The output of `obs-platform plan examples/{program.name}` (obs-platform {__version__}),",
+            "pasted from a real run; the documentation regenerates it on every build.",
+            "",
+            "<details>",
+            f"<summary>{summary}</summary>",
+            "",
+            "```text",
+            text.rstrip("\n"),
+            "```",
+            "",
+            "</details>",
+            "",
+        ]
+    )
+
+
+def update_readmes() -> list[Path]:
+    """Replace the plan output at the end of each example's README with a fresh run."""
+    changed = []
+    for program in sorted(p.parent for p in EXAMPLES.glob("*/Pulumi.yaml")):
+        readme = program / "README.md"
+        head, mark, _ = readme.read_text(encoding="utf-8").partition(README_MARK)
+        if not mark:
+            raise SystemExit(f"{readme} has no {README_MARK!r} line to put the plan after")
+        _write(readme, head + readme_plan_section(program))
+        changed.append(readme)
+    return changed
+
+
 def generate_all(out: Path) -> None:
     """Generate every page and picture under ``out``."""
     sys.path.insert(0, str(ROOT / "src"))
@@ -359,5 +408,9 @@ def generate_all(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    generate_all(DOCS / "_generated")
-    print(f"generated under {DOCS / '_generated'}")
+    if sys.argv[1:] == ["--readmes"]:
+        for path in update_readmes():
+            print(f"updated {path.relative_to(ROOT)}")
+    else:
+        generate_all(DOCS / "_generated")
+        print(f"generated under {DOCS / '_generated'}")

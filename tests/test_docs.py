@@ -335,3 +335,72 @@ def test_diagrams_load_in_the_browser(
     assert width > 200 and height > 100, f"{example} diagram renders as {width}x{height}"
     size, ink, _ = _screenshot(chromium, tmp_path, page.as_uri() + "#diagram", example)
     assert size > 20_000 and ink > 0.03
+
+
+# --- the examples' READMEs ------------------------------------------------------------------------
+
+
+def _readme(example: str) -> str:
+    return (EXAMPLES / example / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_example_readme_has_the_sections_a_user_needs(example: str) -> None:
+    text = _readme(example)
+    for heading in (
+        "## What it builds",
+        "## What it costs to leave running",
+        "## Prerequisites",
+        "## Configuration",
+        "## Plan it offline",
+        "## Deploy",
+        "## Destroy",
+        "## Plan output",
+    ):
+        assert f"\n{heading}\n" in text, f"{example}/README.md lacks {heading!r}"
+    assert "pulumi up" in text and "pulumi destroy" in text
+    assert "20-30 minutes" in text  # the slow IPAM release on destroy
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_example_readme_documents_every_config_key(example: str) -> None:
+    import yaml
+
+    stack = yaml.safe_load((EXAMPLES / example / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    text = _readme(example)
+    missing = [key for key in stack.get("config", {}) if f"`{key}`" not in text]
+    assert not missing, f"{example}/README.md does not document {missing}"
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_example_readme_shows_real_plan_output(example: str) -> None:
+    """The pasted output has the components the program makes now, and its DR budget.
+
+    Child resources may change between pastes; components may not. To refresh the paste, run
+    ``python docs/generate.py --readmes``.
+    """
+    from obs_platform.testing import run_program
+    from obs_platform.testing.render import render_plan
+
+    pasted = _readme(example).partition("<!-- plan-output -->")[2]
+    current = render_plan(run_program(EXAMPLES / example))
+
+    def skeleton(text: str) -> list[str]:
+        head = [line for line in text.splitlines() if line.startswith("Plan for project")]
+        parts = [re.sub(r": \d+ resources.*", "", head[0])] if head else []
+        parts += [
+            line.strip("│├└─ ")
+            for line in text.splitlines()
+            if "obs-platform:" in line and "  " in line.strip()
+        ]
+        parts += [
+            line.strip()
+            for line in text.splitlines()
+            if line.startswith("DR budget") or re.match(r"^  \S+ -> \S+", line)
+        ]
+        return parts
+
+    assert skeleton(pasted), f"{example}/README.md has no pasted plan output"
+    assert skeleton(pasted) == skeleton(current), (
+        f"{example}/README.md shows stale plan output; run: python docs/generate.py --readmes"
+    )
