@@ -685,3 +685,25 @@ def test_bucket_expiry_follows_loki_retention(days: int) -> None:
         retention_days=days,
     )
     assert values["loki"]["limits_config"]["retention_period"] == f"{days * 24}h"
+
+
+def test_shared_account_example_runs_the_stack_on_the_network() -> None:
+    from obs_platform.testing import run_program
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "shared-account"
+    plan = run_program(example)
+    (stack,) = plan.by_type(STACK)
+    assert stack.name == "shared-obs"
+    vpc = plan.get("shared-obs-vpc", "aws:ec2/vpc:Vpc")
+    assert vpc.inputs["ipv4IpamPoolId"] == plan.get("core-pool-eu-west-1").outputs["id"]
+    attachment = plan.get("shared-obs-tgw")
+    association = plan.get("transit-shared-obs-tgw-association")
+    shared_table = plan.get("transit-rt-eu-west-1-shared")
+    assert association.inputs["transitGatewayAttachmentId"] == attachment.outputs["id"]
+    assert association.inputs["transitGatewayRouteTableId"] == shared_table.outputs["id"]
+    assert plan.get("shared-obs-eks", EKS).inputs["vpcId"] == vpc.outputs["id"]
+    assert plan.outputs["kubeconfig"] == "[secret]"
+    assert plan.outputs["cluster_name"] == "shared-obs-eks"
+    for key in ("remote_write_url", "loki_push_url", "otlp_endpoint", "grafana_url"):
+        assert "://internal-shared-obs-ingest-" in plan.outputs[key]
+    assert "offline-secret" not in plan.dumps()
