@@ -23,6 +23,11 @@ The model::
 * ``compute``: the standby's nodes launch and become Ready, then pods pull images and pass
   readiness; a standby without an EKS cluster must first create a control plane (13-16 minutes).
 
+``terms`` also carries the RPO bounds (``database_lag_seconds``, ``kafka_lag_seconds``) and two
+breakdowns already counted above (``database_add_instance_seconds``,
+``standby_cluster_create_seconds``), non-zero only for a headless secondary or a missing standby
+cluster, so the plan shows why such a budget misses.
+
 The three middle terms run in parallel (the Region switch plan starts them together, DNS moves
 on its own), which is why they enter through ``max``. Detection and orchestration are sequential
 and conservative: the model does not credit overlaps it cannot guarantee.
@@ -340,6 +345,18 @@ def compute_budget(config: DrTimingConfig) -> Budget:
         "orchestration_seconds": orchestration_seconds(config),
         "database_lag_seconds": database_lag_seconds(config),
         "kafka_lag_seconds": kafka_lag_seconds(config),
+        # Breakdowns (already inside database_seconds / compute_seconds), shown so that the
+        # plan says when a headless secondary or a missing standby cluster drives the budget.
+        "database_add_instance_seconds": (
+            config.assumptions.aurora_add_instance_seconds
+            if config.rds_global and config.headless_secondary
+            else 0
+        ),
+        "standby_cluster_create_seconds": (
+            0
+            if config.standby_cluster_exists
+            else config.assumptions.eks_control_plane_create_seconds
+        ),
     }
     parallel = max(terms["dns_seconds"], terms["database_seconds"], terms["compute_seconds"])
     rto = terms["detection_seconds"] + terms["orchestration_seconds"] + parallel
