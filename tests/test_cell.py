@@ -116,7 +116,7 @@ def test_seed_contract_graph(seed: Plan) -> None:
     # rds_global: the member cluster belongs to the PilotLightDr, not the cell.
     assert not seed.by_type("aws:rds/cluster:Cluster")
     # 11 endpoints, 3 subnets + 3 tables + 3 associations, 4 node-role attachments, ...
-    assert len(children) == 52
+    assert len(children) == 53
     assert {r.region for r in children if r.type.startswith("aws:")} == {"eu-west-1"}
 
 
@@ -158,6 +158,11 @@ def test_msk_and_database_placement(seed: Plan) -> None:
         "inCluster": True,
     }
     assert kafka.inputs["numberOfBrokerNodes"] == 3
+    connectivity = kafka.inputs["brokerNodeGroupInfo"]["connectivityInfo"]
+    assert connectivity["vpcConnectivity"]["clientAuthentication"]["sasl"] == {"iam": True}
+    policy = seed.get("eu-west-1-kafka-policy")
+    assert policy.inputs["clusterArn"] == kafka.outputs["arn"]
+    assert '"kafka:CreateVpcConnection"' in policy.inputs["policy"]
     db_sg = seed.get("eu-west-1-db-sg")
     assert db_sg.inputs["ingress"][0]["fromPort"] == 5432
     assert seed.get("eu-west-1-kms").protect

@@ -185,8 +185,9 @@ class Cell(Component[CellArgs]):
       Manager) and instances ``{n}-db-{i}``. With ``rds_global=True`` the member cluster is
       created by PilotLightDr (see :mod:`obs_platform.dr.aurora` for why);
     * Kafka (``kafka_replication``): MSK ``{n}-kafka`` (IAM auth, TLS, KMS) with
-      ``{n}-kafka-sg``, or Strimzi (``{n}-strimzi`` Helm release, ``{n}-kafka-pool`` and
-      ``{n}-kafka`` custom resources);
+      ``{n}-kafka-sg`` and, for pilot light, multi-VPC connectivity and the cluster policy
+      ``{n}-kafka-policy`` that cross-region MSK Replicator requires; or Strimzi
+      (``{n}-strimzi`` Helm release, ``{n}-kafka-pool`` and ``{n}-kafka`` custom resources);
     * ``/healthz`` exposure: ``{n}-api`` (API Gateway HTTP API) with VPC link ``{n}-api-link``
       to the internal NLB ``{n}-ingress`` (listener ``{n}-ingress-listener``, target group
       ``{n}-ingress-targets`` for the workloads' ingress). Why: Route 53 health checkers
@@ -758,6 +759,15 @@ class Cell(Component[CellArgs]):
             tags=self.tags({"Name": self.child_name("kafka-sg")}),
             opts=self.child_opts(),
         )
+        replication_ready: dict[str, Any] = (
+            {
+                "connectivity_info": {
+                    "vpc_connectivity": {"client_authentication": {"sasl": {"iam": True}}}
+                }
+            }
+            if args.dr_strategy is DrStrategy.PILOT_LIGHT
+            else {}
+        )
         cluster = aws.msk.Cluster(
             self.child_name("kafka"),
             cluster_name=self.child_name("kafka"),
@@ -769,6 +779,7 @@ class Cell(Component[CellArgs]):
                 "client_subnets": subnet_ids,
                 "security_groups": [sg.id],
                 "storage_info": {"ebs_storage_info": {"volume_size": 100}},
+                **replication_ready,
             },
             encryption_info={
                 "encryption_at_rest_kms_key_arn": key.arn,
@@ -779,6 +790,35 @@ class Cell(Component[CellArgs]):
             tags=self.tags({"Name": self.child_name("kafka"), "cell": self._name}),
             opts=self.child_opts(protect=args.protect),
         )
+        if replication_ready:
+            # Cross-region MSK Replicator needs multi-VPC connectivity (above) and this policy
+            # on the source; a pilot-light cell can be either side, so both cells get it.
+            aws.msk.ClusterPolicy(
+                self.child_name("kafka-policy"),
+                cluster_arn=cluster.arn,
+                region=args.region,
+                policy=cluster.arn.apply(
+                    lambda arn: json.dumps(
+                        {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Sid": "MskReplicator",
+                                    "Effect": "Allow",
+                                    "Principal": {"Service": "kafka.amazonaws.com"},
+                                    "Action": [
+                                        "kafka:CreateVpcConnection",
+                                        "kafka:GetBootstrapBrokers",
+                                        "kafka:DescribeClusterV2",
+                                    ],
+                                    "Resource": arn,
+                                }
+                            ],
+                        }
+                    )
+                ),
+                opts=self.child_opts(),
+            )
         return cluster.arn, cluster.bootstrap_brokers_sasl_iam, sg
 
     def _strimzi(self, args: CellArgs, provider: k8s.Provider) -> str:
