@@ -637,6 +637,15 @@ def answer_call(token: str, args: dict[str, Any], region: str, account: str) -> 
             "state": "available",
             "groupNames": [name],
         }
+    if token == "aws:autoscaling/getGroup:getGroup":
+        # An Auto Scaling group's ARN carries a UUID AWS assigns; derive a stable one.
+        name = str(args.get("name", "group"))
+        group_uuid = str(uuid.UUID(hashlib.sha256(name.encode()).hexdigest()[:32]))
+        name_region = args.get("region") or region
+        return {"name": name, "id": name,
+                "arn": f"arn:{PARTITION}:autoscaling:{name_region}:{account}:autoScalingGroup:"
+                       f"{group_uuid}:autoScalingGroupName/{name}",
+                "minSize": 0, "maxSize": 10, "desiredCapacity": 0}
     if token == "aws:iam/getPolicyDocument:getPolicyDocument":
         document = policy_document(args)
         return {
