@@ -142,7 +142,8 @@ def hints_from_plan(
     elif entries:
         pairs = ", ".join(f"{e.get('primary_region')}->{e.get('standby_region')}" for e in entries)
         raise OpsError(
-            f"no PilotLightDr in the plan runs {primary_region}->{standby_region}; it has {pairs}",
+            f"no PilotLightDr in the plan runs {primary_region or '*'}->{standby_region or '*'}; "
+            f"it has {pairs}",
             fix="pass the regions of one of them, or leave them out to use the plan's.",
         )
     primary = primary_region or (known(entry.get("primary_region")) if entry else None)
