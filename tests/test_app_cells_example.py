@@ -74,7 +74,16 @@ def test_dr_joins_the_cells(plan: Plan) -> None:
     assert principal.provider == plan.get("standby-account").urn
     assert plan.get("us-east-1-subnet-share").inputs["allowExternalPrincipals"] is False
     scaling = plan.get("app-region-switch").inputs["workflows"][0]["steps"][0]
-    clusters = scaling["parallelConfigs"][0]["steps"][0]["eksResourceScalingConfigs"][0]
+    parallel = scaling["parallelConfigs"][0]["steps"]
+    assert [s["executionBlockType"] for s in parallel] == [
+        "EC2AutoScaling",
+        "EKSResourceScaling",
+        "AuroraGlobalDatabase",
+    ]
+    asgs = parallel[0]["ec2AsgCapacityIncreaseConfigs"][0]["asgs"]
+    assert asgs[1]["arn"].startswith("arn:aws:autoscaling:us-east-1:222222222222:autoScalingGroup:")
+    assert asgs[1]["crossAccountRole"].endswith(":role/obs-platform-region-switch")
+    clusters = parallel[1]["eksResourceScalingConfigs"][0]
     assert (
         clusters["eksClusters"][1]["crossAccountRole"]
         == "arn:aws:iam::222222222222:role/obs-platform-region-switch"

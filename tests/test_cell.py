@@ -145,6 +145,11 @@ def test_node_group_scales_from_zero(seed: Plan) -> None:
     assert template.inputs["metadataOptions"]["httpTokens"] == "required"
     assert template.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
     assert template.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
+    asg = seed.get("eu-west-1", CELL).outputs["node_group_asg_arn"]
+    assert asg.startswith("arn:aws:autoscaling:eu-west-1:111111111111:autoScalingGroup:")
+    assert asg.endswith(
+        ":autoScalingGroupName/" + nodes.outputs["resources"][0]["autoscalingGroups"][0]["name"]
+    )
     k8s_provider = seed.get("eu-west-1-k8s")
     assert nodes.urn in k8s_provider.depends_on
 

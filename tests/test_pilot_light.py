@@ -293,6 +293,30 @@ def test_standby_member_in_primary_account() -> None:
     assert plan.get("app-standby-db-0").provider is None
 
 
+def test_node_capacity_step_when_sites_have_asgs() -> None:
+    asg = "arn:aws:autoscaling:{r}:{a}:autoScalingGroup:0000-1111:autoScalingGroupName/eks-{r}"
+    plan = build(
+        primary_extra={"node_group_asg_arn": asg.format(r="eu-west-1", a="111111111111")},
+        standby_extra={"node_group_asg_arn": asg.format(r="us-east-1", a="222222222222")},
+    )
+    failover = plan.get("app-region-switch").inputs["workflows"][0]
+    parallel = failover["steps"][0]["parallelConfigs"][0]["steps"]
+    assert [s["executionBlockType"] for s in parallel] == [
+        "EC2AutoScaling",
+        "EKSResourceScaling",
+        "AuroraGlobalDatabase",
+    ]
+    config = parallel[0]["ec2AsgCapacityIncreaseConfigs"][0]
+    assert config["targetPercent"] == 100
+    assert [a["arn"] for a in config["asgs"]] == [
+        asg.format(r="eu-west-1", a="111111111111"),
+        asg.format(r="us-east-1", a="222222222222"),
+    ]
+    policy = plan.get("app-arc-policy").inputs["policy"]
+    assert '"autoscaling:UpdateAutoScalingGroup"' in policy
+    assert asg.format(r="us-east-1", a="222222222222") in policy
+
+
 def test_no_database_no_gate() -> None:
     plan = build({"database": None})
     names = {r.name for r in plan.resources}

@@ -220,6 +220,8 @@ class Cell(Component[CellArgs]):
     """Kubeconfig of the cluster (secret)."""
     node_group_name: pulumi.Output[str]
     """The node group's name."""
+    node_group_asg_arn: pulumi.Output[str]
+    """ARN of the node group's Auto Scaling group (the Region switch plan scales it)."""
     kms_key_arn: pulumi.Output[str]
     """The cell's KMS key."""
     account_id: pulumi.Output[str]
@@ -338,6 +340,12 @@ class Cell(Component[CellArgs]):
             opts=self.child_opts(depends_on=[nodes]),
         )
         self._k8s_provider = k8s_provider
+        asg_name = nodes.resources.apply(lambda found: found[0].autoscaling_groups[0].name)
+        asg_arn = aws.autoscaling.get_group_output(
+            name=asg_name,
+            region=args.region,
+            opts=pulumi.InvokeOutputOptions(parent=self, provider=self._aws_provider),
+        ).arn
         kafka_arn, kafka_servers, kafka_sg = self._kafka(
             args, vpc_id, subnet_ids, cidr, key, k8s_provider
         )
@@ -348,6 +356,7 @@ class Cell(Component[CellArgs]):
             "healthz_host": host,
             "eks_cluster_name": cluster_name,
             "eks_cluster_arn": cluster_arn,
+            "node_group_asg_arn": asg_arn,
             "vpc_id": vpc_id,
             "vpc_cidr": cidr,
             "db_subnet_ids": subnet_ids,
@@ -368,6 +377,7 @@ class Cell(Component[CellArgs]):
             "cluster_arn": cluster_arn,
             "kubeconfig": pulumi.Output.secret(cluster.kubeconfig),
             "node_group_name": nodes.node_group_name,
+            "node_group_asg_arn": asg_arn,
             "kms_key_arn": key.arn,
             "account_id": account,
             "healthz_url": pulumi.Output.concat("https://", host, args.healthz_path),

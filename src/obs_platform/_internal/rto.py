@@ -106,8 +106,9 @@ class TimingAssumptions(_Frozen):
     guide and observation: 13-16 minutes; never under 10, so lower values are refused."""
 
     node_ready_seconds: int = Field(default=45, ge=0)
-    """A new node from launch to ``Ready`` when the standby scales from zero. Source: DESIGN.md
-    section 4, 45-60 s with Karpenter and EKS-optimized AMIs; measure yours."""
+    """A new node from launch to ``Ready`` when the Region switch plan raises the standby's Auto
+    Scaling group from zero. Source: DESIGN.md section 4, 45-60 s for EKS-optimized AMIs (the
+    figure Karpenter users report); measure yours."""
 
     pod_ready_seconds: int = Field(default=20, ge=0)
     """Image pull from the in-region ECR and readiness probe of the workload pods. Assumption for

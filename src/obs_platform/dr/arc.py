@@ -15,9 +15,10 @@ Children (``n`` is the DR component's name):
 * ``{n}-region-switch`` (``aws:arcregionswitch/plan:Plan``), active/passive, with two workflows:
 
   - **activate the standby** (failover), started by the trigger on the ``/healthz`` alarm: a
-    parallel step that scales the standby's EKS workloads and fails the Aurora global database
-    over (``failover``, data loss bounded by the RPO), then a Route 53 step that checks the
-    failover records. No approval unless ``manual_approval`` (which the budget then charges).
+    parallel step that raises the standby's node Auto Scaling group, scales its EKS workloads
+    and fails the Aurora global database over (``failover``, data loss bounded by the RPO),
+    then a Route 53 step that checks the failover records. No approval unless
+    ``manual_approval`` (which the budget then charges).
   - **activate the primary** (failback), never triggered automatically: an approval step
     (``failback_approval``), an Aurora *switchover* (``switchoverOnly``: no data loss, refuses to
     run while the old primary is not caught up), the primary's scaling, then the Route 53 step.
@@ -84,6 +85,32 @@ def _scaling_step(name: str, target: DrSite, args: PilotLightDrArgs) -> dict[str
                             for deployment in target.scaling_deployments
                         ],
                     }
+                ],
+            }
+        ],
+    }
+
+
+def _nodes_step(name: str, target: DrSite, args: PilotLightDrArgs) -> dict[str, Any]:
+    return {
+        "name": name,
+        "execution_block_type": "EC2AutoScaling",
+        "description": f"Raise {target.name}'s node capacity to what the other region ran.",
+        "ec2_asg_capacity_increase_configs": [
+            {
+                "capacity_monitoring_approach": "sampledMaxInLast24Hours",
+                "target_percent": 100,
+                "timeout_minutes": 10,
+                "asgs": [
+                    {
+                        "arn": site.node_group_asg_arn,
+                        **(
+                            {"cross_account_role": site.cross_account_role_arn}
+                            if site.cross_account_role_arn is not None
+                            else {}
+                        ),
+                    }
+                    for site in (args.primary, args.standby)
                 ],
             }
         ],
@@ -164,9 +191,12 @@ def create_region_switch(
         else []
     )
 
+    asgs = [s.node_group_asg_arn for s in (primary, standby) if s.node_group_asg_arn is not None]
+
     def statements(values: list[Any]) -> str:
-        n_clusters = len(clusters)
+        n_clusters, n_asgs = len(clusters), len(asgs)
         cluster_arns, rest = values[:n_clusters], values[n_clusters:]
+        asg_arns, rest = rest[:n_asgs], rest[n_asgs:]
         alarm_arn, db = rest[0], rest[1:]
         found: list[dict[str, Any]] = [
             {
@@ -186,6 +216,26 @@ def create_region_switch(
                 "Resource": "*",
             },
         ]
+        if asg_arns:
+            found.append(
+                {
+                    "Sid": "ReadCapacity",
+                    "Effect": "Allow",
+                    "Action": [
+                        "autoscaling:DescribeAutoScalingGroups",
+                        "cloudwatch:GetMetricStatistics",
+                    ],
+                    "Resource": "*",
+                }
+            )
+            found.append(
+                {
+                    "Sid": "ScaleNodes",
+                    "Effect": "Allow",
+                    "Action": ["autoscaling:UpdateAutoScalingGroup"],
+                    "Resource": asg_arns,
+                }
+            )
         if cluster_arns:
             found.append(
                 {
@@ -215,7 +265,7 @@ def create_region_switch(
     policy = aws.iam.RolePolicy(
         owner.child_name("arc-policy"),
         role=role.id,
-        policy=pulumi.Output.all(*clusters, dns.alarm.arn, *db_arns).apply(statements),
+        policy=pulumi.Output.all(*clusters, *asgs, dns.alarm.arn, *db_arns).apply(statements),
         opts=owner.child_opts(),
     )
     grants: list[pulumi.Resource] = [policy]
@@ -304,6 +354,8 @@ def create_region_switch(
                 }
             )
         parallel: list[dict[str, Any]] = []
+        if all(s.node_group_asg_arn is not None for s in (primary, standby)):
+            parallel.append(_nodes_step(f"nodes-{target.name}", target, args))
         if target.eks_cluster_arn is not None:
             parallel.append(_scaling_step(f"scale-{target.name}", target, args))
         if aurora is not None:

@@ -38,6 +38,9 @@ class DrSite(ArgsModel):
     """The site's EKS cluster; ``None`` means it has none (the budget then refuses a standby)."""
     eks_cluster_arn: Input[str] | None = None
     """ARN of the EKS cluster, for the Region switch plan's scaling step."""
+    node_group_asg_arn: Input[str] | None = None
+    """Auto Scaling group of the site's nodes; the plan raises its capacity in parallel with the
+    workloads, so scaling from zero needs no in-cluster autoscaler."""
     warm_nodes: int = Field(default=0, ge=0)
     """Nodes the site keeps running while passive (0 for a pure pilot light)."""
     scaling_namespace: str = Field(default="app", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
