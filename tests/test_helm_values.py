@@ -46,6 +46,33 @@ DOCUMENTED: dict[str, tuple[str, ...]] = {
 }
 
 
+SUBCHART_KEYS: dict[str, tuple[str, ...]] = {
+    # Values of kube-prometheus-stack's subcharts, which the reference data does not hold
+    # (kube-state-metrics 8.4.0 and prometheus-node-exporter 4.56.1 keep ``image.registry``).
+    KPS: ("kube-state-metrics.image", "prometheus-node-exporter.image.registry"),
+}
+
+MIRROR = {
+    host: f"111111111111.dkr.ecr.eu-west-1.amazonaws.com/{prefix}"
+    for host, prefix in (
+        ("quay.io", "quay"),
+        ("registry.k8s.io", "k8s"),
+        ("ghcr.io", "ghcr"),
+        ("docker.io", "docker-hub"),
+    )
+}
+
+UNUSED_IMAGES: dict[str, tuple[str, ...]] = {
+    # Images of features the stack leaves off (CRD upgrade job, Thanos ruler, Helm tests,
+    # image renderer, enterprise) or that a chart keeps for jobs it does not run.
+    KPS: ("crds.upgradeJob.", "thanosRuler."),
+    GRAFANA: ("testFramework.", "imageRenderer."),
+    LOKI: ("test.", "defaults.statefulSetRecreateJob."),
+    TEMPO: (),
+    TEMPO_DISTRIBUTED: ("provisioner.",),
+}
+
+
 @cache
 def _defaults(root: Path, chart: str) -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load((root / "charts" / chart / "values.yaml").read_text())
@@ -57,7 +84,9 @@ def _unknown(root: Path, chart: str, values: dict[str, Any]) -> list[str]:
     if chart != KPS:
         return hv.unknown_value_paths(values, _defaults(root, chart), extra_known=DOCUMENTED[chart])
     own = {k: v for k, v in values.items() if k != "grafana"}
-    unknown = hv.unknown_value_paths(own, _defaults(root, KPS), extra_known=DOCUMENTED[KPS])
+    unknown = hv.unknown_value_paths(
+        own, _defaults(root, KPS), extra_known=DOCUMENTED[KPS] + SUBCHART_KEYS[KPS]
+    )
     grafana_defaults = hv.deep_merge(_defaults(root, GRAFANA), _defaults(root, KPS)["grafana"])
     unknown += [
         "grafana." + p
@@ -142,13 +171,17 @@ def _all_builds() -> list[tuple[str, dict[str, Any]]]:
         (TEMPO, _tempo()),
         (TEMPO, _tempo(role_arn="arn:aws:iam::1:role/t")),
         (TEMPO_DISTRIBUTED, _tempo_distributed()),
+        (KPS, _kps(mirror=MIRROR)),
+        (LOKI, _loki(Scale.DISTRIBUTED, mirror=MIRROR)),
+        (TEMPO, _tempo(mirror=MIRROR)),
+        (TEMPO_DISTRIBUTED, _tempo_distributed(mirror=MIRROR)),
     ]
 
 
 # --- key paths against the reference -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("index", range(11))
 def test_every_value_path_is_known_to_the_pinned_chart(reference_dir: Path, index: int) -> None:
     chart, values = _all_builds()[index]
     assert _unknown(reference_dir, chart, values) == []
@@ -193,6 +226,45 @@ def test_loki_schema_rejects_a_wrongly_typed_value(reference_dir: Path) -> None:
     bad = hv.deep_merge(_loki(), {"deploymentMode": 3})
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+
+
+def test_subchart_allowances_name_real_subcharts(reference_dir: Path) -> None:
+    chart = yaml.safe_load((reference_dir / "charts" / KPS / "Chart.yaml").read_text())
+    dependencies = {d["name"] for d in chart["dependencies"]}
+    assert {path.split(".")[0] for path in SUBCHART_KEYS[KPS]} <= dependencies
+
+
+def _images(tree: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """Every ``{registry, repository}`` block in a values tree, with its dotted path."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(tree, dict):
+        if "registry" in tree and "repository" in tree:
+            found.append((path, tree))
+        for key, value in tree.items():
+            found += _images(value, f"{path}{key}.")
+    return found
+
+
+@pytest.mark.parametrize("index", range(7, 11))
+def test_with_a_mirror_no_image_is_pulled_upstream(reference_dir: Path, index: int) -> None:
+    chart, values = _all_builds()[index]
+    charts = [(chart, values)]
+    if chart == KPS:  # Grafana's images are the subchart's, under ``grafana:``
+        charts = [(KPS, values), (GRAFANA, values["grafana"])]
+    mirrors = set(MIRROR.values())
+    for name, ours in charts:
+        merged = hv.deep_merge(_defaults(reference_dir, name), ours)
+        global_registry = (merged.get("global") or {}).get("image", {}) or {}
+        for path, image in _images(merged):
+            if path.startswith(UNUSED_IMAGES[name]):
+                continue
+            registry = image["registry"] or global_registry.get("registry")
+            if registry is None and name == LOKI:
+                registry = merged["loki"]["image"]["registry"]  # components inherit it
+            assert registry in mirrors, f"{name}: {path} pulls from {registry!r}"
+            repository = image["repository"]  # None: inherited from the chart's main image
+            if registry.endswith("/docker-hub") and repository and "/" not in repository:
+                pytest.fail(f"{name}: {path} needs library/{image['repository']}")
 
 
 # --- what the builders say ---------------------------------------------------------------------

@@ -707,3 +707,42 @@ def test_shared_account_example_runs_the_stack_on_the_network() -> None:
     for key in ("remote_write_url", "loki_push_url", "otlp_endpoint", "grafana_url"):
         assert "://internal-shared-obs-ingest-" in plan.outputs[key]
     assert "offline-secret" not in plan.dumps()
+
+
+DOCKER_HUB_SECRET = (
+    "arn:aws:secretsmanager:eu-west-1:111111111111:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
+)
+
+
+def test_images_through_the_pull_through_caches() -> None:
+    plan = _plan(image_source="pull-through-cache", docker_hub_credential_arn=DOCKER_HUB_SECRET)
+    ecr = "111111111111.dkr.ecr.eu-west-1.amazonaws.com"
+    kps = plan.get("shared-kube-prometheus-stack").inputs["values"]
+    assert kps["prometheus"]["prometheusSpec"]["image"] == {"registry": f"{ecr}/quay"}
+    assert kps["grafana"]["image"] == {"registry": f"{ecr}/docker-hub"}
+    assert kps["kube-state-metrics"]["image"] == {"registry": f"{ecr}/k8s"}
+    loki = plan.get("shared-loki").inputs["values"]
+    assert loki["gateway"]["metrics"]["image"] == {"registry": f"{ecr}/ghcr"}
+    assert plan.get("shared-tempo").inputs["values"]["tempo"]["registry"] == f"{ecr}/docker-hub"
+    rules = {r.inputs["upstreamRegistryUrl"]: r for r in plan.by_type(PTC)}
+    assert set(rules) == {"quay.io", "registry.k8s.io", "ghcr.io", "registry-1.docker.io"}
+    assert rules["registry-1.docker.io"].inputs["credentialArn"] == DOCKER_HUB_SECRET
+    for release in ("shared-kube-prometheus-stack", "shared-loki", "shared-tempo"):
+        assert {r.urn for r in rules.values()} <= set(plan.get(release).depends_on), release
+    policy = json.loads(plan.get("shared-node-role-pull-through", ROLE_POLICY).inputs["policy"])
+    statement = policy["Statement"][0]
+    assert statement["Action"] == ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"]
+    assert "arn:aws:ecr:eu-west-1:111111111111:repository/quay/*" in statement["Resource"]
+    assert plan.get("shared-node-role-pull-through").urn in plan.get("shared-system").depends_on
+
+
+def test_upstream_images_by_default(plan: Plan) -> None:
+    kps = plan.get("shared-kube-prometheus-stack").inputs["values"]
+    assert "image" not in kps["prometheus"]["prometheusSpec"]
+    with pytest.raises(KeyError):
+        plan.get("shared-node-role-pull-through")
+
+
+def test_pull_through_images_need_docker_hub_credentials() -> None:
+    with pytest.raises(ObsPlatformError, match="docker_hub_credential_arn"):
+        _validate({**_BASE, "image_source": "pull-through-cache"})

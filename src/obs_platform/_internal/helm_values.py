@@ -61,6 +61,30 @@ IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 """The service-account annotation IRSA reads."""
 
 
+ImageMirror = Mapping[str, Any]
+"""Upstream registry host (``quay.io``, ``registry.k8s.io``, ``ghcr.io``, ``docker.io``) -> the
+registry prefix images are pulled through instead (an ECR pull-through cache,
+``<account>.dkr.ecr.<region>.amazonaws.com/quay``). Values may be Outputs."""
+
+MIRRORED_REGISTRIES: tuple[str, ...] = ("quay.io", "registry.k8s.io", "ghcr.io", "docker.io")
+"""The upstream registries the pinned charts pull from (with their default values)."""
+
+
+def _mirrored(mirror: ImageMirror | None, upstream: str) -> dict[str, Any]:
+    """Return an image block pointing at the mirror of ``upstream`` (``{}`` without a mirror)."""
+    return {} if mirror is None else {"registry": mirror[upstream]}
+
+
+def _set(values: dict[str, Any], path: str, image: Mapping[str, Any]) -> None:
+    """Merge ``image`` into ``values`` at a dotted path (nothing when ``image`` is empty)."""
+    if not image:
+        return
+    node = values
+    for part in path.split("."):
+        node = node.setdefault(part, {})
+    node.update(image)
+
+
 class Scale(StrEnum):
     """How Loki and Tempo run: one setting moves both to their distributed engines."""
 
@@ -161,6 +185,7 @@ def kube_prometheus_stack_values(
     prometheus_role_arn: Any | None = None,
     grafana_role_arn: Any | None = None,
     amp: AmpRemoteWrite | None = None,
+    mirror: ImageMirror | None = None,
 ) -> dict[str, Any]:
     """Values for kube-prometheus-stack with the EKS profile.
 
@@ -186,6 +211,7 @@ def kube_prometheus_stack_values(
         prometheus_role_arn: IRSA role for Prometheus (AMP), or ``None`` (Pod Identity / none).
         grafana_role_arn: IRSA role for Grafana (CloudWatch), or ``None``.
         amp: Remote write to AMP, or ``None``.
+        mirror: Pull every image through these registries instead of upstream, or ``None``.
     """
     retention_size_gb = max(1, prometheus_volume_gib * 9 // 10)
     prometheus_spec: dict[str, Any] = {
@@ -209,7 +235,7 @@ def kube_prometheus_stack_values(
                 "queueConfig": {"maxSamplesPerSend": 1000, "maxShards": 200, "capacity": 2500},
             }
         ]
-    return {
+    values: dict[str, Any] = {
         "fullnameOverride": KPS_RELEASE,
         "crds": {"enabled": False},
         "defaultRules": {
@@ -251,6 +277,23 @@ def kube_prometheus_stack_values(
             },
         },
     }
+    for path, upstream in (
+        ("alertmanager.alertmanagerSpec.image", "quay.io"),
+        ("prometheus.prometheusSpec.image", "quay.io"),
+        ("prometheusOperator.image", "quay.io"),
+        ("prometheusOperator.prometheusConfigReloader.image", "quay.io"),
+        ("prometheusOperator.thanosImage", "quay.io"),
+        ("prometheusOperator.admissionWebhooks.deployment.image", "quay.io"),
+        ("prometheusOperator.admissionWebhooks.patch.image", "ghcr.io"),
+        ("kube-state-metrics.image", "registry.k8s.io"),
+        ("prometheus-node-exporter.image", "quay.io"),
+        ("grafana.image", "docker.io"),
+        ("grafana.sidecar.image", "quay.io"),
+        ("grafana.initChownData.image", "docker.io"),
+        ("grafana.downloadDashboardsImage", "docker.io"),
+    ):
+        _set(values, path, _mirrored(mirror, upstream))
+    return values
 
 
 def loki_values(
@@ -262,6 +305,7 @@ def loki_values(
     retention_days: int,
     role_arn: Any | None = None,
     schema_from: str = LOKI_SCHEMA_FROM,
+    mirror: ImageMirror | None = None,
 ) -> dict[str, Any]:
     """Values for the Loki chart on S3.
 
@@ -278,6 +322,7 @@ def loki_values(
         retention_days: How long logs are kept.
         role_arn: IRSA role to annotate the service account with, or ``None`` (Pod Identity).
         schema_from: The schema period's fixed start date (``YYYY-MM-DD``).
+        mirror: Pull every image through these registries instead of upstream, or ``None``.
     """
     distributed = scale is Scale.DISTRIBUTED
     values: dict[str, Any] = {
@@ -330,6 +375,17 @@ def loki_values(
         )
     else:
         values["singleBinary"] = {"replicas": 1}
+    # Components without an image of their own use ``loki.image``.
+    for path, upstream in (
+        ("loki.image", "docker.io"),
+        ("lokiCanary.image", "docker.io"),
+        ("gateway.image", "docker.io"),
+        ("gateway.metrics.image", "ghcr.io"),
+        ("memcached.image", "docker.io"),
+        ("memcachedExporter.image", "docker.io"),
+        ("sidecar.image", "docker.io"),
+    ):
+        _set(values, path, _mirrored(mirror, upstream))
     return values
 
 
@@ -346,6 +402,7 @@ def tempo_values(
     wal_volume_gib: int,
     metrics_remote_write_url: str,
     role_arn: Any | None = None,
+    mirror: ImageMirror | None = None,
 ) -> dict[str, Any]:
     """Values for the ``tempo`` chart (single binary) on S3 with OTLP receivers.
 
@@ -358,8 +415,9 @@ def tempo_values(
         metrics_remote_write_url: Where the metrics generator writes span metrics and service
             graphs (Prometheus's remote-write receiver).
         role_arn: IRSA role to annotate the service account with, or ``None`` (Pod Identity).
+        mirror: Pull the image through these registries instead of upstream, or ``None``.
     """
-    return {
+    values: dict[str, Any] = {
         "fullnameOverride": TEMPO_RELEASE,
         "replicas": 1,
         "serviceAccount": _service_account(TEMPO_SERVICE_ACCOUNT, role_arn),
@@ -382,6 +440,9 @@ def tempo_values(
             "size": f"{wal_volume_gib}Gi",
         },
     }
+    # The tempo chart keeps its image's registry directly under ``tempo``.
+    _set(values, "tempo", _mirrored(mirror, "docker.io"))
+    return values
 
 
 def tempo_distributed_values(
@@ -393,6 +454,7 @@ def tempo_distributed_values(
     kafka_partitions: int,
     metrics_remote_write_url: str,
     role_arn: Any | None = None,
+    mirror: ImageMirror | None = None,
 ) -> dict[str, Any]:
     """Values for ``tempo-distributed`` (Tempo 3) on S3, OTLP in, Kafka between the tiers.
 
@@ -407,8 +469,9 @@ def tempo_distributed_values(
         kafka_partitions: Partitions of the ingest topic (= block-builder and live-store replicas).
         metrics_remote_write_url: Where the metrics generator writes.
         role_arn: IRSA role to annotate the service account with, or ``None`` (Pod Identity).
+        mirror: Pull every image through these registries instead of upstream, or ``None``.
     """
-    return {
+    values: dict[str, Any] = {
         "fullnameOverride": TEMPO_RELEASE,
         "serviceAccount": _service_account(TEMPO_SERVICE_ACCOUNT, role_arn),
         "storage": {"trace": {"backend": "s3", "s3": _tempo_s3(traces_bucket, region)}},
@@ -441,6 +504,12 @@ def tempo_distributed_values(
             },
         },
     }
+    if mirror is not None:
+        # Every image of this chart is on Docker Hub; official images live under ``library/``,
+        # which a Docker Hub pull-through cache needs spelled out.
+        _set(values, "global.image", _mirrored(mirror, "docker.io"))
+        _set(values, "memcached.image", {"repository": "library/memcached"})
+    return values
 
 
 def deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from .registry import check_repository_name
 __all__ = [
     "CapacityType",
     "ChartVersions",
+    "ImageSource",
     "NodeGroupArgs",
     "ObservabilityStackArgs",
     "Scale",
@@ -57,6 +58,17 @@ def _check_schema_date(value: str) -> str:
 DnsLabel = Annotated[str, AfterValidator(_check_dns_label)]
 RepositoryName = Annotated[str, AfterValidator(check_repository_name)]
 SubnetIds = Union[InstanceOf[pulumi.Output[Any]], list[Input[str]]]  # noqa: UP007
+
+
+class ImageSource(StrEnum):
+    """Where the cluster pulls the charts' images from."""
+
+    UPSTREAM = "upstream"
+    """quay.io, registry.k8s.io, ghcr.io and Docker Hub directly: the VPC needs an egress path."""
+    PULL_THROUGH_CACHE = "pull-through-cache"
+    """The stack's ECR pull-through caches (every chart's image registries are rewritten): no
+    internet path needed; needs ``docker_hub_credential_arn`` (Grafana, Loki and Tempo images
+    are on Docker Hub)."""
 
 
 class CapacityType(StrEnum):
@@ -238,6 +250,8 @@ class ObservabilityStackArgs(ArgsModel):
     with ``docker_hub_credential_arn``)."""
     docker_hub_credential_arn: Input[str] | None = None
     """Secrets Manager secret (``ecr-pullthroughcache/...``) with Docker Hub credentials."""
+    image_source: ImageSource = ImageSource.UPSTREAM
+    """Pull images upstream (needs egress) or through the ECR pull-through caches."""
 
     dr_region: Region | None = None
     """The DR region for replication (required by the ``replicate_*`` switches)."""
@@ -282,6 +296,14 @@ class ObservabilityStackArgs(ArgsModel):
             raise ValueError(
                 "scale 'distributed' runs Tempo 3 microservices, which ingest "
                 "through Kafka; set tempo_kafka_address (host:port)."
+            )
+        if self.image_source is ImageSource.PULL_THROUGH_CACHE and (
+            not self.pull_through_cache or self.docker_hub_credential_arn is None
+        ):
+            raise ValueError(
+                "image_source 'pull-through-cache' needs pull_through_cache=True and "
+                "docker_hub_credential_arn (Grafana, Loki and Tempo images are on Docker Hub, "
+                "whose cache ECR creates only with credentials)."
             )
         if (self.amp_remote_write_url is None) != (self.amp_workspace_arn is None):
             raise ValueError(

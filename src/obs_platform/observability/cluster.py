@@ -119,6 +119,7 @@ def create_cluster(
     vpc_id: pulumi.Input[str],
     subnet_ids: pulumi.Input[list[str]] | list[pulumi.Input[str]],
     depends_on: list[pulumi.Resource] | None = None,
+    node_policy: pulumi.Input[str] | None = None,
 ) -> ClusterParts:
     """Create the cluster, its node groups, add-ons, access entries and Kubernetes providers.
 
@@ -128,6 +129,7 @@ def create_cluster(
         vpc_id: The VPC.
         subnet_ids: Private subnets (two or more zones).
         depends_on: What the control plane must wait for (a VPC's Transit Gateway routes).
+        node_policy: An extra inline policy for the node role (filling pull-through caches).
     """
     region = args.region
     secrets_key = kms_key(
@@ -170,7 +172,7 @@ def create_cluster(
         tags=owner.tags({"Name": owner.child_name("node-role")}),
         opts=owner.child_opts(),
     )
-    attachments = [
+    attachments: list[pulumi.Resource] = [
         aws.iam.RolePolicyAttachment(
             owner.child_name(f"node-role-{arn.rsplit('/', 1)[1]}"),
             role=node_role.name,
@@ -179,6 +181,15 @@ def create_cluster(
         )
         for arn in NODE_POLICIES
     ]
+    if node_policy is not None:
+        attachments.append(
+            aws.iam.RolePolicy(
+                owner.child_name("node-role-pull-through"),
+                role=node_role.id,
+                policy=node_policy,
+                opts=owner.child_opts(),
+            )
+        )
 
     access: list[pulumi.Resource] = []
     for index, principal in enumerate(args.admin_principal_arns):

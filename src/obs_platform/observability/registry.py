@@ -34,18 +34,25 @@ class Upstream:
         prefix: The ECR repository prefix (``quay`` -> ``<registry>/quay/prometheus/...``).
         url: The upstream registry.
         needs_credentials: Whether ECR requires a Secrets Manager credential for it.
+        image_host: The registry host image references name (``docker.io`` for Docker Hub).
     """
 
     prefix: str
     url: str
     needs_credentials: bool = False
+    image_host: str = ""
+
+    @property
+    def host(self) -> str:
+        """The registry host in image references."""
+        return self.image_host or self.url
 
 
 UPSTREAMS: tuple[Upstream, ...] = (
     Upstream("quay", "quay.io"),
     Upstream("k8s", "registry.k8s.io"),
     Upstream("ghcr", "ghcr.io"),
-    Upstream("docker-hub", "registry-1.docker.io", needs_credentials=True),
+    Upstream("docker-hub", "registry-1.docker.io", needs_credentials=True, image_host="docker.io"),
 )
 """The registries the pinned charts pull from: Prometheus and its operator (quay.io),
 kube-state-metrics (registry.k8s.io), exporters (ghcr.io), Grafana, Loki and Tempo (Docker Hub)."""
@@ -105,6 +112,54 @@ def lifecycle_policy(keep_images: int) -> str:
     )
 
 
+@dataclass
+class Registry:
+    """What :func:`create_registry` made.
+
+    Attributes:
+        repositories: The private repositories by name.
+        cache_rules: The pull-through cache rules by upstream image host.
+    """
+
+    repositories: dict[str, aws.ecr.Repository]
+    cache_rules: dict[str, aws.ecr.PullThroughCacheRule]
+
+
+def mirror_registries(account_id: pulumi.Input[str], region: str) -> dict[str, pulumi.Output[str]]:
+    """Return, per upstream image host, the ECR registry prefix that caches it."""
+    account: pulumi.Output[str] = pulumi.Output.from_input(account_id)
+
+    def registry(prefix: str) -> pulumi.Output[str]:
+        return account.apply(lambda a: f"{a}.dkr.ecr.{region}.amazonaws.com/{prefix}")
+
+    return {upstream.host: registry(upstream.prefix) for upstream in UPSTREAMS}
+
+
+def pull_through_node_policy(account_id: str, region: str) -> str:
+    """The nodes' extra permissions to fill a pull-through cache on first pull.
+
+    ECR creates the cached repository and imports the upstream image as the puller, so the node
+    role needs ``ecr:CreateRepository`` and ``ecr:BatchImportUpstreamImage``, limited here to the
+    cache prefixes.
+    """
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "FillPullThroughCaches",
+                    "Effect": "Allow",
+                    "Action": ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
+                    "Resource": [
+                        f"arn:aws:ecr:{region}:{account_id}:repository/{u.prefix}/*"
+                        for u in UPSTREAMS
+                    ],
+                }
+            ],
+        }
+    )
+
+
 def create_registry(
     owner: Component[Any],
     *,
@@ -116,7 +171,7 @@ def create_registry(
     docker_hub_credential_arn: pulumi.Input[str] | None,
     replicate_to: str | None,
     opts: pulumi.ResourceOptions | None = None,
-) -> dict[str, aws.ecr.Repository]:
+) -> Registry:
     """Create the repositories, pull-through cache rules and (optionally) replication.
 
     Args:
@@ -133,7 +188,7 @@ def create_registry(
         opts: Extra options for the children.
 
     Returns:
-        The repositories by name.
+        The repositories and cache rules.
     """
     repos: dict[str, aws.ecr.Repository] = {}
     for name in repositories:
@@ -156,12 +211,13 @@ def create_registry(
             opts=owner.child_opts(opts),
         )
         repos[name] = repo
+    rules: dict[str, aws.ecr.PullThroughCacheRule] = {}
     if pull_through_cache:
         for upstream in UPSTREAMS:
             credential = docker_hub_credential_arn if upstream.needs_credentials else None
             if upstream.needs_credentials and credential is None:
                 continue
-            aws.ecr.PullThroughCacheRule(
+            rules[upstream.host] = aws.ecr.PullThroughCacheRule(
                 owner.child_name(f"ptc-{upstream.prefix}"),
                 ecr_repository_prefix=upstream.prefix,
                 upstream_registry_url=upstream.url,
@@ -190,4 +246,4 @@ def create_registry(
             },
             opts=owner.child_opts(opts),
         )
-    return repos
+    return Registry(repos, rules)

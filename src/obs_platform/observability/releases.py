@@ -43,6 +43,7 @@ from .._internal.helm_values import (
     TEMPO_RELEASE,
     TEMPO_SERVICE_ACCOUNT,
     AmpRemoteWrite,
+    ImageMirror,
     Scale,
     deep_merge,
     in_cluster_urls,
@@ -154,6 +155,8 @@ def create_releases(
     values_overlay: dict[str, Any] | None = None,
     content_resources: list[pulumi.Resource] | None = None,
     after_crds: Any = None,
+    mirror: ImageMirror | None = None,
+    image_sources: list[pulumi.Resource] | None = None,
 ) -> Releases:
     """Create the namespace, Grafana's admin Secret, the CRDs, and the three releases.
 
@@ -169,8 +172,11 @@ def create_releases(
             ConfigMaps).
         after_crds: Called with ``(namespace, crds)`` once the CRD step exists; returns
             ``(values_overlay, resources)`` to merge and wait for (the content layer).
+        mirror: Registries to pull every image through (the ECR pull-through caches), or
+            ``None`` for upstream.
+        image_sources: What the releases wait for before pulling (the cache rules).
     """
-    ready = cluster.k8s_ready
+    ready = [*cluster.k8s_ready, *(image_sources or [])]
     k8s_opts = owner.child_opts(provider=cluster.provider, depends_on=ready)
     namespace = k8s.core.v1.Namespace(
         owner.child_name("namespace"),
@@ -261,6 +267,7 @@ def create_releases(
         prometheus_role_arn=roles["prometheus"].annotation_arn if "prometheus" in roles else None,
         grafana_role_arn=roles["grafana"].annotation_arn,
         amp=amp,
+        mirror=mirror,
     )
     if values_overlay:
         kps_values = deep_merge(kps_values, values_overlay)
@@ -297,6 +304,7 @@ def create_releases(
         retention_days=args.loki_retention_days,
         role_arn=roles["loki"].annotation_arn,
         schema_from=args.loki_schema_from,
+        mirror=mirror,
     )
     loki = k8s.helm.v4.Chart(
         owner.child_name("loki"),
@@ -329,6 +337,7 @@ def create_releases(
             kafka_partitions=args.tempo_kafka_partitions,
             metrics_remote_write_url=remote_write,
             role_arn=roles["tempo"].annotation_arn,
+            mirror=mirror,
         )
     else:
         pin = TEMPO.at(versions.tempo)
@@ -340,6 +349,7 @@ def create_releases(
             wal_volume_gib=args.tempo_wal_volume_gib,
             metrics_remote_write_url=remote_write,
             role_arn=roles["tempo"].annotation_arn,
+            mirror=mirror,
         )
     tempo = k8s.helm.v4.Chart(
         owner.child_name("tempo"),

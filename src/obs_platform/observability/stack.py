@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import pulumi
+import pulumi_aws as aws
 
 from .._component import Component
 from .._internal.datasources import DatasourceEndpoints
@@ -15,6 +16,7 @@ from .._internal.types import ArgsModel
 from .args import (
     CapacityType,
     ChartVersions,
+    ImageSource,
     NodeGroupArgs,
     ObservabilityStackArgs,
     Scale,
@@ -24,13 +26,14 @@ from .cluster import create_cluster
 from .content import create_observability_content
 from .ingest import create_ingest
 from .network import create_network
-from .registry import create_registry
+from .registry import create_registry, mirror_registries, pull_through_node_policy
 from .releases import create_releases
 from .storage import RETENTION_MARGIN_DAYS, kms_key, replication_role, telemetry_bucket
 
 __all__ = [
     "CapacityType",
     "ChartVersions",
+    "ImageSource",
     "NodeGroupArgs",
     "ObservabilityStack",
     "ObservabilityStackArgs",
@@ -195,7 +198,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             protect=args.protect,
             description=f"ECR repositories of {self.child_name('eks')}",
         )
-        repositories = create_registry(
+        registry = create_registry(
             self,
             region=region,
             repositories=args.ecr_repositories,
@@ -206,12 +209,21 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             replicate_to=args.dr_region if args.replicate_images else None,
         )
 
+        mirror = None
+        node_policy = None
+        if args.image_source is ImageSource.PULL_THROUGH_CACHE:
+            account_id = aws.get_caller_identity_output(
+                opts=pulumi.InvokeOutputOptions(parent=self)
+            ).account_id
+            mirror = mirror_registries(account_id, region)
+            node_policy = account_id.apply(lambda a: pull_through_node_policy(a, region))
         cluster = create_cluster(
             self,
             args,
             vpc_id=network.vpc_id,
             subnet_ids=network.subnet_ids,
             depends_on=network.ready,
+            node_policy=node_policy,
         )
         urls = in_cluster_urls(args.namespace, args.scale)
 
@@ -239,7 +251,14 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             return made.values_overlay, list(made.resources)
 
         releases = create_releases(
-            self, args, cluster, buckets=buckets, keys=keys, after_crds=content
+            self,
+            args,
+            cluster,
+            buckets=buckets,
+            keys=keys,
+            after_crds=content,
+            mirror=mirror,
+            image_sources=list(registry.cache_rules.values()) if mirror else None,
         )
         allowed = args.ingest_allowed_cidrs or (
             (args.ipam.args.cidr,) if args.ipam is not None else ("10.0.0.0/8",)
@@ -272,9 +291,9 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             ),
             "tempo_bucket_name": buckets["tempo-traces"].bucket.bucket,
             "ecr_repository_urls": pulumi.Output.all(
-                **{n: r.repository_url for n, r in repositories.items()}
+                **{n: r.repository_url for n, r in registry.repositories.items()}
             )
-            if repositories
+            if registry.repositories
             else pulumi.Output.from_input({}),
             "namespace": args.namespace,
         }
