@@ -75,7 +75,8 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
     A VPC created from the IPAM has no internet path: AWS APIs are reached through its VPC
     endpoints, but the charts' images come from quay.io, registry.k8s.io, ghcr.io and Docker Hub.
     Give the ``shared`` segment an egress route (an egress VPC behind the Transit Gateway), or
-    mirror the images into the stack's ECR pull-through caches and point the charts at them.
+    set ``image_source="pull-through-cache"`` (with ``docker_hub_credential_arn``): every chart
+    image is then pulled through the stack's ECR pull-through caches.
 
     Example:
         ::
