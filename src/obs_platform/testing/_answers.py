@@ -489,6 +489,17 @@ def _http_api(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
                     "executionArn": ctx.arn("execute-api", api_id)}
 
 
+@answers("aws:apigatewayv2/domainName:DomainName")
+def _api_domain_name(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = str(ctx.inputs.get("domainName", ctx.name))
+    config = dict(ctx.inputs.get("domainNameConfiguration") or {})
+    config.setdefault("targetDomainName", f"d-{ctx.hex(10)}.execute-api.{ctx.region}.{DNS_SUFFIX}")
+    config.setdefault("hostedZoneId", "Z" + ctx.hex(13).upper())
+    return name, {"domainNameConfiguration": config,
+                  "apiMappingSelectionExpression": "$request.basepath",
+                  "arn": f"arn:{PARTITION}:apigateway:{ctx.region}::/domainnames/{name}"}
+
+
 @answers("aws:apigatewayv2/vpcLink:VpcLink")
 def _vpc_link(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     link_id = ctx.hex(6)
