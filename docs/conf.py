@@ -148,7 +148,7 @@ def _resolve_by_suffix(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     )
 
 
-_PROSE_BEFORE_COLON = re.compile(r"^[A-Z][^:`[]* [^:`[]*: ")
+_PROSE_BEFORE_COLON = re.compile(r"^[^:`[|]* [^:`[|]*: ")
 
 
 def _keep_prose_attribute_docstrings(

@@ -61,7 +61,7 @@ def _directive(module: str, name: str, obj: object) -> str:
     target = f"{module}.{name}"
     if inspect.isclass(obj):
         if issubclass(obj, BaseModel):
-            return f".. autopydantic_model:: {target}\n"
+            return f".. autopydantic_model:: {target}\n   :inherited-members: BaseModel\n"
         if issubclass(obj, BaseException):
             return f".. autoexception:: {target}\n"
         if issubclass(obj, enum.Enum):
@@ -368,7 +368,8 @@ def readme_plan_section(program: Path) -> str:
             README_MARK,
             "## Plan output",
             "",
-            f"The output of `obs-platform plan examples/{program.name}` (obs-platform {__version__}),",
+            f"The output of `obs-platform plan examples/{program.name}` "
+            f"(obs-platform {__version__}),",
             "pasted from a real run; the documentation regenerates it on every build.",
             "",
             "<details>",
