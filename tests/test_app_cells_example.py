@@ -56,7 +56,14 @@ def test_standby_in_another_region_and_account(plan: Plan) -> None:
 
 def test_dr_joins_the_cells(plan: Plan) -> None:
     healthz = plan.get("app-primary-healthz")
-    assert healthz.inputs["fqdn"].endswith(".execute-api.eu-west-1.amazonaws.com")
+    assert healthz.inputs["fqdn"] == plan.get("eu-west-1-api").outputs["apiEndpoint"].removeprefix(
+        "https://"
+    )
+    # Clients resolve the failover name to the active cell's custom domain (TLS matches).
+    for role, cell in (("primary", "eu-west-1"), ("standby", "us-east-1")):
+        target = plan.get(f"{cell}-api-domain").outputs["domainNameConfiguration"]
+        assert plan.get(f"app-{role}-record").inputs["records"] == [target["targetDomainName"]]
+        assert plan.get(f"{cell}-api-domain").inputs["domainName"] == "app.example.com"
     # One account holds the whole global database: the standby member lives in the primary
     # account, on the standby cell's subnets shared through RAM.
     standby_db = plan.get("app-standby-db", "aws:rds/cluster:Cluster")

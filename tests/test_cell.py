@@ -186,6 +186,20 @@ def test_healthz_exposure(seed: Plan) -> None:
     assert targets.inputs["healthCheck"]["path"] == "/healthz"
 
 
+def test_custom_domain_is_the_record_target() -> None:
+    cert = "arn:aws:acm:eu-west-1:111111111111:certificate/abc"
+    plan, sites = build({**SEED, "api_domain_name": "app.example.com", "api_certificate_arn": cert})
+    domain = plan.get("eu-west-1-api-domain")
+    assert domain.inputs["domainName"] == "app.example.com"
+    assert domain.inputs["domainNameConfiguration"]["certificateArn"] == cert
+    assert domain.inputs["domainNameConfiguration"]["endpointType"] == "REGIONAL"
+    assert domain.inputs["domainNameConfiguration"]["securityPolicy"] == "TLS_1_2"
+    mapping = plan.get("eu-west-1-api-mapping")
+    assert mapping.inputs["apiId"] == plan.get("eu-west-1-api").outputs["id"]
+    assert mapping.inputs["stage"] == plan.get("eu-west-1-api-stage").outputs["id"]
+    assert sites[0].record_target is not None
+
+
 def test_telemetry_labels_and_endpoints() -> None:
     plan, _ = build(
         {
@@ -346,6 +360,7 @@ def test_strimzi_resources_validate(reference_dir: Path) -> None:
         ({"rds_global": True, "dr_strategy": "none"}, "rds_global=True"),
         ({**SEED, "kafka_engine": "strimzi"}, "Strimzi runs the brokers"),
         ({"replicas": 12}, "exceeds max_replicas"),
+        ({"api_domain_name": "app.example.com"}, "go together"),
         ({"az_count": 6, "vpc_cidr": "10.0.0.0/22"}, "az_count"),
         ({"region": "eu-west-9"}, "CellArgs.region"),
         ({"dr_strategy": "active-active"}, "CellArgs.dr_strategy"),

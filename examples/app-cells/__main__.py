@@ -26,6 +26,7 @@ from obs_platform import (
 config = pulumi.Config()
 primary_region = pulumi.Config("aws").require("region")
 standby_region = config.get("standbyRegion") or "us-east-1"
+record_name = config.get("recordName") or "app.example.com"
 
 telemetry = TelemetryArgs(
     metrics_remote_write_url=config.get("metricsRemoteWriteUrl"),
@@ -45,6 +46,9 @@ primary = Cell(
         ipam_pool_id=config.get("primaryIpamPoolId"),
         vpc_cidr="10.16.0.0/20",
         telemetry=telemetry,
+        # Each cell serves the clients' name itself, so TLS still matches after a failover.
+        api_domain_name=record_name,
+        api_certificate_arn=config.require("primaryCertificateArn"),
     ),
 )
 
@@ -71,6 +75,8 @@ standby = Cell(
         ipam_pool_id=config.get("standbyIpamPoolId"),
         vpc_cidr="10.32.0.0/20",
         telemetry=telemetry,
+        api_domain_name=record_name,
+        api_certificate_arn=config.require("standbyCertificateArn"),
         share_subnets_with=[primary.account_id],
         cross_account_role_arn=config.get("standbyArcRoleArn"),
     ),
@@ -84,7 +90,7 @@ dr = PilotLightDr(
         primary=primary.dr_site(),
         standby=standby.dr_site(),
         zone_id=config.require("zoneId"),
-        record_name=config.get("recordName") or "app.example.com",
+        record_name=record_name,
         rto_target_seconds=config.get_int("rtoTargetSeconds") or 300,
         rpo_target_seconds=config.get_int("rpoTargetSeconds") or 60,
         database=AuroraGlobalArgs(standby_in_primary_account=True),

@@ -139,6 +139,14 @@ class CellArgs(ArgsModel):
     """Deployments the Region switch plan scales."""
     healthz_path: str = Field(default="/healthz", pattern=r"^/\S*$")
     """Path of the health endpoint the workloads serve."""
+    api_domain_name: str | None = Field(
+        default=None, pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$"
+    )
+    """The name clients use (the DR's ``record_name``, such as ``app.example.com``), served by
+    this cell's API as a regional custom domain, so that TLS matches after a failover. ``None``
+    serves only the API's default ``execute-api`` host (health checks, tests)."""
+    api_certificate_arn: Input[str] | None = None
+    """ACM certificate for ``api_domain_name`` in the cell's region (required with it)."""
     database_engine_version: str = Field(default="16.6", pattern=r"^\d+\.\d+$")
     """Aurora PostgreSQL version of a standalone cell's cluster."""
     database_instance_class: str = "db.r6g.large"
@@ -193,7 +201,9 @@ class Cell(Component[CellArgs]):
       ``{n}-ingress-targets`` for the workloads' ingress). Why: Route 53 health checkers
       cannot reach private endpoints, and the API's default ``execute-api`` endpoint is public
       HTTPS with an AWS certificate, without public subnets, an internet gateway or a
-      certificate to manage. The load balancer stays private;
+      certificate to manage. The load balancer stays private. With ``api_domain_name`` the API
+      also serves the clients' name as a regional custom domain (``{n}-api-domain``,
+      ``{n}-api-mapping``), which the failover record points to;
     * telemetry: ``{n}-k8s`` (Kubernetes provider from the cluster's kubeconfig, after the node
       group) and the OpenTelemetry Collector DaemonSet in ``obs-telemetry``
       (:mod:`obs_platform._internal.cell_telemetry`), labelling everything with ``cell``,
@@ -293,6 +303,14 @@ class Cell(Component[CellArgs]):
                 value=args.kafka_engine.value,
                 fix="Use kafka_engine='msk' (brokers independent of compute), or replicas >= 3.",
             )
+        if (args.api_domain_name is None) != (args.api_certificate_arn is None):
+            raise ObsPlatformError(
+                f"{label}: api_domain_name and api_certificate_arn go together (a custom domain "
+                "needs a certificate in the cell's region, and a certificate needs a name).",
+                field="CellArgs.api_certificate_arn",
+                value=args.api_domain_name,
+                fix="Set both (an ACM certificate for the name, in the cell's region) or neither.",
+            )
         if args.replicas > args.max_replicas:
             raise ObsPlatformError(
                 f"{label}: replicas={args.replicas} exceeds max_replicas={args.max_replicas}.",
@@ -354,6 +372,7 @@ class Cell(Component[CellArgs]):
         self._telemetry(args, account, k8s_provider)
         self._site = {
             "healthz_host": host,
+            "record_target": self._record_target,
             "eks_cluster_name": cluster_name,
             "eks_cluster_arn": cluster_arn,
             "node_group_asg_arn": asg_arn,
@@ -1000,7 +1019,7 @@ class Cell(Component[CellArgs]):
             region=args.region,
             opts=self.child_opts(),
         )
-        aws.apigatewayv2.Stage(
+        stage = aws.apigatewayv2.Stage(
             self.child_name("api-stage"),
             api_id=api.id,
             name="$default",
@@ -1011,6 +1030,29 @@ class Cell(Component[CellArgs]):
             opts=self.child_opts(),
         )
         host = api.api_endpoint.apply(lambda url: url.removeprefix("https://").rstrip("/"))
+        self._record_target: Any = None
+        if args.api_domain_name is not None:
+            domain = aws.apigatewayv2.DomainName(
+                self.child_name("api-domain"),
+                domain_name=args.api_domain_name,
+                domain_name_configuration={
+                    "certificate_arn": args.api_certificate_arn,
+                    "endpoint_type": "REGIONAL",
+                    "security_policy": "TLS_1_2",
+                },
+                region=args.region,
+                tags=self.tags({"Name": self.child_name("api-domain")}),
+                opts=self.child_opts(),
+            )
+            aws.apigatewayv2.ApiMapping(
+                self.child_name("api-mapping"),
+                api_id=api.id,
+                domain_name=domain.id,
+                stage=stage.id,
+                region=args.region,
+                opts=self.child_opts(),
+            )
+            self._record_target = domain.domain_name_configuration.target_domain_name
         return api, host
 
     def _telemetry(
