@@ -19,6 +19,7 @@ chart's own CRD subchart is off, and Helm never upgrades CRDs anyway.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +93,12 @@ CLOUDWATCH_READ_ACTIONS: tuple[str, ...] = (
 """What Grafana's CloudWatch datasource reads (read-only)."""
 
 
+ContentHook = Callable[
+    [pulumi.Resource, pulumi.Resource], tuple[dict[str, Any], list[pulumi.Resource]]
+]
+"""Called with ``(namespace, crds)``; returns a values overlay and the resources it needs."""
+
+
 @dataclass
 class Releases:
     """What :func:`create_releases` made.
@@ -154,7 +161,7 @@ def create_releases(
     keys: dict[str, aws.kms.Key],
     values_overlay: dict[str, Any] | None = None,
     content_resources: list[pulumi.Resource] | None = None,
-    after_crds: Any = None,
+    after_crds: ContentHook | None = None,
     mirror: ImageMirror | None = None,
     image_sources: list[pulumi.Resource] | None = None,
 ) -> Releases:
