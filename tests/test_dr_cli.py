@@ -717,7 +717,10 @@ def test_unhealthy_standby_times_out(
     args = [*world.target_args()[:-4], "--poll-seconds", "0.01", "--wait-timeout-seconds", "0.1"]
     code, _, err = run_cli(capsys, "dr", "failover", *args)
     assert code == 3
-    assert f"waiting for the Route 53 health checks (last seen: {world.hc_standby} 0/3" in err
+    assert (
+        f"waiting for the Route 53 health checks (last seen: {world.hc_standby} unhealthy "
+        "(0/3 checkers report success), waiting for healthy)"
+    ) in err
 
 
 @pytest.mark.parametrize(
@@ -1167,3 +1170,207 @@ def test_scale_with_pulumi_unknown_stack(
     assert code == 2
     assert f"Pulumi stack 'nope' does not exist in {tmp_path}" in err, err
     assert writer_of(world.gc) == PRIMARY
+
+
+# --- the app-cells example's real plan -----------------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "app-cells"
+
+
+@pytest.fixture(scope="module")
+def example_plan() -> dict[str, Any]:
+    """The plan of examples/app-cells (PilotLightDr and Cells as written), run offline once."""
+    from obs_platform.testing import run_program
+
+    if not (EXAMPLE / "Pulumi.yaml").is_file():
+        pytest.skip("examples/app-cells is not there")
+    return dict(run_program(EXAMPLE, None).to_json())
+
+
+def _build_example_world(plan: dict[str, Any]) -> dict[str, str]:
+    """Create in moto what the example's plan names, and return the health check IDs by name."""
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for res in plan["resources"]:
+        by_type[res["type"]].append(res)
+    (gc,) = by_type["aws:rds/globalCluster:GlobalCluster"]
+    gc_id = gc["inputs"]["globalClusterIdentifier"]
+    entry = plan["dr"][0]
+    primary, standby = entry["primary_region"], entry["standby_region"]
+    client("rds", primary).create_global_cluster(
+        GlobalClusterIdentifier=gc_id, Engine="aurora-postgresql"
+    )
+    client("rds", primary).create_db_cluster(
+        DBClusterIdentifier=f"{gc_id}-p",
+        Engine="aurora-postgresql",
+        MasterUsername="app",
+        MasterUserPassword="not-a-real-pw-1",
+        GlobalClusterIdentifier=gc_id,
+    )
+    client("rds", standby).create_db_cluster(
+        DBClusterIdentifier=f"{gc_id}-s", Engine="aurora-postgresql", GlobalClusterIdentifier=gc_id
+    )
+    for ng in by_type["aws:eks/nodeGroup:NodeGroup"]:
+        region, inputs = ng["region"], ng["inputs"]
+        eks = client("eks", region)
+        eks.create_cluster(
+            name=inputs["clusterName"],
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/eks",
+            resourcesVpcConfig={"subnetIds": ["subnet-1"]},
+        )
+        size = inputs["scalingConfig"]
+        eks.create_nodegroup(
+            clusterName=inputs["clusterName"],
+            nodegroupName=inputs["nodeGroupName"],
+            nodeRole=f"arn:aws:iam::{ACCOUNT}:role/node",
+            subnets=["subnet-1"],
+            scalingConfig={
+                "minSize": size["minSize"],
+                "desiredSize": size["desiredSize"],
+                "maxSize": size["maxSize"],
+            },
+        )
+    r53 = client("route53", "us-east-1")
+    ids: dict[str, str] = {}
+    for hc in by_type["aws:route53/healthCheck:HealthCheck"]:
+        inputs = hc["inputs"]
+        config: dict[str, Any] = {
+            "Type": "HTTPS",
+            "Port": 443,
+            "ResourcePath": "/healthz",
+            "FullyQualifiedDomainName": inputs.get("fqdn") or "x.invalid",
+        }
+        hc_id = r53.create_health_check(CallerReference=hc["name"], HealthCheckConfig=config)[
+            "HealthCheck"
+        ]["Id"]
+        r53.change_tags_for_resource(
+            ResourceType="healthcheck",
+            ResourceId=hc_id,
+            AddTags=[{"Key": "Name", "Value": inputs["tags"]["Name"]}],
+        )
+        ids[hc["name"]] = hc_id
+    return ids
+
+
+def test_example_plan_end_to_end(
+    stubs: Stubs, example_plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(example_plan))
+    checks = _build_example_world(example_plan)
+    entry = example_plan["dr"][0]
+    primary, standby = entry["primary_region"], entry["standby_region"]
+    (gc,) = [
+        r for r in example_plan["resources"] if r["type"] == "aws:rds/globalCluster:GlobalCluster"
+    ]
+    gc_id = gc["inputs"]["globalClusterIdentifier"]
+    gate = next(i for name, i in checks.items() if name.endswith("-primary-gate"))
+    healthz = next(i for name, i in checks.items() if name.endswith("-primary-healthz"))
+    (switch_plan,) = [
+        r for r in example_plan["resources"] if r["type"] == "aws:arcregionswitch/plan:Plan"
+    ]
+    (replicator,) = [
+        r for r in example_plan["resources"] if r["type"] == "aws:msk/replicator:Replicator"
+    ]
+    plan_name = switch_plan["inputs"]["name"]
+    rep_name = replicator["inputs"]["replicatorName"]
+    rep_arn = f"arn:aws:kafka:{standby}:{ACCOUNT}:replicator/{rep_name}/x"
+
+    def lookups() -> None:
+        stubs.respond(
+            "arc-region-switch",
+            "list_plans_in_region",
+            {
+                "plans": [
+                    {
+                        "arn": PLAN_ARN,
+                        "name": plan_name,
+                        "owner": ACCOUNT,
+                        "regions": [primary, standby],
+                        "recoveryApproach": "activePassive",
+                    }
+                ]
+            },
+        )
+        stubs.respond(
+            "kafka",
+            "list_replicators",
+            {"Replicators": [{"ReplicatorName": rep_name, "ReplicatorArn": rep_arn}]},
+            {"ReplicatorNameFilter": rep_name},
+        )
+
+    lookups()
+    stubs.respond(
+        "kafka",
+        "describe_replicator",
+        {"ReplicatorArn": rep_arn, "ReplicatorName": rep_name, "ReplicatorState": "RUNNING"},
+    )
+    code, out, err = run_cli(capsys, "dr", "status", "--plan", str(plan_file), "--json")
+    assert code == 0, err
+    status = json.loads(out)
+    assert status["database"]["identifier"] == gc_id
+    assert status["database"]["writer_region"] == primary
+    assert {(h["id"], h["region"], h["gate"]) for h in status["health_checks"]} == {
+        (gate, primary, True),
+        (healthz, primary, False),
+    }
+    assert status["kafka_replication"]["state"] == "RUNNING"
+    assert status["region_switch_plan"] == {"arn": PLAN_ARN}
+    assert status["budget"] == {
+        "rto_seconds": entry["rto_seconds"],
+        "rto_target_seconds": entry["rto_target_seconds"],
+    }
+
+    # direct steps (the Region switch plan is found but --engine direct is asked for)
+    lookups()
+    for healthy in (True, True, False):  # preflight, first poll, the gate closes
+        stubs.respond(
+            "route53",
+            "get_health_check_status",
+            {
+                "HealthCheckObservations": [
+                    {
+                        "Region": "us-east-1",
+                        "IPAddress": "192.0.2.1",
+                        "StatusReport": {
+                            "Status": "Success: HTTP 200" if healthy else "Failure: writer moved"
+                        },
+                    }
+                ]
+            },
+            {"HealthCheckId": gate},
+        )
+    stubs.respond(
+        "rds",
+        "switchover_global_cluster",
+        {},
+        None,
+        effect=lambda params: set_writer(gc_id, standby),
+    )
+    code, out, err = run_cli(
+        capsys,
+        "dr",
+        "failover",
+        "--plan",
+        str(plan_file),
+        "--engine",
+        "direct",
+        "--poll-seconds",
+        "0",
+        "--json",
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    assert [s["id"] for s in result["steps"]] == [
+        "preflight",
+        f"scale:{standby}/{standby}-eks:{standby}-nodes",
+        "database:switchover",
+        "wait:database",
+        "wait:node-groups",
+        "wait:health",
+    ]
+    assert stubs.called("switchover_global_cluster")[0]["GlobalClusterIdentifier"] == gc_id
+    assert result["rto_budget_seconds"] == entry["rto_seconds"]
+    assert writer_of(gc_id) == standby
+    scaled = nodegroup_scaling(standby, f"{standby}-eks", f"{standby}-nodes")
+    primary_size = nodegroup_scaling(primary, f"{primary}-eks", f"{primary}-nodes")
+    assert scaled["desiredSize"] == primary_size["desiredSize"] >= 1

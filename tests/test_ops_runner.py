@@ -132,7 +132,10 @@ class FakeAws(AwsContext):
             group["active_at"] = self.clock() + self.scale_seconds
             return {}
         if operation == "get_health_check_status":
-            healthy = params["HealthCheckId"] == f"hc-{'s' if self.writer == S else 'p'}"
+            check = params["HealthCheckId"]
+            healthy = check == f"hc-{'s' if self.writer == S else 'p'}" or (
+                check == "gate" and self.writer == P
+            )
             status = "Success: 200" if healthy else "Failure: 503"
             return {"HealthCheckObservations": [{"StatusReport": {"Status": status}}] * 3}
         raise AssertionError(f"unexpected call {operation}")
@@ -237,6 +240,22 @@ def test_interrupt_is_recorded(tmp_path: Path) -> None:
     assert data["status"] == "interrupted"
     assert data["steps"]["wait:database"]["status"] == "failed"
     assert data["steps"]["database:switchover"]["status"] == "done"
+
+
+def test_waits_for_the_dns_gate(tmp_path: Path) -> None:
+    clock = Clock()
+    aws = FakeAws(clock, promote_seconds=45, scale_seconds=10)
+    gated = DrTargets(
+        P, S, "g", TARGETS.node_groups, (HealthCheckRef("gate", P, gate=True),), budget=BUDGET
+    )
+    result = Runner(aws, gated, OperationSpec(Direction.FAILOVER), options(tmp_path, clock)).run()
+    health = result.steps[-1]
+    assert health.step.step_id == "wait:health"
+    assert health.detail == "1 health check(s) as expected"
+    assert clock.now - 1_800_000_000.0 == 45  # the gate closed when the writer moved
+    back = Runner(aws, gated, OperationSpec(Direction.FAILBACK), options(tmp_path, clock)).run()
+    assert [s.step.step_id for s in back.steps if s.step.is_wait][-1] == "wait:health"
+    assert aws.writer == P
 
 
 def test_unplanned_failover_promotes_without_reachable_writer(tmp_path: Path) -> None:

@@ -74,7 +74,7 @@ def test_planned_failover_direct_order() -> None:
     ]
     steps = plan_steps(OperationSpec(Direction.FAILOVER), FULL)
     assert [s.region for s in steps] == [S] * 7
-    assert steps[-1].params == {"health_checks": ["hc-s"]}
+    assert steps[-1].params == {"healthy": ["hc-s"], "unhealthy": []}
     assert not any(s.data_loss for s in steps)
 
 
@@ -92,7 +92,7 @@ def test_failback_scales_the_old_standby_down_after_recovery() -> None:
     ]
     assert steps[-1].params == {"cluster": "app-use1", "nodegroup": "system", "desired_size": 0}
     assert [s.counts_toward_rto for s in steps[-2:]] == [False, False]
-    assert steps[-3].params == {"health_checks": ["hc-p"]}
+    assert steps[-3].params == {"healthy": ["hc-p"], "unhealthy": []}
     kept = ids(OperationSpec(Direction.FAILBACK, scale_down_after=False))
     assert not any(i.startswith("scale-down:") for i in kept)
 
@@ -113,6 +113,24 @@ def test_unplanned_failback_is_refused() -> None:
     with pytest.raises(OpsError, match="a failback is always planned") as info:
         check_consent(OperationSpec(Direction.FAILBACK, Mode.UNPLANNED, allow_data_loss=True))
     assert info.value.exit_code == 4
+
+
+def test_dns_gate_turns_unhealthy_on_failover_and_healthy_on_failback() -> None:
+    gated = dataclasses.replace(
+        FULL, health_checks=(HealthCheckRef("hc-p", P), HealthCheckRef("gate", P, gate=True))
+    )
+    over = plan_steps(OperationSpec(Direction.FAILOVER), gated)[-1]
+    assert over.step_id == "wait:health"
+    assert over.params == {"healthy": [], "unhealthy": ["gate"]}
+    assert "DNS gate reports unhealthy" in over.description
+    back = next(
+        s
+        for s in plan_steps(OperationSpec(Direction.FAILBACK), gated)
+        if s.step_id == "wait:health"
+    )
+    assert back.params == {"healthy": ["hc-p", "gate"], "unhealthy": []}
+    assert gated.health_checks_for(P) == (HealthCheckRef("hc-p", P),)
+    assert gated.dns_gates == (HealthCheckRef("gate", P, gate=True),)
 
 
 def test_region_switch_engine() -> None:

@@ -42,6 +42,14 @@ def register(subparsers: Any) -> None:
         help="Route 53 health check on a region's /healthz (repeatable)",
     )
     group.add_argument(
+        "--dns-gate",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="health check on the PRIMARY failover record (PilotLightDr's {name}-primary-gate): "
+        "failover waits for it to turn unhealthy, failback for healthy",
+    )
+    group.add_argument(
         "--replicator", metavar="ARN", dest="replicator_arn", help="MSK Replicator ARN"
     )
     group.add_argument(
@@ -243,6 +251,7 @@ def _targets(args: argparse.Namespace, aws: Any) -> tuple[Any, list[str]]:
             global_cluster=args.global_cluster,
             node_groups=tuple(args.node_group),
             health_checks=tuple(args.health_check),
+            dns_gates=tuple(args.dns_gate),
             replicator_arn=args.replicator_arn,
             region_switch_plan_arn=args.region_switch_plan_arn,
             plan_path=args.plan_path,

@@ -39,10 +39,15 @@ class HealthCheckRef:
     Attributes:
         health_check_id: The health check's ID.
         region: The region whose endpoint it watches, or ``None`` when not known.
+        gate: True for the check on the PRIMARY failover record (a ``PilotLightDr``'s
+            ``{name}-primary-gate``: healthy only while the primary serves and its database is
+            the writer). Unhealthy means DNS answers with the standby, so a failover waits for
+            it to turn unhealthy and a failback for it to turn healthy.
     """
 
     health_check_id: str
     region: str | None = None
+    gate: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,11 +121,17 @@ class DrTargets:
         return tuple(ng for ng in self.node_groups if ng.region == region)
 
     def health_checks_for(self, region: str) -> tuple[HealthCheckRef, ...]:
-        """Return the health checks watching ``region`` (all unassigned ones when none do)."""
-        own = tuple(hc for hc in self.health_checks if hc.region == region)
+        """Return the endpoint checks watching ``region`` (all unassigned ones when none do)."""
+        checks = [hc for hc in self.health_checks if not hc.gate]
+        own = tuple(hc for hc in checks if hc.region == region)
         if own:
             return own
-        return tuple(hc for hc in self.health_checks if hc.region is None)
+        return tuple(hc for hc in checks if hc.region is None)
+
+    @property
+    def dns_gates(self) -> tuple[HealthCheckRef, ...]:
+        """Return the checks on the PRIMARY failover record."""
+        return tuple(hc for hc in self.health_checks if hc.gate)
 
 
 def region_arg(value: str, flag: str) -> str:

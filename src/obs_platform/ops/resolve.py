@@ -35,6 +35,7 @@ class TargetArgs:
     global_cluster: str | None = None
     node_groups: tuple[str, ...] = ()
     health_checks: tuple[str, ...] = ()
+    dns_gates: tuple[str, ...] = ()
     replicator_arn: str | None = None
     region_switch_plan_arn: str | None = None
     plan_path: Path | None = None
@@ -84,8 +85,10 @@ def build_targets(args: TargetArgs, aws: AwsContext | None) -> tuple[DrTargets, 
         node_groups = tuple(_resolve_node_groups(hints.node_groups, (primary, standby), aws, notes))
 
     health_checks = tuple(parse_health_check(t) for t in args.health_checks)
-    if not health_checks and hints:
-        health_checks = tuple(_resolve_health_checks(hints.health_checks, aws, notes))
+    gates = tuple(HealthCheckRef(g.strip(), None, gate=True) for g in args.dns_gates if g.strip())
+    if not health_checks and not gates and hints:
+        health_checks = tuple(_resolve_health_checks(hints.health_checks, primary, aws, notes))
+    health_checks += gates
 
     replicator = args.replicator_arn
     if replicator is None and hints and hints.replicators:
@@ -178,9 +181,16 @@ def _find_cluster_of(aws: AwsContext, region: str, nodegroup: str) -> str | None
     return None
 
 
+GATE_SUFFIX = "-primary-gate"
+"""A ``PilotLightDr``'s calculated check on the PRIMARY failover record."""
+GATE_PART_SUFFIX = "-primary-writer-check"
+"""A child of the gate: followed through the gate, not on its own."""
+
+
 def _resolve_health_checks(
-    hints: tuple[HealthCheckHint, ...], aws: AwsContext | None, notes: list[str]
+    hints: tuple[HealthCheckHint, ...], primary: str, aws: AwsContext | None, notes: list[str]
 ) -> list[HealthCheckRef]:
+    hints = tuple(h for h in hints if not h.plan_name.endswith(GATE_PART_SUFFIX))
     if not hints:
         return []
     if aws is None:
@@ -196,19 +206,43 @@ def _resolve_health_checks(
         if not page.get("IsTruncated"):
             break
         marker = page.get("NextMarker")
+    names = _name_tags(aws, [str(c["Id"]) for c in checks]) if checks else {}
     refs: list[HealthCheckRef] = []
     for hint in hints:
-        found = [c for c in checks if _matches(c.get("HealthCheckConfig", {}), hint)]
+        found = [c for c in checks if hint.name_tag and names.get(str(c["Id"])) == hint.name_tag]
+        if len(found) != 1:
+            by_target = [c for c in checks if _matches(c.get("HealthCheckConfig", {}), hint)]
+            found = [c for c in found if c in by_target] if found else by_target
+        gate = hint.plan_name.endswith(GATE_SUFFIX)
         if len(found) == 1:
-            refs.append(HealthCheckRef(str(found[0]["Id"]), hint.region))
+            region = primary if gate else hint.region
+            refs.append(HealthCheckRef(str(found[0]["Id"]), region, gate=gate))
         else:
             what = "none" if not found else f"{len(found)}"
+            flag = "--dns-gate ID" if gate else "--health-check REGION=ID"
             notes.append(
-                f"health check {hint.plan_name} ({hint.fqdn or hint.ip_address}"
-                f"{hint.resource_path or ''}): {what} match in Route 53; pass "
-                "--health-check REGION=ID"
+                f"health check {hint.plan_name} (Name tag {hint.name_tag!r}): {what} match in "
+                f"Route 53; pass {flag}"
             )
     return refs
+
+
+def _name_tags(aws: AwsContext, ids: list[str]) -> dict[str, str]:
+    """Return each health check's ``Name`` tag (Route 53 takes 10 IDs per call)."""
+    names: dict[str, str] = {}
+    for start in range(0, len(ids), 10):
+        page = aws.call(
+            "route53",
+            "us-east-1",
+            "list_tags_for_resources",
+            ResourceType="healthcheck",
+            ResourceIds=ids[start : start + 10],
+        )
+        for item in page.get("ResourceTagSets", []):
+            for tag in item.get("Tags", []):
+                if tag.get("Key") == "Name":
+                    names[str(item.get("ResourceId"))] = str(tag.get("Value"))
+    return names
 
 
 def _matches(config: dict[str, Any], hint: HealthCheckHint) -> bool:
@@ -239,7 +273,8 @@ def _resolve_named(
         return None
     if aws is None:
         notes.append(f"{what} {hint.name!r} is looked up at run time")
-        return None
+        # A dry run shows the steps the run would take with it.
+        return f"({what} {hint.name} looked up at run time)"
     try:
         arn: str | None = finder(aws, hint.region or default_region, hint.name)
     except OpsError as exc:

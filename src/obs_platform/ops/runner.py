@@ -418,7 +418,7 @@ class Runner:
             actions.describe_nodegroup(self.aws, ng)
         if self.targets.node_groups_in(self.to_region):
             found.append(f"{len(self.targets.node_groups_in(self.to_region))} node group(s)")
-        for hc in self.targets.health_checks_for(self.to_region):
+        for hc in (*self.targets.health_checks_for(self.to_region), *self.targets.dns_gates):
             actions.health_check_status(self.aws, hc.health_check_id)
         if self.targets.region_switch_plan_arn and any(
             s.kind is StepKind.START_REGION_SWITCH for s in self.steps
@@ -611,15 +611,21 @@ class Runner:
         return "ran", self._poll("the node groups", probe), {}
 
     def _wait_health(self, step: Step) -> tuple[str, str, dict[str, Any]]:
-        ids = [str(i) for i in step.params["health_checks"]]
+        wanted = [(str(i), True) for i in step.params.get("healthy", [])]
+        wanted += [(str(i), False) for i in step.params.get("unhealthy", [])]
 
         def probe() -> tuple[bool, str]:
-            unhealthy = []
-            for hc in ids:
+            pending = []
+            for hc, healthy in wanted:
                 status = actions.health_check_status(self.aws, hc)
-                if not status["healthy"]:
-                    unhealthy.append(f"{hc} {status['success']}/{status['checkers']} healthy")
-            return not unhealthy, "; ".join(unhealthy) or f"{len(ids)} health check(s) healthy"
+                if status["healthy"] is not healthy:
+                    seen = "healthy" if status["healthy"] else "unhealthy"
+                    pending.append(
+                        f"{hc} {seen} ({status['success']}/{status['checkers']} checkers "
+                        f"report success), waiting for {'healthy' if healthy else 'unhealthy'}"
+                    )
+            done = f"{len(wanted)} health check(s) as expected"
+            return not pending, "; ".join(pending) or done
 
         return "ran", self._poll("the Route 53 health checks", probe), {}
 
@@ -652,11 +658,7 @@ class Runner:
             info = actions.region_switch_execution(self.aws, plan, execution, self.to_region)
             state = str(info["state"])
             if state in actions.REGION_SWITCH_FAILED:
-                failed = [
-                    s["name"]
-                    for s in info["steps"]
-                    if s["status"] not in ("completed", "notStarted", None)
-                ]
+                failed = [s["name"] for s in info["steps"] if s["status"] == "failed"]
                 raise OpsError(
                     f"Region switch execution {execution} ended {state!r}"
                     + (f" at {', '.join(str(f) for f in failed)}" if failed else ""),
@@ -665,6 +667,13 @@ class Runner:
                     exit_code=3,
                     resumable=True,
                 )
-            return state in actions.REGION_SWITCH_DONE, f"execution {execution} {state}"
+            detail = f"execution {execution} {state}"
+            if state == "pendingManualApproval":
+                waiting = [s["name"] for s in info["steps"] if s["status"] == "pendingApproval"]
+                detail += (
+                    f": approve {', '.join(str(w) for w in waiting) or 'the gated step'} in the "
+                    "ARC console or with `aws arc-region-switch approve-plan-execution-step`"
+                )
+            return state in actions.REGION_SWITCH_DONE, detail
 
         return "ran", self._poll("the Region switch execution", probe), {"execution_id": execution}

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from . import actions
 from .aws import AwsContext
 from .errors import OpsError
-from .model import DrTargets
+from .model import DrTargets, HealthCheckRef, NodeGroupRef
 
 
 def _part(read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -39,17 +40,8 @@ def collect_status(
     now = dt.datetime.fromtimestamp(clock(), tz=dt.UTC)
     if targets.global_cluster:
         out["database"] = _part(lambda: _database(aws, targets, now))
-    out["node_groups"] = [_part(lambda ng=ng: _nodegroup(aws, ng)) for ng in targets.node_groups]  # type: ignore[misc]
-    out["health_checks"] = [
-        _part(
-            lambda hc=hc: {
-                "id": hc.health_check_id,
-                "region": hc.region,  # type: ignore[misc]
-                **actions.health_check_status(aws, hc.health_check_id),
-            }
-        )
-        for hc in targets.health_checks
-    ]
+    out["node_groups"] = [_part(partial(_nodegroup, aws, ng)) for ng in targets.node_groups]
+    out["health_checks"] = [_part(partial(_health, aws, hc)) for hc in targets.health_checks]
     if targets.replicator_arn:
         arn = targets.replicator_arn
         out["kafka_replication"] = _part(
@@ -120,7 +112,16 @@ def _database(aws: AwsContext, targets: DrTargets, now: dt.datetime) -> dict[str
     }
 
 
-def _nodegroup(aws: AwsContext, ng: Any) -> dict[str, Any]:
+def _health(aws: AwsContext, hc: HealthCheckRef) -> dict[str, Any]:
+    return {
+        "id": hc.health_check_id,
+        "region": hc.region,
+        "gate": hc.gate,
+        **actions.health_check_status(aws, hc.health_check_id),
+    }
+
+
+def _nodegroup(aws: AwsContext, ng: NodeGroupRef) -> dict[str, Any]:
     desc = actions.describe_nodegroup(aws, ng)
     low, desired, high = actions.scaling_of(desc)
     return {
@@ -184,6 +185,8 @@ def render_status(status: dict[str, Any]) -> str:
                 continue
             word = "healthy" if hc["healthy"] else "UNHEALTHY"
             where = f" ({hc['region']})" if hc.get("region") else ""
+            if hc.get("gate"):
+                where += ", DNS gate of the PRIMARY record"
             lines.append(
                 f"  {hc['id']}{where}: {word}, {hc['success']}/{hc['checkers']} "
                 "checkers report success"

@@ -374,15 +374,26 @@ def plan_steps(spec: OperationSpec, targets: DrTargets) -> list[Step]:
                 f"{target} were given",
                 fix="pass --global-cluster and --node-group, or --plan FILE.",
             )
-    health = targets.health_checks_for(target)
-    if health:
+    healthy = [hc.health_check_id for hc in targets.health_checks_for(target)]
+    gates = [hc.health_check_id for hc in targets.dns_gates]
+    unhealthy: list[str] = []
+    if target == targets.primary_region:
+        healthy += gates
+    else:
+        unhealthy = gates
+    if healthy or unhealthy:
+        what = [f"the checks for {target} report healthy"] if healthy else []
+        if unhealthy:
+            what.append("the primary's DNS gate reports unhealthy (DNS answers with the standby)")
+        elif gates:
+            what[-1] += " (the primary's DNS gate among them)"
         steps.append(
             Step(
                 "wait:health",
                 StepKind.WAIT_HEALTH,
-                f"wait until the Route 53 health checks for {target} report healthy",
+                f"wait until {' and '.join(what)}",
                 target,
-                {"health_checks": [hc.health_check_id for hc in health]},
+                {"healthy": healthy, "unhealthy": unhealthy},
             )
         )
     if (
