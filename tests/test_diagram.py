@@ -340,3 +340,38 @@ def test_cli_plan_writes_a_diagram(
     assert "account 111111111111" in out.read_text(encoding="utf-8")
     assert main(["plan", str(program), "--diagram", str(tmp_path / "x.gif")]) == 2
     assert "unknown format 'gif'" in capsys.readouterr().err
+
+
+def test_app_cells_example_draws_two_accounts_and_its_dr_links() -> None:
+    from conftest import EXAMPLES
+    from obs_platform.testing import run_program
+
+    diagram = build_diagram(run_program(EXAMPLES / "app-cells"))
+    assert len(diagram.clusters()) == 2  # the primary's and the standby's accounts
+    kinds = {edge.kind for edge in diagram.edges}
+    assert {LinkKind.AURORA, LinkKind.KAFKA, LinkKind.FAILOVER} <= kinds
+    failover = {
+        edge.label: diagram.node(edge.target)
+        for edge in diagram.edges
+        if edge.kind is LinkKind.FAILOVER
+    }
+    assert failover["failover PRIMARY"].region == "eu-west-1"
+    assert failover["failover SECONDARY"].region == "us-east-1"
+    assert failover["failover PRIMARY"].account != failover["failover SECONDARY"].account
+
+
+def test_shared_account_example_draws_the_peering() -> None:
+    from conftest import EXAMPLES
+    from obs_platform.testing import run_program
+
+    diagram = build_diagram(run_program(EXAMPLES / "shared-account"))
+    (peering,) = [edge for edge in diagram.edges if edge.kind is LinkKind.PEERING]
+    source, target = diagram.node(peering.source), diagram.node(peering.target)
+    assert (source.owner_type, source.region) == (
+        "obs-platform:network:TransitNetwork",
+        "eu-west-1",
+    )
+    assert (target.owner_type, target.region) == (
+        "obs-platform:network:TransitNetwork",
+        "us-east-1",
+    )
