@@ -620,6 +620,8 @@ def test_ipam_without_the_region_is_refused() -> None:
         ({"namespace": "Monitoring"}, "not a Kubernetes name"),
         ({"ecr_repositories": ["Bad Name"]}, "not an ECR repository name"),
         ({"loki_schema_from": "01/01/2025"}, "YYYY-MM-DD"),
+        ({"public_access_cidrs": ["0.0.0.0/0"]}, "whole internet"),
+        ({"admin_principal_arns": ["platform-admin"]}, "not an IAM role or user ARN"),
         ({"scale": "simple-scalable"}, "scale"),
     ],
 )
@@ -746,3 +748,23 @@ def test_upstream_images_by_default(plan: Plan) -> None:
 def test_pull_through_images_need_docker_hub_credentials() -> None:
     with pytest.raises(ObsPlatformError, match="docker_hub_credential_arn"):
         _validate({**_BASE, "image_source": "pull-through-cache"})
+
+
+def test_transit_without_the_region_is_refused() -> None:
+    def program() -> None:
+        ipam = Ipam("core", IpamArgs(regions=[EU, US], cidr="10.0.0.0/8", protect=False))
+        transit = TransitNetwork("tn", TransitNetworkArgs(regions=[US]))
+        ObservabilityStack(
+            "shared",
+            {"region": EU, "ipam": ipam, "transit": transit, "grafana_admin_password": "x"},
+        )
+
+    with pytest.raises(ProgramError) as info:
+        run(program, config={"aws:region": EU})
+    assert "TransitNetwork has no gateway in region 'eu-west-1'" in str(info.value.original)
+
+
+def test_given_vpc_excludes_ipam() -> None:
+    with pytest.raises(ProgramError) as info:
+        _ipam_plan(**GIVEN_VPC)
+    assert "ipam/transit would be unused" in str(info.value.original)

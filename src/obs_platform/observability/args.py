@@ -55,7 +55,30 @@ def _check_schema_date(value: str) -> str:
     return value
 
 
+_PRINCIPAL_ARN = re.compile(r"^arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+
+
+def _check_principal(value: Any) -> Any:
+    if isinstance(value, str) and not _PRINCIPAL_ARN.match(value):
+        raise ValueError(
+            f"{value!r} is not an IAM role or user ARN; write it as "
+            "'arn:aws:iam::123456789012:role/name' (access entries take roles and users)."
+        )
+    return value
+
+
+def _check_api_cidr(value: str) -> str:
+    if value.endswith("/0"):
+        raise ValueError(
+            f"{value!r} opens the Kubernetes API to the whole internet; list the CIDRs that "
+            "need it (a VPN or office range), or leave public_access_cidrs empty."
+        )
+    return value
+
+
 DnsLabel = Annotated[str, AfterValidator(_check_dns_label)]
+PrincipalArn = Annotated[Input[str], AfterValidator(_check_principal)]
+ApiCidr = Annotated[Cidr, AfterValidator(_check_api_cidr)]
 RepositoryName = Annotated[str, AfterValidator(check_repository_name)]
 SubnetIds = Union[InstanceOf[pulumi.Output[Any]], list[Input[str]]]  # noqa: UP007
 
@@ -172,10 +195,10 @@ class ObservabilityStackArgs(ArgsModel):
 
     kubernetes_version: KubernetesVersion = "1.34"
     """EKS Kubernetes minor version."""
-    public_access_cidrs: tuple[Cidr, ...] = ()
+    public_access_cidrs: tuple[ApiCidr, ...] = ()
     """CIDRs allowed to reach the Kubernetes API over the internet; empty (default) keeps the
     endpoint private only."""
-    admin_principal_arns: tuple[Input[str], ...] = ()
+    admin_principal_arns: tuple[PrincipalArn, ...] = ()
     """IAM roles or users given cluster-admin through access entries."""
     node_groups: dict[DnsLabel, NodeGroupArgs] = Field(
         default_factory=_default_node_groups, min_length=1
