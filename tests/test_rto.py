@@ -27,8 +27,8 @@ def test_default_budget_figures_and_under_three_minutes() -> None:
         "orchestration_seconds": 70,
         "database_lag_seconds": 1.0,
         "kafka_lag_seconds": 0.0,
-        "database_add_instance_seconds": 0,
-        "standby_cluster_create_seconds": 0,
+        "add_instance_seconds": 0,
+        "cluster_create_seconds": 0,
     }
     assert budget.rto_seconds == 165
     assert budget.rpo_seconds == 1.0
@@ -56,7 +56,7 @@ def test_as_output_shape() -> None:
 def test_headless_secondary_misses_and_says_why() -> None:
     budget = compute_budget(DrTimingConfig(headless_secondary=True))
     assert budget.terms["database_seconds"] == 960
-    assert budget.terms["database_add_instance_seconds"] == 900
+    assert budget.terms["add_instance_seconds"] == 900
     assert not budget.meets_rto
     assert budget.findings[0].term == "database_seconds"
     assert "standby_instances >= 1" in budget.explain()
@@ -65,7 +65,7 @@ def test_headless_secondary_misses_and_says_why() -> None:
 def test_missing_standby_cluster_misses() -> None:
     budget = compute_budget(DrTimingConfig(standby_cluster_exists=False))
     assert budget.terms["compute_seconds"] == 900 + 45 + 20
-    assert budget.terms["standby_cluster_create_seconds"] == 900
+    assert budget.terms["cluster_create_seconds"] == 900
     assert budget.findings[0].term == "compute_seconds"
     assert "pre-provision the standby cluster" in budget.explain()
 

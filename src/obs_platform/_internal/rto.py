@@ -24,8 +24,8 @@ The model::
   readiness; a standby without an EKS cluster must first create a control plane (13-16 minutes).
 
 ``terms`` also carries the RPO bounds (``database_lag_seconds``, ``kafka_lag_seconds``) and two
-breakdowns already counted above (``database_add_instance_seconds``,
-``standby_cluster_create_seconds``), non-zero only for a headless secondary or a missing standby
+breakdowns already counted above (``add_instance_seconds``,
+``cluster_create_seconds``), non-zero only for a headless secondary or a missing standby
 cluster, so the plan shows why such a budget misses.
 
 The three middle terms run in parallel (the Region switch plan starts them together, DNS moves
@@ -348,12 +348,12 @@ def compute_budget(config: DrTimingConfig) -> Budget:
         "kafka_lag_seconds": kafka_lag_seconds(config),
         # Breakdowns (already inside database_seconds / compute_seconds), shown so that the
         # plan says when a headless secondary or a missing standby cluster drives the budget.
-        "database_add_instance_seconds": (
+        "add_instance_seconds": (
             config.assumptions.aurora_add_instance_seconds
             if config.rds_global and config.headless_secondary
             else 0
         ),
-        "standby_cluster_create_seconds": (
+        "cluster_create_seconds": (
             0
             if config.standby_cluster_exists
             else config.assumptions.eks_control_plane_create_seconds
