@@ -14,6 +14,8 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from obs_platform import ObsPlatformError
 from obs_platform.cli import main
@@ -22,6 +24,7 @@ from obs_platform.diagram import (
     DiagramEdge,
     DiagramNode,
     LinkKind,
+    _quote,
     arn_account,
     arn_region,
     build_diagram,
@@ -375,3 +378,35 @@ def test_shared_account_example_draws_the_peering() -> None:
         "obs-platform:network:TransitNetwork",
         "us-east-1",
     )
+
+
+# --- pure helpers, by property ------------------------------------------------------------------
+
+_ACCOUNTS = st.from_regex(r"\A\d{12}\Z")
+_REGIONS = st.sampled_from(["eu-west-1", "us-east-1", "ap-southeast-2", "sa-east-1"])
+_RESOURCE = st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=40)
+
+
+@given(_ACCOUNTS, _REGIONS, st.sampled_from(["kafka", "rds", "ec2"]), _RESOURCE)
+def test_arn_parts_round_trip(account: str, region: str, service: str, resource: str) -> None:
+    arn = f"arn:aws:{service}:{region}:{account}:{resource}"
+    assert arn_account(arn) == account
+    assert arn_region(arn) == region
+    assert arn_account(f"arn:aws:s3:::{resource}") is None
+
+
+@given(st.text(max_size=60))
+def test_quoted_dot_strings_are_closed_and_single_line(text: str) -> None:
+    quoted = _quote(text)
+    assert quoted.startswith('"') and quoted.endswith('"') and "\n" not in quoted
+    # Read back by DOT's rules: a backslash escapes the next character, "\n" is a newline.
+    decoded, chars = [], iter(quoted[1:-1])
+    for char in chars:
+        if char == '"':
+            raise AssertionError(f"unescaped quote in {quoted!r}")
+        if char == "\\":
+            following = next(chars)
+            decoded.append("\n" if following == "n" else following)
+        else:
+            decoded.append(char)
+    assert "".join(decoded) == text
