@@ -768,3 +768,12 @@ def test_given_vpc_excludes_ipam() -> None:
     with pytest.raises(ProgramError) as info:
         _ipam_plan(**GIVEN_VPC)
     assert "ipam/transit would be unused" in str(info.value.original)
+
+
+def test_more_than_one_prometheus_replica_warns() -> None:
+    assert _plan().diagnostics == ()
+    plan = _plan(prometheus_replicas=2)
+    (warning,) = plan.diagnostics
+    assert warning.startswith("warning:") and "splits what cells remote-write" in warning
+    spec = plan.get("shared-kube-prometheus-stack").inputs["values"]["prometheus"]
+    assert spec["prometheusSpec"]["replicas"] == 2

@@ -221,8 +221,10 @@ class ObservabilityStackArgs(ArgsModel):
     """How long Prometheus keeps samples locally (1-365 days)."""
     prometheus_volume_gib: int = Field(default=200, ge=10, le=16384)
     """Prometheus volume size (gp3)."""
-    prometheus_replicas: int = Field(default=2, ge=1, le=5)
-    """Prometheus replicas (2 for HA)."""
+    prometheus_replicas: int = Field(default=1, ge=1, le=5)
+    """Prometheus replicas. Cells remote-write through one Service, so with more than one
+    replica each receives only part of what the cells push (a warning says so); for HA of pushed
+    data, forward to AMP (``amp_remote_write_url``) and query there."""
     alertmanager_replicas: int = Field(default=2, ge=1, le=5)
     """Alertmanager replicas (they gossip to deduplicate)."""
     alertmanager_volume_gib: int = Field(default=10, ge=1, le=1024)
