@@ -62,6 +62,7 @@ def _plan(seen: dict[str, Any] | None = None, **overrides: Any) -> Plan:
         if seen is not None:
             seen["stack"] = stack
         for output in (
+            "loki_otlp_url",
             "cluster_name",
             "kubeconfig",
             "remote_write_url",
@@ -487,6 +488,7 @@ def test_outputs_are_internal_endpoints(plan: Plan) -> None:
         "kubeconfig": "[secret]",
         "remote_write_url": f"http://{dns}:9090/api/v1/write",
         "loki_push_url": f"http://{dns}:3100/loki/api/v1/push",
+        "loki_otlp_url": f"http://{dns}:3100/otlp",
         "otlp_endpoint": f"http://{dns}:4317",
         "grafana_url": f"http://{dns}",
     }

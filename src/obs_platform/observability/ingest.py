@@ -91,6 +91,7 @@ class IngestEndpoints:
         load_balancer: The NLB.
         remote_write_url: Prometheus remote-write URL.
         loki_push_url: Loki push URL.
+        loki_otlp_url: Loki's OTLP logs endpoint (an OTLP/HTTP exporter appends ``/v1/logs``).
         otlp_endpoint: OTLP gRPC endpoint.
         otlp_http_endpoint: OTLP HTTP endpoint.
         grafana_url: Grafana URL.
@@ -99,6 +100,7 @@ class IngestEndpoints:
     load_balancer: aws.lb.LoadBalancer
     remote_write_url: pulumi.Output[str]
     loki_push_url: pulumi.Output[str]
+    loki_otlp_url: pulumi.Output[str]
     otlp_endpoint: pulumi.Output[str]
     otlp_http_endpoint: pulumi.Output[str]
     grafana_url: pulumi.Output[str]
@@ -274,6 +276,7 @@ def create_ingest(
         load_balancer=nlb,
         remote_write_url=url(by_role["remote-write"], "/api/v1/write"),
         loki_push_url=url(by_role["loki-push"], "/loki/api/v1/push"),
+        loki_otlp_url=url(by_role["loki-push"], "/otlp"),
         otlp_endpoint=url(by_role["otlp-grpc"]),
         otlp_http_endpoint=url(by_role["otlp-http"]),
         grafana_url=url(by_role["grafana"]),

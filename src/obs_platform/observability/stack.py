@@ -100,6 +100,8 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
     """Prometheus remote-write URL for cells (internal NLB)."""
     loki_push_url: pulumi.Output[str]
     """Loki push URL for cells (internal NLB)."""
+    loki_otlp_url: pulumi.Output[str]
+    """Loki's OTLP logs endpoint for cells' OpenTelemetry Collectors (``.../otlp``)."""
     otlp_endpoint: pulumi.Output[str]
     """OTLP gRPC endpoint for cells (internal NLB)."""
     otlp_http_endpoint: pulumi.Output[str]
@@ -291,6 +293,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             "vpc_id": pulumi.Output.from_input(network.vpc_id),
             "remote_write_url": endpoints.remote_write_url,
             "loki_push_url": endpoints.loki_push_url,
+            "loki_otlp_url": endpoints.loki_otlp_url,
             "otlp_endpoint": endpoints.otlp_endpoint,
             "otlp_http_endpoint": endpoints.otlp_http_endpoint,
             "grafana_url": endpoints.grafana_url,
