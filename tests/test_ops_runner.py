@@ -64,6 +64,7 @@ class FakeAws(AwsContext):
         super().__init__()
         self.clock = clock
         self.writer = P
+        self.status = "available"
         self.promote_at: tuple[float, str] | None = None
         self.promote_seconds = promote_seconds
         self.scale_seconds = scale_seconds
@@ -94,7 +95,7 @@ class FakeAws(AwsContext):
                 "GlobalClusters": [
                     {
                         "GlobalClusterIdentifier": "g",
-                        "Status": "available",
+                        "Status": self.status,
                         "FailoverState": state,
                         "GlobalClusterMembers": [
                             {
@@ -232,12 +233,14 @@ def test_interrupt_is_recorded(tmp_path: Path) -> None:
     def interrupt(seconds: float) -> None:
         raise KeyboardInterrupt
 
-    opts = options(tmp_path, clock)
+    lines: list[str] = []
+    opts = options(tmp_path, clock, log=lines.append)
     opts.sleep = interrupt
     with pytest.raises(KeyboardInterrupt):
         Runner(aws, TARGETS, OperationSpec(Direction.FAILOVER), opts).run()
     data = json.loads((tmp_path / "state.json").read_text())
     assert data["status"] == "interrupted"
+    assert lines[-1].startswith("interrupted at step 'wait:database'; re-run the same command")
     assert data["steps"]["wait:database"]["status"] == "failed"
     assert data["steps"]["database:switchover"]["status"] == "done"
 
@@ -264,6 +267,20 @@ def test_unplanned_failover_promotes_without_reachable_writer(tmp_path: Path) ->
     spec = OperationSpec(Direction.FAILOVER, Mode.UNPLANNED, allow_data_loss=True)
     Runner(aws, TARGETS, spec, options(tmp_path, clock)).run()
     assert "failover_global_cluster" in aws.calls and aws.writer == S
+
+
+def test_unplanned_does_not_wait_for_the_unreachable_old_primary(tmp_path: Path) -> None:
+    clock = Clock()
+    aws = FakeAws(clock)
+    aws.status = "failing-over"  # the old primary's region is down; it never settles
+    spec = OperationSpec(Direction.FAILOVER, Mode.UNPLANNED, allow_data_loss=True)
+    result = Runner(aws, TARGETS, spec, options(tmp_path, clock)).run()
+    assert result.steps[3].step.step_id == "wait:database"
+    assert aws.writer == S
+    aws.writer = P
+    opts = options(tmp_path / "planned", clock, wait_timeout_seconds=60)
+    with pytest.raises(OpsError, match="timed out after 60 s waiting for the database writer"):
+        Runner(aws, TARGETS, OperationSpec(Direction.FAILOVER), opts).run()
 
 
 def test_planned_switchover_refuses_when_writer_is_elsewhere(tmp_path: Path) -> None:

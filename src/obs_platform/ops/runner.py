@@ -254,6 +254,10 @@ class Runner:
                 outcome, detail, data = self._execute(step)
             except KeyboardInterrupt:
                 self._fail(step, started, "interrupted by the operator", status="interrupted")
+                log(
+                    f"interrupted at step {step.step_id!r}; re-run the same command to resume "
+                    f"(state: {self.options.state_path})"
+                )
                 raise
             except OpsError as exc:
                 self._fail(step, started, str(exc))
@@ -581,7 +585,10 @@ class Runner:
             writer = actions.writer_region(cluster)
             status = cluster.get("Status")
             busy = actions.failover_in_progress(cluster)
-            ready = writer == self.to_region and not busy and status == "available"
+            # After an unplanned failover the old primary may stay unreachable, so the global
+            # cluster's status is not waited for: the writer in the target region is enough.
+            settled = status == "available" or self.spec.mode is Mode.UNPLANNED
+            ready = writer == self.to_region and not busy and settled
             return ready, f"writer in {writer}, status {status}" + (
                 ", failover running" if busy else ""
             )
