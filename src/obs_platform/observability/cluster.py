@@ -163,8 +163,10 @@ def create_cluster(
         opts=cluster_opts,
     )
     # The name is fixed, but reading it through an output makes everything using it wait for
-    # the control plane.
-    cluster_name = cluster.kubeconfig_json.apply(lambda _: cluster_role_name)
+    # the control plane. The kubeconfig is a secret output; the name derived from it is not.
+    cluster_name: pulumi.Output[str] = pulumi.Output.unsecret(
+        cluster.kubeconfig_json.apply(lambda _: cluster_role_name)
+    )
 
     node_role = aws.iam.Role(
         owner.child_name("node-role"),
