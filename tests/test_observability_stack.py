@@ -779,3 +779,13 @@ def test_more_than_one_prometheus_replica_warns() -> None:
     assert warning.startswith("warning:") and "splits what cells remote-write" in warning
     spec = plan.get("shared-kube-prometheus-stack").inputs["values"]["prometheus"]
     assert spec["prometheusSpec"]["replicas"] == 2
+
+
+def test_replica_keys_share_the_multi_region_key_id() -> None:
+    plan = _plan(dr_region=US, replicate_storage=True)
+    primary = plan.get("shared-tempo-kms", KEY).outputs
+    replica = plan.get("shared-tempo-kms-replica", REPLICA_KEY)
+    assert primary["keyId"].startswith("mrk-")
+    assert replica.inputs["primaryKeyArn"] == primary["arn"]
+    assert replica.outputs["keyId"] == primary["keyId"]
+    assert replica.outputs["arn"] == f"arn:aws:kms:{US}:111111111111:key/{primary['keyId']}"

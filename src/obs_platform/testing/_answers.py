@@ -326,8 +326,17 @@ def _oidc_provider(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 
 @answers("aws:kms/key:Key")
 def _kms_key(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
-    key_id = ctx.uuid()
+    # Multi-Region keys have IDs "mrk-" + 32 hex digits; their replicas share the ID.
+    key_id = f"mrk-{ctx.hex(32)}" if ctx.inputs.get("multiRegion") else ctx.uuid()
     return key_id, {"keyId": key_id, "arn": ctx.arn("kms", f"key/{key_id}")}
+
+
+@answers("aws:kms/replicaKey:ReplicaKey")
+def _kms_replica_key(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    primary = str(ctx.inputs.get("primaryKeyArn") or "")
+    key_id = primary.rsplit("/", 1)[-1] if "/mrk-" in primary else f"mrk-{ctx.hex(32)}"
+    return key_id, {"keyId": key_id, "arn": ctx.arn("kms", f"key/{key_id}"),
+                    "keyRotationEnabled": True}
 
 
 @answers("aws:kms/alias:Alias")
@@ -465,6 +474,43 @@ def _sns_topic(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 def _ram_share(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     arn = ctx.arn("ram", f"resource-share/{ctx.uuid()}")
     return arn, {"arn": arn}
+
+
+@answers("aws:lb/targetGroup:TargetGroup")
+def _target_group(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()[:32]
+    suffix = f"targetgroup/{name}/{ctx.hex(16)}"
+    arn = ctx.arn("elasticloadbalancing", suffix)
+    return arn, {"arn": arn, "arnSuffix": suffix, "name": name}
+
+
+@answers("aws:lb/listener:Listener")
+def _listener(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    balancer = str(ctx.inputs.get("loadBalancerArn") or "")
+    base = balancer.replace(":loadbalancer/", ":listener/") if ":loadbalancer/" in balancer \
+        else ctx.arn("elasticloadbalancing", f"listener/net/{ctx.name}/{ctx.hex(16)}")
+    arn = f"{base}/{ctx.hex(16, 'listener')}"
+    return arn, {"arn": arn}
+
+
+@answers("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+def _pod_identity_association(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    cluster = ctx.inputs.get("clusterName", "cluster")
+    association_id = f"a-{ctx.hex(17)}"
+    return f"{cluster},{association_id}", {
+        "associationId": association_id,
+        "associationArn": ctx.arn("eks", f"podidentityassociation/{cluster}/{association_id}"),
+    }
+
+
+@answers("aws:eks/accessEntry:AccessEntry")
+def _access_entry(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    cluster = ctx.inputs.get("clusterName", "cluster")
+    principal = str(ctx.inputs.get("principalArn", ""))
+    kind, _, name = principal.split(":")[-1].partition("/")
+    arn = ctx.arn("eks", f"access-entry/{cluster}/{kind}/{ctx.account}/{name}/{ctx.uuid()}")
+    return f"{cluster}:{principal}", {"accessEntryArn": arn, "userName": principal,
+                                      "type": ctx.inputs.get("type") or "STANDARD"}
 
 
 @answers("aws:lb/loadBalancer:LoadBalancer")
