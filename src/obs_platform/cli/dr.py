@@ -213,8 +213,20 @@ def register(subparsers: Any) -> None:
         description="A planned switchover to the standby and back, writing a report with each "
         "step's time and the measured RTO against the target and the budget.",
     )
-    drill.add_argument("--report-json", type=Path, default=Path("dr-drill.json"), metavar="FILE")
-    drill.add_argument("--report-md", type=Path, default=Path("dr-drill.md"), metavar="FILE")
+    drill.add_argument(
+        "--report-json",
+        type=Path,
+        default=Path("dr-drill.json"),
+        metavar="FILE",
+        help="drill report JSON (default dr-drill.json)",
+    )
+    drill.add_argument(
+        "--report-md",
+        type=Path,
+        default=Path("dr-drill.md"),
+        metavar="FILE",
+        help="drill report Markdown (default dr-drill.md)",
+    )
     drill.add_argument(
         "--hold-seconds",
         type=float,
@@ -222,8 +234,20 @@ def register(subparsers: Any) -> None:
         metavar="S",
         help="stay on the standby this long before failing back",
     )
-    drill.add_argument("--max-lag-seconds", type=float, default=1.0, metavar="S")
-    drill.add_argument("--idle-size", type=int, default=0, metavar="N")
+    drill.add_argument(
+        "--max-lag-seconds",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="the failback refuses while the primary lags more than this (default 1)",
+    )
+    drill.add_argument(
+        "--idle-size",
+        type=int,
+        default=0,
+        metavar="N",
+        help="node count the standby returns to after the failback (default 0)",
+    )
     drill.set_defaults(handler=handle_drill, keep_standby_scaled=False)
 
 
