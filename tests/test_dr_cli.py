@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 
 from obs_platform.cli import main
 from obs_platform.ops import AwsContext
@@ -964,6 +964,7 @@ def _queue_region_switch(stubs: Stubs, final_state: str) -> None:
             "action": "activate",
             "mode": "graceful",
             "comment": "obs-platform dr failover (planned)",
+            "clientToken": ANY,
         },
     )
     base = {

@@ -267,6 +267,8 @@ def test_unplanned_failover_promotes_without_reachable_writer(tmp_path: Path) ->
     spec = OperationSpec(Direction.FAILOVER, Mode.UNPLANNED, allow_data_loss=True)
     Runner(aws, TARGETS, spec, options(tmp_path, clock)).run()
     assert "failover_global_cluster" in aws.calls and aws.writer == S
+    # the impaired primary is not asked for its size: the standby goes to its maximum
+    assert aws.groups[(S, "cs")]["size"] == (6, 6, 6)
 
 
 def test_unplanned_does_not_wait_for_the_unreachable_old_primary(tmp_path: Path) -> None:

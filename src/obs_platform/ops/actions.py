@@ -285,7 +285,7 @@ REGION_SWITCH_ACTIVE = frozenset(
 
 
 def start_region_switch(
-    aws: AwsContext, plan_arn: str, target_region: str, mode: str, comment: str
+    aws: AwsContext, plan_arn: str, target_region: str, mode: str, comment: str, token: str
 ) -> str:
     """Start a Region switch plan execution activating ``target_region``; return its ID.
 
@@ -300,6 +300,8 @@ def start_region_switch(
         action="activate",
         mode=mode,
         comment=comment[:1024],
+        # The same token for the same operation: a retry after a lost answer starts nothing new.
+        clientToken=token[:128],
     )
     return str(response["executionId"])
 

@@ -489,10 +489,13 @@ class Runner:
     def _scale_up(self, step: Step) -> tuple[str, str, dict[str, Any]]:
         ng = self._ref(step)
         current = actions.scaling_of(actions.describe_nodegroup(self.aws, ng))
+        # The other region's size is the natural target, but in an unplanned failover that
+        # region is impaired: asking it would only add timeouts to the RTO.
+        ask_peer = step.params.get("desired_size") is None and self.spec.mode is Mode.PLANNED
         target = scale_target(
             *current,
             step.params.get("desired_size"),
-            None if step.params.get("desired_size") is not None else self._peer_desired(ng),
+            self._peer_desired(ng) if ask_peer else None,
         )
         data = {"previous": list(current), "target": list(target)}
         if scaled_enough(current, target):
@@ -647,6 +650,7 @@ class Runner:
             self.to_region,
             str(step.params["mode"]),
             f"obs-platform dr {self.spec.direction} ({self.spec.mode})",
+            f"obs-platform-{self.signature}-{int(self._state.started_at if self._state else 0)}",
         )
         return "ran", f"execution {execution} started", {"execution_id": execution}
 
