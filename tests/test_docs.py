@@ -186,6 +186,25 @@ EXAMPLE_NAMES = sorted(p.parent.name for p in EXAMPLES.glob("*/Pulumi.yaml"))
 
 
 @pytest.mark.slow
+def test_every_alert_runbook_url_lands_on_a_section_of_the_built_runbook(site: Path) -> None:
+    from obs_platform._internal import alert_rules
+
+    groups = alert_rules.build_rule_groups(rpo_target_seconds=60, rto_target_seconds=300)
+    urls = {
+        rule["annotations"]["runbook_url"]
+        for group in groups
+        for rule in group["rules"]
+        if "alert" in rule
+    }
+    page = (site / "runbook.html").read_text(encoding="utf-8")
+    assert urls
+    for url in sorted(urls):
+        base, _, fragment = url.partition("#")
+        assert base.endswith("/runbook.html"), url
+        assert f'id="{fragment}"' in page, f"{url}: no such anchor in the built runbook"
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
 def test_example_pages_show_their_diagram_and_plan(site: Path, example: str) -> None:
     page = (site / "examples" / f"{example}.html").read_text(encoding="utf-8")
