@@ -32,7 +32,7 @@ import re
 import shutil
 import subprocess
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -716,11 +716,3 @@ def render(
             "report it if the DOT text is at fault.",
         )
     return target
-
-
-def link_kinds(diagram: Diagram) -> Iterable[LinkKind]:
-    """Return the kinds of link a diagram holds, in first-seen order, without repeats."""
-    seen: dict[LinkKind, None] = {}
-    for edge in diagram.edges:
-        seen.setdefault(edge.kind)
-    return list(seen)
