@@ -318,6 +318,16 @@ def test_drill_report(tmp_path: Path) -> None:
     assert "- practice" in md
 
 
+def test_drill_refuses_to_start_failed_over(tmp_path: Path) -> None:
+    clock = Clock()
+    aws = FakeAws(clock)
+    aws.writer = S
+    with pytest.raises(OpsError, match="the writer of g is in us-east-1, not in eu-west-1") as info:
+        run_drill(aws, TARGETS, OperationSpec(Direction.FAILOVER), options(tmp_path, clock))
+    assert info.value.exit_code == 4
+    assert "switchover_global_cluster" not in aws.calls
+
+
 def test_drill_resumes_an_unfinished_failback(tmp_path: Path) -> None:
     clock = Clock()
     aws = FakeAws(clock)

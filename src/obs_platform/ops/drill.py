@@ -6,7 +6,9 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from . import actions
 from .aws import AwsContext
+from .errors import OpsError
 from .model import DrTargets
 from .report import drill_report
 from .runner import OperationResult, Runner, RunOptions
@@ -55,6 +57,13 @@ def run_drill(
             "failback, so only the failback is timed"
         )
     else:
+        resuming_failover = (
+            existing is not None
+            and existing.status != "completed"
+            and existing.signature == signature(failover, targets)
+        )
+        if targets.global_cluster and not resuming_failover:
+            _check_starts_on_primary(aws, targets)
         options.log(f"Drill phase 1: failover {targets.primary_region} -> {targets.standby_region}")
         phases.append(Runner(aws, targets, failover, options).run())
         if hold_seconds > 0:
@@ -63,3 +72,24 @@ def run_drill(
     options.log(f"Drill phase 2: failback {targets.standby_region} -> {targets.primary_region}")
     phases.append(Runner(aws, targets, failback, options).run())
     return drill_report(phases, started, report_notes)
+
+
+def _check_starts_on_primary(aws: AwsContext, targets: DrTargets) -> None:
+    """Refuse a drill that would start from a pair already failed over: it would time nothing.
+
+    Raises:
+        OpsError: (exit code 4) when the writer is not in the primary region.
+    """
+    assert targets.global_cluster
+    cluster = actions.describe_global_cluster(
+        aws, targets.global_cluster, [targets.primary_region, targets.standby_region]
+    )
+    writer = actions.writer_region(cluster)
+    if writer != targets.primary_region:
+        raise OpsError(
+            f"a drill starts from normal operation, but the writer of "
+            f"{targets.global_cluster} is in {writer}, not in {targets.primary_region}",
+            fix="finish or undo the earlier operation first (`obs-platform dr failback`), then "
+            "run the drill.",
+            exit_code=4,
+        )
