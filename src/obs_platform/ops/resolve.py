@@ -286,16 +286,26 @@ def _resolve_named(
 
 
 def _find_replicator(aws: AwsContext, region: str, name: str) -> str | None:
-    page = aws.call("kafka", region, "list_replicators", ReplicatorNameFilter=name)
-    for item in page.get("Replicators", []):
-        if item.get("ReplicatorName") == name:
-            return str(item["ReplicatorArn"])
-    return None
+    token: str | None = None
+    while True:
+        extra = {"NextToken": token} if token else {}
+        page = aws.call("kafka", region, "list_replicators", ReplicatorNameFilter=name, **extra)
+        for item in page.get("Replicators", []):
+            if item.get("ReplicatorName") == name:
+                return str(item["ReplicatorArn"])
+        token = page.get("NextToken")
+        if not token:
+            return None
 
 
 def _find_switch_plan(aws: AwsContext, region: str, name: str) -> str | None:
-    page = aws.call("arc-region-switch", region, "list_plans_in_region")
-    for item in page.get("plans", []):
-        if item.get("name") == name:
-            return str(item["arn"])
-    return None
+    token: str | None = None
+    while True:
+        extra = {"nextToken": token} if token else {}
+        page = aws.call("arc-region-switch", region, "list_plans_in_region", **extra)
+        for item in page.get("plans", []):
+            if item.get("name") == name:
+                return str(item["arn"])
+        token = page.get("nextToken")
+        if not token:
+            return None
