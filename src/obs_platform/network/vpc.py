@@ -7,8 +7,8 @@ from it inside ``.apply`` with the same pure function the IPAM uses
 ``subnet_netmask_length``, in availability zone ``i`` of the region.
 
 The VPC is private: no internet gateway, no NAT gateway, no public IPs. It reaches other VPCs
-through the Transit Gateway (:meth:`obs_platform.network.transit.TransitNetwork.attach_vpc`)
-and AWS services through VPC endpoints.
+through the Transit Gateway (:meth:`obs_platform.network.transit.TransitNetwork.attach_vpc`,
+then :func:`add_transit_routes`) and AWS services through VPC endpoints.
 
 Destroy: when the VPC is deleted, IPAM releases its allocation asynchronously; it can take
 20-30 minutes before the pool shows the space free, and the pool (or its CIDR) cannot be
@@ -17,7 +17,7 @@ deleted before then.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,13 @@ import pulumi
 import pulumi_aws as aws
 
 from .._component import Component
-from .._internal.cidr import MAX_VPC_NETMASK_LENGTH, MIN_VPC_NETMASK_LENGTH, subnets
+from .._internal.cidr import (
+    MAX_VPC_NETMASK_LENGTH,
+    MIN_VPC_NETMASK_LENGTH,
+    CidrError,
+    network,
+    subnets,
+)
 from .._internal.errors import ObsPlatformError
 from .._internal.regions import check_region
 from .._internal.types import Input
@@ -102,6 +108,30 @@ def check_vpc_sizes(*, netmask_length: int, subnet_netmask_length: int, az_count
             fix="Use a larger subnet_netmask_length, a smaller netmask_length (a larger VPC) or "
             "fewer zones.",
         )
+
+
+def pick_zone(names: Sequence[str], index: int, *, az_count: int, region: str, vpc: str) -> str:
+    """Return the availability zone of subnet ``index`` (runs inside ``apply``).
+
+    Args:
+        names: The region's available zones, as the data source returns them.
+        index: The subnet's position.
+        az_count: How many zones the VPC asked for.
+        region: The VPC's region, for the message.
+        vpc: The VPC's logical name, for the message.
+
+    Raises:
+        ObsPlatformError: If the region has fewer zones than ``az_count``.
+    """
+    if len(names) < az_count:
+        raise ObsPlatformError(
+            f"create_private_vpc {vpc!r}: region {region!r} offers {len(names)} "
+            f"availability zones ({list(names)}), fewer than az_count={az_count}.",
+            field="az_count",
+            value=az_count,
+            fix=f"Use az_count={len(names)} or fewer.",
+        )
+    return names[index]
 
 
 def create_private_vpc(
@@ -181,17 +211,6 @@ def create_private_vpc(
         opts=pulumi.InvokeOutputOptions(parent=owner),
     )
 
-    def zone(names: list[str], index: int) -> str:
-        if len(names) < az_count:
-            raise ObsPlatformError(
-                f"create_private_vpc {base!r}: region {region!r} offers {len(names)} "
-                f"availability zones ({names}), fewer than az_count={az_count}.",
-                field="az_count",
-                value=az_count,
-                fix=f"Use az_count={len(names)} or fewer.",
-            )
-        return names[index]
-
     subnet_list: list[aws.ec2.Subnet] = []
     tables: list[aws.ec2.RouteTable] = []
     for index in range(az_count):
@@ -202,7 +221,11 @@ def create_private_vpc(
             cidr_block=vpc.cidr_block.apply(
                 lambda cidr, i=index: subnets(cidr, subnet_netmask_length, az_count)[i]
             ),
-            availability_zone=zones.names.apply(lambda names, i=index: zone(names, i)),
+            availability_zone=zones.names.apply(
+                lambda names, i=index: pick_zone(
+                    names, i, az_count=az_count, region=region, vpc=base
+                )
+            ),
             map_public_ip_on_launch=False,
             region=region,
             tags=named(subnet_name),
@@ -234,3 +257,71 @@ def create_private_vpc(
         subnets=subnet_list,
         route_tables=tables,
     )
+
+
+def add_transit_routes(
+    owner: Component[Any],
+    role: str,
+    vpc: PrivateVpc,
+    *,
+    region: str,
+    transit_gateway_id: Input[str],
+    destination_cidr_blocks: Sequence[str],
+    attachment: pulumi.Resource,
+) -> list[aws.ec2.Route]:
+    """Route CIDRs from every route table of a private VPC to a Transit Gateway.
+
+    Use it after :meth:`~obs_platform.network.transit.TransitNetwork.attach_vpc`: a route to a
+    gateway the VPC is not attached to yet is refused, so each route depends on ``attachment``.
+    Children, parented to ``owner`` and in ``region``: ``{base}-rt-{i}-to-{cidr}`` with
+    ``base = owner.child_name(role)`` and the CIDR written with dashes (``10-0-0-0-8``).
+
+    Args:
+        owner: The component that made the VPC.
+        role: The role the VPC was made with (``"vpc"``).
+        vpc: What :func:`create_private_vpc` returned.
+        region: The VPC's region.
+        transit_gateway_id: The gateway (``TransitNetwork.transit_gateway_id(region)``).
+        destination_cidr_blocks: What to send to the gateway, normally the IPAM's top-level
+            CIDR (every VPC of the organization) or the regional pool CIDRs.
+        attachment: The VPC's Transit Gateway attachment.
+
+    Returns:
+        The routes, route table by route table.
+
+    Raises:
+        ObsPlatformError: For a malformed or duplicated CIDR.
+    """
+    for cidr in destination_cidr_blocks:
+        try:
+            network(cidr)
+        except CidrError as exc:
+            raise ObsPlatformError(
+                f"add_transit_routes: {exc}",
+                field="destination_cidr_blocks",
+                value=cidr,
+                fix="Pass network CIDRs such as '10.0.0.0/8'.",
+            ) from None
+    if len(set(destination_cidr_blocks)) != len(destination_cidr_blocks):
+        raise ObsPlatformError(
+            "add_transit_routes: a CIDR is listed twice.",
+            field="destination_cidr_blocks",
+            value=list(destination_cidr_blocks),
+            fix="List each CIDR once.",
+        )
+    base = owner.child_name(role)
+    routes: list[aws.ec2.Route] = []
+    for index, table in enumerate(vpc.route_tables):
+        for cidr in destination_cidr_blocks:
+            slug = cidr.replace(".", "-").replace("/", "-")
+            routes.append(
+                aws.ec2.Route(
+                    f"{base}-rt-{index}-to-{slug}",
+                    route_table_id=table.id,
+                    destination_cidr_block=cidr,
+                    transit_gateway_id=transit_gateway_id,
+                    region=region,
+                    opts=owner.child_opts(depends_on=[attachment]),
+                )
+            )
+    return routes
