@@ -207,6 +207,10 @@ def test_attach_vpc(full: tuple[Plan, dict[str, Any]]) -> None:
         "region": EU,
     }
     assert obs.inputs["tags"]["segment"] == "shared"
+    assert set(obs.ignore_changes) == {
+        "transitGatewayDefaultRouteTableAssociation",
+        "transitGatewayDefaultRouteTablePropagation",
+    }
     cell = plan.get("cell-us-tgw", ATTACHMENT)
     assert cell.provider is not None and cell.provider.endswith("::cell-account")
     assert cell.region == US

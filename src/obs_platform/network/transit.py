@@ -445,7 +445,8 @@ class TransitNetwork(Component[TransitNetworkArgs]):
 
         The attachment is created with the caller's ``opts`` (pass ``parent=`` and the VPC
         account's provider there); the gateway, shared through RAM, accepts it automatically.
-        Default route-table association and propagation are off on the attachment. The
+        Default route-table association and propagation are off on the attachment (and
+        ignored on update: the provider cannot read them from a sharee account). The
         association with the segment's route table and the propagations of the segment policy
         (:func:`propagated_to`) belong to the gateway's account, so they are children of this
         component: ``{network}-{name}-association`` and ``{network}-{name}-propagation-{segment}``.
@@ -487,7 +488,18 @@ class TransitNetwork(Component[TransitNetworkArgs]):
             transit_gateway_default_route_table_propagation=False,
             region=region,
             tags=self.tags({"Name": name, "segment": seg.value}),
-            opts=opts,
+            # From an account the gateway is shared with, the provider cannot read the owner's
+            # route tables and reports both flags as true: ignore them, or every update would
+            # show a diff. The gateway has no default route tables, so neither flag acts.
+            opts=pulumi.ResourceOptions.merge(
+                opts,
+                pulumi.ResourceOptions(
+                    ignore_changes=[
+                        "transitGatewayDefaultRouteTableAssociation",
+                        "transitGatewayDefaultRouteTablePropagation",
+                    ]
+                ),
+            ),
         )
         aws.ec2transitgateway.RouteTableAssociation(
             self.child_name(f"{name}-association"),
