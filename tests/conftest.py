@@ -14,8 +14,9 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = PROJECT_ROOT / "examples"
-REFERENCE_DIR = Path(os.environ.get("OBS_PLATFORM_REFERENCE_DIR",
-                                    PROJECT_ROOT.parent / "shared" / "reference"))
+REFERENCE_DIR = Path(
+    os.environ.get("OBS_PLATFORM_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "reference")
+)
 
 
 def need(available: bool, reason: str) -> None:
@@ -30,8 +31,10 @@ def need(available: bool, reason: str) -> None:
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     """The pinned chart values and CRDs (``../shared/reference`` or $OBS_PLATFORM_REFERENCE_DIR)."""
-    need(REFERENCE_DIR.is_dir(),
-         f"reference data not found at {REFERENCE_DIR}; set OBS_PLATFORM_REFERENCE_DIR")
+    need(
+        REFERENCE_DIR.is_dir(),
+        f"reference data not found at {REFERENCE_DIR}; set OBS_PLATFORM_REFERENCE_DIR",
+    )
     return REFERENCE_DIR
 
 
