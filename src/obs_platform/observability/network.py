@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
-from ..network.vpc import create_private_vpc
+from ..network.vpc import add_transit_routes, create_private_vpc
 
 if TYPE_CHECKING:
     from .._component import Component
@@ -121,16 +121,13 @@ def create_network(owner: Component[Any], args: ObservabilityStackArgs) -> Stack
             opts=owner.child_opts(),
         )
         ready.append(attachment)
-        gateway = args.transit.transit_gateway_id(region)
-        for index, table in enumerate(vpc.route_tables):
-            ready.append(
-                aws.ec2.Route(
-                    owner.child_name(f"vpc-rt-{index}-tgw"),
-                    route_table_id=table.id,
-                    destination_cidr_block=args.ipam.args.cidr,
-                    transit_gateway_id=gateway,
-                    region=region,
-                    opts=owner.child_opts(depends_on=[attachment]),
-                )
-            )
+        ready += add_transit_routes(
+            owner,
+            "vpc",
+            vpc,
+            region=region,
+            transit_gateway_id=args.transit.transit_gateway_id(region),
+            destination_cidr_blocks=[args.ipam.args.cidr],
+            attachment=attachment,
+        )
     return StackNetwork(vpc.vpc_id, vpc.subnet_ids, ready)

@@ -49,7 +49,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
 
     * network: the given VPC, or ``{name}-vpc`` from the IPAM pool with VPC endpoints
       (``{name}-endpoint-*``), a ``shared``-segment attachment ``{name}-tgw`` and routes
-      ``{name}-vpc-rt-{i}-tgw`` to the IPAM CIDR;
+      ``{name}-vpc-rt-{i}-to-{cidr}`` to the IPAM CIDR;
     * cluster: ``{name}-eks`` (pulumi-eks; private endpoint, access entries, KMS
       ``{name}-eks-kms``), node groups ``{name}-{group}`` with launch templates
       ``{name}-{group}-lt`` (IMDSv2), add-ons ``{name}-pod-identity-agent`` and
