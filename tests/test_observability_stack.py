@@ -623,6 +623,10 @@ def test_ipam_without_the_region_is_refused() -> None:
         ({"ecr_repositories": ["Bad Name"]}, "not an ECR repository name"),
         ({"loki_schema_from": "01/01/2025"}, "YYYY-MM-DD"),
         ({"public_access_cidrs": ["0.0.0.0/0"]}, "whole internet"),
+        (
+            {"scale": "distributed", "tempo_kafka_address": "kafka://broker"},
+            "not a Kafka bootstrap address",
+        ),
         ({"admin_principal_arns": ["platform-admin"]}, "not an IAM role or user ARN"),
         ({"scale": "simple-scalable"}, "scale"),
     ],

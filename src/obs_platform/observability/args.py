@@ -76,6 +76,18 @@ def _check_api_cidr(value: str) -> str:
     return value
 
 
+_BOOTSTRAP = re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$")
+
+
+def _check_bootstrap(value: Any) -> Any:
+    if isinstance(value, str) and not _BOOTSTRAP.match(value):
+        raise ValueError(
+            f"{value!r} is not a Kafka bootstrap address; write host:port[,host:port...], such "
+            "as 'b-1.traces.abc123.c2.kafka.eu-west-1.amazonaws.com:9098'."
+        )
+    return value
+
+
 DnsLabel = Annotated[str, AfterValidator(_check_dns_label)]
 PrincipalArn = Annotated[Input[str], AfterValidator(_check_principal)]
 ApiCidr = Annotated[Cidr, AfterValidator(_check_api_cidr)]
@@ -237,7 +249,7 @@ class ObservabilityStackArgs(ArgsModel):
     """How long traces are kept (1-365 days); the bucket lifecycle follows."""
     tempo_wal_volume_gib: int = Field(default=20, ge=5, le=1024)
     """Tempo's WAL volume (monolithic)."""
-    tempo_kafka_address: Input[str] | None = None
+    tempo_kafka_address: Annotated[Input[str], AfterValidator(_check_bootstrap)] | None = None
     """Kafka bootstrap address for Tempo 3's ingest (required when ``scale`` is distributed)."""
     tempo_kafka_partitions: int = Field(default=3, ge=1, le=100)
     """Partitions of Tempo's ingest topic (= block-builder and live-store replicas)."""
