@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from obs_platform import Cell, CellArgs, ObsPlatformError, TransitNetwork, TransitNetworkArgs
+from obs_platform._internal.alert_rules import NODE_METRIC, STANDBY_NODES_RECORD, dr_rules
 from obs_platform._internal.cell_telemetry import collector_config
 from obs_platform.cell import INTERFACE_ENDPOINTS
 from obs_platform.testing import Plan, ProgramError, run
@@ -212,7 +213,12 @@ def test_telemetry_labels_and_endpoints() -> None:
         }
     )
     config = yaml.safe_load(plan.get("eu-west-1-telemetry-config").inputs["data"]["config.yaml"])
-    labels = {"cell": "eu-west-1", "region": "eu-west-1", "account": "111111111111"}
+    labels = {
+        "cell": "eu-west-1",
+        "dr_role": "standby",
+        "region": "eu-west-1",
+        "account": "111111111111",
+    }
     assert config["exporters"]["prometheusremotewrite"]["external_labels"] == labels
     assert (
         config["exporters"]["prometheusremotewrite"]["endpoint"]
@@ -226,10 +232,44 @@ def test_telemetry_labels_and_endpoints() -> None:
     assert daemonset.provider == plan.get("eu-west-1-k8s").urn
 
 
+@pytest.mark.parametrize(
+    ("args", "role"),
+    [
+        ({**SEED, "replicas": 3}, "primary"),
+        ({"region": "eu-west-1", "replicas": 0}, "primary"),
+        ({"region": "eu-west-1"}, "primary"),
+    ],
+)
+def test_telemetry_dr_role_of_serving_cells(args: dict[str, Any], role: str) -> None:
+    # A pilot-light cell with nodes, and a standalone cell (even at zero nodes), serve: primary.
+    plan, _ = build(
+        {**args, "telemetry": {"metrics_remote_write_url": "https://prom.shared/api/v1/write"}}
+    )
+    assert CellArgs.model_validate(args).dr_role == role
+    config = yaml.safe_load(plan.get("eu-west-1-telemetry-config").inputs["data"]["config.yaml"])
+    external = config["exporters"]["prometheusremotewrite"]["external_labels"]
+    assert external["dr_role"] == role
+    assert {"key": "dr_role", "value": role, "action": "upsert"} in config["processors"][
+        "resource"
+    ]["attributes"]
+
+
+def test_telemetry_dr_role_is_what_the_standby_rules_select() -> None:
+    # The StandbyNotReady / DrSignalsMissing recording rule selects the label the cell sets.
+    (record,) = [
+        r
+        for r in dr_rules(rpo_target_seconds=60, rto_target_seconds=300)["rules"]
+        if r.get("record") == STANDBY_NODES_RECORD
+    ]
+    assert record["expr"] == f'count by (cell) ({NODE_METRIC}{{dr_role="standby"}})'
+    assert CellArgs.model_validate(SEED).dr_role == "standby"
+
+
 def test_collector_config_without_endpoints() -> None:
     config = yaml.safe_load(
         collector_config(
             cell="c",
+            dr_role="primary",
             region="eu-west-1",
             account="1",
             metrics_remote_write_url=None,

@@ -117,6 +117,9 @@ def test_health_check_and_alarm(plan: Plan) -> None:
     assert check.inputs["port"] == 443
     assert check.inputs["requestInterval"] == 10
     assert check.inputs["failureThreshold"] == 3
+    # The tags the DR alert rules read (tag_cell, tag_dr_role through the CloudWatch exporter).
+    assert check.inputs["tags"]["cell"] == "eu-west-1"
+    assert check.inputs["tags"]["dr-role"] == "primary"
     alarm = plan.get("app-primary-healthz-alarm")
     assert alarm.region == "us-east-1"
     assert alarm.inputs["region"] == "us-east-1"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -166,6 +166,18 @@ class CellArgs(ArgsModel):
     tags: Tags = Field(default_factory=dict)
     """Tags on every taggable child."""
 
+    @property
+    def dr_role(self) -> Literal["primary", "standby"]:
+        """The cell's part in disaster recovery, as its telemetry's ``dr_role`` label says.
+
+        ``"standby"`` for a pilot-light cell kept at ``replicas=0``; ``"primary"`` otherwise
+        (a standalone cell serves its own traffic). The DR alert rules count a standby's nodes
+        by this label.
+        """
+        if self.dr_strategy is DrStrategy.PILOT_LIGHT and self.replicas == 0:
+            return "standby"
+        return "primary"
+
 
 class Cell(Component[CellArgs]):
     """One region's application footprint.
@@ -207,7 +219,7 @@ class Cell(Component[CellArgs]):
     * telemetry: ``{n}-k8s`` (Kubernetes provider from the cluster's kubeconfig, after the node
       group) and the OpenTelemetry Collector DaemonSet in ``obs-telemetry``
       (:mod:`obs_platform._internal.cell_telemetry`), labelling everything with ``cell``,
-      ``region`` and ``account``.
+      ``dr_role`` (:attr:`CellArgs.dr_role`), ``region`` and ``account``.
 
     pulumi-eks creates its resources through the AWS provider (it has no per-resource region):
     when no provider is passed and the stack's ``aws:region`` differs from the cell's, the cell
@@ -1106,6 +1118,7 @@ class Cell(Component[CellArgs]):
         ).apply(
             lambda v: collector_config(
                 cell=self._name,
+                dr_role=args.dr_role,
                 region=args.region,
                 account=v[0],
                 metrics_remote_write_url=v[1],

@@ -56,6 +56,9 @@ DR_ROLE_TAG: Final = "dr-role"
 CELL_TAG: Final = "cell"
 """AWS tag naming the cell that YACE exports as the ``tag_cell`` label."""
 
+DR_ROLE_LABEL: Final = "dr_role"
+"""Label (values ``primary``/``standby``) on the metrics cells ship (:data:`NODE_METRIC`)."""
+
 RULE_LABELS: Final = {"app.kubernetes.io/part-of": "obs-platform"}
 """Labels on every PrometheusRule object the library creates."""
 
@@ -179,7 +182,7 @@ def dr_rules(
         },
         {
             "record": STANDBY_NODES_RECORD,
-            "expr": f'count by (cell) ({NODE_METRIC}{{dr_role="standby"}})',
+            "expr": f'count by (cell) ({NODE_METRIC}{{{DR_ROLE_LABEL}="standby"}})',
         },
         # 1 while a standby cell's nodes report; 0 once a cell seen in the last 6 hours stops.
         {

@@ -1,17 +1,20 @@
 """The OpenTelemetry Collector configuration a cell ships its telemetry with (pure).
 
 Every cell runs the collector as a DaemonSet. It receives OTLP from the workloads, reads the
-node's container logs and kubelet stats, stamps everything with the ``cell``, ``region`` and
-``account`` labels, and sends metrics by Prometheus remote-write, logs by OTLP to Loki
+node's container logs and kubelet stats, stamps everything with the ``cell``, ``dr_role``,
+``region`` and ``account`` labels (the DR alert rules in :mod:`.alert_rules` select standby cells
+by ``dr_role``), and sends metrics by Prometheus remote-write, logs by OTLP to Loki
 (Loki 3's native OTLP endpoint; the old ``loki`` exporter was removed from the collector) and
 traces by OTLP to Tempo: the central stack's ingest endpoints.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import yaml
+
+from .alert_rules import DR_ROLE_LABEL
 
 __all__ = ["COLLECTOR_IMAGE", "collector_config"]
 
@@ -22,6 +25,7 @@ COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib:0.123.0"
 def collector_config(
     *,
     cell: str,
+    dr_role: Literal["primary", "standby"],
     region: str,
     account: str,
     metrics_remote_write_url: str | None,
@@ -36,13 +40,14 @@ def collector_config(
 
     Args:
         cell: The cell's name (label ``cell``).
+        dr_role: The cell's part in disaster recovery (label ``dr_role``).
         region: The cell's region (label ``region``).
         account: The cell's AWS account (label ``account``).
         metrics_remote_write_url: Prometheus remote-write URL of the central stack.
         logs_otlp_url: Loki's OTLP HTTP endpoint (``https://loki.example/otlp``).
         traces_otlp_endpoint: Tempo's OTLP gRPC endpoint (``tempo.example:4317``).
     """
-    labels = {"cell": cell, "region": region, "account": account}
+    labels = {"cell": cell, DR_ROLE_LABEL: dr_role, "region": region, "account": account}
     receivers: dict[str, Any] = {
         "otlp": {
             "protocols": {

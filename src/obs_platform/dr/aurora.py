@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
+from .._internal.alert_rules import CELL_TAG
+
 if TYPE_CHECKING:
     from .pilot_light import AuroraGlobalArgs, PilotLightDr, PilotLightDrArgs
 
@@ -181,7 +183,7 @@ def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
         backup_retention_period=db.backup_retention_days,
         final_snapshot_identifier=f"{owner.child_name(primary.name)}-final",
         db_cluster_parameter_group_name=params.get("primary"),
-        tags=owner.tags({"Name": owner.child_name("primary-db"), "cell": primary.name}),
+        tags=owner.tags({"Name": owner.child_name("primary-db"), CELL_TAG: primary.name}),
         opts=owner.child_opts(**primary.opts(), **keep, ignore_changes=IGNORED_ON_MEMBERS),
         **credentials,
         **common,
@@ -220,7 +222,7 @@ def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
         # A secondary has no snapshot of its own to keep; the primary's final snapshot does.
         skip_final_snapshot=True,
         db_cluster_parameter_group_name=params.get("standby"),
-        tags=owner.tags({"Name": owner.child_name("standby-db"), "cell": standby.name}),
+        tags=owner.tags({"Name": owner.child_name("standby-db"), CELL_TAG: standby.name}),
         opts=owner.child_opts(
             **standby_opts,
             **keep,

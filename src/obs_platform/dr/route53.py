@@ -3,7 +3,8 @@
 Children (``n`` is the DR component's name):
 
 * ``{n}-primary-healthz`` (``aws:route53/healthCheck:HealthCheck``): HTTPS on the primary's
-  ``/healthz``, every ``request_interval`` seconds, unhealthy after ``failure_threshold`` failures.
+  ``/healthz``, every ``request_interval`` seconds, unhealthy after ``failure_threshold`` failures;
+  tagged ``cell`` and ``dr-role=primary`` for the DR alert rules.
 * ``{n}-primary-healthz-alarm`` (``aws:cloudwatch/metricAlarm:MetricAlarm``, in **us-east-1**, where
   Route 53 publishes ``HealthCheckStatus``): the alarm that triggers the Region switch plan.
 * With a database, the failback gate: ``{n}-primary-writer-alarm`` (in the primary region, on
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
+from .._internal.alert_rules import CELL_TAG, DR_ROLE_TAG
 from .._internal.regions import ROUTE53_METRICS_REGION
 from .._internal.rto import ROUTE53_METRIC_PERIOD_SECONDS
 
@@ -70,7 +72,14 @@ def create_route53(
         failure_threshold=args.health_check_failure_threshold,
         enable_sni=True,
         measure_latency=False,
-        tags=owner.tags({"Name": owner.child_name("primary-healthz"), "cell": primary.name}),
+        # The DR alert rules read these tags (exported by the CloudWatch exporter).
+        tags=owner.tags(
+            {
+                "Name": owner.child_name("primary-healthz"),
+                CELL_TAG: primary.name,
+                DR_ROLE_TAG: "primary",
+            }
+        ),
         opts=owner.child_opts(),
     )
     alarm = aws.cloudwatch.MetricAlarm(
