@@ -382,6 +382,7 @@ def test_strimzi_resources_validate(reference_dir: Path) -> None:
     release = plan.get("eu-west-1-strimzi")
     assert release.inputs["chart"] == "strimzi-kafka-operator"
     assert release.inputs["version"] == "1.2.0"
+    assert release.inputs["repositoryOpts"] == {"repo": "https://strimzi.io/charts/"}
     for name, crd_file in (
         ("eu-west-1-kafka", "kafka.strimzi.io_kafka.yaml"),
         ("eu-west-1-kafka-pool", "kafka.strimzi.io_kafkanodepool.yaml"),

@@ -24,6 +24,7 @@ from pydantic import Field, InstanceOf
 
 from ._component import Component
 from ._internal.cell_telemetry import COLLECTOR_IMAGE, collector_config
+from ._internal.charts import STRIMZI_KAFKA_OPERATOR
 from ._internal.cidr import subnets as carve_subnets
 from ._internal.errors import ObsPlatformError
 from ._internal.types import ArgsModel, Cidr, Input, Region, Tags
@@ -59,9 +60,6 @@ NODE_POLICIES = {
 """Managed policies of the node role (the AWS-documented minimum, plus SSM instead of SSH)."""
 
 TELEMETRY_NAMESPACE = "obs-telemetry"
-STRIMZI_CHART_VERSION = "1.2.0"
-"""Pinned Strimzi operator chart (matches ``reference/charts/strimzi-kafka-operator-1.2.0``)."""
-STRIMZI_REPOSITORY = "https://strimzi.io/charts/"
 
 
 class DrStrategy(StrEnum):
@@ -870,9 +868,9 @@ class Cell(Component[CellArgs]):
         )
         operator = k8s.helm.v3.Release(
             self.child_name("strimzi"),
-            chart="strimzi-kafka-operator",
-            version=STRIMZI_CHART_VERSION,
-            repository_opts={"repo": STRIMZI_REPOSITORY},
+            chart=STRIMZI_KAFKA_OPERATOR.chart,
+            version=STRIMZI_KAFKA_OPERATOR.version,
+            repository_opts={"repo": STRIMZI_KAFKA_OPERATOR.repository},
             namespace="kafka",
             values={"watchNamespaces": []},
             opts=self.child_opts(provider=provider, depends_on=[namespace]),
