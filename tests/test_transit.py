@@ -403,8 +403,11 @@ def test_shared_account_example_plan_json() -> None:
             # association on each side.
             expected = US if name.endswith(("-accepter", "-association-us-east-1")) else EU
         else:
-            # transit-{tgw,rt,share,route}-{region}-...: the region the name starts with.
-            expected = US if name.split("-", 2)[2].startswith(US) else EU
+            # transit-{tgw,rt,share,route}-{region}-...: the region right after the role; a name
+            # with no region there (the shared VPC's attachment, or a bare transit-{role}) lives
+            # in the home region. partition() copes with names of any number of parts.
+            _, _, after_role = name.removeprefix("transit-").partition("-")
+            expected = US if after_role.startswith(US) else EU
         assert resource["region"] == expected, name
     assert document["outputs"]["regional_pool_cidrs"] == CIDRS
     assert (
