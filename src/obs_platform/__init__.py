@@ -18,23 +18,34 @@ _LAZY: dict[str, str] = {
     "AlertRoute": "obs_platform.observability.content",
     "SlackReceiver": "obs_platform.observability.content",
     "WebhookReceiver": "obs_platform.observability.content",
+    "Severity": "obs_platform._internal.alertmanager",
     "Ipam": "obs_platform.network.ipam",
     "IpamArgs": "obs_platform.network.ipam",
     "IpamSharing": "obs_platform.network.ipam",
+    "IpamTier": "obs_platform.network.ipam",
     "TransitNetwork": "obs_platform.network.transit",
     "TransitNetworkArgs": "obs_platform.network.transit",
     "TransitPeering": "obs_platform.network.transit",
     "RamPrincipals": "obs_platform.network.sharing",
     "ObservabilityStack": "obs_platform.observability.stack",
     "ObservabilityStackArgs": "obs_platform.observability.stack",
+    "CapacityType": "obs_platform.observability.args",
+    "ChartVersions": "obs_platform.observability.args",
+    "ImageSource": "obs_platform.observability.args",
+    "NodeGroupArgs": "obs_platform.observability.args",
+    "Scale": "obs_platform.observability.args",
+    "WorkloadIdentity": "obs_platform.observability.identity",
     "PilotLightDr": "obs_platform.dr.pilot_light",
     "PilotLightDrArgs": "obs_platform.dr.pilot_light",
     "AuroraGlobalArgs": "obs_platform.dr.pilot_light",
     "KafkaReplicationArgs": "obs_platform.dr.pilot_light",
+    "BudgetEnforcement": "obs_platform.dr.pilot_light",
+    "KafkaEngine": "obs_platform.dr.pilot_light",
     "DrSite": "obs_platform.dr.site",
     "TimingAssumptions": "obs_platform._internal.rto",
     "Cell": "obs_platform.cell",
     "CellArgs": "obs_platform.cell",
+    "DrStrategy": "obs_platform.cell",
     "TelemetryArgs": "obs_platform.cell",
 }
 
@@ -42,19 +53,29 @@ __all__ = [
     "AlertRoute",
     "AlertingArgs",
     "AuroraGlobalArgs",
+    "BudgetEnforcement",
+    "CapacityType",
     "Cell",
     "CellArgs",
+    "ChartVersions",
     "DrSite",
+    "DrStrategy",
+    "ImageSource",
     "Ipam",
     "IpamArgs",
     "IpamSharing",
+    "IpamTier",
+    "KafkaEngine",
     "KafkaReplicationArgs",
+    "NodeGroupArgs",
     "ObsPlatformError",
     "ObservabilityStack",
     "ObservabilityStackArgs",
     "PilotLightDr",
     "PilotLightDrArgs",
     "RamPrincipals",
+    "Scale",
+    "Severity",
     "SlackReceiver",
     "TelemetryArgs",
     "TimingAssumptions",
@@ -62,23 +83,35 @@ __all__ = [
     "TransitNetworkArgs",
     "TransitPeering",
     "WebhookReceiver",
+    "WorkloadIdentity",
     "__version__",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from ._internal.alertmanager import Severity
     from ._internal.rto import TimingAssumptions
-    from .cell import Cell, CellArgs, TelemetryArgs
+    from .cell import Cell, CellArgs, DrStrategy, TelemetryArgs
     from .dr.pilot_light import (
         AuroraGlobalArgs,
+        BudgetEnforcement,
+        KafkaEngine,
         KafkaReplicationArgs,
         PilotLightDr,
         PilotLightDrArgs,
     )
     from .dr.site import DrSite
-    from .network.ipam import Ipam, IpamArgs, IpamSharing
+    from .network.ipam import Ipam, IpamArgs, IpamSharing, IpamTier
     from .network.sharing import RamPrincipals
     from .network.transit import TransitNetwork, TransitNetworkArgs, TransitPeering
+    from .observability.args import (
+        CapacityType,
+        ChartVersions,
+        ImageSource,
+        NodeGroupArgs,
+        Scale,
+    )
     from .observability.content import AlertingArgs, AlertRoute, SlackReceiver, WebhookReceiver
+    from .observability.identity import WorkloadIdentity
     from .observability.stack import ObservabilityStack, ObservabilityStackArgs
 
 
