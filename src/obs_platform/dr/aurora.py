@@ -46,6 +46,7 @@ from .._internal.alert_rules import CELL_TAG
 
 if TYPE_CHECKING:
     from .pilot_light import AuroraGlobalArgs, PilotLightDr, PilotLightDrArgs
+    from .site import DrSite
 
 ENGINE = "aurora-postgresql"
 IGNORED_ON_MEMBERS = ["global_cluster_identifier", "replication_source_identifier"]
@@ -188,23 +189,9 @@ def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
         **credentials,
         **common,
     )
-    primary_instances = [
-        aws.rds.ClusterInstance(
-            owner.child_name(f"primary-db-{index}"),
-            identifier=f"{owner.child_name(primary.name)}-{index}",
-            cluster_identifier=primary_cluster.id,
-            region=primary.region,
-            engine=ENGINE,
-            engine_version=db.engine_version,
-            instance_class=db.instance_class,
-            publicly_accessible=False,
-            auto_minor_version_upgrade=False,
-            performance_insights_enabled=True,
-            tags=owner.tags({"Name": owner.child_name(f"primary-db-{index}")}),
-            opts=owner.child_opts(**primary.opts()),
-        )
-        for index in range(db.primary_instances)
-    ]
+    primary_instances = _instances(
+        owner, db, "primary", primary, primary_cluster, db.primary_instances, primary.opts()
+    )
     standby_opts = primary.opts() if db.standby_in_primary_account else standby.opts()
     placement: dict[str, Any] = {
         "db_subnet_group_name": standby.db_subnet_group_name,
@@ -231,23 +218,9 @@ def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
         ),
         **common,
     )
-    standby_instances = [
-        aws.rds.ClusterInstance(
-            owner.child_name(f"standby-db-{index}"),
-            identifier=f"{owner.child_name(standby.name)}-{index}",
-            cluster_identifier=standby_cluster.id,
-            region=standby.region,
-            engine=ENGINE,
-            engine_version=db.engine_version,
-            instance_class=db.instance_class,
-            publicly_accessible=False,
-            auto_minor_version_upgrade=False,
-            performance_insights_enabled=True,
-            tags=owner.tags({"Name": owner.child_name(f"standby-db-{index}")}),
-            opts=owner.child_opts(**standby_opts),
-        )
-        for index in range(db.standby_instances)
-    ]
+    standby_instances = _instances(
+        owner, db, "standby", standby, standby_cluster, db.standby_instances, standby_opts
+    )
     return AuroraParts(
         global_cluster=global_cluster,
         primary_cluster=primary_cluster,
@@ -255,3 +228,32 @@ def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
         primary_instances=primary_instances,
         standby_instances=standby_instances,
     )
+
+
+def _instances(
+    owner: PilotLightDr,
+    db: AuroraGlobalArgs,
+    role: str,
+    site: DrSite,
+    cluster: aws.rds.Cluster,
+    count: int,
+    opts: dict[str, Any],
+) -> list[aws.rds.ClusterInstance]:
+    """Create a member's ``{n}-{role}-db-{index}`` instances (private, pinned minor version)."""
+    return [
+        aws.rds.ClusterInstance(
+            owner.child_name(f"{role}-db-{index}"),
+            identifier=f"{owner.child_name(site.name)}-{index}",
+            cluster_identifier=cluster.id,
+            region=site.region,
+            engine=ENGINE,
+            engine_version=db.engine_version,
+            instance_class=db.instance_class,
+            publicly_accessible=False,
+            auto_minor_version_upgrade=False,
+            performance_insights_enabled=True,
+            tags=owner.tags({"Name": owner.child_name(f"{role}-db-{index}")}),
+            opts=owner.child_opts(**opts),
+        )
+        for index in range(count)
+    ]
