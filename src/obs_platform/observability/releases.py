@@ -31,6 +31,7 @@ from .._internal.charts import (
     LOKI,
     TEMPO,
     TEMPO_DISTRIBUTED,
+    ChartPin,
     prometheus_operator_crd_urls,
 )
 from .._internal.helm_values import (
@@ -118,6 +119,30 @@ class Releases:
     loki: k8s.helm.v4.Chart
     tempo: k8s.helm.v4.Chart
     roles: dict[str, WorkloadRole]
+
+
+def _chart(
+    owner: Component[Any],
+    role: str,
+    *,
+    release: str,
+    pin: ChartPin,
+    namespace: str,
+    values: Any,
+    cluster: ClusterParts,
+    depends_on: list[pulumi.Resource],
+) -> k8s.helm.v4.Chart:
+    """Install a pinned chart as ``{n}-{role}`` with ``helm.v4.Chart`` (why: module docstring)."""
+    return k8s.helm.v4.Chart(
+        owner.child_name(role),
+        name=release,
+        chart=pin.chart,
+        version=pin.version,
+        repository_opts={"repo": pin.repository},
+        namespace=namespace,
+        values=values,
+        opts=owner.child_opts(providers={"kubernetes": cluster.provider}, depends_on=depends_on),
+    )
 
 
 def _cloudwatch_policy() -> str:
@@ -313,24 +338,21 @@ def create_releases(
         schema_from=args.loki_schema_from,
         mirror=mirror,
     )
-    loki = k8s.helm.v4.Chart(
-        owner.child_name("loki"),
-        name=LOKI_RELEASE,
-        chart=LOKI.chart,
-        version=versions.loki,
-        repository_opts={"repo": LOKI.repository},
+    loki = _chart(
+        owner,
+        "loki",
+        release=LOKI_RELEASE,
+        pin=LOKI.at(versions.loki),
         namespace=ns,
         values=loki_chart_values,
-        opts=owner.child_opts(
-            providers={"kubernetes": cluster.provider},
-            depends_on=[
-                *ready,
-                namespace,
-                *roles["loki"].bindings,
-                *chunks.configuration,
-                *ruler.configuration,
-            ],
-        ),
+        cluster=cluster,
+        depends_on=[
+            *ready,
+            namespace,
+            *roles["loki"].bindings,
+            *chunks.configuration,
+            *ruler.configuration,
+        ],
     )
 
     remote_write = f"{urls.prometheus}/api/v1/write"
@@ -358,18 +380,15 @@ def create_releases(
             role_arn=roles["tempo"].annotation_arn,
             mirror=mirror,
         )
-    tempo = k8s.helm.v4.Chart(
-        owner.child_name("tempo"),
-        name=TEMPO_RELEASE,
-        chart=pin.chart,
-        version=pin.version,
-        repository_opts={"repo": pin.repository},
+    tempo = _chart(
+        owner,
+        "tempo",
+        release=TEMPO_RELEASE,
+        pin=pin,
         namespace=ns,
         values=tempo_chart_values,
-        opts=owner.child_opts(
-            providers={"kubernetes": cluster.provider},
-            depends_on=[*ready, namespace, *roles["tempo"].bindings, *traces.configuration],
-        ),
+        cluster=cluster,
+        depends_on=[*ready, namespace, *roles["tempo"].bindings, *traces.configuration],
     )
     return Releases(
         namespace=namespace,
