@@ -27,6 +27,7 @@ from ._internal.cell_telemetry import COLLECTOR_IMAGE, collector_config
 from ._internal.charts import STRIMZI_KAFKA_OPERATOR
 from ._internal.cidr import subnets as carve_subnets
 from ._internal.errors import ObsPlatformError
+from ._internal.iam import service_trust_policy
 from ._internal.types import ArgsModel, Cidr, Input, Region, Tags
 from .dr.pilot_light import KafkaEngine
 from .dr.site import DrSite
@@ -622,18 +623,7 @@ class Cell(Component[CellArgs]):
         )
         role = aws.iam.Role(
             self.child_name("node-role"),
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "ec2.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
             tags=self.tags({"Name": self.child_name("node-role")}),
             opts=self.child_opts(),
         )

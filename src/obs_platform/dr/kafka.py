@@ -22,6 +22,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from .._internal.iam import service_trust_policy
 from .._internal.kafka_replication import (
     mirror_maker2,
     msk_replication_info,
@@ -89,18 +90,7 @@ def create_msk_replicator(owner: PilotLightDr, args: PilotLightDrArgs) -> aws.ms
     primary, standby = args.primary, args.standby
     role = aws.iam.Role(
         owner.child_name("kafka-replicator-role"),
-        assume_role_policy=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "kafka.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
+        assume_role_policy=service_trust_policy("kafka.amazonaws.com"),
         description="MSK Replicator service role: read the primary cluster, write the standby.",
         tags=owner.tags({"Name": owner.child_name("kafka-replicator-role")}),
         opts=owner.child_opts(**standby.opts()),

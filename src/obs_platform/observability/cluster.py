@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
 from .._internal.eks import ami_type_for
+from .._internal.iam import service_trust_policy
 from .._internal.kubeconfig import pin_kubeconfig
 from .identity import ClusterIdentity, WorkloadIdentity, workload_role
 from .storage import kms_key
@@ -84,17 +84,6 @@ class ClusterParts:
     node_groups: dict[str, aws.eks.NodeGroup]
     node_security_group_id: pulumi.Output[str]
     k8s_ready: list[pulumi.Resource] = field(default_factory=list)
-
-
-def _assume_role_policy(service: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
-            ],
-        }
-    )
 
 
 def _aws_provider_for(owner: Component[Any], region: str) -> pulumi.ProviderResource | None:
@@ -170,7 +159,7 @@ def create_cluster(
 
     node_role = aws.iam.Role(
         owner.child_name("node-role"),
-        assume_role_policy=_assume_role_policy("ec2.amazonaws.com"),
+        assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
         tags=owner.tags({"Name": owner.child_name("node-role")}),
         opts=owner.child_opts(),
     )

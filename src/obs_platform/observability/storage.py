@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
+from .._internal.iam import service_trust_policy
+
 if TYPE_CHECKING:
     from .._component import Component
 
@@ -364,18 +366,7 @@ def replication_role(
     )
     iam_role = aws.iam.Role(
         owner.child_name(f"{role}-replication-role"),
-        assume_role_policy=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "s3.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
+        assume_role_policy=service_trust_policy("s3.amazonaws.com"),
         tags=owner.tags({"Name": owner.child_name(f"{role}-replication-role")}),
         opts=owner.child_opts(opts),
     )
