@@ -19,6 +19,17 @@ REFERENCE_DIR = Path(
 )
 
 
+def clear_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Hide the machine's AWS settings from boto3 for one test: no ``AWS_*`` variables, no
+    config or credentials file, no instance metadata (so no credentials are found)."""
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
 def need(available: bool, reason: str) -> None:
     """Skip the test when something it needs is missing; fail instead under CI."""
     if available:

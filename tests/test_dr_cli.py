@@ -23,6 +23,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from conftest import clear_aws_env
 from obs_platform.cli import main
 from obs_platform.ops import AwsContext
 
@@ -46,19 +47,10 @@ def moto_endpoint() -> Iterator[str]:
     server.stop()
 
 
-def _clear_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for key in list(os.environ):
-        if key.startswith("AWS_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-
-
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str, tmp_path: Path) -> str:
     """Fake credentials and the moto endpoint, for this test only; cwd is tmp_path."""
-    _clear_aws_env(monkeypatch, tmp_path)
+    clear_aws_env(monkeypatch, tmp_path)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
@@ -778,7 +770,7 @@ def test_missing_credentials_is_a_clear_error(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     endpoint = os.environ["AWS_ENDPOINT_URL"]
-    _clear_aws_env(monkeypatch, tmp_path)
+    clear_aws_env(monkeypatch, tmp_path)
     code, _, err = run_cli(
         capsys, "dr", "failover", *world.target_args(), "--endpoint-url", endpoint
     )

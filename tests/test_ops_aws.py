@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -12,19 +11,16 @@ import botocore.exceptions as bex
 import pytest
 from botocore.stub import Stubber
 
+from conftest import clear_aws_env
 from obs_platform.ops import AwsContext, OpsError
 from obs_platform.ops.aws import translate
 
 
 @pytest.fixture
 def fake_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for key in list(os.environ):
-        if key.startswith("AWS_"):
-            monkeypatch.delenv(key)
+    clear_aws_env(monkeypatch, tmp_path)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
 
 
 class StubbedContext(AwsContext):
@@ -130,12 +126,7 @@ def test_route53_always_uses_its_global_region(fake_credentials: None) -> None:
 
 
 def test_missing_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for key in list(os.environ):
-        if key.startswith("AWS_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    clear_aws_env(monkeypatch, tmp_path)
     aws = AwsContext(endpoint_url="http://127.0.0.1:9", max_attempts=1)
     with pytest.raises(OpsError, match="no usable AWS credentials for eks describe_nodegroup"):
         aws.call("eks", "us-east-1", "describe_nodegroup", clusterName="c", nodegroupName="n")
