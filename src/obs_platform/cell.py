@@ -29,6 +29,7 @@ from ._internal.cidr import subnets as carve_subnets
 from ._internal.errors import ObsPlatformError
 from ._internal.iam import service_trust_policy
 from ._internal.types import ArgsModel, Cidr, Input, Region, Tags
+from .dr.aurora import create_db_placement
 from .dr.pilot_light import KafkaEngine
 from .dr.site import DrSite
 from .network.transit import TransitNetwork
@@ -700,24 +701,15 @@ class Cell(Component[CellArgs]):
     def _database(
         self, args: CellArgs, vpc_id: Any, subnet_ids: Any, cidr: Any, key: aws.kms.Key
     ) -> tuple[aws.rds.SubnetGroup, aws.ec2.SecurityGroup, Any]:
-        group = aws.rds.SubnetGroup(
-            self.child_name("db-subnets"),
-            subnet_ids=subnet_ids,
+        group, sg = create_db_placement(
+            self,
+            "db",
             region=args.region,
-            description=f"Aurora subnets of cell {self._name}",
-            tags=self.tags({"Name": self.child_name("db-subnets")}),
-            opts=self.child_opts(),
-        )
-        sg = aws.ec2.SecurityGroup(
-            self.child_name("db-sg"),
             vpc_id=vpc_id,
-            region=args.region,
-            description="PostgreSQL from the cell's VPC.",
-            ingress=[
-                {"protocol": "tcp", "from_port": 5432, "to_port": 5432, "cidr_blocks": [cidr]}
-            ],
-            tags=self.tags({"Name": self.child_name("db-sg")}),
-            opts=self.child_opts(),
+            subnet_ids=subnet_ids,
+            client_cidr=cidr,
+            subnets_description=f"Aurora subnets of cell {self._name}",
+            sg_description="PostgreSQL from the cell's VPC.",
         )
         if args.rds_global:
             return group, sg, None

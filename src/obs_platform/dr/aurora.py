@@ -45,6 +45,7 @@ import pulumi_aws as aws
 from .._internal.alert_rules import CELL_TAG
 
 if TYPE_CHECKING:
+    from .._component import Component
     from .pilot_light import AuroraGlobalArgs, PilotLightDr, PilotLightDrArgs
     from .site import DrSite
 
@@ -68,6 +69,58 @@ def _family(engine_version: str) -> str:
     return f"aurora-postgresql{engine_version.split('.')[0]}"
 
 
+def create_db_placement(
+    owner: Component[Any],
+    role: str,
+    *,
+    region: str,
+    vpc_id: Any,
+    subnet_ids: Any,
+    client_cidr: Any,
+    subnets_description: str,
+    sg_description: str,
+    opts: dict[str, Any] | None = None,
+) -> tuple[aws.rds.SubnetGroup, aws.ec2.SecurityGroup]:
+    """Create the subnet group and security group an Aurora cluster is placed in.
+
+    ``{n}-{role}-subnets`` (DB subnet group) and ``{n}-{role}-sg``, a security group admitting
+    PostgreSQL (5432/tcp) from ``client_cidr`` only. Used for a cell's database and for a
+    global database secondary placed from another account.
+
+    Args:
+        owner: The component the children belong to.
+        role: Name part of the children (``"db"``, ``"standby-db"``).
+        region: Their region.
+        vpc_id: The VPC of the security group.
+        subnet_ids: Private subnets of the subnet group.
+        client_cidr: The only CIDR allowed to connect (the clients' VPC).
+        subnets_description: Description of the subnet group.
+        sg_description: Description of the security group.
+        opts: Extra ``child_opts`` keyword arguments (such as the account's provider).
+    """
+    extra = opts or {}
+    group = aws.rds.SubnetGroup(
+        owner.child_name(f"{role}-subnets"),
+        region=region,
+        subnet_ids=subnet_ids,
+        description=subnets_description,
+        tags=owner.tags({"Name": owner.child_name(f"{role}-subnets")}),
+        opts=owner.child_opts(**extra),
+    )
+    sg = aws.ec2.SecurityGroup(
+        owner.child_name(f"{role}-sg"),
+        region=region,
+        vpc_id=vpc_id,
+        description=sg_description,
+        ingress=[
+            {"protocol": "tcp", "from_port": 5432, "to_port": 5432, "cidr_blocks": [client_cidr]}
+        ],
+        tags=owner.tags({"Name": owner.child_name(f"{role}-sg")}),
+        opts=owner.child_opts(**extra),
+    )
+    return group, sg
+
+
 def _shared_placement(
     owner: PilotLightDr, args: PilotLightDrArgs, opts: dict[str, Any]
 ) -> dict[str, Any]:
@@ -83,29 +136,18 @@ def _shared_placement(
         tags=owner.tags({"Name": owner.child_name("standby-db-key")}),
         opts=owner.child_opts(**opts, protect=db.protect),
     )
-    group = aws.rds.SubnetGroup(
-        owner.child_name("standby-db-subnets"),
-        region=standby.region,
-        subnet_ids=standby.db_subnet_ids,
-        description=f"Shared subnets of {standby.name} for the global database secondary.",
-        tags=owner.tags({"Name": owner.child_name("standby-db-subnets")}),
-        opts=owner.child_opts(**opts),
-    )
-    sg = aws.ec2.SecurityGroup(
-        owner.child_name("standby-db-sg"),
+    group, sg = create_db_placement(
+        owner,
+        "standby-db",
         region=standby.region,
         vpc_id=standby.vpc_id,
-        description=f"PostgreSQL from {standby.name}'s VPC.",
-        ingress=[
-            {
-                "protocol": "tcp",
-                "from_port": 5432,
-                "to_port": 5432,
-                "cidr_blocks": [standby.vpc_cidr],
-            }
-        ],
-        tags=owner.tags({"Name": owner.child_name("standby-db-sg")}),
-        opts=owner.child_opts(**opts),
+        subnet_ids=standby.db_subnet_ids,
+        client_cidr=standby.vpc_cidr,
+        subnets_description=(
+            f"Shared subnets of {standby.name} for the global database secondary."
+        ),
+        sg_description=f"PostgreSQL from {standby.name}'s VPC.",
+        opts=opts,
     )
     return {
         "db_subnet_group_name": group.name,
