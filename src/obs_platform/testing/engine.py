@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import inspect
 import json
@@ -21,7 +22,6 @@ import os
 import runpy
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,23 +60,6 @@ class ProgramError(Exception):
         self.original = original
 
 
-@dataclass
-class _Record:
-    urn: str
-    type: str
-    name: str
-    parent: str | None
-    custom: bool
-    provider: str | None
-    region: str | None
-    inputs: dict[str, Any]
-    protect: bool
-    retain_on_delete: bool
-    depends_on: tuple[str, ...]
-    ignore_changes: tuple[str, ...]
-    outputs: dict[str, Any] = field(default_factory=dict)
-
-
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
     """Pulumi's mock monitor, recording each registration with its options and region."""
 
@@ -84,7 +67,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(_NoMocks())
         self.default_region = default_region
         self.default_account = default_account
-        self.records: dict[str, _Record] = {}
+        self.records: dict[str, PlanResource] = {}
         self.stack_outputs: dict[str, Any] = {}
         self._provider_context: dict[str, tuple[str | None, str | None]] = {}
 
@@ -132,7 +115,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         if request.type.startswith("pulumi:providers:"):
             self._provider_context[urn] = (revealed.get("region"), _account_of_provider(revealed))
         provider = request.provider.rsplit("::", 1)[0] if request.provider else None
-        self.records[urn] = _Record(
+        self.records[urn] = PlanResource(
             urn=urn,
             type=request.type,
             name=request.name,
@@ -193,7 +176,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         outputs = _wire.struct_to_plain(request.outputs)
         record = self.records.get(request.urn)
         if record is not None:
-            record.outputs = outputs
+            self.records[request.urn] = dataclasses.replace(record, outputs=outputs)
             if record.type == STACK_TYPE:
                 self.stack_outputs = outputs
         return empty_pb2.Empty()
@@ -333,24 +316,7 @@ def run(
         pulumi_settings.reset_options()
         set_all_config({}, [])
     records = _tree_order(list(monitor.records.values()))
-    resources = tuple(
-        PlanResource(
-            urn=r.urn,
-            type=r.type,
-            name=r.name,
-            parent=r.parent,
-            custom=r.custom,
-            provider=r.provider,
-            region=r.region,
-            inputs=r.inputs,
-            protect=r.protect,
-            retain_on_delete=r.retain_on_delete,
-            depends_on=r.depends_on,
-            ignore_changes=r.ignore_changes,
-            outputs=r.outputs,
-        )
-        for r in records
-    )
+    resources = tuple(records)
     return Plan(
         project=project,
         stack=stack,
@@ -415,19 +381,19 @@ async def _drain() -> None:
             return
 
 
-def _tree_order(records: list[_Record]) -> list[_Record]:
+def _tree_order(records: list[PlanResource]) -> list[PlanResource]:
     """Order records depth first from the stack, siblings by name then type.
 
     Registration order depends on thread scheduling; a fixed order makes two plans of the same
     program identical, so reviewers can diff them.
     """
-    children: dict[str | None, list[_Record]] = {}
+    children: dict[str | None, list[PlanResource]] = {}
     for record in records:
         children.setdefault(record.parent, []).append(record)
     known = {record.urn for record in records}
-    ordered: list[_Record] = []
+    ordered: list[PlanResource] = []
 
-    def visit(record: _Record) -> None:
+    def visit(record: PlanResource) -> None:
         ordered.append(record)
         for child in sorted(children.get(record.urn, []), key=lambda r: (r.name, r.type)):
             visit(child)
