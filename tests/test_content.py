@@ -21,6 +21,7 @@ from obs_platform._internal.alertmanager import (
 )
 from obs_platform._internal.datasources import DatasourceEndpoints
 from obs_platform._internal.errors import ObsPlatformError
+from obs_platform._internal.helm_values import unknown_value_paths
 from obs_platform.observability.content import (
     ObservabilityContent,
     create_observability_content,
@@ -257,20 +258,8 @@ GRAFANA = "grafana-12.11.1"
 COMMENTED_KEYS = {"alertmanager.alertmanagerSpec.configSecret"}
 
 
-def unknown_paths(values: Mapping[str, Any], defaults: Any, prefix: str = "") -> list[str]:
-    unknown = []
-    for key, value in values.items():
-        path = f"{prefix}{key}"
-        if path in COMMENTED_KEYS:
-            continue
-        if not isinstance(defaults, Mapping) or key not in defaults:
-            unknown.append(path)
-            continue
-        default = defaults[key]
-        free_form = default is None or isinstance(default, list) or default == {}
-        if isinstance(value, Mapping) and not free_form:
-            unknown.extend(unknown_paths(value, default, f"{path}."))
-    return unknown
+def unknown_paths(values: Mapping[str, Any], defaults: Mapping[str, Any]) -> list[str]:
+    return unknown_value_paths(values, defaults, extra_known=COMMENTED_KEYS)
 
 
 def merged_grafana_defaults(kps: dict[str, Any], grafana: dict[str, Any]) -> dict[str, Any]:
@@ -292,7 +281,8 @@ def test_overlay_key_paths_exist_in_the_pinned_charts(reference_dir: Path) -> No
     overlay = values_overlay(endpoints=endpoints(), config_secret="shared-alertmanager-config")
     grafana_overlay = overlay.pop("grafana")
     assert unknown_paths(overlay, kps) == []
-    assert unknown_paths(grafana_overlay, merged_grafana_defaults(kps, grafana), "grafana.") == []
+    merged = merged_grafana_defaults(kps, grafana)
+    assert unknown_paths({"grafana": grafana_overlay}, {"grafana": merged}) == []
     assert "# configSecret:" in (reference_dir / "charts" / KPS / "values.yaml").read_text()
 
 
