@@ -51,6 +51,13 @@ def _policy(statements: list[dict[str, Any]]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
 
 
+def _cross_account(site: DrSite) -> dict[str, Any]:
+    """Return ``cross_account_role`` for a site in another account than the plan, else nothing."""
+    if site.cross_account_role_arn is None:
+        return {}
+    return {"cross_account_role": site.cross_account_role_arn}
+
+
 def _scaling_step(name: str, target: DrSite, args: PilotLightDrArgs) -> dict[str, Any]:
     return {
         "name": name,
@@ -62,14 +69,7 @@ def _scaling_step(name: str, target: DrSite, args: PilotLightDrArgs) -> dict[str
                 "target_percent": 100,
                 "timeout_minutes": 10,
                 "eks_clusters": [
-                    {
-                        "cluster_arn": site.eks_cluster_arn,
-                        **(
-                            {"cross_account_role": site.cross_account_role_arn}
-                            if site.cross_account_role_arn is not None
-                            else {}
-                        ),
-                    }
+                    {"cluster_arn": site.eks_cluster_arn, **_cross_account(site)}
                     for site in (args.primary, args.standby)
                 ],
                 "kubernetes_resource_types": [{"api_version": "apps/v1", "kind": "Deployment"}],
@@ -102,14 +102,7 @@ def _nodes_step(name: str, target: DrSite, args: PilotLightDrArgs) -> dict[str, 
                 "target_percent": 100,
                 "timeout_minutes": 10,
                 "asgs": [
-                    {
-                        "arn": site.node_group_asg_arn,
-                        **(
-                            {"cross_account_role": site.cross_account_role_arn}
-                            if site.cross_account_role_arn is not None
-                            else {}
-                        ),
-                    }
+                    {"arn": site.node_group_asg_arn, **_cross_account(site)}
                     for site in (args.primary, args.standby)
                 ],
             }
@@ -129,8 +122,7 @@ def _aurora_step(
     }
     if behavior == "failover":
         config["ungracefuls"] = [{"ungraceful": "failover"}]
-    if owner_site.cross_account_role_arn is not None:
-        config["cross_account_role"] = owner_site.cross_account_role_arn
+    config.update(_cross_account(owner_site))
     return {
         "name": name,
         "execution_block_type": "AuroraGlobalDatabase",
