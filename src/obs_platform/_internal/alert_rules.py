@@ -23,8 +23,9 @@ the assumption is stated here and in the runbook:
   YACE is expected to export the resource tags :data:`CELL_TAG` and :data:`DR_ROLE_TAG` on
   these metrics (``exportedTagsOnMetrics``), giving ``tag_cell`` and ``tag_dr_role`` labels;
   the rules copy ``tag_cell`` into ``cell`` so alerts route by cell. ``PilotLightDr`` tags its
-  (primary) health check and database clusters with ``cell``; a health check tagged
-  ``dr-role=standby`` is treated as the standby's (:data:`PRIMARY_HEALTH_CHECK_MATCHERS`).
+  (primary) health check with ``cell`` and ``dr-role=primary``, and its database clusters with
+  ``cell``; a health check tagged ``dr-role=standby`` is treated as the standby's
+  (:data:`PRIMARY_HEALTH_CHECK_MATCHERS`).
 * **MirrorMaker 2 on Strimzi** with Strimzi's JMX-exporter rules: the source connector's
   ``replication-latency-ms-max`` becomes
   ``kafka_connect_mirror_source_connector_replication_latency_ms_max{topic, partition}``.
