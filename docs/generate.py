@@ -61,7 +61,16 @@ def _directive(module: str, name: str, obj: object) -> str:
     target = f"{module}.{name}"
     if inspect.isclass(obj):
         if issubclass(obj, BaseModel):
-            return f".. autopydantic_model:: {target}\n   :inherited-members: BaseModel\n"
+            # autodoc-pydantic documents fields and validators, not properties: add them.
+            properties = [
+                f"\n.. autoproperty:: {target}.{member}\n"
+                for member, value in vars(obj).items()
+                if isinstance(value, property) and not member.startswith("_")
+            ]
+            return (
+                f".. autopydantic_model:: {target}\n   :inherited-members: BaseModel\n"
+                + "".join(properties)
+            )
         if issubclass(obj, BaseException):
             return f".. autoexception:: {target}\n"
         if issubclass(obj, enum.Enum):
