@@ -335,8 +335,11 @@ def _kms_key(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 def _kms_replica_key(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     primary = str(ctx.inputs.get("primaryKeyArn") or "")
     key_id = primary.rsplit("/", 1)[-1] if "/mrk-" in primary else f"mrk-{ctx.hex(32)}"
-    return key_id, {"keyId": key_id, "arn": ctx.arn("kms", f"key/{key_id}"),
-                    "keyRotationEnabled": True}
+    return key_id, {
+        "keyId": key_id,
+        "arn": ctx.arn("kms", f"key/{key_id}"),
+        "keyRotationEnabled": True,
+    }
 
 
 @answers("aws:kms/alias:Alias")
@@ -385,8 +388,12 @@ def _eks_node_group(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
         "arn": ctx.arn("eks", f"nodegroup/{cluster}/{name}/{ctx.uuid()}"),
         "status": "ACTIVE",
         # EKS names the group's Auto Scaling group eks-<node group>-<uuid>.
-        "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-{ctx.uuid('asg')}"}],
-                       "remoteAccessSecurityGroupId": ""}],
+        "resources": [
+            {
+                "autoscalingGroups": [{"name": f"eks-{name}-{ctx.uuid('asg')}"}],
+                "remoteAccessSecurityGroupId": "",
+            }
+        ],
     }
 
 
@@ -487,8 +494,11 @@ def _target_group(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 @answers("aws:lb/listener:Listener")
 def _listener(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     balancer = str(ctx.inputs.get("loadBalancerArn") or "")
-    base = balancer.replace(":loadbalancer/", ":listener/") if ":loadbalancer/" in balancer \
+    base = (
+        balancer.replace(":loadbalancer/", ":listener/")
+        if ":loadbalancer/" in balancer
         else ctx.arn("elasticloadbalancing", f"listener/net/{ctx.name}/{ctx.hex(16)}")
+    )
     arn = f"{base}/{ctx.hex(16, 'listener')}"
     return arn, {"arn": arn}
 
@@ -509,8 +519,11 @@ def _access_entry(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     principal = str(ctx.inputs.get("principalArn", ""))
     kind, _, name = principal.split(":")[-1].partition("/")
     arn = ctx.arn("eks", f"access-entry/{cluster}/{kind}/{ctx.account}/{name}/{ctx.uuid()}")
-    return f"{cluster}:{principal}", {"accessEntryArn": arn, "userName": principal,
-                                      "type": ctx.inputs.get("type") or "STANDARD"}
+    return f"{cluster}:{principal}", {
+        "accessEntryArn": arn,
+        "userName": principal,
+        "type": ctx.inputs.get("type") or "STANDARD",
+    }
 
 
 @answers("aws:lb/loadBalancer:LoadBalancer")
@@ -530,9 +543,11 @@ def _load_balancer(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 def _http_api(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     api_id = ctx.hex(10)
     scheme = "wss" if ctx.inputs.get("protocolType") == "WEBSOCKET" else "https"
-    return api_id, {"apiEndpoint": f"{scheme}://{api_id}.execute-api.{ctx.region}.{DNS_SUFFIX}",
-                    "arn": f"arn:{PARTITION}:apigateway:{ctx.region}::/apis/{api_id}",
-                    "executionArn": ctx.arn("execute-api", api_id)}
+    return api_id, {
+        "apiEndpoint": f"{scheme}://{api_id}.execute-api.{ctx.region}.{DNS_SUFFIX}",
+        "arn": f"arn:{PARTITION}:apigateway:{ctx.region}::/apis/{api_id}",
+        "executionArn": ctx.arn("execute-api", api_id),
+    }
 
 
 @answers("aws:apigatewayv2/domainName:DomainName")
@@ -541,9 +556,11 @@ def _api_domain_name(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     config = dict(ctx.inputs.get("domainNameConfiguration") or {})
     config.setdefault("targetDomainName", f"d-{ctx.hex(10)}.execute-api.{ctx.region}.{DNS_SUFFIX}")
     config.setdefault("hostedZoneId", "Z" + ctx.hex(13).upper())
-    return name, {"domainNameConfiguration": config,
-                  "apiMappingSelectionExpression": "$request.basepath",
-                  "arn": f"arn:{PARTITION}:apigateway:{ctx.region}::/domainnames/{name}"}
+    return name, {
+        "domainNameConfiguration": config,
+        "apiMappingSelectionExpression": "$request.basepath",
+        "arn": f"arn:{PARTITION}:apigateway:{ctx.region}::/domainnames/{name}",
+    }
 
 
 @answers("aws:apigatewayv2/vpcLink:VpcLink")
@@ -699,10 +716,15 @@ def answer_call(token: str, args: dict[str, Any], region: str, account: str) -> 
         name = str(args.get("name", "group"))
         group_uuid = str(uuid.UUID(hashlib.sha256(name.encode()).hexdigest()[:32]))
         name_region = args.get("region") or region
-        return {"name": name, "id": name,
-                "arn": f"arn:{PARTITION}:autoscaling:{name_region}:{account}:autoScalingGroup:"
-                       f"{group_uuid}:autoScalingGroupName/{name}",
-                "minSize": 0, "maxSize": 10, "desiredCapacity": 0}
+        return {
+            "name": name,
+            "id": name,
+            "arn": f"arn:{PARTITION}:autoscaling:{name_region}:{account}:autoScalingGroup:"
+            f"{group_uuid}:autoScalingGroupName/{name}",
+            "minSize": 0,
+            "maxSize": 10,
+            "desiredCapacity": 0,
+        }
     if token == "aws:iam/getPolicyDocument:getPolicyDocument":
         document = policy_document(args)
         return {
