@@ -113,6 +113,24 @@ def resource_reference(urn: str, resource_id: str) -> dict[str, Any]:
     return {_SIG_KEY: _RESOURCE_SIG, "urn": urn, "id": resource_id, "packageVersion": ""}
 
 
+def to_struct(values: dict[str, Any]) -> struct_pb2.Struct:
+    """Encode answer values (JSON types and wire-form dicts) as a property struct.
+
+    Answers hold only JSON values, so the struct is filled directly; Pulumi's own
+    ``rpc.serialize_properties`` would run an event loop per registration for the same result.
+    Anything else (an ``Output`` or ``Resource`` an answer passed through) goes through it.
+    """
+    struct = struct_pb2.Struct()
+    try:
+        struct.update(values)
+    except (TypeError, ValueError):
+        from pulumi.runtime import rpc
+        from pulumi.runtime.sync_await import _sync_await
+
+        struct = _sync_await(rpc.serialize_properties(values, {}))
+    return struct
+
+
 def decode(struct: struct_pb2.Struct) -> dict[str, Any]:
     """Decode a property struct to a dict of wire values (signatures kept)."""
     decoded = json_format.MessageToDict(struct, preserving_proto_field_name=True)

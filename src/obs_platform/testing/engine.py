@@ -28,7 +28,6 @@ from typing import Any
 import pulumi
 from google.protobuf import empty_pb2
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import engine_pb2, resource_pb2
@@ -137,7 +136,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         )
         if request.type == STACK_TYPE:
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        obj = _sync_await(rpc.serialize_properties(outputs, {}))
+        obj = _wire.to_struct(outputs)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj)
 
     def _hidden_children(self, ctx: ResourceContext, outputs: dict[str, Any]) -> dict[str, Any]:
@@ -187,7 +186,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         args = _wire.reveal(_wire.decode(request.args))
         region, account = self._effective(request.tok, args, request.provider, {})
         result = answer_call(request.tok, args, region or _FALLBACK_REGION, account)
-        ret = _sync_await(rpc.serialize_properties(result, {}))
+        ret = _wire.to_struct(result)
         response = resource_pb2.ResourceInvokeResponse()
         getattr(response, "return").CopyFrom(ret)  # "return" is a Python keyword
         return response
