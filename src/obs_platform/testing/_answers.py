@@ -534,7 +534,7 @@ def _load_balancer(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     scheme = "internal-" if ctx.inputs.get("internal") else ""
     return arn, {
         "arn": arn,
-        "dnsName": f"{scheme}{name}-{ctx.hex(10)}.elb.{ctx.region}.{DNS_SUFFIX}",
+        "dnsName": f"{scheme}{name}-{ctx.hex(10, 'dns')}.elb.{ctx.region}.{DNS_SUFFIX}",
         "zoneId": "Z215JYRZR1TBD5",
     }
 
