@@ -35,6 +35,10 @@ def test_pins_are_the_issue_versions_and_repositories() -> None:
         "tempo": ("2.2.4", "https://grafana-community.github.io/helm-charts"),
         "tempo-distributed": ("3.3.0", "https://grafana-community.github.io/helm-charts"),
         "strimzi-kafka-operator": ("1.2.0", "https://strimzi.io/charts/"),
+        "prometheus-yet-another-cloudwatch-exporter": (
+            "0.50.0",
+            "https://prometheus-community.github.io/helm-charts",
+        ),
     }
 
 

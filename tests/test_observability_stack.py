@@ -400,6 +400,7 @@ def test_one_role_per_component_limited_to_its_bucket_and_key(plan: Plan) -> Non
         "loki": plan.get("shared-loki-role").outputs["arn"],
         "tempo": plan.get("shared-tempo-role").outputs["arn"],
         "kps-grafana": plan.get("shared-grafana-role").outputs["arn"],
+        "yace": plan.get("shared-yace-role").outputs["arn"],
     }
     assert all(r.inputs["namespace"] == "monitoring" for r in plan.by_type(POD_IDENTITY))
 

@@ -9,7 +9,8 @@ large for client-side apply): they are applied server-side from the operator's r
 operator version the kube-prometheus-stack pin ships (its ``appVersion``). :data:`OPERATOR_VERSIONS`
 ties the two, so that overriding the chart version without the CRD version is refused.
 
-Repositories (as of 2026): kube-prometheus-stack from prometheus-community; Grafana, Loki and Tempo
+Repositories (as of 2026): kube-prometheus-stack and the CloudWatch exporter (YACE) from
+prometheus-community; Grafana, Loki and Tempo
 moved for OSS users to the community-maintained grafana-community repository in March 2026 (the old
 ``grafana.github.io`` Loki chart is kept for Grafana Enterprise Logs only); Strimzi from
 ``strimzi.io/charts``.
@@ -125,9 +126,22 @@ TEMPO_DISTRIBUTED = ChartPin("tempo-distributed", "3.3.0", GRAFANA_COMMUNITY_REP
 STRIMZI_KAFKA_OPERATOR = ChartPin("strimzi-kafka-operator", "1.2.0", STRIMZI_REPO)
 """The Strimzi operator, for Kafka and MirrorMaker 2 (used by the DR layer)."""
 
+YET_ANOTHER_CLOUDWATCH_EXPORTER = ChartPin(
+    "prometheus-yet-another-cloudwatch-exporter", "0.50.0", PROMETHEUS_COMMUNITY_REPO
+)
+"""YACE v0.62.1, the CloudWatch exporter the DR alert rules read (Aurora, Route 53, MSK).
+Not yet in the reference data (``../shared/reference/charts``)."""
+
 CHART_PINS: dict[str, ChartPin] = {
     pin.chart: pin
-    for pin in (KUBE_PROMETHEUS_STACK, LOKI, TEMPO, TEMPO_DISTRIBUTED, STRIMZI_KAFKA_OPERATOR)
+    for pin in (
+        KUBE_PROMETHEUS_STACK,
+        LOKI,
+        TEMPO,
+        TEMPO_DISTRIBUTED,
+        STRIMZI_KAFKA_OPERATOR,
+        YET_ANOTHER_CLOUDWATCH_EXPORTER,
+    )
 }
 """Every pinned chart, by chart name."""
 

@@ -57,6 +57,12 @@ LOKI_SCHEMA_FROM = "2025-01-01"
 """The fixed ``from`` date of Loki's one schema period (tsdb, v13). Never change it on a running
 Loki: a new schema needs a new period with a later date, appended."""
 
+YACE_RELEASE = "yace"
+"""Release name and ``fullnameOverride`` of the CloudWatch exporter (YACE)."""
+
+YACE_SERVICE_ACCOUNT = "yace"
+"""The service account the CloudWatch exporter runs as (bound to its CloudWatch read role)."""
+
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 """The service-account annotation IRSA reads."""
 
@@ -509,6 +515,70 @@ def tempo_distributed_values(
         # which a Docker Hub pull-through cache needs spelled out.
         _set(values, "global.image", _mirrored(mirror, "docker.io"))
         _set(values, "memcached.image", {"repository": "library/memcached"})
+    return values
+
+
+def yace_values(
+    *,
+    config_yaml: str,
+    role_arn: Any | None = None,
+    mirror: ImageMirror | None = None,
+    scrape_interval_seconds: int = 60,
+) -> dict[str, Any]:
+    """Return values for ``prometheus-yet-another-cloudwatch-exporter`` (the CloudWatch exporter).
+
+    One Deployment ``yace`` (service account ``yace``) with its configuration in a ConfigMap, a
+    Service and a ServiceMonitor (kube-prometheus-stack selects every ServiceMonitor), no
+    ``helm test`` pod, a restricted security context, and no AWS keys: credentials come from
+    the workload identity (Pod Identity, or the IRSA annotation with ``role_arn``).
+
+    Args:
+        config_yaml: YACE's configuration file (:func:`.yace.yace_config`, as YAML). The chart
+            passes it through ``tpl``, so it must not contain ``{{``.
+        role_arn: The exporter's role ARN to annotate its service account with (IRSA), or
+            ``None`` (Pod Identity).
+        mirror: Registries to pull the image through, or ``None`` for quay.io.
+        scrape_interval_seconds: How often YACE queries CloudWatch, and Prometheus scrapes it.
+
+    Raises:
+        ValueError: If the configuration contains a template delimiter.
+    """
+    if "{{" in config_yaml:
+        raise ValueError(
+            "the YACE configuration contains '{{', which the chart's tpl would evaluate; "
+            "remove template delimiters from it."
+        )
+    values: dict[str, Any] = {
+        "fullnameOverride": YACE_RELEASE,
+        "useStatefulSet": False,
+        "serviceAccount": _service_account(YACE_SERVICE_ACCOUNT, role_arn),
+        "podSecurityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": 65534,
+            "runAsGroup": 65534,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        "resources": {
+            "requests": {"cpu": "50m", "memory": "64Mi"},
+            "limits": {"memory": "256Mi"},
+        },
+        "extraArgs": {"scraping-interval": scrape_interval_seconds},
+        "testConnection": False,
+        "service": {"enabled": True},
+        "serviceMonitor": {
+            "enabled": True,
+            "interval": f"{scrape_interval_seconds}s",
+            "timeout": "30s",
+        },
+        "configMap": {"enabled": True},
+        "config": config_yaml,
+    }
+    _set(values, "image", _mirrored(mirror, "quay.io"))
     return values
 
 

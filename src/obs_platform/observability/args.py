@@ -15,6 +15,7 @@ from .._internal.charts import (
     LOKI,
     TEMPO,
     TEMPO_DISTRIBUTED,
+    YET_ANOTHER_CLOUDWATCH_EXPORTER,
     ChartVersion,
     OperatorVersion,
     operator_version_for,
@@ -160,6 +161,8 @@ class ChartVersions(ArgsModel):
     """tempo chart version (monolithic)."""
     tempo_distributed: ChartVersion = TEMPO_DISTRIBUTED.version
     """tempo-distributed chart version (distributed)."""
+    yet_another_cloudwatch_exporter: ChartVersion = YET_ANOTHER_CLOUDWATCH_EXPORTER.version
+    """prometheus-yet-another-cloudwatch-exporter version (the CloudWatch exporter)."""
 
     @model_validator(mode="after")
     def _operator(self) -> Self:
@@ -274,6 +277,14 @@ class ObservabilityStackArgs(ArgsModel):
     """The DR recovery-time target the DR alert rules and dashboard measure against."""
     rpo_target_seconds: int = Field(default=60, ge=1, le=86400)
     """The DR recovery-point target; replication lag above it is critical."""
+    cloudwatch_exporter: bool = True
+    """Install the CloudWatch exporter (YACE) that the DR alert rules read: Aurora global
+    database replication lag and MSK Replicator latency in ``region`` and ``dr_region``, Route 53
+    health-check status in us-east-1, with the ``cell`` and ``dr-role`` resource tags as labels.
+    It runs as ``yace`` in ``namespace`` with its own read-only CloudWatch role, and Prometheus
+    scrapes it through a ServiceMonitor. Turn it off only if another exporter publishes the same
+    series (``aws_rds_aurora_global_dbreplication_lag_average`` ...); without them the DR alerts
+    cannot fire."""
 
     ecr_repositories: tuple[RepositoryName, ...] = (
         "observability/exporters",

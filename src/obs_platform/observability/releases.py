@@ -1,4 +1,4 @@
-"""The Helm releases: Prometheus operator CRDs, kube-prometheus-stack, Loki, Tempo.
+"""The Helm releases: Prometheus operator CRDs, kube-prometheus-stack, Loki, Tempo, YACE.
 
 Release or Chart, per chart, deliberately:
 
@@ -6,9 +6,10 @@ Release or Chart, per chart, deliberately:
   made and patched into the webhook configurations by Jobs that are Helm hooks; ``helm.v4.Chart``
   renders templates without running hooks, which would leave the PrometheusRule webhook without
   its CA bundle and every rule update failing.
-* **Loki, Tempo and tempo-distributed: ``helm.v4.Chart``.** Their only hooks are ``helm test``
-  pods, which we do not want run on deploy; as a Chart every object is a Pulumi resource, so
-  previews show per-object diffs and Pulumi awaits each StatefulSet's readiness.
+* **Loki, Tempo, tempo-distributed and the CloudWatch exporter (YACE): ``helm.v4.Chart``.**
+  Their only hooks are ``helm test`` pods, which we do not want run on deploy; as a Chart every
+  object is a Pulumi resource, so previews show per-object diffs and Pulumi awaits each
+  StatefulSet's and Deployment's readiness.
 
 The Prometheus operator CRDs are their own step, before the stack: applied server-side (they are
 too large for client-side apply's annotation) with force (taking ownership from an earlier Helm
@@ -25,12 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+import yaml
 
 from .._internal.charts import (
     KUBE_PROMETHEUS_STACK,
     LOKI,
     TEMPO,
     TEMPO_DISTRIBUTED,
+    YET_ANOTHER_CLOUDWATCH_EXPORTER,
     ChartPin,
     prometheus_operator_crd_urls,
 )
@@ -44,6 +47,8 @@ from .._internal.helm_values import (
     PROMETHEUS_SERVICE_ACCOUNT,
     TEMPO_RELEASE,
     TEMPO_SERVICE_ACCOUNT,
+    YACE_RELEASE,
+    YACE_SERVICE_ACCOUNT,
     AmpRemoteWrite,
     ImageMirror,
     Scale,
@@ -53,7 +58,9 @@ from .._internal.helm_values import (
     loki_values,
     tempo_distributed_values,
     tempo_values,
+    yace_values,
 )
+from .._internal.yace import YACE_SCRAPE_INTERVAL_SECONDS, dr_discovery_jobs, yace_config
 from .cluster import GP3_STORAGE_CLASS, ClusterParts
 from .identity import WorkloadRole, bucket_access_policy, workload_role
 from .storage import Bucket
@@ -93,6 +100,15 @@ CLOUDWATCH_READ_ACTIONS: tuple[str, ...] = (
 )
 """What Grafana's CloudWatch datasource reads (read-only)."""
 
+CLOUDWATCH_EXPORTER_ACTIONS: tuple[str, ...] = (
+    "cloudwatch:GetMetricData",
+    "cloudwatch:GetMetricStatistics",
+    "cloudwatch:ListMetrics",
+    "tag:GetResources",
+)
+"""What the CloudWatch exporter (YACE) needs: list and read metrics, find resources by tag.
+These APIs take no resource ARNs, so the grant is on ``*`` (specific actions only)."""
+
 
 ContentHook = Callable[
     [pulumi.Resource, pulumi.Resource], tuple[dict[str, Any], list[pulumi.Resource]]
@@ -111,6 +127,7 @@ class Releases:
         loki: The Loki chart.
         tempo: The Tempo chart (monolithic or distributed).
         roles: The workload roles by component.
+        cloudwatch_exporter: The CloudWatch exporter (YACE) chart, or ``None`` when turned off.
     """
 
     namespace: k8s.core.v1.Namespace
@@ -119,6 +136,7 @@ class Releases:
     loki: k8s.helm.v4.Chart
     tempo: k8s.helm.v4.Chart
     roles: dict[str, WorkloadRole]
+    cloudwatch_exporter: k8s.helm.v4.Chart | None = None
 
 
 def _chart(
@@ -154,6 +172,23 @@ def _cloudwatch_policy() -> str:
                     "Sid": "ReadCloudWatch",
                     "Effect": "Allow",
                     "Action": list(CLOUDWATCH_READ_ACTIONS),
+                    "Resource": "*",
+                }
+            ],
+        }
+    )
+
+
+def cloudwatch_exporter_policy() -> str:
+    """The CloudWatch exporter's inline policy: :data:`CLOUDWATCH_EXPORTER_ACTIONS` only."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ReadCloudWatchMetrics",
+                    "Effect": "Allow",
+                    "Action": list(CLOUDWATCH_EXPORTER_ACTIONS),
                     "Resource": "*",
                 }
             ],
@@ -390,7 +425,36 @@ def create_releases(
         cluster=cluster,
         depends_on=[*ready, namespace, *roles["tempo"].bindings, *traces.configuration],
     )
+    exporter = None
+    if args.cloudwatch_exporter:
+        roles["yace"] = workload_role(
+            owner,
+            "yace",
+            identity,
+            namespace=ns,
+            service_account=YACE_SERVICE_ACCOUNT,
+            policy=cloudwatch_exporter_policy(),
+        )
+        regions = [args.region] + ([args.dr_region] if args.dr_region is not None else [])
+        config = yace_config(dr_discovery_jobs(regions), sts_region=args.region)
+        exporter = _chart(
+            owner,
+            "cloudwatch-exporter",
+            release=YACE_RELEASE,
+            pin=YET_ANOTHER_CLOUDWATCH_EXPORTER.at(versions.yet_another_cloudwatch_exporter),
+            namespace=ns,
+            values=yace_values(
+                config_yaml=yaml.safe_dump(config, sort_keys=False),
+                role_arn=roles["yace"].annotation_arn,
+                mirror=mirror,
+                scrape_interval_seconds=YACE_SCRAPE_INTERVAL_SECONDS,
+            ),
+            cluster=cluster,
+            # The ServiceMonitor needs the operator's CRDs.
+            depends_on=[*ready, namespace, crds, *roles["yace"].bindings],
+        )
     return Releases(
+        cloudwatch_exporter=exporter,
         namespace=namespace,
         crds=crds,
         kube_prometheus_stack=kps,
