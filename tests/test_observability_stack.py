@@ -97,6 +97,7 @@ def test_every_child_is_parented_to_the_component(plan: Plan) -> None:
         "shared-kube-prometheus-stack",
         "shared-loki",
         "shared-tempo",
+        "shared-cloudwatch-exporter",
         "shared-prometheus-crds",
         "shared-ingest",
         "shared-k8s",

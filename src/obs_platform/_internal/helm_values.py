@@ -15,6 +15,7 @@ release / fullname      in-cluster services (namespace ``monitoring`` by default
 ``loki`` / ``loki``     ``loki-gateway:80`` (push and query)
 ``tempo`` / ``tempo``   ``tempo:3200`` + OTLP 4317/4318 (monolithic), or
                         ``tempo-query-frontend:3200`` + ``tempo-distributor`` (distributed)
+``yace`` / ``yace``     ``yace:80`` (the CloudWatch exporter, scraped by its ServiceMonitor)
 =====================  ===========================================================
 """
 

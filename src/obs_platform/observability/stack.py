@@ -65,7 +65,9 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
       ``{name}-prometheus-crds`` (server-side applied), ``{name}-kube-prometheus-stack``
       (``helm.v3.Release``), ``{name}-loki`` and ``{name}-tempo`` (``helm.v4.Chart``); roles
       ``{name}-loki-role``, ``{name}-tempo-role``, ``{name}-grafana-role`` (and
-      ``{name}-prometheus-role`` with AMP); content ``{name}-rules-*``, ``{name}-dashboard-*``,
+      ``{name}-prometheus-role`` with AMP); the CloudWatch exporter ``{name}-cloudwatch-exporter``
+      (YACE, ``helm.v4.Chart``, with a ServiceMonitor) and its role ``{name}-yace-role`` (unless
+      ``cloudwatch_exporter`` is false); content ``{name}-rules-*``, ``{name}-dashboard-*``,
       ``{name}-alertmanager-config``;
     * ingest: internal NLB ``{name}-ingest`` with ``{name}-ingest-sg`` and NodePort Services
       ``{name}-ingest-{prometheus,loki,otlp,grafana}``.
