@@ -44,6 +44,15 @@ def _format_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
+_TERM_ORDER = (
+    "detection_seconds",
+    "dns_seconds",
+    "database_seconds",
+    "compute_seconds",
+    "orchestration_seconds",
+)
+
+
 def render_budget(entry: dict[str, Any]) -> list[str]:
     """Return the lines that show one ``dr`` entry: RTO and RPO against targets, and terms."""
     rto, rto_target = entry.get("rto_seconds"), entry.get("rto_target_seconds")
@@ -57,7 +66,13 @@ def render_budget(entry: dict[str, Any]) -> list[str]:
         f"    RPO {rpo} s, target {rpo_target} s: {verdict_rpo}",
     ]
     terms = entry.get("terms") or {}
-    for term, seconds in terms.items():
+    # The RTO formula's order first (DESIGN.md section 4), then the rest alphabetically: the
+    # wire format does not keep the order the component wrote.
+    ordered = sorted(
+        terms, key=lambda t: (_TERM_ORDER.index(t) if t in _TERM_ORDER else len(_TERM_ORDER), t)
+    )
+    for term in ordered:
+        seconds = terms[term]
         lines.append(f"      {term:<28} {seconds}")
     return lines
 
