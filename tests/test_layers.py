@@ -1,0 +1,63 @@
+"""The layers import one way: _internal -> network -> observability -> dr -> cell (DESIGN.md 2).
+
+Pure modules (``_internal``) create no resources, so they import neither the layers nor the
+Pulumi provider SDKs; ``testing``, ``cli``, ``guardrails``, ``ops`` and ``diagram`` are leaves
+that no layer imports.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "obs_platform"
+ORDER = ["_internal", "network", "observability", "dr", "cell"]
+LEAVES = {"testing", "cli", "guardrails", "ops", "diagram"}
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _imports(path: Path) -> set[str]:
+    package = "obs_platform." + ".".join(path.relative_to(SRC).with_suffix("").parts)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: -node.level]
+                found.add(".".join([*base, node.module] if node.module else base))
+            elif node.module:
+                found.add(node.module)
+    return found
+
+
+def _modules(layer: str) -> list[Path]:
+    single = SRC / f"{layer}.py"
+    return [single] if single.exists() else sorted((SRC / layer).rglob("*.py"))
+
+
+@pytest.mark.parametrize("layer", ORDER)
+def test_layers_import_only_downwards(layer: str) -> None:
+    allowed = set(ORDER[: ORDER.index(layer) + 1]) | {"_component", "_version", ""}
+    for path in _modules(layer):
+        for module in _imports(path):
+            if not module.startswith("obs_platform"):
+                continue
+            target = _layer(module)
+            assert target not in LEAVES, f"{path.name} imports the leaf {module}"
+            assert target in allowed, f"{path.relative_to(SRC)} imports {module} (upwards)"
+
+
+def test_pure_modules_create_no_resources() -> None:
+    for path in _modules("_internal"):
+        for module in _imports(path):
+            assert not module.startswith(("pulumi_aws", "pulumi_eks", "pulumi_kubernetes")), (
+                f"_internal/{path.name} imports {module}: pure modules create no resources"
+            )
