@@ -50,3 +50,23 @@ def explain(exc: BaseException) -> str:
     if isinstance(exc, ProjectError | CommandError | ObsPlatformError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
+
+
+def write_file(path: Path, text: str, option: str) -> None:
+    """Write a command's output file, creating its folder.
+
+    Args:
+        path: Where to write.
+        text: The content.
+        option: The option that named the path, for the message (``"--json"``).
+
+    Raises:
+        CommandError: If the path cannot be written, saying which option to change.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(
+            f"cannot write {path}: {exc.strerror}. Choose a writable path for {option}."
+        ) from None

@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import CommandError
+from ._errors import CommandError, write_file
 
 if TYPE_CHECKING:
     from ..guardrails import Report, Violation
@@ -105,15 +105,7 @@ def handle(args: argparse.Namespace) -> int:
     counted = [r for r in plan.resources if r.type != STACK_TYPE]
     print(render_report(report, len(counted)), end="")
     if args.json_file is not None:
-        try:
-            args.json_file.parent.mkdir(parents=True, exist_ok=True)
-            args.json_file.write_text(
-                json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8"
-            )
-        except OSError as exc:
-            raise CommandError(
-                f"cannot write {args.json_file}: {exc.strerror}. Choose a writable path for --json."
-            ) from None
+        write_file(args.json_file, json.dumps(report.to_json(), indent=2) + "\n", "--json")
         print(f"Report JSON written to {args.json_file}")
     return 0 if report.passed else 1
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ._errors import CommandError
+from ._errors import write_file
 
 
 def register(subparsers: Any) -> None:
@@ -57,13 +57,7 @@ def handle(args: argparse.Namespace) -> int:
     plan = run_program(args.program_dir, args.stack)
     print(render_plan(plan), end="")
     if args.json_file is not None:
-        try:
-            args.json_file.parent.mkdir(parents=True, exist_ok=True)
-            args.json_file.write_text(plan.dumps(), encoding="utf-8")
-        except OSError as exc:
-            raise CommandError(
-                f"cannot write {args.json_file}: {exc.strerror}. Choose a writable path for --json."
-            ) from None
+        write_file(args.json_file, plan.dumps(), "--json")
         print(f"\nPlan JSON written to {args.json_file}")
     if args.diagram_file is not None:
         from ..diagram import render
