@@ -15,11 +15,14 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "obs_platform"
 ORDER = ["_internal", "network", "observability", "dr", "cell"]
 LEAVES = {"testing", "cli", "guardrails", "ops", "diagram"}
+# Packages that belong to a layer named differently: cells/ holds cell.py's concerns.
+ALIASES = {"cells": "cell"}
 
 
 def _layer(module: str) -> str:
     parts = module.split(".")
-    return parts[1] if len(parts) > 1 else ""
+    top = parts[1] if len(parts) > 1 else ""
+    return ALIASES.get(top, top)
 
 
 def _imports(path: Path) -> set[str]:
@@ -39,8 +42,11 @@ def _imports(path: Path) -> set[str]:
 
 
 def _modules(layer: str) -> list[Path]:
-    single = SRC / f"{layer}.py"
-    return [single] if single.exists() else sorted((SRC / layer).rglob("*.py"))
+    found: list[Path] = []
+    for name in [layer, *(alias for alias, target in ALIASES.items() if target == layer)]:
+        single = SRC / f"{name}.py"
+        found += [single] if single.exists() else sorted((SRC / name).rglob("*.py"))
+    return found
 
 
 @pytest.mark.parametrize("layer", ORDER)
@@ -53,6 +59,13 @@ def test_layers_import_only_downwards(layer: str) -> None:
             target = _layer(module)
             assert target not in LEAVES, f"{path.name} imports the leaf {module}"
             assert target in allowed, f"{path.relative_to(SRC)} imports {module} (upwards)"
+
+
+def test_cell_layer_includes_its_concern_modules() -> None:
+    names = {path.relative_to(SRC).as_posix() for path in _modules("cell")}
+    assert "cell.py" in names
+    assert {"cells/network.py", "cells/compute.py", "cells/data.py"} <= names
+    assert _layer("obs_platform.cells.network") == "cell"
 
 
 def test_pure_modules_create_no_resources() -> None:

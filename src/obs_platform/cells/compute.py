@@ -1,0 +1,153 @@
+"""A cell's compute: the EKS cluster, its node role, launch template and node group."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks
+
+from .._component import Component
+from .._internal.iam import service_trust_policy
+
+if TYPE_CHECKING:
+    from ..cell import CellArgs
+
+__all__ = ["NODE_POLICIES", "create_compute", "eks_provider_opts"]
+
+NODE_POLICIES = {
+    "worker": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "cni": "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+    "ecr": "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+    "ssm": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+}
+"""Managed policies of the node role (the AWS-documented minimum, plus SSM instead of SSH)."""
+
+
+def eks_provider_opts(
+    owner: Component[Any], args: CellArgs, aws_provider: pulumi.ProviderResource | None
+) -> dict[str, Any]:
+    """Return options for pulumi-eks: a provider for the cell's region when one is needed."""
+    if aws_provider is not None:
+        return {"providers": {"aws": aws_provider}}
+    stack_region = pulumi.Config("aws").get("region")
+    if stack_region == args.region:
+        return {}
+    provider = aws.Provider(owner.child_name("aws"), region=args.region, opts=owner.child_opts())
+    return {"providers": {"aws": provider}}
+
+
+def create_compute(
+    owner: Component[Any],
+    args: CellArgs,
+    vpc_id: Any,
+    subnet_ids: Any,
+    key: aws.kms.Key,
+    account: pulumi.Output[str],
+    eks_opts: Mapping[str, Any],
+) -> tuple[str, pulumi.Output[str], eks.Cluster, aws.eks.NodeGroup]:
+    """Create the EKS cluster, the node role, the launch template and the node group.
+
+    ``eks_opts`` are the resource options of :func:`eks_provider_opts`.
+
+    Returns:
+        The cluster's name, its ARN, the cluster and the node group.
+    """
+    cluster_name = owner.child_name("eks")
+    cluster = eks.Cluster(
+        cluster_name,
+        name=cluster_name,
+        vpc_id=vpc_id,
+        private_subnet_ids=subnet_ids,
+        endpoint_private_access=True,
+        endpoint_public_access=False,
+        skip_default_node_group=True,
+        authentication_mode="API",
+        encryption_config_key_arn=key.arn,
+        version=args.kubernetes_version,
+        enabled_cluster_log_types=["api", "audit", "authenticator"],
+        create_oidc_provider=True,
+        deletion_protection=args.protect,
+        tags=owner.tags({"cell": owner._name}),
+        opts=owner.child_opts(protect=args.protect, **eks_opts),
+    )
+    cluster_arn = pulumi.Output.concat(
+        "arn:aws:eks:", args.region, ":", account, ":cluster/", cluster_name
+    )
+    role = aws.iam.Role(
+        owner.child_name("node-role"),
+        assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
+        tags=owner.tags({"Name": owner.child_name("node-role")}),
+        opts=owner.child_opts(),
+    )
+    attachments = [
+        aws.iam.RolePolicyAttachment(
+            owner.child_name(f"node-role-{short}"),
+            role=role.name,
+            policy_arn=arn,
+            opts=owner.child_opts(),
+        )
+        for short, arn in NODE_POLICIES.items()
+    ]
+    template = aws.ec2.LaunchTemplate(
+        owner.child_name("node-template"),
+        region=args.region,
+        description="Cell nodes: IMDSv2 only, encrypted gp3 root volume.",
+        metadata_options={
+            "http_endpoint": "enabled",
+            "http_tokens": "required",
+            "http_put_response_hop_limit": 1,
+            "instance_metadata_tags": "disabled",
+        },
+        block_device_mappings=[
+            {
+                "device_name": "/dev/xvda",
+                "ebs": {
+                    "volume_size": 50,
+                    "volume_type": "gp3",
+                    "encrypted": "true",
+                    "kms_key_id": key.arn,
+                    "delete_on_termination": "true",
+                },
+            }
+        ],
+        tag_specifications=[
+            {"resource_type": "instance", "tags": owner.tags({"cell": owner._name})}
+        ],
+        tags=owner.tags({"Name": owner.child_name("node-template")}),
+        opts=owner.child_opts(),
+    )
+    nodes = aws.eks.NodeGroup(
+        owner.child_name("nodes"),
+        cluster_name=cluster_name,
+        node_group_name=owner.child_name("nodes"),
+        node_role_arn=role.arn,
+        subnet_ids=subnet_ids,
+        region=args.region,
+        ami_type="AL2023_x86_64_STANDARD",
+        capacity_type="ON_DEMAND",
+        instance_types=list(args.instance_types),
+        scaling_config={
+            "desired_size": args.replicas,
+            "min_size": 0,
+            "max_size": args.max_replicas,
+        },
+        update_config={"max_unavailable": 1},
+        launch_template={"id": template.id, "version": template.latest_version.apply(str)},
+        labels={"obs-platform/cell": owner._name, "topology.kubernetes.io/region": args.region},
+        tags=owner.tags(
+            {
+                "Name": owner.child_name("nodes"),
+                "cell": owner._name,
+                "k8s.io/cluster-autoscaler/enabled": "true",
+                f"k8s.io/cluster-autoscaler/{cluster_name}": "owned",
+                "k8s.io/cluster-autoscaler/node-template/label/obs-platform/cell": owner._name,
+            }
+        ),
+        opts=owner.child_opts(
+            depends_on=[cluster, *attachments], ignore_changes=["scalingConfig.desiredSize"]
+        ),
+    )
+    return cluster_name, cluster_arn, cluster, nodes
