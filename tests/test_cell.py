@@ -254,6 +254,29 @@ def test_telemetry_dr_role_of_serving_cells(args: dict[str, Any], role: str) -> 
     ]["attributes"]
 
 
+@pytest.mark.parametrize(
+    ("args", "role"),
+    [
+        ({**SEED, "replicas": 2, "standby": True}, "standby"),  # a warm standby keeps nodes
+        ({**SEED, "replicas": 0, "standby": False}, "primary"),  # a primary at zero nodes
+        ({**SEED, "replicas": 0}, "standby"),  # inferred
+    ],
+)
+def test_standby_setting_decides_the_dr_role(args: dict[str, Any], role: str) -> None:
+    plan, _ = build(
+        {**args, "telemetry": {"metrics_remote_write_url": "https://prom.shared/api/v1/write"}}
+    )
+    assert CellArgs.model_validate(args).dr_role == role
+    config = yaml.safe_load(plan.get("eu-west-1-telemetry-config").inputs["data"]["config.yaml"])
+    assert config["exporters"]["prometheusremotewrite"]["external_labels"]["dr_role"] == role
+
+
+def test_standby_without_pilot_light_is_refused() -> None:
+    with pytest.raises(ValueError, match="standby=True needs dr_strategy='pilot-light'") as err:
+        CellArgs.model_validate({"region": "eu-west-1", "standby": True})
+    assert "got 'none'" in str(err.value)
+
+
 def test_telemetry_dr_role_is_what_the_standby_rules_select() -> None:
     # The StandbyNotReady / DrSignalsMissing recording rule selects the label the cell sets.
     (record,) = [

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-from pydantic import Field, InstanceOf
+from pydantic import Field, InstanceOf, model_validator
 
 from ._component import Component
 from ._internal.errors import ObsPlatformError
@@ -136,19 +136,36 @@ class CellArgs(ArgsModel):
     """Accounts (IDs) the cell's private subnets are shared with through RAM, within the
     organization (no external principals): the primary account of a standby cell whose
     Aurora member lives there (``AuroraGlobalArgs.standby_in_primary_account``)."""
+    standby: bool | None = None
+    """Whether this cell is the DR standby. ``None`` infers it: a pilot-light cell kept at
+    ``replicas=0`` is the standby. Set ``True`` for a warm standby that keeps nodes, so that its
+    telemetry says ``dr_role=standby`` and the standby-readiness alerts watch it; ``False`` for
+    a pilot-light primary at zero nodes. Needs ``dr_strategy="pilot-light"``."""
     protect: bool = True
     """Pulumi ``protect`` on the stateful children (KMS key, Aurora, MSK, EKS cluster)."""
     tags: Tags = Field(default_factory=dict)
     """Tags on every taggable child."""
 
+    @model_validator(mode="after")
+    def _standby_needs_pilot_light(self) -> CellArgs:
+        if self.standby and self.dr_strategy is not DrStrategy.PILOT_LIGHT:
+            raise ValueError(
+                f"standby=True needs dr_strategy='pilot-light', got {self.dr_strategy.value!r}: "
+                "only a pilot-light pair has a standby. Set dr_strategy='pilot-light' or leave "
+                "standby unset."
+            )
+        return self
+
     @property
     def dr_role(self) -> Literal["primary", "standby"]:
         """The cell's part in disaster recovery, as its telemetry's ``dr_role`` label says.
 
-        ``"standby"`` for a pilot-light cell kept at ``replicas=0``; ``"primary"`` otherwise
-        (a standalone cell serves its own traffic). The DR alert rules count a standby's nodes
-        by this label.
+        ``standby`` decides when set; otherwise ``"standby"`` for a pilot-light cell kept at
+        ``replicas=0`` and ``"primary"`` for the rest (a standalone cell serves its own traffic).
+        The DR alert rules count a standby's nodes by this label.
         """
+        if self.standby is not None:
+            return "standby" if self.standby else "primary"
         if self.dr_strategy is DrStrategy.PILOT_LIGHT and self.replicas == 0:
             return "standby"
         return "primary"
