@@ -69,6 +69,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         self.records: dict[str, PlanResource] = {}
         self.stack_outputs: dict[str, Any] = {}
         self._provider_context: dict[str, tuple[str | None, str | None]] = {}
+        # (type, id, revealed outputs) of each answered registration, revealed once here rather
+        # than on every lookup an answer makes (a VPC's CIDR looks up its pool's).
+        self._answered: list[tuple[str, str, dict[str, Any]]] = []
 
     def _context_of(self, provider_ref: str) -> tuple[str | None, str | None]:
         urn = provider_ref.rsplit("::", 1)[0] if provider_ref else ""
@@ -111,6 +114,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                     if k not in outputs or _wire.contains_secret(v)
                 }
             )
+            self._answered.append((request.type, resource_id, _wire.reveal(outputs)))
         if request.type.startswith("pulumi:providers:"):
             self._provider_context[urn] = (revealed.get("region"), _account_of_provider(revealed))
         provider = request.provider.rsplit("::", 1)[0] if request.provider else None
@@ -165,11 +169,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         return refs
 
     def _registered(self) -> list[tuple[str, str, dict[str, Any]]]:
-        types = {urn: record.type for urn, record in self.records.items()}
-        return [
-            (types.get(urn, ""), reg.id, _wire.reveal(reg.state))
-            for urn, reg in self.resources.items()
-        ]
+        return list(self._answered)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         outputs = _wire.struct_to_plain(request.outputs)
