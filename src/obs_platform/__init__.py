@@ -36,11 +36,11 @@ _LAZY: dict[str, str] = {
     "Scale": "obs_platform.observability.args",
     "WorkloadIdentity": "obs_platform.observability.identity",
     "PilotLightDr": "obs_platform.dr.pilot_light",
-    "PilotLightDrArgs": "obs_platform.dr.pilot_light",
-    "AuroraGlobalArgs": "obs_platform.dr.pilot_light",
-    "KafkaReplicationArgs": "obs_platform.dr.pilot_light",
-    "BudgetEnforcement": "obs_platform.dr.pilot_light",
-    "KafkaEngine": "obs_platform.dr.pilot_light",
+    "PilotLightDrArgs": "obs_platform.dr.args",
+    "AuroraGlobalArgs": "obs_platform.dr.args",
+    "KafkaReplicationArgs": "obs_platform.dr.args",
+    "BudgetEnforcement": "obs_platform.dr.args",
+    "KafkaEngine": "obs_platform.dr.args",
     "DrSite": "obs_platform.dr.site",
     "TimingAssumptions": "obs_platform._internal.rto",
     "Cell": "obs_platform.cell",
@@ -91,14 +91,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._internal.alertmanager import Severity
     from ._internal.rto import TimingAssumptions
     from .cell import Cell, CellArgs, DrStrategy, TelemetryArgs
-    from .dr.pilot_light import (
+    from .dr.args import (
         AuroraGlobalArgs,
         BudgetEnforcement,
         KafkaEngine,
         KafkaReplicationArgs,
-        PilotLightDr,
         PilotLightDrArgs,
     )
+    from .dr.pilot_light import PilotLightDr
     from .dr.site import DrSite
     from .network.ipam import Ipam, IpamArgs, IpamSharing, IpamTier
     from .network.sharing import RamPrincipals

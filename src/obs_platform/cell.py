@@ -31,7 +31,7 @@ from .cells.network import INTERFACE_ENDPOINTS as INTERFACE_ENDPOINTS
 from .cells.network import create_endpoints, create_network, share_subnets
 from .cells.telemetry import TELEMETRY_NAMESPACE as TELEMETRY_NAMESPACE
 from .cells.telemetry import create_telemetry
-from .dr.pilot_light import KafkaEngine
+from .dr.args import KafkaEngine
 from .dr.site import DrSite
 from .network.transit import TransitNetwork
 from .network.vpc import check_vpc_sizes

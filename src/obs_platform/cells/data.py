@@ -10,8 +10,8 @@ import pulumi_kubernetes as k8s
 
 from .._component import Component
 from .._internal.charts import STRIMZI_KAFKA_OPERATOR
+from ..dr.args import KafkaEngine
 from ..dr.aurora import create_db_placement
-from ..dr.pilot_light import KafkaEngine
 
 if TYPE_CHECKING:
     from ..cell import CellArgs

@@ -38,7 +38,8 @@ from .aurora import AuroraParts
 from .route53 import Route53Parts
 
 if TYPE_CHECKING:
-    from .pilot_light import PilotLightDr, PilotLightDrArgs
+    from .args import PilotLightDrArgs
+    from .pilot_light import PilotLightDr
     from .site import DrSite
 
 ARC_SCALING_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonARCRegionSwitchScalingPolicy"

@@ -46,7 +46,8 @@ from .._internal.alert_rules import CELL_TAG
 
 if TYPE_CHECKING:
     from .._component import Component
-    from .pilot_light import AuroraGlobalArgs, PilotLightDr, PilotLightDrArgs
+    from .args import AuroraGlobalArgs, PilotLightDrArgs
+    from .pilot_light import PilotLightDr
     from .site import DrSite
 
 ENGINE = "aurora-postgresql"

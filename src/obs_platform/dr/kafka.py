@@ -30,7 +30,8 @@ from .._internal.kafka_replication import (
 )
 
 if TYPE_CHECKING:
-    from .pilot_light import KafkaReplicationArgs, PilotLightDr, PilotLightDrArgs
+    from .args import KafkaReplicationArgs, PilotLightDrArgs
+    from .pilot_light import PilotLightDr
 
 
 def _related_arns(cluster_arn: str) -> list[str]:

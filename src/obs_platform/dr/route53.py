@@ -34,7 +34,8 @@ from .._internal.regions import ROUTE53_METRICS_REGION
 from .._internal.rto import ROUTE53_METRIC_PERIOD_SECONDS
 
 if TYPE_CHECKING:
-    from .pilot_light import PilotLightDr, PilotLightDrArgs
+    from .args import PilotLightDrArgs
+    from .pilot_light import PilotLightDr
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,143 @@
+"""The arguments of :class:`~obs_platform.dr.pilot_light.PilotLightDr` and their choices.
+
+They live apart from the component so that its helpers (:mod:`.arc`, :mod:`.aurora`,
+:mod:`.kafka`, :mod:`.route53`) import them without a cycle through
+:mod:`~obs_platform.dr.pilot_light`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from .._internal.rto import TimingAssumptions
+from .._internal.types import ArgsModel, Input, Tags
+from .site import DrSite
+
+__all__ = [
+    "AuroraGlobalArgs",
+    "BudgetEnforcement",
+    "KafkaEngine",
+    "KafkaReplicationArgs",
+    "PilotLightDrArgs",
+]
+
+
+class BudgetEnforcement(StrEnum):
+    """What happens when the RTO/RPO budget misses a target."""
+
+    REFUSE = "refuse"
+    """Raise before any resource is created (the default)."""
+    WARN = "warn"
+    """Create the resources and log a warning with the same explanation."""
+
+
+class KafkaEngine(StrEnum):
+    """Which Kafka replication the DR creates (matches the cells' Kafka engine)."""
+
+    MSK = "msk"
+    """Amazon MSK Replicator between two MSK clusters."""
+    STRIMZI = "strimzi"
+    """Strimzi KafkaMirrorMaker2 on the standby cell's EKS cluster."""
+
+
+class AuroraGlobalArgs(ArgsModel):
+    """The Aurora PostgreSQL Global Database of the pair."""
+
+    engine_version: str = Field(default="16.6", pattern=r"^\d+\.\d+$")
+    """Aurora PostgreSQL version; both members run it (upgrade the secondary first)."""
+    instance_class: str = Field(default="db.r6g.large", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+    """Instance class of every member instance (global databases need memory-optimised ones)."""
+    primary_instances: int = Field(default=2, ge=1, le=15)
+    """Instances in the primary cluster (a writer and readers)."""
+    standby_instances: int = Field(default=1, ge=0, le=16)
+    """Instances in the secondary; 0 is a *headless* secondary, which must add an instance before
+    promotion and so never meets a 5-minute RTO (the budget refuses it)."""
+    database_name: str = Field(default="app", pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$")
+    """Initial database."""
+    master_username: str = Field(default="app_admin", pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$")
+    """Master user of the primary (the secondary inherits it)."""
+    master_password: Input[str] | None = None
+    """Master password, wrapped as a Pulumi secret; ``None`` (default) lets RDS manage it in
+    Secrets Manager, so it is never in state."""
+    global_db_rpo_seconds: int | None = Field(default=None, ge=20)
+    """``rds.global_db_rpo``: Aurora pauses commits when replication lag would exceed it, which
+    turns the typical sub-second lag into a bound. ``None`` leaves it unset."""
+    backup_retention_days: int = Field(default=7, ge=1, le=35)
+    """Automated backup retention."""
+    deletion_protection: bool = True
+    """AWS-side deletion protection of the global cluster and both members."""
+    protect: bool = True
+    """Pulumi ``protect`` on the global cluster and both members."""
+    standby_in_primary_account: bool = False
+    """AWS keeps every member of a global database in one account. Set this when the standby
+    site lives in another account: the standby member (and its subnet group, security group and
+    KMS key) is then created in the primary site's account, in the standby region, on the
+    standby cell's subnets shared with the primary account through RAM
+    (``CellArgs.share_subnets_with``; both accounts in one AWS Organization)."""
+
+
+class KafkaReplicationArgs(ArgsModel):
+    """Kafka replication from the primary's cluster into the standby's."""
+
+    engine: KafkaEngine = KafkaEngine.MSK
+    """MSK Replicator or Strimzi MirrorMaker 2 (the sites must run that engine)."""
+    topics: tuple[str, ...] = (".*",)
+    """Regular expressions of the topics to replicate."""
+    consumer_groups: tuple[str, ...] = (".*",)
+    """Regular expressions of the consumer groups whose offsets follow."""
+    topics_exclude: tuple[str, ...] = ()
+    """Topics not to replicate (MSK Replicator only)."""
+    namespace: str = Field(default="kafka", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    """Namespace of the Strimzi cluster on the standby (MirrorMaker 2 only)."""
+    mirror_maker_replicas: int = Field(default=2, ge=1)
+    """Kafka Connect workers of MirrorMaker 2."""
+    trusted_ca_secret: str | None = None
+    """Secret with the CA (``ca.crt``) of both Strimzi clusters' TLS listeners (MirrorMaker 2)."""
+
+
+class PilotLightDrArgs(ArgsModel):
+    """Arguments of :class:`PilotLightDr`."""
+
+    primary: DrSite
+    """The region that serves (``Cell.dr_site()`` of the primary cell)."""
+    standby: DrSite
+    """The pilot-light region (``Cell.dr_site()`` of the standby cell)."""
+    zone_id: Input[str]
+    """Route 53 public hosted zone of ``record_name``."""
+    record_name: str = Field(pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}\.?$")
+    """The name clients resolve, such as ``"app.example.com"``."""
+    rto_target_seconds: int = Field(default=300, ge=60)
+    """Recovery time objective (strictly under)."""
+    rpo_target_seconds: int = Field(default=60, ge=1)
+    """Recovery point objective (strictly under)."""
+    health_check_interval_seconds: Literal[10, 30] = 10
+    """Route 53 request interval."""
+    health_check_failure_threshold: int = Field(default=3, ge=1, le=10)
+    """Failed checks before the primary is unhealthy."""
+    dns_ttl_seconds: int = Field(default=60, ge=1, le=60)
+    """TTL of the failover records (60 s or less, as Route 53 recommends for failover)."""
+    alarm_evaluation_periods: int = Field(default=1, ge=1, le=5)
+    """One-minute periods the health-check alarm must breach before the plan starts."""
+    alarm_actions: tuple[Input[str], ...] = ()
+    """SNS topics notified when the health-check alarm changes state."""
+    database: AuroraGlobalArgs | None = Field(default_factory=AuroraGlobalArgs)
+    """The Aurora Global Database; ``None`` for a pair without one."""
+    kafka: KafkaReplicationArgs | None = None
+    """Kafka replication; ``None`` for a pair without Kafka."""
+    automatic_failover: bool = True
+    """Start the failover workflow when the health-check alarm fires."""
+    manual_approval: bool = False
+    """Wait for a person before failing over (the budget charges for it)."""
+    failback_approval: bool = True
+    """Wait for a person before failing back (not part of the RTO)."""
+    approval_role_arn: Input[str] | None = None
+    """Role that approves gated steps; ``None`` creates ``{name}-arc-approver``."""
+    budget_enforcement: BudgetEnforcement = BudgetEnforcement.REFUSE
+    """Refuse (default) or warn about a configuration whose budget misses a target."""
+    timing: TimingAssumptions = Field(default_factory=TimingAssumptions)
+    """The AWS timings the budget assumes; override with your measurements."""
+    tags: Tags = Field(default_factory=dict)
+    """Tags on every taggable child."""
