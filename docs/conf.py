@@ -88,7 +88,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(annotated_types|grafana_foundation_sdk|yaml|boto3|botocore)(\..*)?"),
     (
         r"py:.*",
-        r"obs_platform\.(_internal|_component|network|observability|dr|cell|guardrails"
+        r"obs_platform\.(_internal|_component|network|observability|dr|cells?|guardrails"
         r"|ops|cli|testing\._\w+|testing\.engine|testing\.plan)(\..*)?",
     ),
     (r"py:.*", r"_\w+"),  # private helpers named inside Annotated[...] field types

@@ -74,3 +74,12 @@ def test_pure_modules_create_no_resources() -> None:
             assert not module.startswith(("pulumi_aws", "pulumi_eks", "pulumi_kubernetes")), (
                 f"_internal/{path.name} imports {module}: pure modules create no resources"
             )
+
+
+def test_cell_concern_modules_do_not_import_cell_py() -> None:
+    # The args model lives in cells/args.py so that the concern modules import it without a
+    # cycle back into cell.py (which imports them).
+    for path in sorted((SRC / "cells").rglob("*.py")):
+        assert "obs_platform.cell" not in _imports(path), (
+            f"{path.relative_to(SRC)} imports obs_platform.cell: import from cells.args instead"
+        )

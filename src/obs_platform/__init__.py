@@ -90,7 +90,8 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._internal.alertmanager import Severity
     from ._internal.rto import TimingAssumptions
-    from .cell import Cell, CellArgs, DrStrategy, TelemetryArgs
+    from .cell import Cell
+    from .cells.args import CellArgs, DrStrategy, TelemetryArgs
     from .dr.args import (
         AuroraGlobalArgs,
         BudgetEnforcement,

@@ -12,17 +12,15 @@ and joined to another cell by :class:`~obs_platform.dr.pilot_light.PilotLightDr`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-from pydantic import Field, InstanceOf, model_validator
 
 from ._component import Component
 from ._internal.errors import ObsPlatformError
-from ._internal.types import ArgsModel, Cidr, Input, Region, Tags
+from .cells.args import CellArgs, DrStrategy, TelemetryArgs
 from .cells.compute import NODE_POLICIES as NODE_POLICIES
 from .cells.compute import create_compute, eks_provider_opts
 from .cells.data import create_database, create_kafka
@@ -33,142 +31,9 @@ from .cells.telemetry import TELEMETRY_NAMESPACE as TELEMETRY_NAMESPACE
 from .cells.telemetry import create_telemetry
 from .dr.args import KafkaEngine
 from .dr.site import DrSite
-from .network.transit import TransitNetwork
 from .network.vpc import check_vpc_sizes
 
 __all__ = ["Cell", "CellArgs", "DrStrategy", "TelemetryArgs"]
-
-
-class DrStrategy(StrEnum):
-    """The cell's part in disaster recovery."""
-
-    NONE = "none"
-    """A single-region cell: its own Aurora cluster, nothing kept for a peer."""
-    PILOT_LIGHT = "pilot-light"
-    """Ready to be joined by a PilotLightDr: the cluster always exists, compute scales from zero,
-    and the database member (with ``rds_global``) is owned by the DR."""
-
-
-class TelemetryArgs(ArgsModel):
-    """Where a cell ships telemetry: the central stack's ingest endpoints.
-
-    Leave an endpoint ``None`` to not ship that signal; with none at all the collector runs with
-    a debug exporter, so enabling shipping later changes only configuration.
-    """
-
-    metrics_remote_write_url: Input[str] | None = None
-    """Prometheus remote-write URL (or Amazon Managed Prometheus' ``.../api/v1/remote_write``)."""
-    logs_otlp_url: Input[str] | None = None
-    """Loki's OTLP HTTP endpoint, such as ``https://loki.shared.internal/otlp``."""
-    traces_otlp_endpoint: Input[str] | None = None
-    """Tempo's OTLP gRPC endpoint, such as ``tempo.shared.internal:4317``."""
-
-
-class CellArgs(ArgsModel):
-    """Arguments of :class:`Cell`. Only ``region`` is required."""
-
-    region: Region
-    """The cell's region."""
-    dr_strategy: DrStrategy = DrStrategy.NONE
-    """``"pilot-light"`` to be joined by a PilotLightDr, ``"none"`` for a standalone cell."""
-    replicas: int = Field(default=2, ge=0, le=100)
-    """Initial desired size of the node group: 0 for a pilot-light standby. Pulumi ignores later
-    drift of the desired size (the autoscaler and the Region switch plan own it), so a
-    ``pulumi up`` during a failover never scales the standby back down."""
-    max_replicas: int = Field(default=10, ge=1, le=450)
-    """Largest size the node group may scale to."""
-    rds_global: bool = False
-    """Make the cell's Aurora cluster a member of a global database (owned by the PilotLightDr);
-    the cell keeps the member's subnet group, security group and KMS key."""
-    kafka_replication: bool = False
-    """Run Kafka in the cell, as a source or target of cross-region replication."""
-    kafka_engine: KafkaEngine = KafkaEngine.MSK
-    """Amazon MSK (default; brokers exist even when compute is at zero) or Strimzi on the
-    cell's own cluster (needs at least 3 nodes)."""
-    kafka_advertised_host: str | None = None
-    """Strimzi only: DNS name at which the cell's internal Kafka load balancer is reachable from
-    the peer region (through the Transit Gateway); ``None`` advertises the in-cluster address."""
-    ipam_pool_id: Input[str] | None = None
-    """IPAM pool the VPC CIDR comes from (``Ipam.pool_id(region)``); ``None`` uses
-    ``vpc_cidr``."""
-    vpc_cidr: Cidr = "10.128.0.0/20"
-    """Fallback VPC CIDR when no IPAM pool is given (keep cells' CIDRs distinct)."""
-    vpc_netmask_length: int = Field(default=20, ge=16, le=24)
-    """Size of the VPC allocated from the IPAM pool."""
-    subnet_netmask_length: int = Field(default=22, ge=17, le=27)
-    """Size of each private subnet."""
-    az_count: int = Field(default=3, ge=2, le=6)
-    """Availability zones (and private subnets); MSK puts one broker in each."""
-    transit_network: InstanceOf[TransitNetwork] | None = None
-    """The TransitNetwork to attach the VPC to (segment ``cells``); ``None`` leaves it
-    unattached."""
-    transit_routes: tuple[Cidr, ...] = ()
-    """CIDRs the cell reaches through the Transit Gateway (such as the IPAM's top-level CIDR)."""
-    kubernetes_version: str = Field(default="1.33", pattern=r"^1\.\d{2}$")
-    """EKS Kubernetes version."""
-    instance_types: tuple[str, ...] = ("m6i.large",)
-    """Node instance types (x86_64, Amazon Linux 2023)."""
-    workload_namespace: str = Field(default="app", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-    """Namespace of the cell's workloads (the Region switch plan scales them)."""
-    workload_deployments: tuple[str, ...] = ("app",)
-    """Deployments the Region switch plan scales."""
-    healthz_path: str = Field(default="/healthz", pattern=r"^/\S*$")
-    """Path of the health endpoint the workloads serve."""
-    api_domain_name: str | None = Field(
-        default=None, pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$"
-    )
-    """The name clients use (the DR's ``record_name``, such as ``app.example.com``), served by
-    this cell's API as a regional custom domain, so that TLS matches after a failover. ``None``
-    serves only the API's default ``execute-api`` host (health checks, tests)."""
-    api_certificate_arn: Input[str] | None = None
-    """ACM certificate for ``api_domain_name`` in the cell's region (required with it)."""
-    database_engine_version: str = Field(default="16.6", pattern=r"^\d+\.\d+$")
-    """Aurora PostgreSQL version of a standalone cell's cluster."""
-    database_instance_class: str = "db.r6g.large"
-    """Instance class of a standalone cell's cluster."""
-    database_instances: int = Field(default=2, ge=1, le=15)
-    """Instances of a standalone cell's cluster."""
-    telemetry: TelemetryArgs = Field(default_factory=TelemetryArgs)
-    """Central ingest endpoints; by default nothing is shipped (debug exporter)."""
-    cross_account_role_arn: Input[str] | None = None
-    """Role in this cell's account that a PilotLightDr in another account assumes."""
-    share_subnets_with: tuple[Input[str], ...] = ()
-    """Accounts (IDs) the cell's private subnets are shared with through RAM, within the
-    organization (no external principals): the primary account of a standby cell whose
-    Aurora member lives there (``AuroraGlobalArgs.standby_in_primary_account``)."""
-    standby: bool | None = None
-    """Whether this cell is the DR standby. ``None`` infers it: a pilot-light cell kept at
-    ``replicas=0`` is the standby. Set ``True`` for a warm standby that keeps nodes, so that its
-    telemetry says ``dr_role=standby`` and the standby-readiness alerts watch it; ``False`` for
-    a pilot-light primary at zero nodes. Needs ``dr_strategy="pilot-light"``."""
-    protect: bool = True
-    """Pulumi ``protect`` on the stateful children (KMS key, Aurora, MSK, EKS cluster)."""
-    tags: Tags = Field(default_factory=dict)
-    """Tags on every taggable child."""
-
-    @model_validator(mode="after")
-    def _standby_needs_pilot_light(self) -> CellArgs:
-        if self.standby and self.dr_strategy is not DrStrategy.PILOT_LIGHT:
-            raise ValueError(
-                f"standby=True needs dr_strategy='pilot-light', got {self.dr_strategy.value!r}: "
-                "only a pilot-light pair has a standby. Set dr_strategy='pilot-light' or leave "
-                "standby unset."
-            )
-        return self
-
-    @property
-    def dr_role(self) -> Literal["primary", "standby"]:
-        """The cell's part in disaster recovery, as its telemetry's ``dr_role`` label says.
-
-        ``standby`` decides when set; otherwise ``"standby"`` for a pilot-light cell kept at
-        ``replicas=0`` and ``"primary"`` for the rest (a standalone cell serves its own traffic).
-        The DR alert rules count a standby's nodes by this label.
-        """
-        if self.standby is not None:
-            return "standby" if self.standby else "primary"
-        if self.dr_strategy is DrStrategy.PILOT_LIGHT and self.replicas == 0:
-            return "standby"
-        return "primary"
 
 
 class Cell(Component[CellArgs]):

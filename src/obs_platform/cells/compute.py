@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -11,9 +11,7 @@ import pulumi_eks as eks
 
 from .._component import Component
 from .._internal.iam import service_trust_policy
-
-if TYPE_CHECKING:
-    from ..cell import CellArgs
+from .args import CellArgs
 
 __all__ = ["NODE_POLICIES", "create_compute", "eks_provider_opts"]
 

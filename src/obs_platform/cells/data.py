@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
@@ -12,9 +12,7 @@ from .._component import Component
 from .._internal.charts import STRIMZI_KAFKA_OPERATOR
 from ..dr.args import KafkaEngine
 from ..dr.aurora import create_db_placement
-
-if TYPE_CHECKING:
-    from ..cell import CellArgs
+from .args import CellArgs, DrStrategy
 
 __all__ = ["create_database", "create_kafka"]
 
@@ -94,8 +92,6 @@ def create_kafka(
         The MSK cluster's ARN (``None`` without MSK), the bootstrap servers (``None`` without
         Kafka) and the MSK security group (``None`` without MSK).
     """
-    from ..cell import DrStrategy  # cell.py imports this module: import the enum when called
-
     if not args.kafka_replication:
         return None, None, None
     if args.kafka_engine is KafkaEngine.STRIMZI:

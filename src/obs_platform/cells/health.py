@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from .._component import Component
-
-if TYPE_CHECKING:
-    from ..cell import CellArgs
+from .args import CellArgs
 
 __all__ = ["create_ingress"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -11,9 +11,7 @@ import pulumi_aws as aws
 from .._component import Component
 from .._internal.cidr import subnets as carve_subnets
 from ..network.vpc import create_private_vpc
-
-if TYPE_CHECKING:
-    from ..cell import CellArgs
+from .args import CellArgs
 
 __all__ = ["INTERFACE_ENDPOINTS", "create_endpoints", "create_network", "share_subnets"]
 

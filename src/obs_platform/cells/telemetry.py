@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from .._component import Component
 from .._internal.cell_telemetry import COLLECTOR_IMAGE, collector_config
-
-if TYPE_CHECKING:
-    from ..cell import CellArgs
+from .args import CellArgs
 
 __all__ = ["TELEMETRY_NAMESPACE", "create_telemetry"]
 
