@@ -155,7 +155,6 @@ def test_values_structure() -> None:
     config = yaml.safe_dump(yace_config(dr_discovery_jobs([EU]), sts_region=EU), sort_keys=False)
     assert hv.yace_values(config_yaml=config) == {
         "fullnameOverride": "yace",
-        "useStatefulSet": False,
         "serviceAccount": {"create": True, "name": "yace"},
         "podSecurityContext": {
             "runAsNonRoot": True,
@@ -171,7 +170,6 @@ def test_values_structure() -> None:
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
         "extraArgs": {"scraping-interval": 60},
         "testConnection": False,
-        "service": {"enabled": True},
         "serviceMonitor": {"enabled": True, "interval": "60s", "timeout": "30s"},
         "configMap": {"enabled": True},
         "config": config,
@@ -209,13 +207,14 @@ def test_release_is_a_pinned_chart_in_the_monitoring_namespace(plan: Plan) -> No
     assert inputs == {
         "name": "yace",
         "chart": "prometheus-yet-another-cloudwatch-exporter",
-        "version": "0.50.0",
+        "version": "0.47.0",
         "repositoryOpts": {"repo": "https://prometheus-community.github.io/helm-charts"},
         "namespace": "monitoring",
     }
     values = chart.inputs["values"]
     assert values["serviceMonitor"]["enabled"] is True
-    assert values["service"] == {"enabled": True}
+    # The chart always renders its Service; it has no service.enabled or useStatefulSet key.
+    assert "service" not in values and "useStatefulSet" not in values
     assert "annotations" not in values["serviceAccount"]  # Pod Identity, not IRSA
     config = yaml.safe_load(values["config"])
     assert config == yace_config(dr_discovery_jobs([EU, DR]), sts_region=EU)

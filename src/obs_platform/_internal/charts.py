@@ -127,10 +127,11 @@ STRIMZI_KAFKA_OPERATOR = ChartPin("strimzi-kafka-operator", "1.2.0", STRIMZI_REP
 """The Strimzi operator, for Kafka and MirrorMaker 2 (used by the DR layer)."""
 
 YET_ANOTHER_CLOUDWATCH_EXPORTER = ChartPin(
-    "prometheus-yet-another-cloudwatch-exporter", "0.50.0", PROMETHEUS_COMMUNITY_REPO
+    "prometheus-yet-another-cloudwatch-exporter", "0.47.0", PROMETHEUS_COMMUNITY_REPO
 )
-"""YACE v0.62.1, the CloudWatch exporter the DR alert rules read (Aurora, Route 53, MSK).
-Not yet in the reference data (``../shared/reference/charts``)."""
+"""YACE v0.67.0 (the chart's ``appVersion``), the CloudWatch exporter the DR alert rules read
+(Aurora, Route 53, MSK). 0.47.0 is the newest release in prometheus-community/helm-charts as of
+2026-08-22 (commit ``cf408a29``); there is no 0.50.0."""
 
 CHART_PINS: dict[str, ChartPin] = {
     pin.chart: pin

@@ -529,7 +529,7 @@ def yace_values(
     """Return values for ``prometheus-yet-another-cloudwatch-exporter`` (the CloudWatch exporter).
 
     One Deployment ``yace`` (service account ``yace``) with its configuration in a ConfigMap, a
-    Service and a ServiceMonitor (kube-prometheus-stack selects every ServiceMonitor), no
+    Service (the chart always renders it) and a ServiceMonitor (kube-prometheus-stack selects every ServiceMonitor), no
     ``helm test`` pod, a restricted security context, and no AWS keys: credentials come from
     the workload identity (Pod Identity, or the IRSA annotation with ``role_arn``).
 
@@ -551,7 +551,6 @@ def yace_values(
         )
     values: dict[str, Any] = {
         "fullnameOverride": YACE_RELEASE,
-        "useStatefulSet": False,
         "serviceAccount": _service_account(YACE_SERVICE_ACCOUNT, role_arn),
         "podSecurityContext": {
             "runAsNonRoot": True,
@@ -570,7 +569,6 @@ def yace_values(
         },
         "extraArgs": {"scraping-interval": scrape_interval_seconds},
         "testConnection": False,
-        "service": {"enabled": True},
         "serviceMonitor": {
             "enabled": True,
             "interval": f"{scrape_interval_seconds}s",
