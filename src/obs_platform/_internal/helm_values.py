@@ -529,9 +529,10 @@ def yace_values(
     """Return values for ``prometheus-yet-another-cloudwatch-exporter`` (the CloudWatch exporter).
 
     One Deployment ``yace`` (service account ``yace``) with its configuration in a ConfigMap, a
-    Service (the chart always renders it) and a ServiceMonitor (kube-prometheus-stack selects every ServiceMonitor), no
-    ``helm test`` pod, a restricted security context, and no AWS keys: credentials come from
-    the workload identity (Pod Identity, or the IRSA annotation with ``role_arn``).
+    Service (the chart always renders it) and a ServiceMonitor (kube-prometheus-stack selects
+    every ServiceMonitor), no ``helm test`` pod, a restricted security context, and no AWS
+    keys: credentials come from the workload identity (Pod Identity, or the IRSA annotation
+    with ``role_arn``).
 
     Args:
         config_yaml: YACE's configuration file (:func:`.yace.yace_config`, as YAML). The chart
