@@ -28,7 +28,7 @@ from .cells.health import create_ingress
 from .cells.network import INTERFACE_ENDPOINTS as INTERFACE_ENDPOINTS
 from .cells.network import create_endpoints, create_network, share_subnets
 from .cells.telemetry import TELEMETRY_NAMESPACE as TELEMETRY_NAMESPACE
-from .cells.telemetry import create_telemetry
+from .cells.telemetry import check_telemetry, create_telemetry
 from .dr.args import KafkaEngine
 from .dr.site import DrSite
 from .network.vpc import check_vpc_sizes
@@ -130,6 +130,7 @@ class Cell(Component[CellArgs]):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         self._aws_provider = _aws_provider_of(opts)
+        self._cell_name = name  # _check runs before Component sets _name
         super().__init__(name, args, opts)
 
     def _check(self, args: CellArgs, label: str) -> None:
@@ -187,6 +188,7 @@ class Cell(Component[CellArgs]):
                 value=args.replicas,
                 fix=f"Raise max_replicas to at least {args.replicas}.",
             )
+        check_telemetry(args.telemetry, self._cell_name, label)
 
     # --- build -------------------------------------------------------------------------------
 

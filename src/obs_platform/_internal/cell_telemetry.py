@@ -1,25 +1,110 @@
 """The OpenTelemetry Collector configuration a cell ships its telemetry with (pure).
 
 Every cell runs the collector as a DaemonSet. It receives OTLP from the workloads, reads the
-node's container logs and kubelet stats, stamps everything with the ``cell``, ``dr_role``,
-``region`` and ``account`` labels (the DR alert rules in :mod:`.alert_rules` select standby cells
-by ``dr_role``), and sends metrics by Prometheus remote-write, logs by OTLP to Loki
-(Loki 3's native OTLP endpoint; the old ``loki`` exporter was removed from the collector) and
-traces by OTLP to Tempo: the central stack's ingest endpoints.
+node's container logs and kubelet stats, scrapes its own metrics, stamps everything with the
+``cell``, ``dr_role``, ``region`` and ``account`` labels (the DR alert rules in
+:mod:`.alert_rules` select standby cells by ``dr_role``), and sends metrics by Prometheus
+remote-write, logs by OTLP to Loki (Loki 3's native OTLP endpoint; the old ``loki`` exporter was
+removed from the collector) and traces by OTLP to Tempo: the central stack's ingest endpoints.
+
+Transport and identity, per exporter (the rules of collector v0.123.0's ``configtls`` and
+``configgrpc``):
+
+* The ``otlp`` (gRPC) exporter dials TLS unless ``tls.insecure`` is true, whatever the
+  endpoint's scheme (``configtls.ClientConfig.LoadTLSConfig`` returns a TLS config unless
+  ``insecure``; ``configgrpc`` only strips the scheme). So an ``http://`` endpoint gets
+  ``tls.insecure: true`` and any other gets TLS, verified against the system roots or
+  ``ca_file``.
+* The HTTP exporters (``otlphttp``, ``prometheusremotewrite``) follow the URL's scheme.
+* With credentials, every exporter authenticates with the ``basicauth/client`` extension, whose
+  username and password come from environment variables that the DaemonSet fills from a
+  Kubernetes Secret: the configuration (a ConfigMap) never holds them. Loki and Tempo exporters
+  also send the tenant as ``X-Scope-OrgID`` (the central gateway sets it from the authenticated
+  user either way, so a cell cannot write as another tenant).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+from urllib.parse import urlsplit
 
 import yaml
 
 from .alert_rules import DR_ROLE_LABEL
 
-__all__ = ["COLLECTOR_IMAGE", "collector_config"]
+__all__ = [
+    "COLLECTOR_IMAGE",
+    "COLLECTOR_METRICS_PORT",
+    "CREDENTIALS_ENV",
+    "TENANT_HEADER",
+    "CollectorTransport",
+    "collector_config",
+    "grpc_is_plaintext",
+]
 
 COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib:0.123.0"
-"""Pinned collector image (contrib: it has the filelog, kubeletstats and remote-write parts)."""
+"""Pinned collector image (contrib: it has the filelog, kubeletstats, basicauth and remote-write
+parts)."""
+
+COLLECTOR_METRICS_PORT: Final = 8888
+"""Where the collector serves its own metrics (``otelcol_*``), on the pod's loopback only."""
+
+CREDENTIALS_ENV: Final = ("TELEMETRY_USERNAME", "TELEMETRY_PASSWORD")
+"""Environment variables the collector reads its ingest credentials from (set from a Secret)."""
+
+TENANT_HEADER: Final = "X-Scope-OrgID"
+"""The header Loki and Tempo read the tenant from (multi-tenancy)."""
+
+CA_FILE: Final = "/conf/ca/ca.crt"
+"""Where the DaemonSet mounts a private CA certificate that the collector trusts."""
+
+
+def grpc_is_plaintext(endpoint: str) -> bool:
+    """Whether an OTLP gRPC endpoint is plaintext: only an explicit ``http://`` scheme is.
+
+    ``host:port`` and ``https://host:port`` dial TLS (the secure default, and what the
+    collector itself does without ``tls.insecure``).
+    """
+    return endpoint.startswith("http://")
+
+
+@dataclass(frozen=True)
+class CollectorTransport:
+    """How the collector authenticates to the central stack and which CA it trusts.
+
+    Attributes:
+        tenant: The cell's tenant (its Loki/Tempo ``X-Scope-OrgID`` and its ingest username).
+        basic_auth: Whether credentials are set (read from :data:`CREDENTIALS_ENV`).
+        ca_file: A CA certificate file to verify the ingest endpoints with, or ``None`` for
+            the system roots.
+    """
+
+    tenant: str
+    basic_auth: bool = False
+    ca_file: str | None = None
+
+
+def _tls(transport: CollectorTransport) -> dict[str, Any]:
+    tls: dict[str, Any] = {"min_version": "1.2"}
+    if transport.ca_file:
+        tls["ca_file"] = transport.ca_file
+    return tls
+
+
+def _exporter(
+    endpoint: str, transport: CollectorTransport, *, grpc: bool, tenant_header: bool
+) -> dict[str, Any]:
+    exporter: dict[str, Any] = {"endpoint": endpoint}
+    if grpc:
+        exporter["tls"] = {"insecure": True} if grpc_is_plaintext(endpoint) else _tls(transport)
+    elif urlsplit(endpoint).scheme == "https":
+        exporter["tls"] = _tls(transport)
+    if tenant_header:
+        exporter["headers"] = {TENANT_HEADER: transport.tenant}
+    if transport.basic_auth:
+        exporter["auth"] = {"authenticator": "basicauth/client"}
+    return exporter
 
 
 def collector_config(
@@ -31,12 +116,14 @@ def collector_config(
     metrics_remote_write_url: str | None,
     logs_otlp_url: str | None,
     traces_otlp_endpoint: str | None,
+    transport: CollectorTransport | None = None,
 ) -> str:
     """Return the collector configuration as YAML.
 
-    A signal whose endpoint is ``None`` is not collected (its pipeline is left out); with no
+    A signal whose endpoint is ``None`` is not shipped (its pipeline is left out); with no
     endpoint at all the collector still runs, with a ``debug`` exporter, so that turning shipping
-    on later changes only the configuration.
+    on later changes only the configuration. The collector's own metrics go with the metrics
+    pipeline (so the central stack sees a cell's exporter failures).
 
     Args:
         cell: The cell's name (label ``cell``).
@@ -45,8 +132,12 @@ def collector_config(
         account: The cell's AWS account (label ``account``).
         metrics_remote_write_url: Prometheus remote-write URL of the central stack.
         logs_otlp_url: Loki's OTLP HTTP endpoint (``https://loki.example/otlp``).
-        traces_otlp_endpoint: Tempo's OTLP gRPC endpoint (``tempo.example:4317``).
+        traces_otlp_endpoint: Tempo's OTLP gRPC endpoint (``tempo.example:4317``; TLS unless
+            it starts with ``http://``).
+        transport: Tenant, credentials and CA; ``None`` is the cell's name as tenant, no
+            credentials and the system roots.
     """
+    transport = transport or CollectorTransport(tenant=cell)
     labels = {"cell": cell, DR_ROLE_LABEL: dr_role, "region": region, "account": account}
     receivers: dict[str, Any] = {
         "otlp": {
@@ -55,6 +146,8 @@ def collector_config(
                 "http": {"endpoint": "0.0.0.0:4318"},
             }
         },
+        # Needs only `get` on nodes/stats (kubeletstats README, "Role-based access control");
+        # no extra_metadata_labels, so no nodes/pods or nodes/proxy access.
         "kubeletstats": {
             "collection_interval": "30s",
             "auth_type": "serviceAccount",
@@ -67,6 +160,24 @@ def collector_config(
             "start_at": "end",
             "include_file_path": True,
             "operators": [{"type": "container"}],
+        },
+        # The collector's own metrics (otelcol_exporter_send_failed_*, queue sizes ...), one
+        # target per pod, told apart by the node it runs on.
+        "prometheus/self": {
+            "config": {
+                "scrape_configs": [
+                    {
+                        "job_name": "otel-collector",
+                        "scrape_interval": "30s",
+                        "static_configs": [
+                            {
+                                "targets": [f"127.0.0.1:{COLLECTOR_METRICS_PORT}"],
+                                "labels": {"k8s_node_name": "${env:K8S_NODE_NAME}"},
+                            }
+                        ],
+                    }
+                ]
+            }
         },
     }
     processors: dict[str, Any] = {
@@ -87,24 +198,28 @@ def collector_config(
     chain = ["memory_limiter", "resource", "batch"]
     if metrics_remote_write_url:
         exporters["prometheusremotewrite"] = {
-            "endpoint": metrics_remote_write_url,
+            **_exporter(metrics_remote_write_url, transport, grpc=False, tenant_header=False),
             "external_labels": labels,
             "resource_to_telemetry_conversion": {"enabled": True},
         }
         pipelines["metrics"] = {
-            "receivers": ["otlp", "kubeletstats"],
+            "receivers": ["otlp", "kubeletstats", "prometheus/self"],
             "processors": chain,
             "exporters": ["prometheusremotewrite"],
         }
     if logs_otlp_url:
-        exporters["otlphttp/loki"] = {"endpoint": logs_otlp_url}
+        exporters["otlphttp/loki"] = _exporter(
+            logs_otlp_url, transport, grpc=False, tenant_header=True
+        )
         pipelines["logs"] = {
             "receivers": ["otlp", "filelog"],
             "processors": chain,
             "exporters": ["otlphttp/loki"],
         }
     if traces_otlp_endpoint:
-        exporters["otlp/tempo"] = {"endpoint": traces_otlp_endpoint}
+        exporters["otlp/tempo"] = _exporter(
+            traces_otlp_endpoint, transport, grpc=True, tenant_header=True
+        )
         pipelines["traces"] = {
             "receivers": ["otlp"],
             "processors": chain,
@@ -113,12 +228,40 @@ def collector_config(
     if not pipelines:
         exporters["debug"] = {"verbosity": "basic"}
         pipelines["traces"] = {"receivers": ["otlp"], "processors": chain, "exporters": ["debug"]}
+    extensions: dict[str, Any] = {"health_check": {"endpoint": "0.0.0.0:13133"}}
+    if transport.basic_auth:
+        username, password = CREDENTIALS_ENV
+        extensions["basicauth/client"] = {
+            "client_auth": {"username": f"${{env:{username}}}", "password": f"${{env:{password}}}"}
+        }
     used = {r for p in pipelines.values() for r in p["receivers"]}
     config = {
         "receivers": {k: v for k, v in receivers.items() if k in used},
         "processors": processors,
         "exporters": exporters,
-        "extensions": {"health_check": {"endpoint": "0.0.0.0:13133"}},
-        "service": {"extensions": ["health_check"], "pipelines": pipelines},
+        "extensions": extensions,
+        "service": {
+            "extensions": list(extensions),
+            "pipelines": pipelines,
+            # service::telemetry::metrics::readers (the OpenTelemetry config schema the
+            # collector has used since v0.111; `address` is deprecated): loopback only.
+            "telemetry": {
+                "metrics": {
+                    "level": "normal",
+                    "readers": [
+                        {
+                            "pull": {
+                                "exporter": {
+                                    "prometheus": {
+                                        "host": "127.0.0.1",
+                                        "port": COLLECTOR_METRICS_PORT,
+                                    }
+                                }
+                            }
+                        }
+                    ],
+                }
+            },
+        },
     }
     return yaml.safe_dump(config, sort_keys=False)

@@ -6,16 +6,18 @@ without a cycle; :mod:`obs_platform.cell` re-exports them.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, InstanceOf, model_validator
+from pydantic import Field, InstanceOf, field_validator, model_validator
 
 from .._internal.types import ArgsModel, Cidr, Input, Region, Tags
 from ..dr.args import KafkaEngine
 from ..network.transit import TransitNetwork
 
-__all__ = ["CellArgs", "DrStrategy", "TelemetryArgs"]
+__all__ = ["TENANT_PATTERN", "CellArgs", "DrStrategy", "TelemetryArgs"]
 
 
 class DrStrategy(StrEnum):
@@ -28,19 +30,72 @@ class DrStrategy(StrEnum):
     and the database member (with ``rds_global``) is owned by the DR."""
 
 
+TENANT_PATTERN = r"^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$"
+"""A cell's ingest user and Loki/Tempo tenant (``X-Scope-OrgID``): a DNS-label-like name."""
+
+
+def _check_url(value: Any, field: str) -> Any:
+    if isinstance(value, str):
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"{field} {value!r} is not an http(s) URL; write it as "
+                "'https://host[:port]/path' (the stack's outputs are such URLs)."
+            )
+        if parts.username is not None or parts.password is not None:
+            raise ValueError(
+                f"{field} carries credentials in the URL (user:password@), which would land "
+                "in the collector's ConfigMap in plain text; remove them from the URL and pass "
+                "TelemetryArgs.password (a Pulumi secret) instead."
+            )
+    return value
+
+
 class TelemetryArgs(ArgsModel):
-    """Where a cell ships telemetry: the central stack's ingest endpoints.
+    """Where a cell ships telemetry (the central stack's ingest endpoints) and as whom.
 
     Leave an endpoint ``None`` to not ship that signal; with none at all the collector runs with
-    a debug exporter, so enabling shipping later changes only configuration.
+    a debug exporter, so enabling shipping later changes only configuration. Build it from the
+    shared stack's outputs, so that the names and schemes are exactly the ones the stack serves.
     """
 
     metrics_remote_write_url: Input[str] | None = None
-    """Prometheus remote-write URL (or Amazon Managed Prometheus' ``.../api/v1/remote_write``)."""
+    """Prometheus remote-write URL, such as ``https://ingest.obs.internal:9090/api/v1/write``."""
     logs_otlp_url: Input[str] | None = None
-    """Loki's OTLP HTTP endpoint, such as ``https://loki.shared.internal/otlp``."""
+    """Loki's OTLP HTTP endpoint, such as ``https://ingest.obs.internal:3100/otlp``."""
     traces_otlp_endpoint: Input[str] | None = None
-    """Tempo's OTLP gRPC endpoint, such as ``tempo.shared.internal:4317``."""
+    """Tempo's OTLP gRPC endpoint, such as ``ingest.obs.internal:4317``: TLS unless it starts
+    with ``http://`` (then plaintext, ``tls.insecure``)."""
+    username: str | None = Field(default=None, pattern=TENANT_PATTERN)
+    """The cell's ingest user and Loki/Tempo tenant; ``None`` is the cell's name."""
+    password: Input[str] | None = None
+    """The cell's ingest password (a Pulumi secret): it goes into a Kubernetes Secret in the
+    cell, from which the collector reads it; ``None`` ships without credentials, which an
+    ingest gateway refuses."""
+    ca_certificate_pem: str | None = Field(default=None, pattern=r"^-----BEGIN CERTIFICATE-----")
+    """A private CA certificate (PEM) that signed the ingest certificate (ACM Private CA); ``None``
+    trusts the system roots (an ACM public certificate)."""
+    host_ports: bool = False
+    """Also expose OTLP on each node's ports 4317/4318 (for workloads that send to the node IP);
+    by default workloads send to ``otel-collector.obs-telemetry:4317``, which stays on the
+    node (``internalTrafficPolicy: Local``)."""
+
+    @field_validator("metrics_remote_write_url", "logs_otlp_url")
+    @classmethod
+    def _urls(cls, value: Any, info: Any) -> Any:
+        return _check_url(value, info.field_name)
+
+    @field_validator("traces_otlp_endpoint")
+    @classmethod
+    def _grpc(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            bare = re.sub(r"^https?://", "", value)
+            if not re.fullmatch(r"[A-Za-z0-9.-]+:\d{1,5}", bare):
+                raise ValueError(
+                    f"traces_otlp_endpoint {value!r} is not host:port; write it as "
+                    "'tempo.example:4317' (TLS) or 'http://tempo.example:4317' (plaintext)."
+                )
+        return value
 
 
 class CellArgs(ArgsModel):

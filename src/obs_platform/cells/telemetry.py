@@ -1,20 +1,78 @@
-"""A cell's telemetry: the OpenTelemetry Collector DaemonSet that ships to the central stack."""
+"""A cell's telemetry: the OpenTelemetry Collector DaemonSet that ships to the central stack.
+
+The DaemonSet runs with the least it needs:
+
+* RBAC: ``get`` on ``nodes/stats`` only (what the kubeletstats receiver needs with
+  ``auth_type: serviceAccount`` and no ``extra_metadata_labels``; its README, "Role-based
+  access control"). No ``nodes/proxy``, which would allow running commands in any container
+  through the kubelet.
+* User 0 and group 0, because containerd writes ``/var/log/pods/*/*/*.log`` as
+  ``-rw-r----- root root`` (kubernetes/kubernetes#124349): the contrib image's default non-root
+  user cannot read them, which is why the collector's own Helm chart runs its log-collection
+  preset as ``runAsUser: 0``/``runAsGroup: 0`` (opentelemetry-helm-charts,
+  ``templates/_pod.tpl``). Every capability is dropped (root reads its own files without
+  ``DAC_OVERRIDE``), privilege escalation is off, the root filesystem is read-only, seccomp is
+  ``RuntimeDefault`` and ``/var/log/pods`` is mounted read-only.
+* No host ports unless :attr:`TelemetryArgs.host_ports` asks for them: workloads reach their
+  node's collector through the ``otel-collector`` Service (``internalTrafficPolicy: Local``).
+* Ingest credentials live in a Kubernetes Secret and reach the collector as environment
+  variables; the ConfigMap holds only ``${env:...}`` references.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from .._component import Component
-from .._internal.cell_telemetry import COLLECTOR_IMAGE, collector_config
-from .args import CellArgs
+from .._internal.cell_telemetry import (
+    CA_FILE,
+    COLLECTOR_IMAGE,
+    CREDENTIALS_ENV,
+    CollectorTransport,
+    collector_config,
+    grpc_is_plaintext,
+)
+from .._internal.errors import ObsPlatformError
+from .args import TENANT_PATTERN, CellArgs, TelemetryArgs
 
-__all__ = ["TELEMETRY_NAMESPACE", "create_telemetry"]
+__all__ = ["TELEMETRY_NAMESPACE", "check_telemetry", "create_telemetry"]
 
 TELEMETRY_NAMESPACE = "obs-telemetry"
 """Namespace of the cell's collector."""
+
+
+
+def check_telemetry(args: TelemetryArgs, cell: str, label: str) -> str:
+    """Return the cell's tenant, or refuse a cell name that cannot be one.
+
+    Raises:
+        ObsPlatformError: ``username`` is unset and the cell's name is no valid tenant.
+    """
+    tenant = args.username or cell
+    if not re.match(TENANT_PATTERN, tenant):
+        raise ObsPlatformError(
+            f"{label}: the cell's name {cell!r} is its ingest tenant (Loki/Tempo "
+            "X-Scope-OrgID), which must be lower-case letters, digits, '.', '_' or '-'.",
+            field="TelemetryArgs.username",
+            value=cell,
+            fix="Set TelemetryArgs.username to a valid tenant, such as 'eu-west-1'.",
+        )
+    return tenant
+
+
+def _plaintext_with_password(args: TelemetryArgs) -> list[str]:
+    plain = []
+    for name in ("metrics_remote_write_url", "logs_otlp_url"):
+        value = getattr(args, name)
+        if isinstance(value, str) and value.startswith("http://"):
+            plain.append(name)
+    if isinstance(args.traces_otlp_endpoint, str) and grpc_is_plaintext(args.traces_otlp_endpoint):
+        plain.append("traces_otlp_endpoint")
+    return plain
 
 
 def create_telemetry(
@@ -23,9 +81,22 @@ def create_telemetry(
     """Run the OpenTelemetry Collector DaemonSet in :data:`TELEMETRY_NAMESPACE`."""
     opts = owner.child_opts(provider=provider)
     t = args.telemetry
+    tenant = check_telemetry(t, owner._name, f"Cell {owner._name!r}")
+    if t.password is not None and (plain := _plaintext_with_password(t)):
+        pulumi.log.warn(
+            f"Cell {owner._name!r}: {', '.join(plain)} is plaintext, so the ingest password "
+            "crosses the network unencrypted; use the stack's TLS endpoints "
+            "(ObservabilityStackArgs.ingest_certificate_arn).",
+            resource=owner,
+        )
     namespace = k8s.core.v1.Namespace(
         owner.child_name("telemetry-namespace"),
-        metadata={"name": TELEMETRY_NAMESPACE},
+        metadata={
+            "name": TELEMETRY_NAMESPACE,
+            # The collector mounts /var/log/pods from the host, which Pod Security `baseline`
+            # refuses (hostPath volumes), so the namespace says what it needs.
+            "labels": {"pod-security.kubernetes.io/enforce": "privileged"},
+        },
         opts=opts,
     )
     labels = {
@@ -38,13 +109,7 @@ def create_telemetry(
     k8s.rbac.v1.ClusterRole(
         owner.child_name("telemetry-role"),
         metadata={"name": f"obs-platform-otel-{owner._name}", "labels": labels},
-        rules=[
-            {
-                "apiGroups": [""],
-                "resources": ["nodes/stats", "nodes/proxy", "pods", "nodes"],
-                "verbs": ["get", "list", "watch"],
-            }
-        ],
+        rules=[{"apiGroups": [""], "resources": ["nodes/stats"], "verbs": ["get"]}],
         opts=opts,
     )
     k8s.rbac.v1.ClusterRoleBinding(
@@ -64,6 +129,31 @@ def create_telemetry(
         ],
         opts=after,
     )
+    env: list[dict[str, Any]] = [
+        {"name": "K8S_NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}
+    ]
+    depends: list[pulumi.Resource] = []
+    if t.password is not None:
+        credentials = k8s.core.v1.Secret(
+            owner.child_name("telemetry-credentials"),
+            metadata={**meta, "name": "otel-collector-credentials"},
+            type="kubernetes.io/basic-auth",
+            string_data={"username": tenant, "password": pulumi.Output.secret(t.password)},
+            opts=after,
+        )
+        depends.append(credentials)
+        env += [
+            {
+                "name": variable,
+                "valueFrom": {"secretKeyRef": {"name": "otel-collector-credentials", "key": key}},
+            }
+            for variable, key in zip(CREDENTIALS_ENV, ("username", "password"), strict=True)
+        ]
+    transport = CollectorTransport(
+        tenant=tenant,
+        basic_auth=t.password is not None,
+        ca_file=CA_FILE if t.ca_certificate_pem else None,
+    )
     config = pulumi.Output.all(
         account, t.metrics_remote_write_url, t.logs_otlp_url, t.traces_otlp_endpoint
     ).apply(
@@ -75,14 +165,39 @@ def create_telemetry(
             metrics_remote_write_url=v[1],
             logs_otlp_url=v[2],
             traces_otlp_endpoint=v[3],
+            transport=transport,
         )
     )
+    data: dict[str, Any] = {"config.yaml": config}
+    if t.ca_certificate_pem:
+        data["ca.crt"] = t.ca_certificate_pem  # a CA certificate is public
     config_map = k8s.core.v1.ConfigMap(
-        owner.child_name("telemetry-config"),
+        owner.child_name("telemetry-config"), metadata=meta, data=data, opts=after
+    )
+    ports: list[dict[str, Any]] = [
+        {"name": "otlp-grpc", "containerPort": 4317, "protocol": "TCP"},
+        {"name": "otlp-http", "containerPort": 4318, "protocol": "TCP"},
+    ]
+    if t.host_ports:
+        for port in ports:
+            port["hostPort"] = port["containerPort"]
+    k8s.core.v1.Service(
+        owner.child_name("telemetry-service"),
         metadata=meta,
-        data={"config.yaml": config},
+        spec={
+            "selector": labels,
+            # Each workload's spans and metrics go to the collector on its own node.
+            "internalTrafficPolicy": "Local",
+            "ports": [
+                {"name": p["name"], "port": p["containerPort"], "targetPort": p["name"]}
+                for p in ports
+            ],
+        },
         opts=after,
     )
+    items = [{"key": "config.yaml", "path": "config.yaml"}]
+    if t.ca_certificate_pem:
+        items.append({"key": "ca.crt", "path": "ca/ca.crt"})
     k8s.apps.v1.DaemonSet(
         owner.child_name("telemetry-collector"),
         metadata=meta,
@@ -92,22 +207,20 @@ def create_telemetry(
                 "metadata": {"labels": labels},
                 "spec": {
                     "serviceAccountName": "otel-collector",
+                    "securityContext": {
+                        "runAsUser": 0,
+                        "runAsGroup": 0,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
                     "containers": [
                         {
                             "name": "otel-collector",
                             "image": COLLECTOR_IMAGE,
                             "args": ["--config=/conf/config.yaml"],
-                            "env": [
-                                {
-                                    "name": "K8S_NODE_NAME",
-                                    "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}},
-                                }
-                            ],
-                            "ports": [
-                                {"name": "otlp-grpc", "containerPort": 4317, "hostPort": 4317},
-                                {"name": "otlp-http", "containerPort": 4318, "hostPort": 4318},
-                            ],
+                            "env": env,
+                            "ports": ports,
                             "readinessProbe": {"httpGet": {"path": "/", "port": 13133}},
+                            "livenessProbe": {"httpGet": {"path": "/", "port": 13133}},
                             "resources": {
                                 "requests": {"cpu": "100m", "memory": "256Mi"},
                                 "limits": {"memory": "512Mi"},
@@ -115,9 +228,11 @@ def create_telemetry(
                             "securityContext": {
                                 "readOnlyRootFilesystem": True,
                                 "allowPrivilegeEscalation": False,
+                                "privileged": False,
+                                "capabilities": {"drop": ["ALL"]},
                             },
                             "volumeMounts": [
-                                {"name": "config", "mountPath": "/conf"},
+                                {"name": "config", "mountPath": "/conf", "readOnly": True},
                                 {
                                     "name": "pods",
                                     "mountPath": "/var/log/pods",
@@ -127,11 +242,14 @@ def create_telemetry(
                         }
                     ],
                     "volumes": [
-                        {"name": "config", "configMap": {"name": "otel-collector"}},
-                        {"name": "pods", "hostPath": {"path": "/var/log/pods"}},
+                        {"name": "config", "configMap": {"name": "otel-collector", "items": items}},
+                        {
+                            "name": "pods",
+                            "hostPath": {"path": "/var/log/pods", "type": "Directory"},
+                        },
                     ],
                 },
             },
         },
-        opts=owner.child_opts(provider=provider, depends_on=[config_map]),
+        opts=owner.child_opts(provider=provider, depends_on=[config_map, *depends]),
     )
