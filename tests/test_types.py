@@ -52,6 +52,46 @@ def test_a_one_letter_typo_suggests_the_region(region: str, position: int) -> No
     assert suggestion is not None and suggestion in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("typo", "suggestion"),
+    [
+        ("eu-west-l", "eu-west-1"),  # a letter for the digit: same geography, same number
+        ("us-est-1", "us-east-1"),  # closest direction in the same geography
+        ("us-east-9", "us-east-2"),  # closest number
+        ("eu-west-4", "eu-west-3"),
+        ("ap-southeast-9", "ap-southeast-7"),
+        ("eu-centrl-1", "eu-central-1"),
+        ("eu-west-1a", "eu-west-1"),  # an availability zone
+        ("EU_WEST_1", "eu-west-1"),
+        ("euwest1", "eu-west-1"),
+        ("me-central-l", "me-central-1"),
+        ("sa-east-2", "sa-east-1"),
+    ],
+)
+def test_the_suggestion_prefers_geography_then_direction_then_number(
+    typo: str, suggestion: str
+) -> None:
+    assert suggest_region(typo) == suggestion
+    with pytest.raises(ValueError, match=f"Did you mean '{suggestion}'"):
+        check_region(typo)
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [("us-gov-west-1", "GovCloud"), ("cn-north-1", "China"), ("us-isob-east-1", "ISO")],
+)
+def test_other_partitions_are_named_not_corrected(region: str, partition: str) -> None:
+    assert suggest_region(region) is None
+    with pytest.raises(ValueError, match=f"in the AWS {partition}") as caught:
+        check_region(region)
+    assert "Did you mean" not in str(caught.value)
+
+
+def test_nothing_close_suggests_nothing() -> None:
+    assert suggest_region("mars-1") is None
+    assert suggest_region("") is None
+
+
 @pytest.mark.parametrize("bad", ["eu-west-9", "us-gov-west-1", "cn-north-1", "EU-WEST-1", ""])
 def test_non_commercial_regions_are_refused(bad: str) -> None:
     with pytest.raises(ValidationError, match="is not a commercial AWS region"):

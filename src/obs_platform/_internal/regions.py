@@ -7,6 +7,7 @@ regions live in other partitions with other ARNs and are out of scope for this l
 from __future__ import annotations
 
 import difflib
+import re
 
 COMMERCIAL_REGIONS: frozenset[str] = frozenset(
     {
@@ -48,19 +49,78 @@ COMMERCIAL_REGIONS: frozenset[str] = frozenset(
 )
 """Every commercial AWS region a component accepts."""
 
+OTHER_PARTITIONS: dict[str, str] = {
+    "us-gov-": "AWS GovCloud (US)",
+    "cn-": "AWS China",
+    "eusc-": "AWS European Sovereign Cloud",
+    "us-iso": "AWS ISO",
+    "eu-isoe-": "AWS ISO",
+}
+"""Region prefixes of the partitions other than ``aws`` (the ``regionRegex`` of each partition in
+botocore's ``data/partitions.json``), which this library does not support."""
+
 ROUTE53_METRICS_REGION = "us-east-1"
 """Route 53 publishes health-check metrics only in us-east-1, so alarms on them live there."""
+
+
+_NUMBER_LOOKALIKES = str.maketrans({"l": "1", "i": "1", "|": "1", "o": "0"})
+"""Letters typed for digits in a region's number (``eu-west-l`` means ``eu-west-1``)."""
+
+_REGION_SHAPE = re.compile(r"^([a-z]{2})-?([a-z]+?)-?([0-9]+)[a-z]?$")
+"""``<geography>-<direction>-<number>``, dashes optional, an availability zone's letter allowed."""
+
+
+def _parts(region: str) -> tuple[str, str, int] | None:
+    """Split a region code into geography, direction and number (``("eu", "west", 1)``)."""
+    match = _REGION_SHAPE.match(region)
+    return (match[1], match[2], int(match[3])) if match else None
+
+
+_KNOWN_PARTS: dict[str, tuple[str, str, int]] = {
+    region: parts for region in COMMERCIAL_REGIONS if (parts := _parts(region)) is not None
+}
+
+
+def _similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 def suggest_region(value: str) -> str | None:
     """Return the closest known region to a mistyped one, or ``None``.
 
+    The typo is read as ``<geography>-<direction>-<number>``: a region in the same geography is
+    preferred, then the closest direction, then the closest number, so ``eu-west-l`` suggests
+    ``eu-west-1`` (not ``eu-west-3``), ``us-est-1`` suggests ``us-east-1`` and ``eu-west-4``
+    suggests ``eu-west-3``. An availability zone (``eu-west-1a``) suggests its region. A value
+    of another shape falls back to the closest spelling overall.
+
     Args:
         value: The region string that failed validation.
     """
-    matches = difflib.get_close_matches(
-        value.strip().lower(), sorted(COMMERCIAL_REGIONS), n=1, cutoff=0.6
-    )
+    text = re.sub(r"[\s_]+", "-", value.strip().lower())
+    if text.startswith(tuple(OTHER_PARTITIONS)):
+        return None  # a real region, of another partition: no commercial look-alike helps
+    head, dash, number = text.rpartition("-")
+    if dash and head:
+        text = f"{head}-{number.translate(_NUMBER_LOOKALIKES)}"
+    parts = _parts(text)
+    if parts is not None:
+        geography, direction, number_value = parts
+
+        def score(region: str) -> tuple[float, float, int, float]:
+            their_geography, their_direction, their_number = _KNOWN_PARTS[region]
+            return (
+                _similarity(geography, their_geography),
+                _similarity(direction, their_direction),
+                -abs(number_value - their_number),
+                _similarity(text, region),
+            )
+
+        best = max(sorted(_KNOWN_PARTS), key=score)
+        geography_score, direction_score, _, _ = score(best)
+        if geography_score >= 0.5 and direction_score >= 0.5:
+            return best
+    matches = difflib.get_close_matches(text, sorted(COMMERCIAL_REGIONS), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
 
@@ -76,6 +136,16 @@ def check_region(value: str) -> str:
     """
     if value in COMMERCIAL_REGIONS:
         return value
+    partition = next(
+        (name for prefix, name in OTHER_PARTITIONS.items() if str(value).startswith(prefix)), None
+    )
+    if partition is not None:
+        raise ValueError(
+            f"{value!r} is not a commercial AWS region: it is in the {partition} partition, and "
+            "this library builds ARNs and "
+            "service endpoints of the commercial 'aws' partition only. Use a commercial region "
+            "such as 'eu-west-1' or 'us-east-1'."
+        )
     hint = suggest_region(value)
     did_you_mean = f" Did you mean {hint!r}?" if hint else ""
     raise ValueError(
