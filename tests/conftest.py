@@ -1,7 +1,16 @@
-"""Shared test fixtures: reference data and external tools.
+"""Shared test fixtures: upstream charts and external tools.
 
-Tests that need ``../shared/reference`` or a Debian tool skip with the reason when it is missing,
-and fail instead when ``CI`` is set, so CI always runs them.
+Two kinds of reference data, kept apart:
+
+- **Derived reference data** (``tests/reference/``, module ``reference``): the value paths,
+  values schemas and CRD schemas of the pinned charts and operators, derived from upstream and
+  committed. Everyday tests read only these; they are always there, so nothing skips for them.
+- **Upstream charts** (``../shared/reference`` or ``$OBS_PLATFORM_REFERENCE_DIR``, fixture
+  :func:`reference_dir`): whole charts, for tests that render them with ``helm template``, and
+  the input of ``tests/reference/derive.py``.
+
+Tests that need the upstream charts or a real tool skip with the reason (and how to install it)
+when it is missing, and fail instead when ``CI`` is set, so CI always runs them.
 """
 
 from __future__ import annotations
@@ -41,10 +50,16 @@ def need(available: bool, reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
-    """The pinned chart values and CRDs (``../shared/reference`` or $OBS_PLATFORM_REFERENCE_DIR)."""
+    """The upstream charts, whole (``../shared/reference`` or $OBS_PLATFORM_REFERENCE_DIR).
+
+    Only for rendering whole charts with ``helm template``; value paths and CRD schemas come
+    from the derived data in ``tests/reference`` (module ``reference``), which needs nothing.
+    """
     need(
-        REFERENCE_DIR.is_dir(),
-        f"reference data not found at {REFERENCE_DIR}; set OBS_PLATFORM_REFERENCE_DIR",
+        (REFERENCE_DIR / "charts").is_dir(),
+        f"upstream charts not found at {REFERENCE_DIR} (needed only to render whole charts "
+        "with helm template); set OBS_PLATFORM_REFERENCE_DIR to a folder with "
+        "charts/<chart>-<version>/ (see tests/reference/README.md)",
     )
     return REFERENCE_DIR
 

@@ -14,6 +14,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+import reference
 from obs_platform._internal import alert_rules as ar
 
 RPO = 60
@@ -574,16 +575,10 @@ def crd_validate(manifest: dict[str, Any], schema: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="module")
-def prometheusrule_schema(reference_dir: Path) -> dict[str, Any]:
-    crd = yaml.safe_load(
-        (reference_dir / "crds" / "monitoring.coreos.com_prometheusrules.yaml").read_text()
-    )
-    (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
-    schema: dict[str, Any] = version["schema"]["openAPIV3Schema"]
-    return schema
+def prometheusrule_schema() -> dict[str, Any]:
+    return reference.crd("monitoring.coreos.com", "prometheusrules").schemas["v1"]
 
 
-@pytest.mark.reference
 def test_prometheusrule_manifests_validate_against_the_crd(
     prometheusrule_schema: dict[str, Any],
 ) -> None:
@@ -595,7 +590,6 @@ def test_prometheusrule_manifests_validate_against_the_crd(
         assert manifest["metadata"]["labels"] == {"app.kubernetes.io/part-of": "obs-platform"}
 
 
-@pytest.mark.reference
 def test_the_crd_check_refuses_an_invalid_rule(prometheusrule_schema: dict[str, Any]) -> None:
     group = copy.deepcopy(groups()[0])
     group["rules"][-1]["for"] = "ten minutes"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+import reference
 from obs_platform._internal import charts
 from obs_platform._internal.charts import (
     CHART_PINS,
@@ -55,44 +55,26 @@ def test_every_pin_has_its_chart_in_the_reference_data(reference_dir: Path, pin:
     assert (chart["name"], chart["version"]) == (pin.chart, version)
 
 
-def test_cloudwatch_exporter_pin_runs_yace_v0_67_0(
-    reference_dir: Path,
-) -> None:
-    pin = YET_ANOTHER_CLOUDWATCH_EXPORTER
-    chart = yaml.safe_load(
-        (reference_dir / "charts" / f"{pin.chart}-{pin.version}" / "Chart.yaml").read_text()
-    )
-    assert chart["appVersion"] == "v0.67.0"
+def test_cloudwatch_exporter_pin_runs_yace_v0_67_0() -> None:
+    assert reference.chart(YET_ANOTHER_CLOUDWATCH_EXPORTER).app_version == "v0.67.0"
 
 
-def test_strimzi_pin_has_reference_data(reference_dir: Path) -> None:
-    # Strimzi's Chart.yaml carries a placeholder version; the folder names the release.
-    folder = reference_dir / "charts" / f"strimzi-kafka-operator-{STRIMZI_KAFKA_OPERATOR.version}"
-    assert (folder / "values.yaml").is_file()
-
-
-def test_operator_version_is_the_stack_charts_app_version(reference_dir: Path) -> None:
-    chart = yaml.safe_load(
-        (reference_dir / "charts" / "kube-prometheus-stack-88.5.3" / "Chart.yaml").read_text()
-    )
-    assert chart["appVersion"] == f"v{PROMETHEUS_OPERATOR_VERSION}"
+def test_operator_version_is_the_stack_charts_app_version() -> None:
+    assert reference.chart(KUBE_PROMETHEUS_STACK).app_version == f"v{PROMETHEUS_OPERATOR_VERSION}"
     assert OPERATOR_VERSIONS == {"88.5.3": "0.93.1"}
 
 
-def test_reference_crds_are_from_the_tied_operator_release(reference_dir: Path) -> None:
-    crd_files = sorted((reference_dir / "crds").glob("monitoring.coreos.com_*.yaml"))
-    assert crd_files
+def test_reference_crds_are_from_the_tied_operator_release() -> None:
+    folder = reference.REFERENCE / "crds" / f"prometheus-operator-{PROMETHEUS_OPERATOR_VERSION}"
+    plurals = sorted(p.stem.removeprefix("monitoring.coreos.com_") for p in folder.glob("*.json"))
+    assert plurals
     urls = prometheus_operator_crd_urls()
-    for path in crd_files:
-        # The header is read as text: the full schemas hold YAML 1.1 '=' values PyYAML refuses.
-        header = path.read_text()[:2000]
-        match = re.search(r"operator\.prometheus\.io/version: (\S+)", header)
-        assert match is not None and match[1] == PROMETHEUS_OPERATOR_VERSION
-        plural = path.stem.removeprefix("monitoring.coreos.com_")
+    for plural in plurals:
+        crd = reference.crd("monitoring.coreos.com", plural)
+        assert crd.operator_version == PROMETHEUS_OPERATOR_VERSION
         assert plural in PROMETHEUS_OPERATOR_CRDS
         # The URL the library applies is the one the reference file was taken from.
-        first_line = path.read_text().splitlines()[0].removeprefix("# ")
-        assert first_line in urls
+        assert crd.source in urls
 
 
 def test_crd_urls_cover_every_operator_crd_at_the_pinned_tag() -> None:

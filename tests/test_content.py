@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
+import reference
 from obs_platform._internal.alertmanager import (
     AlertingArgs,
     AlertRoute,
     SlackReceiver,
     WebhookReceiver,
 )
+from obs_platform._internal.charts import KUBE_PROMETHEUS_STACK
 from obs_platform._internal.datasources import DatasourceEndpoints
 from obs_platform._internal.errors import ObsPlatformError
 from obs_platform._internal.helm_values import unknown_value_paths
@@ -145,16 +145,9 @@ def test_prometheusrules_carry_the_groups(synthesized: Any) -> None:
     assert "Watchdog" in content.alert_names
 
 
-@pytest.mark.reference
-def test_prometheusrule_inputs_validate_against_the_crd(
-    synthesized: Any, reference_dir: Path
-) -> None:
+def test_prometheusrule_inputs_validate_against_the_crd(synthesized: Any) -> None:
     plan, _, _ = synthesized
-    crd = yaml.safe_load(
-        (reference_dir / "crds" / "monitoring.coreos.com_prometheusrules.yaml").read_text()
-    )
-    schema = next(v for v in crd["spec"]["versions"] if v["name"] == "v1")["schema"]
-    validator = jsonschema.Draft7Validator(schema["openAPIV3Schema"])
+    validator = reference.crd("monitoring.coreos.com", "prometheusrules").validator("v1")
     rules = plan.by_type(PROMETHEUSRULE)
     assert len(rules) == 3
     for rule in rules:
@@ -252,8 +245,6 @@ def test_kubernetes_name() -> None:
 
 # --- the values overlay against the pinned charts -----------------------------------------
 
-KPS = "kube-prometheus-stack-88.5.3"
-GRAFANA = "grafana-12.11.1"
 # documented as a commented key in the chart's values.yaml
 COMMENTED_KEYS = {"alertmanager.alertmanagerSpec.configSecret"}
 
@@ -274,16 +265,15 @@ def merged_grafana_defaults(kps: dict[str, Any], grafana: dict[str, Any]) -> dic
     return dict(merge(grafana, kps["grafana"]))
 
 
-@pytest.mark.reference
-def test_overlay_key_paths_exist_in_the_pinned_charts(reference_dir: Path) -> None:
-    kps = yaml.safe_load((reference_dir / "charts" / KPS / "values.yaml").read_text())
-    grafana = yaml.safe_load((reference_dir / "charts" / GRAFANA / "values.yaml").read_text())
+def test_overlay_key_paths_exist_in_the_pinned_charts() -> None:
+    kps_chart = reference.chart(KUBE_PROMETHEUS_STACK)
+    kps, grafana = kps_chart.values, kps_chart.dependency("grafana").values
     overlay = values_overlay(endpoints=endpoints(), config_secret="shared-alertmanager-config")
     grafana_overlay = overlay.pop("grafana")
     assert unknown_paths(overlay, kps) == []
     merged = merged_grafana_defaults(kps, grafana)
     assert unknown_paths({"grafana": grafana_overlay}, {"grafana": merged}) == []
-    assert "# configSecret:" in (reference_dir / "charts" / KPS / "values.yaml").read_text()
+    assert all(kps_chart.documents(path) for path in COMMENTED_KEYS)
 
 
 def test_overlay_content() -> None:
@@ -309,9 +299,8 @@ def test_overlay_content() -> None:
     assert overlay["prometheus"]["prometheusSpec"]["ruleSelectorNilUsesHelmValues"] is False
 
 
-@pytest.mark.reference
-def test_unknown_path_check_catches_a_typo(reference_dir: Path) -> None:
-    kps = yaml.safe_load((reference_dir / "charts" / KPS / "values.yaml").read_text())
+def test_unknown_path_check_catches_a_typo() -> None:
+    kps = reference.chart(KUBE_PROMETHEUS_STACK).values
     assert unknown_paths({"alertmanager": {"alertmanagerSpecc": {}}}, kps) == [
         "alertmanager.alertmanagerSpecc"
     ]

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+import reference
 from obs_platform._internal.kafka_replication import (
     IDENTITY_REPLICATION_POLICY,
     mirror_maker2,
@@ -35,29 +34,22 @@ def _mm2(**overrides: Any) -> dict[str, Any]:
     return mirror_maker2(**args)
 
 
-def _schema(reference_dir: Path) -> dict[str, Any]:
-    crd = yaml.safe_load(
-        (reference_dir / "crds" / "kafka.strimzi.io_kafkamirrormaker2.yaml").read_text()
-    )
-    version = next(v for v in crd["spec"]["versions"] if v["storage"])
-    assert version["name"] == "v1"
-    return version["schema"]["openAPIV3Schema"]
+def _schema() -> dict[str, Any]:
+    return reference.crd("kafka.strimzi.io", "kafkamirrormaker2s").schemas["v1"]
 
 
-@pytest.mark.reference
-def test_mm2_validates_against_crd(reference_dir: Path) -> None:
+def test_mm2_validates_against_crd() -> None:
     resource = _mm2()
-    schema = _schema(reference_dir)
+    schema = _schema()
     jsonschema.validate(resource, schema)
     assert resource["apiVersion"] == "kafka.strimzi.io/v1"
 
 
-@pytest.mark.reference
-def test_crd_rejects_a_broken_resource(reference_dir: Path) -> None:
+def test_crd_rejects_a_broken_resource() -> None:
     resource = _mm2()
     del resource["spec"]["target"]["groupId"]
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(resource, _schema(reference_dir))
+        jsonschema.validate(resource, _schema())
 
 
 def test_identity_policy_on_source_and_checkpoint_connectors() -> None:

@@ -336,7 +336,7 @@ def test_loki_and_tempo_are_v4_charts_on_s3(plan: Plan) -> None:
     )
 
 
-def test_releases_values_are_known_to_the_charts(plan: Plan, reference_dir: Path) -> None:
+def test_releases_values_are_known_to_the_charts(plan: Plan) -> None:
     from test_helm_values import KPS, LOKI, TEMPO, _unknown
 
     for name, chart in (
@@ -344,7 +344,7 @@ def test_releases_values_are_known_to_the_charts(plan: Plan, reference_dir: Path
         ("shared-loki", LOKI),
         ("shared-tempo", TEMPO),
     ):
-        assert _unknown(reference_dir, chart, plan.get(name).inputs["values"]) == [], name
+        assert _unknown(chart, plan.get(name).inputs["values"]) == [], name
 
 
 def test_buckets_are_hardened_and_protected(plan: Plan) -> None:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
-import yaml
 
+import reference
 from obs_platform import ObsPlatformError
 from obs_platform.dr.pilot_light import PilotLightDr, PilotLightDrArgs
 from obs_platform.testing import Plan, ProgramError, run
@@ -347,18 +345,13 @@ def test_global_db_rpo_parameter_groups() -> None:
     assert plan.dr()[0]["terms"]["database_lag_seconds"] == 20
 
 
-@pytest.mark.reference
-def test_strimzi_mirror_maker(reference_dir: Path) -> None:
+def test_strimzi_mirror_maker() -> None:
     plan = build({"kafka": {"engine": "strimzi"}}, k8s_provider=True)
     mm2 = plan.get("app-mirror-maker-2")
     assert mm2.type == "kubernetes:kafka.strimzi.io/v1:KafkaMirrorMaker2"
     assert mm2.provider == plan.get("standby-k8s").urn
-    crd = yaml.safe_load(
-        (reference_dir / "crds" / "kafka.strimzi.io_kafkamirrormaker2.yaml").read_text()
-    )
-    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
     body = {k: mm2.inputs[k] for k in ("apiVersion", "kind", "metadata", "spec")}
-    jsonschema.validate(body, schema)
+    reference.validate_custom_resource(body)
     mirror = body["spec"]["mirrors"][0]
     assert mirror["source"]["bootstrapServers"] == "eu-west-1-bootstrap:9093"
     assert mirror["checkpointConnector"]["config"]["emit.checkpoints.interval.seconds"] == "18"
