@@ -86,6 +86,7 @@ def test_wheel_holds_the_package_and_its_entry_points(dist: Path) -> None:
         info = f"obs_platform-{__version__}.dist-info"
         entry_points = wheel.read(f"{info}/entry_points.txt").decode()
         metadata = wheel.read(f"{info}/METADATA").decode()
+        licence = wheel.read(f"{info}/licenses/LICENSE").decode()
     for required in (
         "obs_platform/__init__.py",
         "obs_platform/py.typed",
@@ -98,7 +99,13 @@ def test_wheel_holds_the_package_and_its_entry_points(dist: Path) -> None:
     assert "obs-platform = obs_platform.cli:run" in entry_points
     assert "obs_platform = obs_platform.testing.pytest_plugin" in entry_points
     assert "Requires-Python: >=3.11" in metadata
+    # PEP 639: the SPDX expression and the licence text itself, shipped in the wheel.
     assert "License-Expression: Apache-2.0" in metadata
+    assert "License-File: LICENSE" in metadata.splitlines()
+    assert not any(line.startswith("Classifier: License ::") for line in metadata.splitlines())
+    assert licence == (PROJECT_ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in licence and "Version 2.0, January 2004" in licence
+    assert "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION" in licence
 
 
 def test_sdist_holds_docs_examples_and_changelog(dist: Path) -> None:
@@ -107,10 +114,13 @@ def test_sdist_holds_docs_examples_and_changelog(dist: Path) -> None:
     for required in (
         "pyproject.toml",
         "CHANGELOG.md",
+        "LICENSE",
         "README.md",
         "docs/conf.py",
         "src/obs_platform/py.typed",
         "tests/conftest.py",
+        "tests/reference/derive.py",
+        "tests/reference/README.md",
     ):
         assert required in names, required
     assert any(n.startswith("examples/") and n.endswith("Pulumi.yaml") for n in names)
