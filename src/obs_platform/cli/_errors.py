@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sysconfig
 import traceback
 from pathlib import Path
 
@@ -21,14 +23,15 @@ class CommandError(Exception):
 
 
 def _user_frame(exc: BaseException) -> str | None:
-    """Return ``file:line`` of the deepest frame outside the SDKs and this library."""
+    """Return ``file:line`` of the deepest frame outside the SDKs, the stdlib and this library."""
     library_root = str(Path(__file__).resolve().parents[1])
+    stdlib = sysconfig.get_paths()["stdlib"] + os.sep
     found = None
     for frame in traceback.extract_tb(exc.__traceback__):
         filename = frame.filename
         if (
             "site-packages" in filename
-            or filename.startswith(library_root)
+            or filename.startswith((library_root, stdlib))
             or filename.startswith("<")
         ):
             continue
@@ -44,7 +47,7 @@ def explain(exc: BaseException) -> str:
         original = exc.original
         if isinstance(original, ObsPlatformError):
             return str(original)
-        where = _user_frame(original)
+        where = exc.location or _user_frame(original)
         at = f" at {where}" if where else ""
         return f"the program failed{at}: {type(original).__name__}: {original}"
     if isinstance(exc, ProjectError | CommandError | ObsPlatformError):

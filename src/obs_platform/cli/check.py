@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._errors import CommandError, write_file
+from ._offline import run_offline
 
 if TYPE_CHECKING:
     from ..guardrails import Report, Violation
@@ -75,7 +76,7 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Run ``check``."""
     from ..guardrails import CONFIG_FILE, RULES, check_plan, load_config, parse_waiver
-    from ..testing import load_program, run_program
+    from ..testing import load_program
     from ..testing.plan import STACK_TYPE
 
     if args.list_rules:
@@ -100,7 +101,7 @@ def handle(args: argparse.Namespace) -> int:
             "guardrails.yaml, or leave --config out."
         )
     config = load_config(config_path, extra_waivers=waivers, stack_config=program.config)
-    plan = run_program(program.directory, program.stack)
+    plan = run_offline(program.directory, program.stack)
     report = check_plan(plan, config)
     counted = [r for r in plan.resources if r.type != STACK_TYPE]
     print(render_report(report, len(counted)), end="")

@@ -288,9 +288,12 @@ def _targets(args: argparse.Namespace, aws: Any) -> tuple[Any, list[str]]:
 
 def _guard(func: Any) -> Any:
     """Turn :class:`OpsError` into :class:`CommandError` with its exit code."""
-    from ..ops import OpsError
 
     def wrapper(args: argparse.Namespace) -> int:
+        # Imported when a dr command runs, not when the parser is built: plan and check do
+        # not load the DR operations code.
+        from ..ops import OpsError
+
         try:
             code: int = func(args)
         except OpsError as exc:

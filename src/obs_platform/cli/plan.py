@@ -51,10 +51,10 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``plan``."""
-    from ..testing import run_program
     from ..testing.render import render_plan
+    from ._offline import run_offline
 
-    plan = run_program(args.program_dir, args.stack)
+    plan = run_offline(args.program_dir, args.stack)
     print(render_plan(plan), end="")
     if args.json_file is not None:
         write_file(args.json_file, plan.dumps(), "--json")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import gc
 import inspect
 import json
@@ -21,6 +22,9 @@ import logging
 import os
 import runpy
 import sys
+import sysconfig
+import types
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -28,9 +32,10 @@ from typing import Any
 import pulumi
 from google.protobuf import empty_pb2
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.config import set_all_config
-from pulumi.runtime.proto import engine_pb2, resource_pb2
+from pulumi.runtime.proto import engine_pb2, resource_pb2, source_pb2
 from pulumi.runtime.stack import Stack
 from pulumi.runtime.sync_await import _sync_await
 
@@ -52,11 +57,37 @@ class ProgramError(Exception):
 
     Attributes:
         original: The exception the program raised.
+        location: ``file:line`` of the program line whose registration failed, when the
+            engine refused a registration (``None`` when the program itself raised: the
+            traceback of ``original`` then names the line).
     """
 
-    def __init__(self, message: str, original: BaseException) -> None:
+    def __init__(self, message: str, original: BaseException, location: str | None = None) -> None:
         super().__init__(message)
         self.original = original
+        self.location = location
+
+
+def _names_call_site(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """Remember which program line made a request that the monitor refused.
+
+    The monitor runs on Pulumi's worker thread, so the exception's traceback ends in the SDK;
+    the request's stack trace (see :func:`_call_site_trace`) names the program's line.
+    """
+
+    @functools.wraps(method)
+    def wrapper(monitor: _RecordingMonitor, request: Any) -> Any:
+        try:
+            return method(monitor, request)
+        except Exception as exc:
+            # The last frame is the program's own line (see _call_site_trace).
+            positions = [f.pc for f in request.stackTrace.frames if f.HasField("pc")]
+            if positions and positions[-1].uri.startswith("file://"):
+                path = urllib.parse.unquote(positions[-1].uri.removeprefix("file://"))
+                monitor.failed_at.append((exc, f"{path}:{positions[-1].line}"))
+            raise
+
+    return wrapper
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -72,6 +103,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         # (type, id, revealed outputs) of each answered registration, revealed once here rather
         # than on every lookup an answer makes (a VPC's CIDR looks up its pool's).
         self._answered: list[tuple[str, str, dict[str, Any]]] = []
+        # Each refused request's exception, with the program line that made it.
+        self.failed_at: list[tuple[BaseException, str]] = []
 
     def _context_of(self, provider_ref: str) -> tuple[str | None, str | None]:
         urn = provider_ref.rsplit("::", 1)[0] if provider_ref else ""
@@ -86,6 +119,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         region = own_region or provider_region or self.default_region
         return region, provider_account or self.default_account
 
+    @_names_call_site
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         urn = self.make_urn(request.parent, request.type, request.name)
         wire_inputs = _wire.decode(request.object)
@@ -191,6 +225,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         getattr(response, "return").CopyFrom(ret)  # "return" is a Python keyword
         return response
 
+    @_names_call_site
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         raise NotImplementedError(
             f"the offline engine cannot read the existing resource {request.type} "
@@ -305,13 +340,17 @@ def run(
         )
     )
     pulumi_settings.SETTINGS.outputs.clear()
+    full_stack_trace = pulumi_resource._get_stack_trace
+    pulumi_resource._get_stack_trace = _call_site_trace
     try:
         _sync_await(_run_in_stack(program))
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
-        raise ProgramError(str(exc), exc) from exc
+        location = next((where for failed, where in monitor.failed_at if failed is exc), None)
+        raise ProgramError(str(exc), exc, location) from exc
     finally:
+        pulumi_resource._get_stack_trace = full_stack_trace
         pulumi_settings.reset_options()
         set_all_config({}, [])
     records = _tree_order(list(monitor.records.values()))
@@ -323,6 +362,63 @@ def run(
         outputs=monitor.stack_outputs,
         diagnostics=tuple(engine.diagnostics),
     )
+
+
+_LIBRARY_ROOT = str(Path(__file__).resolve().parents[1]) + os.sep
+_STDLIB = sysconfig.get_paths()["stdlib"] + os.sep
+# filename -> (its file URI or "" when it has none, whether it is the program's own code)
+_FILES: dict[str, tuple[str, bool]] = {}
+
+
+def _file(filename: str) -> tuple[str, bool]:
+    known = _FILES.get(filename)
+    if known is None:
+        try:
+            uri = Path(filename).as_uri()
+        except ValueError:  # a relative or synthetic name ("<frozen runpy>"): no position
+            uri = ""
+        library = "site-packages" in filename or filename.startswith((_LIBRARY_ROOT, _STDLIB))
+        known = _FILES[filename] = (uri, bool(uri) and not library)
+    return known
+
+
+def _frame(uri: str, line: int) -> source_pb2.StackFrame:
+    position = source_pb2.SourcePosition(uri=uri, line=line) if uri else None
+    return source_pb2.StackFrame(pc=position)
+
+
+def _call_site_trace() -> source_pb2.StackTrace:
+    """Stand in for Pulumi's ``_get_stack_trace`` during an offline run: the call site only.
+
+    Pulumi captures the whole stack for each registration (``traceback.extract_stack``, which
+    also reads every frame's source line) for the Pulumi engine's diagnostics. The offline
+    engine reads the trace only when it refuses a registration (:func:`_names_call_site`), so
+    this returns two frames at most: the first, found by Pulumi's own rule (the caller of the
+    third ``__init__`` up the stack: the resource class the program instantiated), so that the
+    request's ``sourcePosition`` is the one Pulumi would send; and, when that frame is in an
+    SDK or in this library (a component's child, ``Vpc.get``), the nearest caller in the
+    program's own code, the line a failure is reported at.
+    """
+    frame: types.FrameType | None = sys._getframe(1)
+    inits = 0
+    while frame is not None:
+        if frame.f_code.co_name == "__init__":
+            inits += 1
+            if inits == 3:
+                break
+        frame = frame.f_back
+    caller = frame.f_back if frame is not None else None
+    if caller is None:
+        return source_pb2.StackTrace()
+    uri, in_program = _file(caller.f_code.co_filename)
+    frames = [_frame(uri, caller.f_lineno)]
+    outer = caller.f_back
+    while not in_program and outer is not None:
+        uri, in_program = _file(outer.f_code.co_filename)
+        if in_program:
+            frames.append(_frame(uri, outer.f_lineno))
+        outer = outer.f_back
+    return source_pb2.StackTrace(frames=frames)
 
 
 async def _run_in_stack(program: Callable[[], object]) -> None:
