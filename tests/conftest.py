@@ -64,9 +64,35 @@ def reference_dir() -> Path:
     return REFERENCE_DIR
 
 
-def _tool(name: str, package: str) -> str:
-    path = shutil.which(name)
-    need(path is not None, f"{name} not installed (Debian package {package!r})")
+DEBIAN_PACKAGES: dict[str, str] = {
+    "promtool": "prometheus",
+    "amtool": "prometheus-alertmanager",
+    "dot": "graphviz",
+    "chromium": "chromium",
+}
+"""The real tools some tests run, and the Debian package of each (what ``.ci/run`` installs)."""
+
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+"""Names a headless-capable Chromium goes by (Debian, Ubuntu, Google's build)."""
+
+
+def install_hint(tool: str) -> str:
+    """Return the reason a test skips without ``tool``, with the command that installs it."""
+    package = DEBIAN_PACKAGES[tool]
+    return (
+        f"{tool} not installed; install it with `sudo apt-get install {package}` "
+        f"(Debian package {package!r}; `bash .ci/run` installs every tool the tests use)"
+    )
+
+
+def find_tool(name: str) -> str:
+    """Return the path of a real tool; skip (fail under ``CI``) with the install command."""
+    candidates = (
+        ("chromium", "chromium-browser", "google-chrome") if name == "chromium" else (name,)
+    )
+    path = next((found for c in candidates if (found := shutil.which(c))), None)
+    need(path is not None, install_hint(name))
     assert path is not None
     return path
 
@@ -74,16 +100,22 @@ def _tool(name: str, package: str) -> str:
 @pytest.fixture(scope="session")
 def promtool() -> str:
     """Path of ``promtool`` (Debian package ``prometheus``)."""
-    return _tool("promtool", "prometheus")
+    return find_tool("promtool")
 
 
 @pytest.fixture(scope="session")
 def amtool() -> str:
     """Path of ``amtool`` (Debian package ``prometheus-alertmanager``)."""
-    return _tool("amtool", "prometheus-alertmanager")
+    return find_tool("amtool")
 
 
 @pytest.fixture(scope="session")
 def dot() -> str:
     """Path of graphviz's ``dot`` (Debian package ``graphviz``)."""
-    return _tool("dot", "graphviz")
+    return find_tool("dot")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of a headless-capable Chromium (Debian package ``chromium``)."""
+    return find_tool("chromium")

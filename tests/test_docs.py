@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import struct
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 import pytest
 
 import obs_platform
-from conftest import EXAMPLES, PROJECT_ROOT, need
+from conftest import EXAMPLES, PROJECT_ROOT, find_tool
 from obs_platform import testing
 from obs_platform.testing import run
 
@@ -88,7 +87,7 @@ def test_a_failing_block_fails_its_page(tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the site once with warnings as errors; return its HTML directory."""
-    need(shutil.which("dot") is not None, "graphviz 'dot' not installed (Debian package graphviz)")
+    find_tool("dot")
     out = tmp_path_factory.mktemp("site")
     html = out / "html"
     result = subprocess.run(
@@ -216,16 +215,6 @@ def test_example_pages_show_their_diagram_and_plan(site: Path, example: str) -> 
 
 
 # --- screenshots ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    need(False, "chromium not installed (Debian package chromium)")
-    raise AssertionError("unreachable")
 
 
 def _chromium(chromium: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
