@@ -16,6 +16,7 @@ example's ``README.md`` (after the ``<!-- plan-output -->`` line).
 
 from __future__ import annotations
 
+import argparse
 import ast
 import enum
 import importlib
@@ -307,33 +308,60 @@ def _rank(name: str) -> int:
     return 0 if isinstance(type_token, str) else 2
 
 
-def cli_page(out: Path) -> None:
-    """Write the command-line reference from the argument parser."""
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """Return a parser's subcommands by name (empty when it has none)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def cli_commands() -> list[tuple[str, argparse.ArgumentParser]]:
+    """Return every ``obs-platform`` command and subcommand with its parser, depth first.
+
+    The command-line reference is generated from these parsers, so it cannot drift from them.
+    """
     from obs_platform.cli import build_parser
 
     parser = build_parser()
     parser.prog = "obs-platform"
+    found: list[tuple[str, argparse.ArgumentParser]] = []
+
+    def walk(name: str, command: argparse.ArgumentParser) -> None:
+        found.append((name, command))
+        for sub_name, sub in _subcommands(command).items():
+            sub.prog = f"{name} {sub_name}"
+            walk(f"{name} {sub_name}", sub)
+
+    walk("obs-platform", parser)
+    return found
+
+
+def cli_page(out: Path) -> None:
+    """Write the command-line reference from the argument parser, every subcommand included."""
     lines = [
         "# Command line",
         "",
         "The `obs-platform` command is installed with the package. Every command works "
-        "offline unless its help says otherwise.",
-        "",
-        "```text",
-        parser.format_help().rstrip(),
-        "```",
+        "offline unless its help says otherwise. This page is generated from the command's "
+        "argument parser (`docs/generate.py`), so it lists every option the installed version "
+        "accepts.",
         "",
     ]
-    subparsers = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
-    for command, sub in subparsers.choices.items():  # type: ignore[attr-defined]
-        lines += [
-            f"## `obs-platform {command}`",
-            "",
-            "```text",
-            sub.format_help().rstrip(),
-            "```",
-            "",
-        ]
+    # argparse wraps help at the terminal's width: fix it, so every build writes the same page.
+    columns = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"
+    try:
+        for name, parser in cli_commands():
+            depth = name.count(" ")
+            if depth:
+                lines += [f"{'#' * min(depth + 1, 4)} `{name}`", ""]
+            lines += ["```text", parser.format_help().rstrip(), "```", ""]
+    finally:
+        if columns is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = columns
     _write(out / "cli.md", "\n".join(lines))
 
 

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import struct
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import zlib
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -79,6 +81,32 @@ def test_a_failing_block_fails_its_page(tmp_path: Path) -> None:
     (block,) = _blocks(page)
     with pytest.raises(AssertionError):
         exec(compile(block, "page.md", "exec"), {})
+
+
+def _generate() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("docs_generate", DOCS / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_cli_reference_shows_every_option_of_every_command(tmp_path: Path) -> None:
+    generate = _generate()
+    generate.cli_page(tmp_path)
+    page = (tmp_path / "cli.md").read_text(encoding="utf-8")
+    commands = generate.cli_commands()
+    names = [name for name, _ in commands]
+    assert {"obs-platform dr failover", "obs-platform dr drill", "obs-platform plan"} <= set(names)
+    sections = re.split(r"^#+ `(obs-platform [^`]+)`$", page, flags=re.M)
+    pairs = zip(sections[1::2], sections[2::2], strict=True)
+    by_name = {"obs-platform": sections[0], **dict(pairs)}
+    assert sorted(by_name) == sorted(names)
+    for name, parser in commands:
+        options = {o for a in parser._actions for o in a.option_strings if o.startswith("--")}
+        missing = [o for o in sorted(options) if o not in by_name[name]]
+        assert not missing, f"{name}: the CLI reference omits {missing}"
+    assert "--allow-data-loss" in by_name["obs-platform dr failover"]
 
 
 # --- the built site -----------------------------------------------------------------------------
