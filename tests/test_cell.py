@@ -105,6 +105,14 @@ def test_seed_contract_graph(seed: Plan) -> None:
         ("kubernetes:apps/v1:DaemonSet", "eu-west-1-telemetry-collector"),
         ("kubernetes:core/v1:ConfigMap", "eu-west-1-telemetry-config"),
         ("kubernetes:core/v1:Service", "eu-west-1-telemetry-service"),
+        (
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "eu-west-1-nodes-from-ingress",
+        ),
+        ("aws:autoscaling/attachment:Attachment", "eu-west-1-ingress-attachment"),
+        ("aws:cloudwatch/logGroup:LogGroup", "eu-west-1-api-logs"),
+        ("kubernetes:core/v1:Namespace", "eu-west-1-workload-namespace"),
+        ("kubernetes:core/v1:Service", "eu-west-1-ingress-service"),
     }
     assert expected <= names
     for i in range(3):
@@ -117,7 +125,7 @@ def test_seed_contract_graph(seed: Plan) -> None:
     # rds_global: the member cluster belongs to the PilotLightDr, not the cell.
     assert not seed.by_type("aws:rds/cluster:Cluster")
     # 11 endpoints, 3 subnets + 3 tables + 3 associations, 4 node-role attachments, ...
-    assert len(children) == 54
+    assert len(children) == 59
     assert {r.region for r in children if r.type.startswith("aws:")} == {"eu-west-1"}
 
 

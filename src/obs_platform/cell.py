@@ -20,11 +20,13 @@ import pulumi_kubernetes as k8s
 
 from ._component import Component
 from ._internal.errors import ObsPlatformError
+from ._internal.kms import logs_key_policy
+from ._internal.kubeconfig import pin_kubeconfig
 from .cells.args import CellArgs, DrStrategy, TelemetryArgs
 from .cells.compute import NODE_POLICIES as NODE_POLICIES
 from .cells.compute import create_compute, eks_provider_opts
 from .cells.data import create_database, create_kafka
-from .cells.health import create_ingress
+from .cells.health import api_log_group_name, create_ingress
 from .cells.network import INTERFACE_ENDPOINTS as INTERFACE_ENDPOINTS
 from .cells.network import create_endpoints, create_network, share_subnets
 from .cells.telemetry import TELEMETRY_NAMESPACE as TELEMETRY_NAMESPACE
@@ -43,19 +45,22 @@ class Cell(Component[CellArgs]):
     passed in ``opts.providers``, or the default one):
 
     * ``{n}-kms`` (KMS key, rotation on, protected) and ``{n}-kms-alias``: encrypts EKS secrets,
-      Aurora, MSK and node volumes;
+      Aurora, MSK and the API's access logs; its policy keeps the account's IAM policies in
+      charge and lets CloudWatch Logs use it for ``{n}-api-logs`` only;
     * the VPC: ``{n}-vpc`` with CIDR from ``ipam_pool_id`` (else ``vpc_cidr``), private subnets
       ``{n}-vpc-private-{i}`` in ``az_count`` zones, route tables; optionally attached to the
       TransitNetwork (segment ``cells``) with routes to ``transit_routes``; optionally its subnets
       shared through RAM (``{n}-subnet-share``) with ``share_subnets_with``;
     * VPC endpoints ``{n}-endpoint-{service}`` (:data:`INTERFACE_ENDPOINTS`, private DNS) and the
       S3 gateway endpoint ``{n}-endpoint-s3``, behind ``{n}-endpoints-sg``;
-    * ``{n}-eks`` (``eks:index:Cluster``): private endpoint only, secrets encrypted with the
-      cell's key, access entries (``API`` mode), control-plane logs; it always exists, because a
-      control plane takes 13-16 minutes to create;
+    * ``{n}-eks`` (``eks:index:Cluster``): private endpoint (public only to
+      ``public_access_cidrs``), secrets encrypted with the cell's key, access entries (``API``
+      mode; ``{n}-admin-{i}`` for ``admin_principal_arns``), control-plane logs; it always
+      exists, because a control plane takes 13-16 minutes to create;
     * ``{n}-nodes`` (``aws:eks/nodeGroup:NodeGroup``): desired ``replicas``, min 0, max
       ``max_replicas``, launch template ``{n}-node-template`` with IMDSv2 required (hop limit 1)
-      and encrypted gp3 volumes, role ``{n}-node-role``; tagged for cluster-autoscaler
+      and gp3 volumes encrypted with ``aws/ebs`` (or ``node_volume_kms_key_arn``), the pulumi-eks
+      node security group, role ``{n}-node-role``; tagged for cluster-autoscaler
       scale-from-zero;
     * database: ``{n}-db-subnets`` and ``{n}-db-sg`` always; with ``rds_global=False`` also the
       cell's own cluster ``{n}-db`` (protected, deletion protection, password in Secrets
@@ -65,16 +70,21 @@ class Cell(Component[CellArgs]):
       ``{n}-kafka-sg`` and, for pilot light, multi-VPC connectivity and the cluster policy
       ``{n}-kafka-policy`` that cross-region MSK Replicator requires; or Strimzi
       (``{n}-strimzi`` Helm release, ``{n}-kafka-pool`` and ``{n}-kafka`` custom resources);
-    * ``/healthz`` exposure: ``{n}-api`` (API Gateway HTTP API) with VPC link ``{n}-api-link``
+    * ``/healthz`` exposure: ``{n}-api`` (API Gateway HTTP API, routes ``GET {healthz_path}``
+      and ``api_routes`` only, access logs in ``{n}-api-logs``) with VPC link ``{n}-api-link``
       to the internal NLB ``{n}-ingress`` (listener ``{n}-ingress-listener``, target group
-      ``{n}-ingress-targets`` for the workloads' ingress). Why: Route 53 health checkers
-      cannot reach private endpoints, and the API's default ``execute-api`` endpoint is public
-      HTTPS with an AWS certificate, without public subnets, an internet gateway or a
-      certificate to manage. The load balancer stays private. With ``api_domain_name`` the API
-      also serves the clients' name as a regional custom domain (``{n}-api-domain``,
-      ``{n}-api-mapping``), which the failover record points to;
-    * telemetry: ``{n}-k8s`` (Kubernetes provider from the cluster's kubeconfig, after the node
-      group) and the OpenTelemetry Collector DaemonSet in ``obs-telemetry``
+      ``{n}-ingress-targets`` of instance targets on ``ingress_node_port``, filled by
+      ``{n}-ingress-attachment`` from the node group's Auto Scaling group), the NodePort
+      Service ``{n}-ingress-service`` in ``{n}-workload-namespace``, and
+      ``{n}-nodes-from-ingress`` opening exactly that port to the NLB's group. Why: Route 53
+      health checkers cannot reach private endpoints, and the API's default ``execute-api``
+      endpoint is public HTTPS with an AWS certificate, without public subnets, an internet
+      gateway or a certificate to manage. The load balancer stays private. With
+      ``api_domain_name`` the API also serves the clients' name as a regional custom domain
+      (``{n}-api-domain``, ``{n}-api-mapping``), which the failover record points to;
+    * telemetry: ``{n}-k8s`` (Kubernetes provider from the cluster's kubeconfig pinned to the
+      region and ``kubeconfig_role_arn``, after the node group and the access entries) and the
+      OpenTelemetry Collector DaemonSet in ``obs-telemetry``
       (:mod:`obs_platform._internal.cell_telemetry`), labelling everything with ``cell``,
       ``dr_role`` (:attr:`CellArgs.dr_role`), ``region`` and ``account``.
 
@@ -95,8 +105,9 @@ class Cell(Component[CellArgs]):
     """The EKS cluster's name."""
     cluster_arn: pulumi.Output[str]
     """The EKS cluster's ARN."""
-    kubeconfig: pulumi.Output[Any]
-    """Kubeconfig of the cluster (secret)."""
+    kubeconfig: pulumi.Output[str]
+    """Kubeconfig of the cluster as JSON (secret), its token pinned to the cell's region and
+    to ``kubeconfig_role_arn`` when set."""
     node_group_name: pulumi.Output[str]
     """The node group's name."""
     node_group_asg_arn: pulumi.Output[str]
@@ -111,6 +122,9 @@ class Cell(Component[CellArgs]):
     """Public host name of the cell's API endpoint."""
     api_id: pulumi.Output[str]
     """The API Gateway HTTP API that fronts the cell."""
+    ingress_target_group_arn: pulumi.Output[str]
+    """The internal NLB's target group: the node group's instances on ``ingress_node_port``,
+    health-checked on ``healthz_path`` (watch its ``HealthyHostCount``)."""
     db_subnet_group_name: pulumi.Output[str]
     """DB subnet group for the cell's Aurora (member)."""
     db_security_group_id: pulumi.Output[str]
@@ -199,10 +213,17 @@ class Cell(Component[CellArgs]):
             opts=pulumi.InvokeOutputOptions(parent=self, provider=self._aws_provider)
         )
         account = caller.account_id
+        # The default key policy would keep CloudWatch Logs out of the API's access log group;
+        # this one keeps the account's IAM policies in charge and adds exactly that group.
         key = aws.kms.Key(
             self.child_name("kms"),
             region=region,
-            description=f"Cell {self._name}: EKS secrets, Aurora, MSK, node volumes.",
+            description=f"Cell {self._name}: EKS secrets, Aurora, MSK, API access logs.",
+            policy=account.apply(
+                lambda account_id: logs_key_policy(
+                    account_id, region, [api_log_group_name(self._name)]
+                )
+            ),
             enable_key_rotation=True,
             deletion_window_in_days=30,
             tags=self.tags({"Name": self.child_name("kms"), "cell": self._name}),
@@ -220,15 +241,21 @@ class Cell(Component[CellArgs]):
         )
         share_subnets(self, args, self._subnets)
         create_endpoints(self, args, vpc_id, subnet_ids, cidr, tables)
-        cluster_name, cluster_arn, cluster, nodes = create_compute(
+        cluster_name, cluster_arn, cluster, nodes, access = create_compute(
             self, args, vpc_id, subnet_ids, key, account, self._cell_opts
         )
         db_group, db_sg, db_endpoint = create_database(self, args, vpc_id, subnet_ids, cidr, key)
+        # Pinned to the cell's region and, with kubeconfig_role_arn, to the role that may use the
+        # cluster (a cell in another account): the ambient credentials would be refused.
+        kubeconfig = pulumi.Output.all(cluster.kubeconfig, args.kubeconfig_role_arn).apply(
+            lambda kr: pin_kubeconfig(kr[0], region=region, role_arn=kr[1])
+        )
+        self._kubeconfig: pulumi.Output[str] = pulumi.Output.secret(kubeconfig)
         k8s_provider = k8s.Provider(
             self.child_name("k8s"),
-            kubeconfig=cluster.kubeconfig_json,
+            kubeconfig=self._kubeconfig,
             enable_server_side_apply=True,
-            opts=self.child_opts(depends_on=[nodes]),
+            opts=self.child_opts(depends_on=[nodes, *access]),
         )
         self._k8s_provider = k8s_provider
         asg_name = nodes.resources.apply(lambda found: found[0].autoscaling_groups[0].name)
@@ -241,7 +268,19 @@ class Cell(Component[CellArgs]):
             self, args, vpc_id, subnet_ids, cidr, key, k8s_provider
         )
         self._kafka_sg = kafka_sg
-        api, host, self._record_target = create_ingress(self, args, vpc_id, subnet_ids, cidr)
+        ingress = create_ingress(
+            self,
+            args,
+            vpc_id,
+            subnet_ids,
+            cidr,
+            key=key,
+            cluster=cluster,
+            nodes=nodes,
+            provider=k8s_provider,
+        )
+        host = ingress.host
+        self._record_target = ingress.record_target
         create_telemetry(self, args, account, k8s_provider)
         self._site = {
             "healthz_host": host,
@@ -267,7 +306,7 @@ class Cell(Component[CellArgs]):
             "subnet_ids": subnet_ids,
             "cluster_name": pulumi.Output.from_input(cluster_name),
             "cluster_arn": cluster_arn,
-            "kubeconfig": pulumi.Output.secret(cluster.kubeconfig),
+            "kubeconfig": self._kubeconfig,
             "node_group_name": nodes.node_group_name,
             "node_group_asg_arn": asg_arn,
             "kms_key_arn": key.arn,
@@ -279,7 +318,8 @@ class Cell(Component[CellArgs]):
             "database_endpoint": pulumi.Output.from_input(db_endpoint),
             "kafka_cluster_arn": pulumi.Output.from_input(kafka_arn),
             "kafka_bootstrap_servers": pulumi.Output.from_input(kafka_servers),
-            "api_id": api.id,
+            "api_id": ingress.api.id,
+            "ingress_target_group_arn": ingress.target_group.arn,
         }
 
     # --- DR -----------------------------------------------------------------------------------

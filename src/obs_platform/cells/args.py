@@ -8,14 +8,63 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, InstanceOf, field_validator, model_validator
+from pydantic import AfterValidator, Field, InstanceOf, field_validator, model_validator
 
 from .._internal.types import ArgsModel, Cidr, Input, Region, Tags
 from ..dr.args import KafkaEngine
 from ..network.transit import TransitNetwork
+from ..observability.args import ApiCidr, PrincipalArn
+
+_ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")
+
+
+def _check_role_arn(value: Any) -> Any:
+    if isinstance(value, str) and not _ROLE_ARN.match(value):
+        raise ValueError(
+            f"{value!r} is not an IAM role ARN; write it as "
+            "'arn:aws:iam::123456789012:role/name' (with the role's path, if it has one)."
+        )
+    return value
+
+
+_ROUTE_KEY = re.compile(r"^(\$default|(ANY|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S*)$")
+
+
+def _check_route_key(value: str) -> str:
+    if not _ROUTE_KEY.match(value):
+        raise ValueError(
+            f"{value!r} is not an HTTP API route key; write 'METHOD /path' (METHOD one of ANY, "
+            "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS; a greedy path ends in '{proxy+}', "
+            "such as 'ANY /orders/{proxy+}') or '$default'."
+        )
+    return value
+
+
+RouteKey = Annotated[str, AfterValidator(_check_route_key)]
+"""An API Gateway HTTP API route key: ``"GET /orders"``, ``"ANY /orders/{proxy+}"``,
+``"$default"`` (API Gateway developer guide, "Working with routes for HTTP APIs")."""
+
+LOG_RETENTION_DAYS: tuple[int, ...] = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400)
+LOG_RETENTION_DAYS += (545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+"""The retention values CloudWatch Logs accepts (botocore ``logs`` model, shape ``Days``)."""
+
+
+def _check_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(
+            f"{value} is not a CloudWatch Logs retention; use one of {list(LOG_RETENTION_DAYS)}."
+        )
+    return value
+
+
+RetentionDays = Annotated[int, AfterValidator(_check_retention)]
+"""Days a CloudWatch Logs log group keeps events: one of :data:`LOG_RETENTION_DAYS`."""
+
+RoleArn = Annotated[Input[str], AfterValidator(_check_role_arn)]
+"""An IAM role ARN (``arn:aws:iam::<account>:role/<path/name>``); an Output is not checked."""
 
 __all__ = ["TENANT_PATTERN", "CellArgs", "DrStrategy", "TelemetryArgs"]
 
@@ -143,9 +192,20 @@ class CellArgs(ArgsModel):
     instance_types: tuple[str, ...] = ("m6i.large",)
     """Node instance types (x86_64, Amazon Linux 2023)."""
     workload_namespace: str = Field(default="app", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-    """Namespace of the cell's workloads (the Region switch plan scales them)."""
+    """Namespace of the cell's workloads (the Region switch plan scales them). The cell creates it
+    (``{n}-workload-namespace``), with the ingress Service in it."""
     workload_deployments: tuple[str, ...] = ("app",)
     """Deployments the Region switch plan scales."""
+    ingress_selector: dict[str, str] = Field(
+        default_factory=lambda: {"app.kubernetes.io/name": "app"}, min_length=1
+    )
+    """Pod labels of the workloads that serve ``healthz_path`` and ``api_routes``; the cell's
+    NodePort Service ``cell-ingress`` in ``workload_namespace`` selects them."""
+    ingress_port: int = Field(default=8080, ge=1, le=65535)
+    """The pods' HTTP port (the Service's ``targetPort``)."""
+    ingress_node_port: int = Field(default=30080, ge=30000, le=32767)
+    """The NodePort the load balancer targets (and health-checks) on every node; in the
+    Kubernetes default NodePort range 30000-32767 (``--service-node-port-range``)."""
     healthz_path: str = Field(default="/healthz", pattern=r"^/\S*$")
     """Path of the health endpoint the workloads serve."""
     api_domain_name: str | None = Field(
@@ -154,6 +214,10 @@ class CellArgs(ArgsModel):
     """The name clients use (the DR's ``record_name``, such as ``app.example.com``), served by
     this cell's API as a regional custom domain, so that TLS matches after a failover. ``None``
     serves only the API's default ``execute-api`` host (health checks, tests)."""
+    api_routes: tuple[RouteKey, ...] = ()
+    """Routes the public API forwards to the workloads, besides ``GET {healthz_path}`` (always
+    routed): route keys such as ``"ANY /orders/{proxy+}"``, or ``"$default"`` to forward every
+    request. Empty (default) exposes only the health endpoint; nothing else reaches the cell."""
     api_certificate_arn: Input[str] | None = None
     """ACM certificate for ``api_domain_name`` in the cell's region (required with it)."""
     database_engine_version: str = Field(default="16.6", pattern=r"^\d+\.\d+$")
@@ -164,6 +228,40 @@ class CellArgs(ArgsModel):
     """Instances of a standalone cell's cluster."""
     telemetry: TelemetryArgs = Field(default_factory=TelemetryArgs)
     """Central ingest endpoints; by default nothing is shipped (debug exporter)."""
+    public_access_cidrs: tuple[ApiCidr, ...] = ()
+    """CIDRs allowed to reach the cluster's Kubernetes API over the internet (the public endpoint
+    is on only when this is set; ``/0`` is refused). The same ``pulumi up`` that creates the
+    cluster installs Kubernetes objects in it, so the machine running Pulumi must reach the API:
+    either from inside the network (a runner in a VPC attached to the Transit Gateway, the
+    default and the safe choice) or from one of these CIDRs. EKS: "If you disable public access,
+    your cluster's Kubernetes API server can only receive requests from within the cluster VPC"
+    (EKS API reference, ``VpcConfigRequest.endpointPublicAccess``)."""
+    kubeconfig_role_arn: RoleArn | None = None
+    """The role the cell's Kubernetes provider gets its token as (``aws eks get-token
+    --role-arn``, and pulumi-eks ``provider_credential_opts``). Set it when the cell is created
+    through a provider that assumes a role (a cell in another account): that role created the
+    cluster and is its only admin (``API`` authentication mode), and without it the token comes
+    from the ambient credentials of the machine running Pulumi, which the cluster refuses.
+    ``None`` uses the ambient credentials (a cell in the deployment's own account)."""
+    admin_principal_arns: tuple[PrincipalArn, ...] = ()
+    """IAM roles or users given cluster admin through access entries ``{n}-admin-{i}``
+    (``AmazonEKSClusterAdminPolicy``). The cluster's creator (the identity of the cell's AWS
+    provider) is admin already; list ``kubeconfig_role_arn`` here when it is another role, so
+    the deployment can reach the cluster. Listing the creator itself is refused by EKS
+    (``ResourceInUseException``: its access entry exists)."""
+    node_volume_kms_key_arn: Input[str] | None = None
+    """A customer-managed KMS key for the nodes' EBS volumes; ``None`` (default) uses the
+    AWS-managed key ``aws/ebs``. A customer-managed key must grant the EC2 Auto Scaling
+    service-linked role ``AWSServiceRoleForAutoScaling`` in its key policy
+    (:func:`obs_platform._internal.kms.auto_scaling_key_statements`), or instance launches fail
+    with ``Client.InternalError`` ("Required KMS key policy for use with encrypted volumes",
+    EC2 Auto Scaling user guide); ``obs-platform check`` flags a key in the plan without it.
+    The cell's own key is not used for volumes: KMS refuses a key policy naming that role
+    before the account's first Auto Scaling group creates it."""
+    api_log_retention_days: RetentionDays = 90
+    """Days the API's access log group ``{n}-api-logs`` keeps entries, one of the values
+    CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288 or 3653)."""
     cross_account_role_arn: Input[str] | None = None
     """Role in this cell's account that a PilotLightDr in another account assumes."""
     share_subnets_with: tuple[Input[str], ...] = ()

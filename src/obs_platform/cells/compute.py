@@ -13,7 +13,10 @@ from .._component import Component
 from .._internal.iam import service_trust_policy
 from .args import CellArgs
 
-__all__ = ["NODE_POLICIES", "create_compute", "eks_provider_opts"]
+__all__ = ["CLUSTER_ADMIN_POLICY", "NODE_POLICIES", "create_compute", "eks_provider_opts"]
+
+CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+"""The EKS access policy granted to ``admin_principal_arns``."""
 
 NODE_POLICIES = {
     "worker": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
@@ -45,22 +48,36 @@ def create_compute(
     key: aws.kms.Key,
     account: pulumi.Output[str],
     eks_opts: Mapping[str, Any],
-) -> tuple[str, pulumi.Output[str], eks.Cluster, aws.eks.NodeGroup]:
+) -> tuple[str, pulumi.Output[str], eks.Cluster, aws.eks.NodeGroup, list[pulumi.Resource]]:
     """Create the EKS cluster, the node role, the launch template and the node group.
 
-    ``eks_opts`` are the resource options of :func:`eks_provider_opts`.
+    ``eks_opts`` are the resource options of :func:`eks_provider_opts`. The API endpoint is
+    private, and public only to ``public_access_cidrs``. With ``kubeconfig_role_arn`` the
+    cluster's kubeconfig gets its token as that role (pulumi-eks ``provider_credential_opts``:
+    "required for certain auth scenarios. For example: Creating and using a new AWS provider
+    instance"), so resources pulumi-eks itself creates through Kubernetes authenticate right.
+    Nodes use the pulumi-eks node security group (as the shared stack's do), so rules from the
+    cell's load balancer reach them; their volumes are encrypted with ``aws/ebs`` unless
+    ``node_volume_kms_key_arn`` names a key (see :mod:`obs_platform._internal.kms`).
 
     Returns:
-        The cluster's name, its ARN, the cluster and the node group.
+        The cluster's name, its ARN, the cluster, the node group and the access entries (and
+        their policy associations) that Kubernetes resources must wait for.
     """
     cluster_name = owner.child_name("eks")
+    credentials: dict[str, Any] = (
+        {"provider_credential_opts": {"role_arn": args.kubeconfig_role_arn}}
+        if args.kubeconfig_role_arn is not None
+        else {}
+    )
     cluster = eks.Cluster(
         cluster_name,
         name=cluster_name,
         vpc_id=vpc_id,
         private_subnet_ids=subnet_ids,
         endpoint_private_access=True,
-        endpoint_public_access=False,
+        endpoint_public_access=bool(args.public_access_cidrs),
+        public_access_cidrs=list(args.public_access_cidrs) or None,
         skip_default_node_group=True,
         authentication_mode="API",
         encryption_config_key_arn=key.arn,
@@ -70,6 +87,7 @@ def create_compute(
         deletion_protection=args.protect,
         tags=owner.tags({"cell": owner._name}),
         opts=owner.child_opts(protect=args.protect, **eks_opts),
+        **credentials,
     )
     cluster_arn = pulumi.Output.concat(
         "arn:aws:eks:", args.region, ":", account, ":cluster/", cluster_name
@@ -89,10 +107,16 @@ def create_compute(
         )
         for short, arn in NODE_POLICIES.items()
     ]
+    volume_key: dict[str, Any] = (
+        {"kms_key_id": args.node_volume_kms_key_arn}
+        if args.node_volume_kms_key_arn is not None
+        else {}
+    )
     template = aws.ec2.LaunchTemplate(
         owner.child_name("node-template"),
         region=args.region,
         description="Cell nodes: IMDSv2 only, encrypted gp3 root volume.",
+        vpc_security_group_ids=[cluster.node_security_group_id],
         metadata_options={
             "http_endpoint": "enabled",
             "http_tokens": "required",
@@ -106,8 +130,9 @@ def create_compute(
                     "volume_size": 50,
                     "volume_type": "gp3",
                     "encrypted": "true",
-                    "kms_key_id": key.arn,
                     "delete_on_termination": "true",
+                    # Without a key: the AWS-managed aws/ebs, which Auto Scaling may always use.
+                    **volume_key,
                 },
             }
         ],
@@ -148,4 +173,25 @@ def create_compute(
             depends_on=[cluster, *attachments], ignore_changes=["scalingConfig.desiredSize"]
         ),
     )
-    return cluster_name, cluster_arn, cluster, nodes
+    access: list[pulumi.Resource] = []
+    for index, principal in enumerate(args.admin_principal_arns):
+        entry = aws.eks.AccessEntry(
+            owner.child_name(f"admin-{index}"),
+            cluster_name=cluster_name,
+            principal_arn=principal,
+            type="STANDARD",
+            region=args.region,
+            tags=owner.tags({"cell": owner._name}),
+            opts=owner.child_opts(depends_on=[cluster]),
+        )
+        association = aws.eks.AccessPolicyAssociation(
+            owner.child_name(f"admin-{index}-policy"),
+            cluster_name=cluster_name,
+            principal_arn=principal,
+            policy_arn=CLUSTER_ADMIN_POLICY,
+            access_scope={"type": "cluster"},
+            region=args.region,
+            opts=owner.child_opts(depends_on=[entry]),
+        )
+        access += [entry, association]
+    return cluster_name, cluster_arn, cluster, nodes, access

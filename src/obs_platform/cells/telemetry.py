@@ -45,7 +45,6 @@ TELEMETRY_NAMESPACE = "obs-telemetry"
 """Namespace of the cell's collector."""
 
 
-
 def check_telemetry(args: TelemetryArgs, cell: str, label: str) -> str:
     """Return the cell's tenant, or refuse a cell name that cannot be one.
 

@@ -1,0 +1,287 @@
+"""Cell behaviours that decide whether it deploys and works on real AWS (issue 13).
+
+Each test pins one rule from the AWS or provider documentation, cited where the code applies
+it: who may reach the Kubernetes API, which identity gets its token, which key encrypts node
+volumes, how ``/healthz`` reaches a pod, and what the public API routes and logs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from obs_platform import Cell, CellArgs
+from obs_platform._internal.kms import (
+    AUTO_SCALING_ROLE,
+    auto_scaling_key_statements,
+    grants_auto_scaling,
+    logs_key_policy,
+)
+from obs_platform.cells.health import ACCESS_LOG_FORMAT
+from obs_platform.testing import Plan, run
+
+CELL = "obs-platform:cell:Cell"
+SEED: dict[str, Any] = dict(
+    region="eu-west-1",
+    dr_strategy="pilot-light",
+    replicas=0,
+    rds_global=True,
+    kafka_replication=True,
+)
+DEPLOYER = "arn:aws:iam::333333333333:role/obs-platform-deployer"
+
+
+def build(
+    args: dict[str, Any], *, provider: bool = False, captured: list[Any] | None = None
+) -> Plan:
+    def program() -> None:
+        opts = None
+        if provider:
+            opts = pulumi.ResourceOptions(
+                providers=[
+                    aws.Provider(
+                        "cell-account",
+                        region=args["region"],
+                        assume_roles=[{"role_arn": DEPLOYER}],
+                    )
+                ]
+            )
+        cell = Cell("eu-west-1", args, opts)
+        if captured is not None:
+            cell.kubeconfig.apply(captured.append)
+        pulumi.export("ingress_target_group_arn", cell.ingress_target_group_arn)
+
+    return run(program, config={"aws:region": "eu-west-1"})
+
+
+@pytest.fixture(scope="module")
+def seed() -> Plan:
+    return build(dict(SEED))
+
+
+# --- reaching the Kubernetes API ---------------------------------------------------------------
+
+
+def test_api_endpoint_is_private_unless_cidrs_are_listed(seed: Plan) -> None:
+    eks = seed.get("eu-west-1-eks")
+    assert eks.inputs["endpointPublicAccess"] is False
+    assert "publicAccessCidrs" not in eks.inputs
+    plan = build({**SEED, "public_access_cidrs": ["203.0.113.0/24"]})
+    eks = plan.get("eu-west-1-eks")
+    assert eks.inputs["endpointPrivateAccess"] is True
+    assert eks.inputs["endpointPublicAccess"] is True
+    assert eks.inputs["publicAccessCidrs"] == ["203.0.113.0/24"]
+
+
+def test_api_open_to_the_internet_is_refused() -> None:
+    with pytest.raises(ValueError, match="opens the Kubernetes API to the whole internet"):
+        CellArgs.model_validate({**SEED, "public_access_cidrs": ["0.0.0.0/0"]})
+
+
+def test_cross_account_cell_gets_its_token_as_the_deployer_role() -> None:
+    captured: list[Any] = []
+    plan = build({**SEED, "kubeconfig_role_arn": DEPLOYER}, provider=True, captured=captured)
+    eks = plan.get("eu-west-1-eks")
+    assert eks.inputs["providerCredentialOpts"] == {"roleArn": DEPLOYER}
+    (kubeconfig,) = captured
+    (user,) = json.loads(kubeconfig)["users"]
+    args = user["user"]["exec"]["args"]
+    assert args[args.index("--role-arn") + 1] == DEPLOYER
+    assert args[args.index("--region") + 1] == "eu-west-1"
+    assert plan.get("eu-west-1-k8s").inputs["kubeconfig"] == "[secret]"
+
+
+def test_without_a_role_the_kubeconfig_is_pinned_to_the_region_only() -> None:
+    captured: list[Any] = []
+    plan = build(dict(SEED), captured=captured)
+    assert "providerCredentialOpts" not in plan.get("eu-west-1-eks").inputs
+    (user,) = json.loads(captured[0])["users"]
+    assert "--role-arn" not in user["user"]["exec"]["args"]
+
+
+def test_kubeconfig_role_must_be_a_role_arn() -> None:
+    with pytest.raises(ValueError, match="is not an IAM role ARN"):
+        CellArgs.model_validate({**SEED, "kubeconfig_role_arn": "obs-platform-deployer"})
+
+
+def test_admin_principals_get_access_entries_before_kubernetes_objects() -> None:
+    other = "arn:aws:iam::333333333333:role/ci-runner"
+    plan = build({**SEED, "kubeconfig_role_arn": other, "admin_principal_arns": [other]})
+    entry = plan.get("eu-west-1-admin-0")
+    assert entry.type == "aws:eks/accessEntry:AccessEntry"
+    assert entry.inputs["principalArn"] == other
+    assert entry.inputs["type"] == "STANDARD"
+    assert entry.inputs["clusterName"] == "eu-west-1-eks"
+    association = plan.get("eu-west-1-admin-0-policy")
+    assert association.inputs["policyArn"] == (
+        "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+    )
+    assert association.inputs["accessScope"] == {"type": "cluster"}
+    assert entry.urn in association.depends_on
+    provider = plan.get("eu-west-1-k8s")
+    assert {entry.urn, association.urn} <= set(provider.depends_on)
+
+
+# --- node volumes --------------------------------------------------------------------------------
+
+
+def test_node_volumes_use_the_aws_managed_key_by_default(seed: Plan) -> None:
+    ebs = seed.get("eu-west-1-node-template").inputs["blockDeviceMappings"][0]["ebs"]
+    assert ebs["encrypted"] == "true"
+    # No kmsKeyId: aws/ebs, which the Auto Scaling service-linked role may always use.
+    assert "kmsKeyId" not in ebs
+
+
+def test_a_customer_key_for_node_volumes_is_passed_through() -> None:
+    key = "arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-4000-8000-000000000000"
+    plan = build({**SEED, "node_volume_kms_key_arn": key})
+    ebs = plan.get("eu-west-1-node-template").inputs["blockDeviceMappings"][0]["ebs"]
+    assert ebs["kmsKeyId"] == key
+
+
+def test_auto_scaling_statements_are_what_aws_documents() -> None:
+    use, grant = auto_scaling_key_statements("111111111111")
+    role = f"arn:aws:iam::111111111111:{AUTO_SCALING_ROLE}"
+    assert use["Principal"] == {"AWS": role} and grant["Principal"] == {"AWS": role}
+    assert use["Action"] == [
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:DescribeKey",
+    ]
+    assert grant["Action"] == "kms:CreateGrant"
+    assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": True}}
+    policy = {"Statement": auto_scaling_key_statements("111111111111")}
+    assert grants_auto_scaling(json.dumps(policy))
+    assert not grants_auto_scaling({"Statement": [use]})  # no CreateGrant
+    assert not grants_auto_scaling(None)
+    assert not grants_auto_scaling(logs_key_policy("111111111111", "eu-west-1", ["/x"]))
+
+
+def test_cell_key_lets_cloudwatch_logs_encrypt_only_the_api_log_group(seed: Plan) -> None:
+    policy = json.loads(seed.get("eu-west-1-kms").inputs["policy"])
+    root, logs = policy["Statement"]
+    assert root["Principal"] == {"AWS": "arn:aws:iam::111111111111:root"}
+    assert root["Action"] == "kms:*"
+    assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+    assert logs["Condition"] == {
+        "ArnEquals": {
+            "kms:EncryptionContext:aws:logs:arn": [
+                "arn:aws:logs:eu-west-1:111111111111:log-group:/obs-platform/eu-west-1/api-access"
+            ]
+        }
+    }
+
+
+# --- /healthz ------------------------------------------------------------------------------------
+
+
+def test_nodes_are_registered_and_health_checked_on_the_node_port(seed: Plan) -> None:
+    targets = seed.get("eu-west-1-ingress-targets")
+    assert targets.inputs["targetType"] == "instance"
+    assert targets.inputs["port"] == 30080 and targets.inputs["protocol"] == "TCP"
+    assert targets.inputs["healthCheck"]["port"] == "traffic-port"
+    assert targets.inputs["healthCheck"]["path"] == "/healthz"
+    assert targets.inputs["healthCheck"]["protocol"] == "HTTP"
+    attachment = seed.get("eu-west-1-ingress-attachment")
+    assert attachment.type == "aws:autoscaling/attachment:Attachment"
+    assert attachment.inputs["lbTargetGroupArn"] == targets.outputs["arn"]
+    nodes = seed.get("eu-west-1-nodes")
+    asg = nodes.outputs["resources"][0]["autoscalingGroups"][0]["name"]
+    assert attachment.inputs["autoscalingGroupName"] == asg
+    assert seed.outputs["ingress_target_group_arn"] == targets.outputs["arn"]
+
+
+def test_node_port_service_selects_the_workloads(seed: Plan) -> None:
+    service = seed.get("eu-west-1-ingress-service")
+    assert service.provider == seed.get("eu-west-1-k8s").urn
+    assert service.inputs["metadata"]["namespace"] == "app"
+    assert service.inputs["spec"]["type"] == "NodePort"
+    assert service.inputs["spec"]["selector"] == {"app.kubernetes.io/name": "app"}
+    assert service.inputs["spec"]["ports"] == [
+        {"name": "http", "port": 80, "targetPort": 8080, "nodePort": 30080, "protocol": "TCP"}
+    ]
+    namespace = seed.get("eu-west-1-workload-namespace")
+    assert namespace.inputs["metadata"]["name"] == "app"
+    assert namespace.urn in service.depends_on
+
+
+def test_exactly_the_node_port_is_open_from_the_load_balancer(seed: Plan) -> None:
+    # The nodes carry pulumi-eks's node security group (the engine answers its ID).
+    (node_sg,) = seed.get("eu-west-1-node-template").inputs["vpcSecurityGroupIds"]
+    assert node_sg.startswith("sg-")
+    lb_sg = seed.get("eu-west-1-ingress-sg")
+    rule = seed.get("eu-west-1-nodes-from-ingress")
+    assert rule.inputs["securityGroupId"] == node_sg
+    assert rule.inputs["referencedSecurityGroupId"] == lb_sg.outputs["id"]
+    assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (30080, 30080)
+    assert rule.inputs["ipProtocol"] == "tcp"
+    to_nodes = [e for e in lb_sg.inputs["egress"] if e.get("securityGroups")]
+    assert to_nodes == [
+        {
+            "protocol": "tcp",
+            "fromPort": 30080,
+            "toPort": 30080,
+            "securityGroups": [node_sg],
+            "description": "Traffic and health checks to the nodes' NodePort",
+        }
+    ]
+    assert len(seed.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")) == 1
+
+
+def test_node_port_outside_the_kubernetes_range_is_refused() -> None:
+    with pytest.raises(ValueError, match="ingress_node_port"):
+        CellArgs.model_validate({**SEED, "ingress_node_port": 8080})
+
+
+# --- the public API ------------------------------------------------------------------------------
+
+
+def test_api_routes_only_the_health_check_by_default(seed: Plan) -> None:
+    routes = seed.by_type("aws:apigatewayv2/route:Route")
+    assert [r.inputs["routeKey"] for r in routes] == ["GET /healthz"]
+
+
+def test_api_routes_what_the_user_declares() -> None:
+    plan = build({**SEED, "api_routes": ["ANY /orders/{proxy+}", "GET /status"]})
+    keys = {r.name: r.inputs["routeKey"] for r in plan.by_type("aws:apigatewayv2/route:Route")}
+    assert keys == {
+        "eu-west-1-api-route": "GET /healthz",
+        "eu-west-1-api-route-0": "ANY /orders/{proxy+}",
+        "eu-west-1-api-route-1": "GET /status",
+    }
+    integration = plan.get("eu-west-1-api-integration").outputs["id"]
+    assert {r.inputs["target"] for r in plan.by_type("aws:apigatewayv2/route:Route")} == {
+        f"integrations/{integration}"
+    }
+
+
+@pytest.mark.parametrize("key", ["/orders", "FETCH /orders", "GET orders", "$connect"])
+def test_malformed_route_key_is_refused(key: str) -> None:
+    with pytest.raises(ValueError, match="is not an HTTP API route key"):
+        CellArgs.model_validate({**SEED, "api_routes": [key]})
+
+
+def test_access_logs_go_to_an_encrypted_log_group_with_retention(seed: Plan) -> None:
+    logs = seed.get("eu-west-1-api-logs")
+    assert logs.type == "aws:cloudwatch/logGroup:LogGroup"
+    assert logs.inputs["name"] == "/obs-platform/eu-west-1/api-access"
+    assert logs.inputs["retentionInDays"] == 90
+    assert logs.inputs["kmsKeyId"] == seed.get("eu-west-1-kms").outputs["arn"]
+    stage = seed.get("eu-west-1-api-stage")
+    assert stage.inputs["accessLogSettings"] == {
+        "destinationArn": logs.outputs["arn"],
+        "format": ACCESS_LOG_FORMAT,
+    }
+    assert json.loads(ACCESS_LOG_FORMAT)["routeKey"] == "$context.routeKey"
+
+
+def test_retention_must_be_one_cloudwatch_accepts() -> None:
+    with pytest.raises(ValueError, match="10 is not a CloudWatch Logs retention"):
+        CellArgs.model_validate({**SEED, "api_log_retention_days": 10})
+    assert CellArgs.model_validate({**SEED, "api_log_retention_days": 14})
