@@ -89,20 +89,17 @@ def test_dr_joins_the_cells(plan: Plan) -> None:
     ]
     asgs = parallel[0]["ec2AsgCapacityIncreaseConfigs"][0]["asgs"]
     assert asgs[1]["arn"].startswith("arn:aws:autoscaling:us-east-1:222222222222:autoScalingGroup:")
-    assert asgs[1]["crossAccountRole"].endswith(":role/obs-platform-region-switch")
+    # The DR creates the plan's role in the standby account, through the standby's provider.
+    cross = plan.get("app-arc-standby-cross-account", "aws:iam/role:Role")
+    assert cross.provider == plan.get("standby-account").urn
+    assert asgs[1]["crossAccountRole"] == cross.outputs["arn"]
+    assert asgs[1]["externalId"] == "app-region-switch-standby"
     clusters = parallel[1]["eksResourceScalingConfigs"][0]
-    assert (
-        clusters["eksClusters"][1]["crossAccountRole"]
-        == "arn:aws:iam::222222222222:role/obs-platform-region-switch"
-    )
-    assert (
-        plan.get("app-arc-standby-access").inputs["principalArn"]
-        == "arn:aws:iam::222222222222:role/obs-platform-region-switch"
-    )
-    replicator = plan.get("app-kafka-replicator")
-    info = replicator.inputs["replicationInfoList"]
-    assert info["sourceKafkaClusterArn"] == plan.get("eu-west-1-kafka").outputs["arn"]
-    assert info["targetKafkaClusterArn"] == plan.get("us-east-1-kafka").outputs["arn"]
+    assert clusters["eksClusters"][1]["crossAccountRole"] == cross.outputs["arn"]
+    assert plan.get("app-arc-standby-access").inputs["principalArn"] == cross.outputs["arn"]
+    assert '"sts:AssumeRole"' in plan.get("app-arc-policy").inputs["policy"]
+    # MSK Replicator cannot join two accounts, so the example replicates no Kafka.
+    assert not [r for r in plan.resources if r.type.startswith("aws:msk/")]
     arc = plan.get("app-region-switch")
     assert arc.inputs["regions"] == ["eu-west-1", "us-east-1"]
 
@@ -111,8 +108,8 @@ def test_budget_in_plan_and_outputs(plan: Plan) -> None:
     [entry] = plan.dr()
     assert entry["primary_region"] == "eu-west-1" and entry["standby_region"] == "us-east-1"
     assert entry["rto_seconds"] == 165 < 180
-    assert entry["rpo_seconds"] == 30 < entry["rpo_target_seconds"] == 60
-    assert plan.outputs["rto_seconds"] == 165 and plan.outputs["rpo_seconds"] == 30
+    assert entry["rpo_seconds"] == 1 < entry["rpo_target_seconds"] == 60
+    assert plan.outputs["rto_seconds"] == 165 and plan.outputs["rpo_seconds"] == 1
     assert plan.outputs["primary_healthz_url"].endswith("/healthz")
     assert plan.diagnostics == ()
 
@@ -126,6 +123,6 @@ def test_cli_prints_tree_and_budget(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "aws:rds/cluster:Cluster  app-standby-db  [us-east-1] protected" in text
     assert "DR budget (worst case, from configuration):" in text
     assert "RTO 165 s, target 300 s: meets" in text
-    assert "RPO 30 s, target 60 s: meets" in text
+    assert "RPO 1 s, target 60 s: meets" in text
     document = json.loads(target.read_text())
     assert document["dr"][0]["terms"]["orchestration_seconds"] == 70

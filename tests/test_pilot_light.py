@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
@@ -43,7 +44,13 @@ def build(
     standby_extra: dict[str, Any] | None = None,
     primary_extra: dict[str, Any] | None = None,
     k8s_provider: bool = False,
+    same_account: bool = True,
 ) -> Plan:
+    """Build a DR whose standby has its own provider: another account unless ``same_account``
+    (both sites then give account 111111111111, so the providers reach one account)."""
+    standby_account = "111111111111" if same_account else "222222222222"
+    accounts: dict[str, Any] = {"account_id": "111111111111"} if same_account else {}
+
     def program() -> None:
         provider = aws.Provider(
             "standby-account", region="us-east-1", assume_roles=[{"role_arn": STANDBY_ROLE}]
@@ -52,9 +59,10 @@ def build(
         if k8s_provider:
             extra["kubernetes_provider"] = k8s.Provider("standby-k8s", kubeconfig="{}")
         args: dict[str, Any] = dict(
-            primary={**site("eu-west-1", "eu-west-1"), **(primary_extra or {})},
+            primary={**site("eu-west-1", "eu-west-1"), **accounts, **(primary_extra or {})},
             standby={
-                **site("us-east-1", "us-east-1", "222222222222"),
+                **site("us-east-1", "us-east-1", standby_account),
+                **accounts,
                 "provider": provider,
                 **extra,
             },
@@ -71,7 +79,25 @@ def build(
 
 @pytest.fixture(scope="module")
 def plan() -> Plan:
-    return build({"kafka": {"engine": "msk"}})
+    return build({"kafka": {"engine": "msk"}}, same_account=True)
+
+
+SHARED = {
+    "vpc_id": "vpc-standby",
+    "vpc_cidr": "10.32.0.0/20",
+    "db_subnet_ids": ["subnet-a", "subnet-b"],
+    "subnets_shared_with": ["111111111111"],
+}
+
+
+@pytest.fixture(scope="module")
+def cross() -> Plan:
+    """The standby in another account: its Aurora member in the primary account."""
+    return build(
+        {"database": {"standby_in_primary_account": True}},
+        standby_extra=SHARED,
+        same_account=False,
+    )
 
 
 def test_exact_children(plan: Plan) -> None:
@@ -80,12 +106,16 @@ def test_exact_children(plan: Plan) -> None:
     assert children == {
         ("aws:route53/healthCheck:HealthCheck", "app-primary-healthz"),
         ("aws:cloudwatch/metricAlarm:MetricAlarm", "app-primary-healthz-alarm"),
+        ("aws:cloudwatch/metricAlarm:MetricAlarm", "app-primary-never-healthy"),
         ("aws:cloudwatch/metricAlarm:MetricAlarm", "app-primary-writer-alarm"),
         ("aws:route53/healthCheck:HealthCheck", "app-primary-writer-check"),
         ("aws:route53/healthCheck:HealthCheck", "app-primary-gate"),
         ("aws:route53/record:Record", "app-primary-record"),
         ("aws:route53/record:Record", "app-standby-record"),
         ("aws:rds/globalCluster:GlobalCluster", "app-global"),
+        ("aws:kms/ciphertext:Ciphertext", "app-db-password-seed"),
+        ("aws:secretsmanager/secret:Secret", "app-db-master"),
+        ("aws:secretsmanager/secretVersion:SecretVersion", "app-db-master-value"),
         ("aws:rds/cluster:Cluster", "app-primary-db"),
         ("aws:rds/clusterInstance:ClusterInstance", "app-primary-db-0"),
         ("aws:rds/clusterInstance:ClusterInstance", "app-primary-db-1"),
@@ -167,14 +197,16 @@ def test_aurora_global_database(plan: Plan) -> None:
     assert primary.region == "eu-west-1" and primary.provider is None
     assert primary.inputs["globalClusterIdentifier"] == "app-global"
     assert primary.inputs["masterUsername"] == "app_admin"
-    assert primary.inputs["manageMasterUserPassword"] is True
+    # A global member never uses an RDS-managed password (Aurora does not support it there).
+    assert "manageMasterUserPassword" not in primary.inputs
+    assert primary.inputs["masterPassword"] == "[secret]"
     assert primary.protect and primary.inputs["deletionProtection"] is True
     standby = plan.get("app-standby-db", "aws:rds/cluster:Cluster")
     assert standby.region == "us-east-1" and standby.provider == standby_provider
     assert standby.inputs["globalClusterIdentifier"] == "app-global"
     for key in ("masterUsername", "masterPassword", "manageMasterUserPassword", "databaseName"):
         assert key not in standby.inputs
-    assert standby.inputs["kmsKeyId"] == "arn:aws:kms:us-east-1:222222222222:key/us-east-1"
+    assert standby.inputs["kmsKeyId"] == "arn:aws:kms:us-east-1:111111111111:key/us-east-1"
     assert standby.protect and standby.inputs["deletionProtection"] is True
     for cluster in (primary, standby):
         assert cluster.ignore_changes == ("globalClusterIdentifier", "replicationSourceIdentifier")
@@ -215,39 +247,57 @@ def test_region_switch_plan(plan: Plan) -> None:
             "mapBlockKey": "primary-healthz",
             "alarmType": "trigger",
             "resourceIdentifier": plan.get("app-primary-healthz-alarm").outputs["arn"],
-        }
+        },
+        {
+            "mapBlockKey": "primary-never-healthy",
+            "alarmType": "trigger",
+            "resourceIdentifier": plan.get("app-primary-never-healthy").outputs["arn"],
+        },
     ]
     assert inputs["triggers"][0]["targetRegion"] == "us-east-1"
     assert inputs["triggers"][0]["action"] == "activate"
+    # Fires only while /healthz fails AND the primary has been healthy once (issue 13).
     assert inputs["triggers"][0]["conditions"] == [
-        {"associatedAlarmName": "primary-healthz", "condition": "red"}
+        {"associatedAlarmName": "primary-healthz", "condition": "red"},
+        {"associatedAlarmName": "primary-never-healthy", "condition": "green"},
     ]
     failover, failback = inputs["workflows"]
     assert failover["workflowTargetRegion"] == "us-east-1"
-    assert [s["executionBlockType"] for s in failover["steps"]] == [
-        "Parallel",
-        "Route53HealthCheck",
-    ]
+    # No Route53HealthCheck block: DNS follows the records' own health checks.
+    assert [s["executionBlockType"] for s in failover["steps"]] == ["Parallel"]
     parallel = failover["steps"][0]["parallelConfigs"][0]["steps"]
     assert [s["executionBlockType"] for s in parallel] == [
         "EKSResourceScaling",
         "AuroraGlobalDatabase",
     ]
-    assert parallel[1]["globalAuroraConfigs"][0]["behavior"] == "failover"
+    # Graceful: switchover, no data loss; only the ungraceful path fails over.
+    aurora = parallel[1]["globalAuroraConfigs"][0]
+    assert aurora["behavior"] == "switchoverOnly"
+    assert aurora["ungracefuls"] == [{"ungraceful": "failover"}]
     scaling = parallel[0]["eksResourceScalingConfigs"][0]
-    assert scaling["scalingResources"][0]["namespace"] == "app"
+    # botocore RegionalScalingResource: keyed by region, one entry per region of the plan.
+    assert scaling["scalingResources"] == [
+        {
+            "namespace": "app",
+            "resources": [
+                {"resourceName": "eu-west-1", "name": "app", "namespace": "app"},
+                {"resourceName": "us-east-1", "name": "app", "namespace": "app"},
+            ],
+        }
+    ]
+    assert {r["resourceName"] for r in scaling["scalingResources"][0]["resources"]} == set(
+        inputs["regions"]
+    )
     assert [c["clusterArn"] for c in scaling["eksClusters"]] == [
         "arn:aws:eks:eu-west-1:111111111111:cluster/eu-west-1-eks",
-        "arn:aws:eks:us-east-1:222222222222:cluster/us-east-1-eks",
+        "arn:aws:eks:us-east-1:111111111111:cluster/us-east-1-eks",
     ]
     assert failback["workflowTargetRegion"] == "eu-west-1"
-    assert [s["executionBlockType"] for s in failback["steps"]] == [
-        "ManualApproval",
-        "Parallel",
-        "Route53HealthCheck",
-    ]
+    assert [s["executionBlockType"] for s in failback["steps"]] == ["ManualApproval", "Parallel"]
     back = failback["steps"][1]["parallelConfigs"][0]["steps"]
     assert back[1]["globalAuroraConfigs"][0]["behavior"] == "switchoverOnly"
+    # No ungraceful override: an ungraceful failback still switches over (never loses data).
+    assert "ungracefuls" not in back[1]["globalAuroraConfigs"][0]
     access = plan.get("app-arc-standby-scaling")
     assert access.region == "us-east-1"
     assert access.inputs["policyArn"].endswith("/AmazonARCRegionSwitchScalingPolicy")
@@ -265,20 +315,83 @@ def test_budget_output_and_plan_dr(plan: Plan) -> None:
     assert plan.outputs["rto_seconds"] == 165 and plan.outputs["rpo_seconds"] == 30
 
 
-def test_different_providers_warn_about_one_account(plan: Plan) -> None:
-    assert any("standby_in_primary_account=True" in d for d in plan.diagnostics)
+def test_never_healthy_alarm_gates_the_trigger(plan: Plan) -> None:
+    alarm = plan.get("app-primary-never-healthy")
+    assert alarm.region == "us-east-1"
+    assert alarm.inputs["metricName"] == "HealthCheckStatus"
+    assert alarm.inputs["dimensions"] == {
+        "HealthCheckId": plan.get("app-primary-healthz").outputs["id"]
+    }
+    assert alarm.inputs["statistic"] == "Maximum"
+    assert alarm.inputs["period"] * alarm.inputs["evaluationPeriods"] == 86400
+    assert alarm.inputs["datapointsToAlarm"] == alarm.inputs["evaluationPeriods"]
+    assert alarm.inputs["treatMissingData"] == "breaching"
+    policy = plan.get("app-arc-policy").inputs["policy"]
+    assert alarm.outputs["arn"] in policy
 
 
-def test_standby_member_in_primary_account() -> None:
-    plan = build(
-        {"database": {"standby_in_primary_account": True}},
-        standby_extra={
-            "vpc_id": "vpc-standby",
-            "vpc_cidr": "10.32.0.0/20",
-            "db_subnet_ids": ["subnet-a", "subnet-b"],
-        },
-    )
-    assert not plan.diagnostics
+def test_generated_master_password_and_replicated_secret(plan: Plan) -> None:
+    seed = plan.get("app-db-password-seed")
+    assert seed.region == "eu-west-1"
+    assert seed.inputs["keyId"] == "arn:aws:kms:eu-west-1:111111111111:key/eu-west-1"
+    secret = plan.get("app-db-master")
+    assert secret.region == "eu-west-1" and secret.protect
+    assert secret.inputs["kmsKeyId"] == "arn:aws:kms:eu-west-1:111111111111:key/eu-west-1"
+    assert secret.inputs["replicas"] == [
+        {"region": "us-east-1", "kmsKeyId": "arn:aws:kms:us-east-1:111111111111:key/us-east-1"}
+    ]
+    value = plan.get("app-db-master-value")
+    assert value.inputs["secretString"] == "[secret]"
+    assert value.inputs["secretId"] == secret.outputs["id"]
+
+
+def test_password_from_seed_meets_aurora_rules() -> None:
+    from obs_platform.dr.aurora import password_from_seed
+
+    first, second = password_from_seed("AQICAHh1"), password_from_seed("AQICAHh2")
+    assert first != second and len(first) == 40
+    assert not set(first) & set('/"@ ')
+    assert password_from_seed("AQICAHh1") == first
+
+
+def test_cross_account_standby(cross: Plan) -> None:
+    assert not cross.diagnostics
+    standby_provider = cross.get("standby-account").urn
+    role = cross.get("app-arc-standby-cross-account", "aws:iam/role:Role")
+    assert role.provider == standby_provider
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"AWS": cross.get("app-arc-role").outputs["arn"]}
+    assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": "app-region-switch-standby"}}
+    policy = cross.get("app-arc-standby-cross-account-policy")
+    assert policy.provider == standby_provider
+    assert '"eks:DescribeCluster"' in policy.inputs["policy"]
+    assert "arn:aws:eks:us-east-1:222222222222:cluster/us-east-1-eks" in policy.inputs["policy"]
+    execution = json.loads(cross.get("app-arc-policy").inputs["policy"])["Statement"]
+    assume = [s for s in execution if s["Sid"] == "AssumeCrossAccountRoles"]
+    assert assume == [
+        {
+            "Sid": "AssumeCrossAccountRoles",
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": [role.outputs["arn"]],
+        }
+    ]
+    failover = cross.get("app-region-switch").inputs["workflows"][0]
+    scaling = failover["steps"][0]["parallelConfigs"][0]["steps"][0]
+    clusters = scaling["eksResourceScalingConfigs"][0]["eksClusters"]
+    assert clusters[1] == {
+        "clusterArn": "arn:aws:eks:us-east-1:222222222222:cluster/us-east-1-eks",
+        "crossAccountRole": role.outputs["arn"],
+        "externalId": "app-region-switch-standby",
+    }
+    assert "crossAccountRole" not in clusters[0]
+    access = cross.get("app-arc-standby-access")
+    assert access.inputs["principalArn"] == role.outputs["arn"]
+    assert access.provider == standby_provider
+
+
+def test_standby_member_in_primary_account(cross: Plan) -> None:
+    plan = cross
     standby = plan.get("app-standby-db", "aws:rds/cluster:Cluster")
     assert standby.provider is None and standby.region == "us-east-1"
     assert standby.ignore_changes == ("globalClusterIdentifier", "replicationSourceIdentifier")
@@ -292,6 +405,10 @@ def test_standby_member_in_primary_account() -> None:
     assert standby.inputs["kmsKeyId"] == key.outputs["arn"]
     assert standby.inputs["vpcSecurityGroupIds"] == [sg.outputs["id"]]
     assert plan.get("app-standby-db-0").provider is None
+    # The secret's replica uses the primary account's key in the standby region.
+    assert plan.get("app-db-master").inputs["replicas"] == [
+        {"region": "us-east-1", "kmsKeyId": key.outputs["arn"]}
+    ]
 
 
 def test_node_capacity_step_when_sites_have_asgs() -> None:
@@ -405,6 +522,32 @@ def _refused(plan_args: dict[str, Any] | None = None, **kwargs: Any) -> ObsPlatf
             "kafka_cluster_arn",
         ),
         ({"kafka": {"engine": "strimzi"}}, {}, "kubernetes_provider"),
+        # Across accounts: a global database only with the standby member in the primary
+        # account, on subnets the standby shares; never MSK Replicator.
+        ({}, {"same_account": False}, "AuroraGlobalArgs(standby_in_primary_account=True)"),
+        (
+            {"database": {"standby_in_primary_account": True}},
+            {
+                "same_account": False,
+                "standby_extra": {**SHARED, "subnets_shared_with": []},
+            },
+            "shares its subnets with no account",
+        ),
+        (
+            {"database": {"standby_in_primary_account": True}, "kafka": {"engine": "msk"}},
+            {"same_account": False, "standby_extra": SHARED},
+            "MSK Replicator joins clusters of one account only",
+        ),
+        # The sites disagree with the DR.
+        ({"database": None}, {"standby_extra": {"rds_global": True}}, "database=None"),
+        ({}, {"primary_extra": {"rds_global": False}}, "standalone Aurora cluster"),
+        (
+            {},
+            {"standby_extra": {"dr_role": "primary", "warm_nodes": 2}},
+            "labelled dr_role='primary'",
+        ),
+        ({"database": {"master_password": "short"}}, {}, "8 to 41 printable ASCII"),
+        ({"database": {"master_password": "has/slash-and-long"}}, {}, "1 that Aurora refuses"),
     ],
 )
 def test_refused_before_any_resource(
@@ -413,6 +556,50 @@ def test_refused_before_any_resource(
     error = _refused(plan_args, **kwargs)
     assert expected in str(error)
     assert "Fix:" in str(error)
+
+
+def test_password_never_in_the_refusal() -> None:
+    error = _refused({"database": {"master_password": "has/slash-and-long"}})
+    assert "has/slash" not in str(error) and error.value == "[secret]"
+
+
+def test_mirror_maker_refusal_names_the_layouts() -> None:
+    error = _refused(
+        {"database": {"standby_in_primary_account": True}, "kafka": {"engine": "msk"}},
+        same_account=False,
+        standby_extra=SHARED,
+    )
+    assert "engine='strimzi'" in str(error) and "primary account" in str(error)
+    assert error.field == "PilotLightDrArgs.kafka.engine"
+
+
+def test_second_standby_on_one_primary_refused() -> None:
+    captured: list[ObsPlatformError] = []
+
+    def program() -> None:
+        primary = site("eu-west-1", "eu-west-1")
+        for name, region in (("app", "us-east-1"), ("app2", "us-west-2")):
+            try:
+                PilotLightDr(
+                    name,
+                    PilotLightDrArgs(
+                        primary=primary,
+                        standby=site(region, region),
+                        zone_id="Z1",
+                        record_name="app.example.com",
+                    ),
+                )
+            except ObsPlatformError as exc:
+                captured.append(exc)
+
+    plan = run(program, config={"aws:region": "eu-west-1"})
+    assert len(captured) == 1
+    assert "already has a standby through PilotLightDr" in str(captured[0])
+    assert "'app'" in str(captured[0])
+    assert not [r for r in plan.resources if r.name.startswith("app2")]
+    # A fresh run starts with no claims.
+    again = run(program, config={"aws:region": "eu-west-1"})
+    assert again.get("app", DR) and len(captured) == 2
 
 
 def test_refusal_registers_nothing() -> None:

@@ -1,11 +1,16 @@
 """Two application cells and the pilot-light DR between them.
 
 1. The primary ``Cell`` in the stack's region and account: serves traffic.
-2. The standby ``Cell`` in another region and account (``replicas=0``): its EKS cluster,
-   database placement and MSK cluster exist, its nodes do not.
+2. The standby ``Cell`` in another region and account (``replicas=0``): its EKS cluster and
+   database placement exist, its nodes do not.
 3. ``PilotLightDr``: Route 53 health check and failover records, the Aurora Global Database,
-   MSK Replicator, and the ARC Region switch plan that fails over when the primary's /healthz
-   fails. Its RTO/RPO budget is checked before anything is created and exported.
+   and the ARC Region switch plan that fails over when the primary's /healthz fails. Its
+   RTO/RPO budget is checked before anything is created and exported.
+
+Kafka is left out of this two-account example: MSK Replicator joins clusters of one account
+only, so across accounts Kafka replication needs the standby's MSK cluster in the primary
+account (on subnets shared through RAM) or MirrorMaker 2 on a cluster that runs all the time
+(docs/concepts/dr-model.md, "Kafka across accounts").
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ from obs_platform import (
     AuroraGlobalArgs,
     Cell,
     CellArgs,
-    KafkaReplicationArgs,
     PilotLightDr,
     PilotLightDrArgs,
     TelemetryArgs,
@@ -42,7 +46,6 @@ primary = Cell(
         dr_strategy="pilot-light",
         replicas=3,
         rds_global=True,
-        kafka_replication=True,
         ipam_pool_id=config.get("primaryIpamPoolId"),
         vpc_cidr="10.16.0.0/20",
         telemetry=telemetry,
@@ -57,8 +60,8 @@ primary = Cell(
 # standby-side resources) uses it. pulumi-eks needs the provider in the cell's region.
 # AWS keeps all members of an Aurora global database in one account, so the standby shares its
 # private subnets with the primary account (RAM, same organization), where the DR creates the
-# standby database member. The Region switch plan reaches the standby's EKS cluster through
-# standbyArcRoleArn.
+# standby database member. The DR creates the role the Region switch plan assumes in the
+# standby account (app-arc-standby-cross-account), through this provider.
 standby_provider = aws.Provider(
     "standby-account",
     region=standby_region,
@@ -71,14 +74,12 @@ standby = Cell(
         dr_strategy="pilot-light",
         replicas=0,
         rds_global=True,
-        kafka_replication=True,
         ipam_pool_id=config.get("standbyIpamPoolId"),
         vpc_cidr="10.32.0.0/20",
         telemetry=telemetry,
         api_domain_name=record_name,
         api_certificate_arn=config.require("standbyCertificateArn"),
         share_subnets_with=[primary.account_id],
-        cross_account_role_arn=config.get("standbyArcRoleArn"),
     ),
     opts=pulumi.ResourceOptions(providers=[standby_provider]),
 )
@@ -94,7 +95,6 @@ dr = PilotLightDr(
         rto_target_seconds=config.get_int("rtoTargetSeconds") or 300,
         rpo_target_seconds=config.get_int("rpoTargetSeconds") or 60,
         database=AuroraGlobalArgs(standby_in_primary_account=True),
-        kafka=KafkaReplicationArgs(engine="msk"),
     ),
 )
 

@@ -350,6 +350,9 @@ class Cell(Component[CellArgs]):
             kubernetes_provider=self._k8s_provider,
             provider=self._aws_provider,
             cross_account_role_arn=self.args.cross_account_role_arn,
+            dr_role=self.args.dr_role,
+            rds_global=self.args.rds_global,
+            subnets_shared_with=self.args.share_subnets_with,
             **self._site,
         )
 

@@ -4,26 +4,52 @@ Children (``n`` is the DR component's name):
 
 * ``{n}-arc-role`` (``aws:iam/role:Role``), assumed by ``arc-region-switch.amazonaws.com``, and
   ``{n}-arc-policy`` (``aws:iam/rolePolicy:RolePolicy``) limited to the global database, the two
-  clusters, the health-check alarm and the hosted zone;
+  clusters, the Auto Scaling groups, the trigger alarms and, for a site in another account, the
+  ``sts:AssumeRole`` of that site's cross-account role;
+* for a site in another account (its own ``provider``) without a ``cross_account_role_arn``:
+  ``{n}-arc-{site}-cross-account`` (``aws:iam/role:Role``) and
+  ``{n}-arc-{site}-cross-account-policy``, created IN that account through that provider,
+  trusting only the execution role with an external ID (ARC guide, *Cross-account resource
+  permissions*), allowed what ARC's sample policies list for the EC2 Auto Scaling and EKS
+  execution blocks, on that site's group and cluster only;
 * ``{n}-arc-{site}-access`` (``aws:eks/accessEntry:AccessEntry``) and
   ``{n}-arc-{site}-scaling`` (``aws:eks/accessPolicyAssociation:AccessPolicyAssociation``) in
   each site's cluster: the ``AmazonARCRegionSwitchScalingPolicy``, scoped to the workloads'
-  namespace, which the plan needs to scale deployments;
+  namespace, which the plan needs to scale deployments (for the principal that reaches the
+  cluster: the execution role, or the site's cross-account role);
 * ``{n}-arc-approver`` and ``{n}-arc-approver-policy``: the role a person assumes to approve a
   gated step (unless ``approval_role_arn`` is given), trusted by the account, allowed only to
   approve this plan's executions;
 * ``{n}-region-switch`` (``aws:arcregionswitch/plan:Plan``), active/passive, with two workflows:
 
-  - **activate the standby** (failover), started by the trigger on the ``/healthz`` alarm: a
-    parallel step that raises the standby's node Auto Scaling group, scales its EKS workloads
-    and fails the Aurora global database over (``failover``, data loss bounded by the RPO),
-    then a Route 53 step that checks the failover records. No approval unless
-    ``manual_approval`` (which the budget then charges).
+  - **activate the standby** (failover): a parallel step that raises the standby's node Auto
+    Scaling group, scales its EKS workloads and makes the standby's Aurora cluster the writer:
+    a *switchover* (``switchoverOnly``, no data loss) when the execution is graceful, a
+    *failover* with data loss only when it is ungraceful (the primary region is impaired). No
+    approval unless ``manual_approval`` (which the budget then charges).
   - **activate the primary** (failback), never triggered automatically: an approval step
-    (``failback_approval``), an Aurora *switchover* (``switchoverOnly``: no data loss, refuses to
-    run while the old primary is not caught up), the primary's scaling, then the Route 53 step.
-    DNS returns only when the failback gate of :mod:`.route53` sees the primary's database as
-    the writer again.
+    (``failback_approval``), an Aurora switchover (graceful and ungraceful alike: a failback
+    never loses data) and the primary's scaling.
+
+  Traffic follows the Route 53 health checks of :mod:`.route53`, not a plan step: the PRIMARY
+  record's gate turns unhealthy while the primary's ``/healthz`` fails or its database is not
+  the writer. (The plan's ``Route53HealthCheck`` block would create health checks of its own
+  that must then be attached to the records; the library's records already carry theirs, so
+  the block is not used.)
+
+  The trigger starts the failover workflow when the ``/healthz`` alarm is red AND the
+  ``never-healthy`` alarm is green, that is once the primary has passed its health check at
+  least once in the last day: a primary that has never served (a first deploy whose workloads
+  are not up yet) is not failed over, with data loss, from day one.
+
+Which mode does a triggered execution run in? The trigger carries no mode (botocore
+``arc-region-switch`` ``Trigger``: action, targetRegion, conditions,
+minDelayMinutesBetweenExecutions, description) and the ARC guide does not say; the library
+therefore assumes *graceful*. During a real regional outage the graceful switchover cannot
+complete and the execution pauses at the database step (``pausedByFailedStep``); the operator
+then takes the ungraceful path with consent, ``obs-platform dr failover --unplanned
+--allow-data-loss``, which switches the running execution to ungraceful
+(``UpdatePlanExecution`` ``switchToUngraceful``) instead of starting a second one.
 """
 
 from __future__ import annotations
@@ -35,6 +61,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .aurora import AuroraParts
+from .checks import other_account
 from .route53 import Route53Parts
 
 if TYPE_CHECKING:
@@ -46,6 +73,9 @@ ARC_SCALING_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonARCRegionSwit
 """The EKS access policy Region switch needs on each cluster (ARC developer guide)."""
 TRIGGER_ALARM_KEY = "primary-healthz"
 """Name the plan knows the health-check alarm by (its trigger condition refers to it)."""
+SERVED_ALARM_KEY = "primary-never-healthy"
+"""Name the plan knows the "primary has never been healthy" alarm by (the trigger needs it
+green)."""
 
 
 def _policy(statements: list[dict[str, Any]]) -> str:
@@ -53,13 +83,21 @@ def _policy(statements: list[dict[str, Any]]) -> str:
 
 
 def _cross_account(site: DrSite) -> dict[str, Any]:
-    """Return ``cross_account_role`` for a site in another account than the plan, else nothing."""
+    """Return ``cross_account_role`` for a site with a caller-given role, else nothing."""
     if site.cross_account_role_arn is None:
         return {}
     return {"cross_account_role": site.cross_account_role_arn}
 
 
-def _scaling_step(name: str, target: DrSite, args: PilotLightDrArgs) -> dict[str, Any]:
+def _scaling_step(
+    name: str, target: DrSite, args: PilotLightDrArgs, cross: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    # botocore arc-region-switch: scalingResources is a list of KubernetesScalingApplication
+    # (application key -> RegionalScalingResource), and RegionalScalingResource is keyed by
+    # Region (pattern [a-z]{2}-[a-z-]+-\d+): one entry per region of the plan, so that Region
+    # switch can sample the capacity the deactivating region ran. terraform-provider-aws
+    # (arcregionswitch expand.go) maps resource_name to that Region key.
+    sites = (args.primary, args.standby)
     return {
         "name": name,
         "execution_block_type": "EKSResourceScaling",
@@ -70,29 +108,32 @@ def _scaling_step(name: str, target: DrSite, args: PilotLightDrArgs) -> dict[str
                 "target_percent": 100,
                 "timeout_minutes": 10,
                 "eks_clusters": [
-                    {"cluster_arn": site.eks_cluster_arn, **_cross_account(site)}
-                    for site in (args.primary, args.standby)
+                    {"cluster_arn": site.eks_cluster_arn, **cross.get(site.name, {})}
+                    for site in sites
                 ],
                 "kubernetes_resource_types": [{"api_version": "apps/v1", "kind": "Deployment"}],
                 "scaling_resources": [
                     {
-                        "namespace": target.scaling_namespace,
+                        "namespace": deployment,
                         "resources": [
                             {
-                                "resource_name": deployment,
+                                "resource_name": site.region,
                                 "name": deployment,
-                                "namespace": target.scaling_namespace,
+                                "namespace": site.scaling_namespace,
                             }
-                            for deployment in target.scaling_deployments
+                            for site in sites
                         ],
                     }
+                    for deployment in target.scaling_deployments
                 ],
             }
         ],
     }
 
 
-def _nodes_step(name: str, target: DrSite, args: PilotLightDrArgs) -> dict[str, Any]:
+def _nodes_step(
+    name: str, target: DrSite, args: PilotLightDrArgs, cross: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     return {
         "name": name,
         "execution_block_type": "EC2AutoScaling",
@@ -103,7 +144,7 @@ def _nodes_step(name: str, target: DrSite, args: PilotLightDrArgs) -> dict[str, 
                 "target_percent": 100,
                 "timeout_minutes": 10,
                 "asgs": [
-                    {"arn": site.node_group_asg_arn, **_cross_account(site)}
+                    {"arn": site.node_group_asg_arn, **cross.get(site.name, {})}
                     for site in (args.primary, args.standby)
                 ],
             }
@@ -112,16 +153,24 @@ def _nodes_step(name: str, target: DrSite, args: PilotLightDrArgs) -> dict[str, 
 
 
 def _aurora_step(
-    name: str, behavior: str, aurora: AuroraParts, target: DrSite, owner_site: DrSite
+    name: str, failback: bool, aurora: AuroraParts, target: DrSite, owner_site: DrSite
 ) -> dict[str, Any]:
-    """Return an Aurora step; ``owner_site`` is the site whose account holds the global cluster."""
+    """Return an Aurora step; ``owner_site`` is the site whose account holds the global cluster.
+
+    botocore arc-region-switch ``GlobalAuroraConfiguration.behavior``: ``switchoverOnly`` calls
+    SwitchoverGlobalCluster (no data loss) in a graceful execution; ``failover`` calls
+    FailoverGlobalCluster with AllowDataLoss "including during graceful execution". So both
+    workflows switch over when graceful, and only the failover workflow's *ungraceful* path
+    fails over with data loss. Without ``ungraceful`` (the failback) Region switch uses
+    ``behavior``: a failback never loses data.
+    """
     config: dict[str, Any] = {
-        "behavior": behavior,
+        "behavior": "switchoverOnly",
         "global_cluster_identifier": aurora.global_cluster.id,
         "database_cluster_arns": [aurora.primary_cluster.arn, aurora.standby_cluster.arn],
         "timeout_minutes": 15,
     }
-    if behavior == "failover":
+    if not failback:
         config["ungracefuls"] = [{"ungraceful": "failover"}]
     config.update(_cross_account(owner_site))
     return {
@@ -132,35 +181,92 @@ def _aurora_step(
     }
 
 
-def _route53_step(name: str, args: PilotLightDrArgs, dns: Route53Parts) -> dict[str, Any]:
-    return {
-        "name": name,
-        "execution_block_type": "Route53HealthCheck",
-        "description": "Check the failover records' health checks.",
-        "route53_health_check_configs": [
-            {
-                "hosted_zone_id": args.zone_id,
-                "record_name": args.record_name,
-                "timeout_minutes": 5,
-                "record_sets": [
+def external_id(owner: PilotLightDr, role: str) -> str:
+    """Return the external ID the plan presents to a site's cross-account role.
+
+    Deterministic (the plan and the role must agree on it) and unique per plan and site, which
+    is what an external ID is for (IAM user guide, confused-deputy prevention).
+    """
+    return owner.child_name(f"region-switch-{role}")
+
+
+def _create_cross_account_role(
+    owner: PilotLightDr, role_name: str, site: DrSite, execution_role: aws.iam.Role
+) -> aws.iam.Role:
+    """Create the role the plan assumes in ``site``'s account, through the site's provider."""
+    name = owner.child_name(f"arc-{role_name}-cross-account")
+    ext = external_id(owner, role_name)
+    cross = aws.iam.Role(
+        name,
+        assume_role_policy=execution_role.arn.apply(
+            lambda arn: _policy(
+                [
                     {
-                        "record_set_identifier": dns.primary_set_identifier,
-                        "region": args.primary.region,
-                    },
-                    {
-                        "record_set_identifier": dns.standby_set_identifier,
-                        "region": args.standby.region,
-                    },
-                ],
-            }
-        ],
-    }
+                        "Effect": "Allow",
+                        "Principal": {"AWS": arn},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"sts:ExternalId": ext}},
+                    }
+                ]
+            )
+        ),
+        description="Region switch plan steps on this account's nodes and cluster.",
+        tags=owner.tags({"Name": name}),
+        opts=owner.child_opts(**site.opts()),
+    )
+
+    def statements(values: dict[str, Any]) -> str:
+        # ARC developer guide, sample policies of the EC2 Auto Scaling and EKS resource scaling
+        # execution blocks.
+        found: list[dict[str, Any]] = []
+        if values.get("asg"):
+            found += [
+                {
+                    "Sid": "ReadCapacity",
+                    "Effect": "Allow",
+                    "Action": [
+                        "autoscaling:DescribeAutoScalingGroups",
+                        "cloudwatch:GetMetricStatistics",
+                    ],
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "ScaleNodes",
+                    "Effect": "Allow",
+                    "Action": ["autoscaling:UpdateAutoScalingGroup"],
+                    "Resource": values["asg"],
+                },
+            ]
+        if values.get("cluster"):
+            cluster = str(values["cluster"])
+            found.append(
+                {
+                    "Sid": "ScaleWorkloads",
+                    "Effect": "Allow",
+                    "Action": ["eks:DescribeCluster", "eks:ListAssociatedAccessPolicies"],
+                    "Resource": [
+                        cluster,
+                        cluster.replace(":cluster/", ":access-entry/", 1) + "/*",
+                    ],
+                }
+            )
+        return _policy(found)
+
+    aws.iam.RolePolicy(
+        f"{name}-policy",
+        role=cross.id,
+        policy=pulumi.Output.all(asg=site.node_group_asg_arn, cluster=site.eks_cluster_arn).apply(
+            statements
+        ),
+        opts=owner.child_opts(**site.opts()),
+    )
+    return cross
 
 
 def create_region_switch(
     owner: PilotLightDr, args: PilotLightDrArgs, dns: Route53Parts, aurora: AuroraParts | None
 ) -> aws.arcregionswitch.Plan:
-    """Create the execution role, the clusters' access entries and the Region switch plan."""
+    """Create the execution role, the cross-account roles, access entries and the plan."""
     primary, standby = args.primary, args.standby
     role = aws.iam.Role(
         owner.child_name("arc-role"),
@@ -177,39 +283,39 @@ def create_region_switch(
         tags=owner.tags({"Name": owner.child_name("arc-role")}),
         opts=owner.child_opts(),
     )
+    # The role the plan uses in each site: a caller-given one, one this component creates in a
+    # site of another account, or none (the execution role itself).
+    cross: dict[str, dict[str, Any]] = {}
+    principals: dict[str, Any] = {}
+    for role_name, site in (("primary", primary), ("standby", standby)):
+        if site.cross_account_role_arn is not None:
+            cross[site.name] = {"cross_account_role": site.cross_account_role_arn}
+        elif role_name == "standby" and other_account(primary, standby):
+            created = _create_cross_account_role(owner, role_name, site, role)
+            cross[site.name] = {
+                "cross_account_role": created.arn,
+                "external_id": external_id(owner, role_name),
+            }
+        if site.name in cross:
+            principals[site.name] = cross[site.name]["cross_account_role"]
     clusters = [s.eks_cluster_arn for s in (primary, standby) if s.eks_cluster_arn is not None]
+    asgs = [s.node_group_asg_arn for s in (primary, standby) if s.node_group_asg_arn is not None]
     db_arns: list[Any] = (
         [aurora.global_cluster.arn, aurora.primary_cluster.arn, aurora.standby_cluster.arn]
         if aurora is not None
         else []
     )
 
-    asgs = [s.node_group_asg_arn for s in (primary, standby) if s.node_group_asg_arn is not None]
-
-    def statements(values: list[Any]) -> str:
-        n_clusters, n_asgs = len(clusters), len(asgs)
-        cluster_arns, rest = values[:n_clusters], values[n_clusters:]
-        asg_arns, rest = rest[:n_asgs], rest[n_asgs:]
-        alarm_arn, db = rest[0], rest[1:]
+    def statements(values: dict[str, Any]) -> str:
         found: list[dict[str, Any]] = [
             {
-                "Sid": "ReadTriggerAlarm",
+                "Sid": "ReadTriggerAlarms",
                 "Effect": "Allow",
                 "Action": ["cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"],
-                "Resource": alarm_arn,
-            },
-            {
-                "Sid": "CheckHealth",
-                "Effect": "Allow",
-                "Action": [
-                    "route53:GetHealthCheckStatus",
-                    "route53:ListResourceRecordSets",
-                    "route53:GetHealthCheck",
-                ],
-                "Resource": "*",
-            },
+                "Resource": values["alarms"],
+            }
         ]
-        if asg_arns:
+        if values["asgs"]:
             found.append(
                 {
                     "Sid": "ReadCapacity",
@@ -226,20 +332,23 @@ def create_region_switch(
                     "Sid": "ScaleNodes",
                     "Effect": "Allow",
                     "Action": ["autoscaling:UpdateAutoScalingGroup"],
-                    "Resource": asg_arns,
+                    "Resource": values["asgs"],
                 }
             )
-        if cluster_arns:
+        if values["clusters"]:
             found.append(
                 {
                     "Sid": "ScaleWorkloads",
                     "Effect": "Allow",
                     "Action": ["eks:DescribeCluster", "eks:ListAssociatedAccessPolicies"],
-                    "Resource": cluster_arns
-                    + [a.replace(":cluster/", ":access-entry/", 1) + "/*" for a in cluster_arns],
+                    "Resource": values["clusters"]
+                    + [
+                        a.replace(":cluster/", ":access-entry/", 1) + "/*"
+                        for a in values["clusters"]
+                    ],
                 }
             )
-        if db:
+        if values["db"]:
             found.append(
                 {
                     "Sid": "FailOverGlobalDatabase",
@@ -250,7 +359,18 @@ def create_region_switch(
                         "rds:DescribeGlobalClusters",
                         "rds:DescribeDBClusters",
                     ],
-                    "Resource": db,
+                    "Resource": values["db"],
+                }
+            )
+        if values["cross"]:
+            # ARC guide, cross-account resource permissions: the execution role needs
+            # sts:AssumeRole on each cross-account role a step names.
+            found.append(
+                {
+                    "Sid": "AssumeCrossAccountRoles",
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Resource": values["cross"],
                 }
             )
         return _policy(found)
@@ -258,16 +378,20 @@ def create_region_switch(
     policy = aws.iam.RolePolicy(
         owner.child_name("arc-policy"),
         role=role.id,
-        policy=pulumi.Output.all(*clusters, *asgs, dns.alarm.arn, *db_arns).apply(statements),
+        policy=pulumi.Output.all(
+            alarms=pulumi.Output.all(dns.alarm.arn, dns.never_healthy_alarm.arn),
+            asgs=pulumi.Output.all(*asgs),
+            clusters=pulumi.Output.all(*clusters),
+            db=pulumi.Output.all(*db_arns),
+            cross=pulumi.Output.all(*principals.values()),
+        ).apply(statements),
         opts=owner.child_opts(),
     )
     grants: list[pulumi.Resource] = [policy]
     for role_name, site in (("primary", primary), ("standby", standby)):
         if site.eks_cluster_name is None:
             continue
-        principal = (
-            site.cross_account_role_arn if site.cross_account_role_arn is not None else role.arn
-        )
+        principal = principals.get(site.name, role.arn)
         entry = aws.eks.AccessEntry(
             owner.child_name(f"arc-{role_name}-access"),
             cluster_name=site.eks_cluster_name,
@@ -348,18 +472,12 @@ def create_region_switch(
             )
         parallel: list[dict[str, Any]] = []
         if all(s.node_group_asg_arn is not None for s in (primary, standby)):
-            parallel.append(_nodes_step(f"nodes-{target.name}", target, args))
+            parallel.append(_nodes_step(f"nodes-{target.name}", target, args, cross))
         if target.eks_cluster_arn is not None:
-            parallel.append(_scaling_step(f"scale-{target.name}", target, args))
+            parallel.append(_scaling_step(f"scale-{target.name}", target, args, cross))
         if aurora is not None:
             parallel.append(
-                _aurora_step(
-                    f"database-{target.name}",
-                    "switchoverOnly" if failback else "failover",
-                    aurora,
-                    target,
-                    primary,
-                )
+                _aurora_step(f"database-{target.name}", failback, aurora, target, primary)
             )
         if len(parallel) > 1:
             steps.append(
@@ -372,7 +490,6 @@ def create_region_switch(
             )
         else:
             steps.extend(parallel)
-        steps.append(_route53_step("check-dns", args, dns))
         kind = "failback to" if failback else "failover to"
         return {
             "workflow_target_action": "activate",
@@ -389,7 +506,13 @@ def create_region_switch(
                 "target_region": standby.region,
                 "min_delay_minutes_between_executions": 60,
                 "description": "Primary /healthz failing: fail over to the standby.",
-                "conditions": [{"associated_alarm_name": TRIGGER_ALARM_KEY, "condition": "red"}],
+                # Every condition must hold (botocore Trigger.conditions: "the conditions that
+                # must be met for the trigger to fire"): /healthz failing AND the primary healthy
+                # at least once in the last day.
+                "conditions": [
+                    {"associated_alarm_name": TRIGGER_ALARM_KEY, "condition": "red"},
+                    {"associated_alarm_name": SERVED_ALARM_KEY, "condition": "green"},
+                ],
             }
         )
     return aws.arcregionswitch.Plan(
@@ -406,7 +529,12 @@ def create_region_switch(
                 "map_block_key": TRIGGER_ALARM_KEY,
                 "alarm_type": "trigger",
                 "resource_identifier": dns.alarm.arn,
-            }
+            },
+            {
+                "map_block_key": SERVED_ALARM_KEY,
+                "alarm_type": "trigger",
+                "resource_identifier": dns.never_healthy_alarm.arn,
+            },
         ],
         triggers=triggers or None,
         workflows=[workflow(standby, failback=False), workflow(primary, failback=True)],

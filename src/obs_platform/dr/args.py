@@ -60,8 +60,10 @@ class AuroraGlobalArgs(ArgsModel):
     master_username: str = Field(default="app_admin", pattern=r"^[a-zA-Z][a-zA-Z0-9_]{0,15}$")
     """Master user of the primary (the secondary inherits it)."""
     master_password: Input[str] | None = None
-    """Master password, wrapped as a Pulumi secret; ``None`` (default) lets RDS manage it in
-    Secrets Manager, so it is never in state."""
+    """Master password (wrapped as a Pulumi secret). ``None`` (default) generates one, kept only
+    as a Pulumi secret and in the ``{n}-db-master`` Secrets Manager secret replicated to the
+    standby region. RDS-managed passwords (``manage_master_user_password``) are not an option:
+    Aurora does not support them for clusters in a global database."""
     global_db_rpo_seconds: int | None = Field(default=None, ge=20)
     """``rds.global_db_rpo``: Aurora pauses commits when replication lag would exceed it, which
     turns the typical sub-second lag into a bound. ``None`` leaves it unset."""

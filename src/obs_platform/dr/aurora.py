@@ -13,7 +13,20 @@ Children (``n`` is the DR component's name, ``p``/``s`` the sites' names):
 
 * ``{n}-global`` (``aws:rds/globalCluster:GlobalCluster``), in the primary region;
 * ``{n}-primary-db`` (``aws:rds/cluster:Cluster``, identifier ``{n}-{p}``), in the primary region,
-  with master credentials managed by Secrets Manager unless a (secret) password is given;
+  with a master password that is a Pulumi secret. ``manage_master_user_password`` is never set:
+  "Managing master user passwords with Secrets Manager isn't supported for ... DB clusters that
+  are part of an Aurora global database" (Aurora user guide, *Password management with Amazon
+  Aurora and AWS Secrets Manager*, limitations). Unless ``master_password`` is given, the
+  password is generated: ``{n}-db-password-seed`` (``aws:kms/ciphertext:Ciphertext``) encrypts a
+  label with the primary's KMS key, and the password is derived from that ciphertext (random:
+  KMS encrypts with AES-256-GCM under a fresh random IV each time, *AWS KMS cryptographic
+  details*), so it is unknown until deploy and then stable in state (ciphertext kept secret);
+* ``{n}-db-master`` (``aws:secretsmanager/secret:Secret``) in the primary region, encrypted with
+  the primary's key and replicated to the standby region with the standby member's key (a
+  replica is encrypted with a key of its own region), and ``{n}-db-master-value``
+  (``aws:secretsmanager/secretVersion:SecretVersion``): the JSON the RDS console writes
+  (``engine``, ``username``, ``password``, ``dbname``), so applications in either region read the
+  credentials after a failover;
 * ``{n}-primary-db-{i}`` (``aws:rds/clusterInstance:ClusterInstance``);
 * ``{n}-standby-db`` (identifier ``{n}-{s}``), in the standby region, with NO master credentials
   (a secondary inherits them; AWS refuses them), waiting for the primary's instances;
@@ -36,6 +49,9 @@ RAM) and ``{n}-standby-db-sg`` (in the shared VPC, PostgreSQL from the standby V
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +80,70 @@ class AuroraParts:
     standby_cluster: aws.rds.Cluster
     primary_instances: list[aws.rds.ClusterInstance]
     standby_instances: list[aws.rds.ClusterInstance]
+    master_secret: aws.secretsmanager.Secret
+
+
+PASSWORD_LENGTH = 40
+"""Length of a generated master password: Aurora allows 8 to 41 printable ASCII characters
+except ``/``, ``"`` and ``@`` (botocore rds CreateDBCluster ``MasterUserPassword``)."""
+
+
+def password_from_seed(ciphertext_blob: str) -> str:
+    """Return the master password derived from the seed's ciphertext.
+
+    URL-safe base64 of its SHA-256: letters, digits, ``-`` and ``_``, all allowed by Aurora.
+    """
+    digest = hashlib.sha256(ciphertext_blob.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:PASSWORD_LENGTH]
+
+
+def _master_credentials(
+    owner: PilotLightDr, args: PilotLightDrArgs, standby_key_arn: Any
+) -> tuple[pulumi.Output[str], aws.secretsmanager.Secret]:
+    """Return the master password (secret) and the replicated Secrets Manager secret."""
+    db: AuroraGlobalArgs = args.database  # type: ignore[assignment]
+    primary, standby = args.primary, args.standby
+    password: pulumi.Output[str]
+    if db.master_password is not None:
+        password = pulumi.Output.secret(pulumi.Output.from_input(db.master_password))
+    else:
+        seed = aws.kms.Ciphertext(
+            owner.child_name("db-password-seed"),
+            key_id=primary.db_kms_key_arn,
+            plaintext=f"obs-platform master password seed of {owner.child_name('global')}",
+            region=primary.region,
+            opts=owner.child_opts(**primary.opts(), additional_secret_outputs=["ciphertextBlob"]),
+        )
+        password = pulumi.Output.secret(seed.ciphertext_blob.apply(password_from_seed))
+    secret = aws.secretsmanager.Secret(
+        owner.child_name("db-master"),
+        region=primary.region,
+        description=f"Master credentials of the global database {owner.child_name('global')}.",
+        kms_key_id=primary.db_kms_key_arn,
+        replicas=[{"region": standby.region, "kms_key_id": standby_key_arn}],
+        recovery_window_in_days=30,
+        tags=owner.tags({"Name": owner.child_name("db-master")}),
+        opts=owner.child_opts(**primary.opts(), protect=db.protect),
+    )
+    aws.secretsmanager.SecretVersion(
+        owner.child_name("db-master-value"),
+        secret_id=secret.id,
+        region=primary.region,
+        # The keys the RDS console writes for a database secret; secret because the password
+        # is (an apply on a secret Output stays secret).
+        secret_string=password.apply(
+            lambda value: json.dumps(
+                {
+                    "engine": "postgres",
+                    "username": db.master_username,
+                    "password": value,
+                    "dbname": db.database_name,
+                }
+            )
+        ),
+        opts=owner.child_opts(**primary.opts()),
+    )
+    return password, secret
 
 
 def _family(engine_version: str) -> str:
@@ -200,11 +280,15 @@ def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
                 ),
             )
             params[role] = group.name
-    credentials: dict[str, Any] = (
-        {"master_password": pulumi.Output.secret(db.master_password)}
-        if db.master_password is not None
-        else {"manage_master_user_password": True}
-    )
+    standby_opts = primary.opts() if db.standby_in_primary_account else standby.opts()
+    placement: dict[str, Any] = {
+        "db_subnet_group_name": standby.db_subnet_group_name,
+        "vpc_security_group_ids": standby.db_security_group_ids,
+        "kms_key_id": standby.db_kms_key_arn,
+    }
+    if db.standby_in_primary_account:
+        placement = _shared_placement(owner, args, standby_opts)
+    password, secret = _master_credentials(owner, args, placement["kms_key_id"])
     common: dict[str, Any] = {
         "engine": ENGINE,
         "engine_version": db.engine_version,
@@ -229,20 +313,12 @@ def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
         db_cluster_parameter_group_name=params.get("primary"),
         tags=owner.tags({"Name": owner.child_name("primary-db"), CELL_TAG: primary.name}),
         opts=owner.child_opts(**primary.opts(), **keep, ignore_changes=IGNORED_ON_MEMBERS),
-        **credentials,
+        master_password=password,
         **common,
     )
     primary_instances = _instances(
         owner, db, "primary", primary, primary_cluster, db.primary_instances, primary.opts()
     )
-    standby_opts = primary.opts() if db.standby_in_primary_account else standby.opts()
-    placement: dict[str, Any] = {
-        "db_subnet_group_name": standby.db_subnet_group_name,
-        "vpc_security_group_ids": standby.db_security_group_ids,
-        "kms_key_id": standby.db_kms_key_arn,
-    }
-    if db.standby_in_primary_account:
-        placement = _shared_placement(owner, args, standby_opts)
     standby_cluster = aws.rds.Cluster(
         owner.child_name("standby-db"),
         cluster_identifier=f"{owner.child_name(standby.name)}",
@@ -270,6 +346,7 @@ def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
         standby_cluster=standby_cluster,
         primary_instances=primary_instances,
         standby_instances=standby_instances,
+        master_secret=secret,
     )
 
 

@@ -5,8 +5,11 @@ One setting (``KafkaReplicationArgs.engine``) chooses:
 * ``msk``: an Amazon MSK Replicator ``{n}-kafka-replicator`` (``aws:msk/replicator:Replicator``)
   in the standby region (a replicator runs in its target's region), with topic names kept
   IDENTICAL and consumer-group offsets synchronised, and its service role
-  ``{n}-kafka-replicator-role`` (``aws:iam/role:Role``) with an inline policy limited to the two
-  clusters, their topics and groups.
+  ``{n}-kafka-replicator-role`` (``aws:iam/role:Role``, trusted by ``kafka.amazonaws.com`` for
+  this account only, ``aws:SourceAccount``) with the actions of the managed
+  ``AWSMSKReplicatorExecutionRole`` scoped to the two clusters, their topics and groups. Both
+  clusters are in one account: MSK Replicator supports nothing else (the DR refuses it across
+  accounts, see :mod:`.checks`).
 * ``strimzi``: a Strimzi ``KafkaMirrorMaker2`` ``{n}-mirror-maker-2``
   (``kubernetes:kafka.strimzi.io/v1:KafkaMirrorMaker2``) on the standby cell's cluster, built by
   :func:`obs_platform._internal.kafka_replication.mirror_maker2` (identity replication policy on
@@ -22,7 +25,6 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from .._internal.iam import service_trust_policy
 from .._internal.kafka_replication import (
     mirror_maker2,
     msk_replication_info,
@@ -40,48 +42,67 @@ def _related_arns(cluster_arn: str) -> list[str]:
     return [cluster_arn, base.format(kind="topic") + "/*", base.format(kind="group") + "/*"]
 
 
+REPLICATOR_ACTIONS = (
+    "kafka-cluster:Connect",
+    "kafka-cluster:DescribeCluster",
+    "kafka-cluster:AlterCluster",
+    "kafka-cluster:DescribeTopic",
+    "kafka-cluster:CreateTopic",
+    "kafka-cluster:AlterTopic",
+    "kafka-cluster:WriteData",
+    "kafka-cluster:ReadData",
+    "kafka-cluster:AlterGroup",
+    "kafka-cluster:DescribeGroup",
+    "kafka-cluster:DescribeTopicDynamicConfiguration",
+    "kafka-cluster:AlterTopicDynamicConfiguration",
+    "kafka-cluster:WriteDataIdempotently",
+)
+"""The actions of the AWS managed policy ``AWSMSKReplicatorExecutionRole`` (v2), which grants
+them on every cluster, topic and group; here they are granted on the two clusters only. The MSK
+developer guide (*Service execution role*) adds: "You need to add
+kafka-cluster:WriteDataIdempotently permission to both the source and target cluster"."""
+
+
 def _replicator_policy(source_arn: str, target_arn: str) -> str:
-    source, target = _related_arns(source_arn), _related_arns(target_arn)
+    """Return the managed policy's statements scoped to the two clusters, topics and groups."""
+    arns = [_related_arns(arn) for arn in (source_arn, target_arn)]
     return json.dumps(
         {
             "Version": "2012-10-17",
             "Statement": [
                 {
-                    "Sid": "ReadSource",
+                    "Sid": sid,
                     "Effect": "Allow",
-                    "Action": [
-                        "kafka-cluster:Connect",
-                        "kafka-cluster:DescribeCluster",
-                        "kafka-cluster:DescribeTopic",
-                        "kafka-cluster:ReadData",
-                        "kafka-cluster:DescribeTopicDynamicConfiguration",
-                        "kafka-cluster:AlterGroup",
-                        "kafka-cluster:DescribeGroup",
-                    ],
-                    "Resource": source,
-                },
-                {
-                    "Sid": "WriteTarget",
-                    "Effect": "Allow",
-                    "Action": [
-                        "kafka-cluster:Connect",
-                        "kafka-cluster:DescribeCluster",
-                        "kafka-cluster:AlterCluster",
-                        "kafka-cluster:DescribeTopic",
-                        "kafka-cluster:CreateTopic",
-                        "kafka-cluster:AlterTopic",
-                        "kafka-cluster:WriteData",
-                        "kafka-cluster:WriteDataIdempotently",
-                        "kafka-cluster:DescribeTopicDynamicConfiguration",
-                        "kafka-cluster:AlterTopicDynamicConfiguration",
-                        "kafka-cluster:AlterGroup",
-                        "kafka-cluster:DescribeGroup",
-                    ],
-                    "Resource": target,
-                },
+                    "Action": list(REPLICATOR_ACTIONS),
+                    "Resource": [related[index] for related in arns],
+                }
+                for index, sid in enumerate(
+                    ("ClusterPermissions", "TopicPermissions", "GroupPermissions")
+                )
             ],
         },
         indent=2,
+    )
+
+
+def _replicator_trust(account_id: str) -> str:
+    """Return the trust policy of the replicator's role, confined to the account's replicators.
+
+    The MSK developer guide's example trust policy for the service execution role carries an
+    ``aws:SourceAccount`` condition (confused-deputy prevention).
+    """
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "kafka.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ],
+        }
     )
 
 
@@ -91,7 +112,9 @@ def create_msk_replicator(owner: PilotLightDr, args: PilotLightDrArgs) -> aws.ms
     primary, standby = args.primary, args.standby
     role = aws.iam.Role(
         owner.child_name("kafka-replicator-role"),
-        assume_role_policy=service_trust_policy("kafka.amazonaws.com"),
+        assume_role_policy=aws.get_caller_identity_output(
+            opts=pulumi.InvokeOutputOptions(parent=owner, provider=standby.provider)
+        ).account_id.apply(_replicator_trust),
         description="MSK Replicator service role: read the primary cluster, write the standby.",
         tags=owner.tags({"Name": owner.child_name("kafka-replicator-role")}),
         opts=owner.child_opts(**standby.opts()),
@@ -115,15 +138,21 @@ def create_msk_replicator(owner: PilotLightDr, args: PilotLightDrArgs) -> aws.ms
         region=standby.region,
         description=f"Replicates {primary.name} Kafka into {standby.name}, names identical.",
         service_execution_role_arn=role.arn,
+        # A replicator across regions reaches the source through multi-VPC private
+        # connectivity: "You do not need to provide security groups for the source cluster"
+        # (MSK developer guide, cross-Region replication). The target's are needed.
         kafka_clusters=[
             {
-                "amazon_msk_cluster": {"msk_cluster_arn": site.kafka_cluster_arn},
+                "amazon_msk_cluster": {"msk_cluster_arn": primary.kafka_cluster_arn},
+                "vpc_config": {"subnet_ids": primary.kafka_subnet_ids},
+            },
+            {
+                "amazon_msk_cluster": {"msk_cluster_arn": standby.kafka_cluster_arn},
                 "vpc_config": {
-                    "subnet_ids": site.kafka_subnet_ids,
-                    "security_groups_ids": site.kafka_security_group_ids,
+                    "subnet_ids": standby.kafka_subnet_ids,
+                    "security_groups_ids": standby.kafka_security_group_ids,
                 },
-            }
-            for site in (primary, standby)
+            },
         ],
         replication_info_list={
             "source_kafka_cluster_arn": primary.kafka_cluster_arn,

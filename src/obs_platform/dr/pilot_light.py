@@ -23,6 +23,7 @@ from .args import (
     PilotLightDrArgs,
 )
 from .aurora import AuroraParts, create_aurora
+from .checks import check_sites, claim_primary
 from .kafka import create_mirror_maker2, create_msk_replicator
 from .route53 import create_route53
 
@@ -78,6 +79,25 @@ _SHARED_DB_FIELDS = ("vpc_id", "vpc_cidr", "db_subnet_ids")
 _MSK_FIELDS = ("kafka_cluster_arn", "kafka_subnet_ids", "kafka_security_group_ids")
 
 
+def _check_password(password: str, label: str) -> None:
+    """Refuse a master password Aurora would refuse, without ever showing it.
+
+    botocore rds ``CreateDBCluster.MasterUserPassword``: 8 to 41 printable ASCII characters,
+    except ``/``, ``"`` and ``@``.
+    """
+    bad = [c for c in password if not (" " <= c <= "~") or c in '/"@']
+    if not 8 <= len(password) <= 41 or bad:
+        raise ObsPlatformError(
+            f"{label}: the master password has {len(password)} characters"
+            + (f" and {len(bad)} that Aurora refuses" if bad else "")
+            + '; Aurora accepts 8 to 41 printable ASCII characters except /, " and @.',
+            field="PilotLightDrArgs.database.master_password",
+            value="[secret]",
+            fix="Pass another password (as a Pulumi secret), or leave master_password=None to "
+            "have one generated and kept in Secrets Manager.",
+        )
+
+
 class PilotLightDr(Component[PilotLightDrArgs]):
     """Pilot-light disaster recovery between a primary and a standby site.
 
@@ -129,6 +149,9 @@ class PilotLightDr(Component[PilotLightDrArgs]):
     """ARN of the primary-region member cluster."""
     standby_cluster_arn: pulumi.Output[str | None]
     """ARN of the standby-region member cluster."""
+    master_secret_arn: pulumi.Output[str | None]
+    """The Secrets Manager secret with the database's master credentials, replicated to the
+    standby region (``None`` without a database)."""
     kafka_replication_id: pulumi.Output[str | None]
     """ARN of the MSK Replicator or name of the MirrorMaker 2 resource (``None`` without)."""
     region_switch_plan_arn: pulumi.Output[str]
@@ -200,6 +223,9 @@ class PilotLightDr(Component[PilotLightDrArgs]):
                     value=None,
                     fix="Use Cell.dr_site() of a Strimzi cell, or pass its Kubernetes provider.",
                 )
+        if args.database is not None and isinstance(args.database.master_password, str):
+            _check_password(args.database.master_password, label)
+        check_sites(args, label)
         budget = compute_budget(timing_config(args))
         self._computed = budget
         if not budget.meets_targets and args.budget_enforcement is BudgetEnforcement.REFUSE:
@@ -210,23 +236,11 @@ class PilotLightDr(Component[PilotLightDrArgs]):
                 fix="Change the settings named above, or raise the targets; set "
                 "budget_enforcement='warn' to deploy anyway with a warning.",
             )
+        claim_primary(args, label)
 
     def _build(self, args: PilotLightDrArgs) -> dict[str, Any]:
         assert self._computed is not None
         budget = self._computed
-        if (
-            args.database is not None
-            and not args.database.standby_in_primary_account
-            and args.standby.provider is not None
-            and args.standby.provider is not args.primary.provider
-        ):
-            pulumi.log.warn(
-                f"PilotLightDr {self._name!r}: the sites use different AWS providers. If the "
-                "standby lives in another account, set "
-                "database.standby_in_primary_account=True: AWS keeps every member of an Aurora "
-                "global database in one account.",
-                resource=self,
-            )
         if not budget.meets_targets:
             pulumi.log.warn(
                 f"PilotLightDr {self._name!r}: the failover budget misses its targets "
@@ -262,6 +276,9 @@ class PilotLightDr(Component[PilotLightDrArgs]):
             ),
             "standby_cluster_arn": pulumi.Output.from_input(
                 aurora.standby_cluster.arn if aurora else None
+            ),
+            "master_secret_arn": pulumi.Output.from_input(
+                aurora.master_secret.arn if aurora else None
             ),
             "kafka_replication_id": pulumi.Output.from_input(kafka_id),
             "region_switch_plan_arn": plan.arn,

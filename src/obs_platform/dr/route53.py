@@ -7,6 +7,12 @@ Children (``n`` is the DR component's name):
   tagged ``cell`` and ``dr-role=primary`` for the DR alert rules.
 * ``{n}-primary-healthz-alarm`` (``aws:cloudwatch/metricAlarm:MetricAlarm``, in **us-east-1**, where
   Route 53 publishes ``HealthCheckStatus``): the alarm that triggers the Region switch plan.
+* ``{n}-primary-never-healthy`` (``aws:cloudwatch/metricAlarm:MetricAlarm``, us-east-1): in
+  ALARM while the primary's ``/healthz`` has not been healthy once in the last 24 hours (hourly
+  ``Maximum`` of ``HealthCheckStatus`` below 1 in all 24 periods; no data counts as not
+  healthy). The Region switch trigger needs it OK, so a primary that has never served (a first
+  deploy) is not failed over. CloudWatch allows 24 periods of one hour: "Period multiplied by
+  EvaluationPeriods can't be more than 604,800 seconds" (botocore cloudwatch PutMetricAlarm).
 * With a database, the failback gate: ``{n}-primary-writer-alarm`` (in the primary region, on
   ``AuroraGlobalDBReplicationLag`` of the primary-region cluster: that metric exists only while
   the cluster is a *secondary*), ``{n}-primary-writer-check`` (a CloudWatch-alarm health check on
@@ -33,6 +39,10 @@ from .._internal.alert_rules import CELL_TAG, DR_ROLE_TAG
 from .._internal.regions import ROUTE53_METRICS_REGION
 from .._internal.rto import ROUTE53_METRIC_PERIOD_SECONDS
 
+NEVER_HEALTHY_PERIOD_SECONDS = 3600
+NEVER_HEALTHY_PERIODS = 24
+"""The "has the primary ever been healthy" window: 24 one-hour periods (one day)."""
+
 if TYPE_CHECKING:
     from .args import PilotLightDrArgs
     from .pilot_light import PilotLightDr
@@ -44,6 +54,7 @@ class Route53Parts:
 
     health_check: aws.route53.HealthCheck
     alarm: aws.cloudwatch.MetricAlarm
+    never_healthy_alarm: aws.cloudwatch.MetricAlarm
     primary_record: aws.route53.Record
     standby_record: aws.route53.Record
     gate: aws.route53.HealthCheck | None
@@ -104,6 +115,27 @@ def create_route53(
         alarm_actions=list(args.alarm_actions),
         ok_actions=list(args.alarm_actions),
         tags=owner.tags({"Name": owner.child_name("primary-healthz-alarm")}),
+        opts=owner.child_opts(),
+    )
+    never_healthy = aws.cloudwatch.MetricAlarm(
+        owner.child_name("primary-never-healthy"),
+        region=ROUTE53_METRICS_REGION,
+        alarm_description=(
+            f"Primary {primary.name} ({primary.region}) /healthz has not been healthy once in "
+            "24 hours: automatic failover stays off until it has served."
+        ),
+        namespace="AWS/Route53",
+        metric_name="HealthCheckStatus",
+        dimensions={"HealthCheckId": health_check.id},
+        statistic="Maximum",
+        period=NEVER_HEALTHY_PERIOD_SECONDS,
+        evaluation_periods=NEVER_HEALTHY_PERIODS,
+        datapoints_to_alarm=NEVER_HEALTHY_PERIODS,
+        threshold=1,
+        comparison_operator="LessThanThreshold",
+        # Before the first datapoint the primary has not been seen healthy.
+        treat_missing_data="breaching",
+        tags=owner.tags({"Name": owner.child_name("primary-never-healthy")}),
         opts=owner.child_opts(),
     )
     gate: aws.route53.HealthCheck | None = None
@@ -172,6 +204,7 @@ def create_route53(
     return Route53Parts(
         health_check=health_check,
         alarm=alarm,
+        never_healthy_alarm=never_healthy,
         primary_record=records[0],
         standby_record=records[1],
         gate=gate,

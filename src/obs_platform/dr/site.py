@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 from pydantic import Field, InstanceOf
@@ -74,7 +74,22 @@ class DrSite(ArgsModel):
     """AWS provider of the site's account; ``None`` uses the DR component's own."""
     cross_account_role_arn: Input[str] | None = None
     """Role in the site's account the Region switch plan assumes, when the site lives in another
-    account than the plan."""
+    account than the plan. ``None`` for a site in another account (its own ``provider``) makes
+    the DR create ``{n}-arc-{role}-cross-account`` in that account, through that provider."""
+    account_id: str | None = Field(default=None, pattern=r"^\d{12}$")
+    """The site's AWS account, when known as a plain value. Without it, a site whose ``provider``
+    is not the primary's is taken to be in another account (what a per-account provider is for);
+    give both sites' IDs to say that two providers reach one account."""
+    dr_role: Literal["primary", "standby"] | None = None
+    """The ``dr_role`` label the site's telemetry carries (``CellArgs.dr_role``); the DR refuses a
+    standby site labelled ``primary``, whose standby-readiness alerts would never fire."""
+    rds_global: bool | None = None
+    """Whether the site's cell keeps a slot for an Aurora global-database member
+    (``CellArgs.rds_global``); ``None`` when not known (a site built by hand)."""
+    subnets_shared_with: tuple[Input[str], ...] = ()
+    """Accounts the site's private subnets are shared with through RAM
+    (``CellArgs.share_subnets_with``); a database member placed in the site's VPC from another
+    account (``AuroraGlobalArgs.standby_in_primary_account``) needs them shared."""
 
     def opts(self) -> dict[str, Any]:
         """Return ``ResourceOptions`` keyword arguments that place a child in the site's account."""

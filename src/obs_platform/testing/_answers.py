@@ -8,6 +8,7 @@ deterministic (derived from the URN), so two runs of one program give the same p
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import ipaddress
 import json
@@ -284,6 +285,13 @@ def _eks_cluster(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 def _eks_managed_node_group(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     name = ctx.physical_name("nodeGroupName")
     return name, {"nodeGroup": None, "placementGroupAvailabilityZone": None}
+
+
+@answers("aws:kms/ciphertext:Ciphertext")
+def _kms_ciphertext(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    # KMS returns a base64 blob that differs on every Encrypt (random IV); derive a stable one.
+    blob = base64.b64encode(bytes.fromhex(ctx.hex(96, "ciphertext"))).decode()
+    return ctx.hex(16), {"ciphertextBlob": blob}
 
 
 @answers("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
