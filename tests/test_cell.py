@@ -94,7 +94,7 @@ def test_seed_contract_graph(seed: Plan) -> None:
         ("aws:msk/cluster:Cluster", "eu-west-1-kafka"),
         ("aws:ec2/securityGroup:SecurityGroup", "eu-west-1-ingress-sg"),
         ("aws:lb/loadBalancer:LoadBalancer", "eu-west-1-ingress"),
-        ("aws:lb/targetGroup:TargetGroup", "eu-west-1-ingress-targets"),
+        ("aws:lb/targetGroup:TargetGroup", "eu-west-1-tg"),
         ("aws:lb/listener:Listener", "eu-west-1-ingress-listener"),
         ("aws:apigatewayv2/api:Api", "eu-west-1-api"),
         ("aws:apigatewayv2/vpcLink:VpcLink", "eu-west-1-api-link"),
@@ -191,7 +191,7 @@ def test_healthz_exposure(seed: Plan) -> None:
         integration.inputs["integrationUri"]
         == seed.get("eu-west-1-ingress-listener").outputs["arn"]
     )
-    targets = seed.get("eu-west-1-ingress-targets")
+    targets = seed.get("eu-west-1-tg")
     assert targets.inputs["healthCheck"]["path"] == "/healthz"
 
 

@@ -182,7 +182,7 @@ def test_cell_key_lets_cloudwatch_logs_encrypt_only_the_api_log_group(seed: Plan
 
 
 def test_nodes_are_registered_and_health_checked_on_the_node_port(seed: Plan) -> None:
-    targets = seed.get("eu-west-1-ingress-targets")
+    targets = seed.get("eu-west-1-tg")
     assert targets.inputs["targetType"] == "instance"
     assert targets.inputs["port"] == 30080 and targets.inputs["protocol"] == "TCP"
     assert targets.inputs["healthCheck"]["port"] == "traffic-port"

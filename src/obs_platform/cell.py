@@ -73,7 +73,7 @@ class Cell(Component[CellArgs]):
     * ``/healthz`` exposure: ``{n}-api`` (API Gateway HTTP API, routes ``GET {healthz_path}``
       and ``api_routes`` only, access logs in ``{n}-api-logs``) with VPC link ``{n}-api-link``
       to the internal NLB ``{n}-ingress`` (listener ``{n}-ingress-listener``, target group
-      ``{n}-ingress-targets`` of instance targets on ``ingress_node_port``, filled by
+      ``{n}-tg`` of instance targets on ``ingress_node_port``, filled by
       ``{n}-ingress-attachment`` from the node group's Auto Scaling group), the NodePort
       Service ``{n}-ingress-service`` in ``{n}-workload-namespace``, and
       ``{n}-nodes-from-ingress`` opening exactly that port to the NLB's group. Why: Route 53

@@ -157,8 +157,11 @@ def create_ingress(
         tags=owner.tags({"Name": owner.child_name("ingress")}),
         opts=owner.child_opts(),
     )
+    # Target group names are at most 32 characters and pulumi-aws auto-names them with 8 more
+    # (provider/aliases.go: AutoName("name", 32, "-")): "{cell}-ingress-targets" overflowed for
+    # every region name. The alias keeps stacks deployed under the old name.
     targets = aws.lb.TargetGroup(
-        owner.child_name("ingress-targets"),
+        owner.child_name("tg"),
         port=args.ingress_node_port,
         protocol="TCP",
         target_type="instance",
@@ -173,8 +176,8 @@ def create_ingress(
             "healthy_threshold": 2,
             "unhealthy_threshold": 2,
         },
-        tags=owner.tags({"Name": owner.child_name("ingress-targets")}),
-        opts=owner.child_opts(),
+        tags=owner.tags({"Name": owner.child_name("tg")}),
+        opts=owner.child_opts(aliases=[pulumi.Alias(name=owner.child_name("ingress-targets"))]),
     )
     listener = aws.lb.Listener(
         owner.child_name("ingress-listener"),

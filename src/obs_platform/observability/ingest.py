@@ -62,6 +62,16 @@ PORTS: tuple[IngestPort, ...] = (
 )
 """The forwarded ports."""
 
+TARGET_GROUP_ROLES: dict[str, str] = {
+    "remote-write": "rw",
+    "loki-push": "loki",
+    "otlp-grpc": "grpc",
+    "otlp-http": "http",
+    "grafana": "grafana",
+}
+"""The short role in each port's target group name, ``{name}-tg-{role}``: target group names
+have 32 characters, of which the auto-name suffix takes 8."""
+
 
 def selectors(scale: Scale) -> dict[str, dict[str, str]]:
     """Pod selectors of the ingest Services, from the charts' standard labels."""
@@ -221,16 +231,21 @@ def create_ingest(
         opts=owner.child_opts(),
     )
     for port in PORTS:
+        # Target group names are at most 32 characters and pulumi-aws auto-names them with 8
+        # more (provider/aliases.go: AutoName("name", 32, "-")): "{name}-ingest-{role}"
+        # overflowed. The alias keeps stacks deployed under the old name.
         target = aws.lb.TargetGroup(
-            owner.child_name(f"ingest-{port.role}"),
+            owner.child_name(f"tg-{TARGET_GROUP_ROLES[port.role]}"),
             port=port.node_port,
             protocol="TCP",
             target_type="instance",
             vpc_id=vpc_id,
             region=region,
             health_check={"protocol": "TCP", "port": "traffic-port"},
-            tags=owner.tags({"Name": owner.child_name(f"ingest-{port.role}")}),
-            opts=owner.child_opts(),
+            tags=owner.tags({"Name": owner.child_name(f"tg-{TARGET_GROUP_ROLES[port.role]}")}),
+            opts=owner.child_opts(
+                aliases=[pulumi.Alias(name=owner.child_name(f"ingest-{port.role}"))]
+            ),
         )
         listener_args: dict[str, Any] = (
             {

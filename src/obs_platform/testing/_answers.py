@@ -46,6 +46,9 @@ class ResourceContext:
     registered: Callable[[], list[tuple[str, str, dict[str, Any]]]] = lambda: []
     """Earlier registrations as ``(type, id, outputs)``, for answers that depend on them (a
     VPC's CIDR comes from its IPAM pool's provisioned CIDR)."""
+    auto_name: str | None = None
+    """The physical name pulumi-aws gives the resource when its naming input is left out
+    (from :mod:`obs_platform._internal.aws_names`), already checked by the engine."""
 
     def find(self, type_token: str, **match: Any) -> list[tuple[str, dict[str, Any]]]:
         """Return ``(id, outputs)`` of earlier registrations of a type whose outputs match."""
@@ -72,6 +75,8 @@ class ResourceContext:
             value = self.inputs.get(key)
             if isinstance(value, str) and value:
                 return value
+        if self.auto_name is not None:
+            return self.auto_name
         # Pulumi's autonaming: the logical name plus a random 7-character suffix.
         return f"{self.name}-{self.hex(7)}"
 
@@ -493,7 +498,7 @@ def _ram_share(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 
 @answers("aws:lb/targetGroup:TargetGroup")
 def _target_group(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
-    name = ctx.physical_name()[:32]
+    name = ctx.physical_name()
     suffix = f"targetgroup/{name}/{ctx.hex(16)}"
     arn = ctx.arn("elasticloadbalancing", suffix)
     return arn, {"arn": arn, "arnSuffix": suffix, "name": name}
@@ -536,7 +541,7 @@ def _access_entry(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 
 @answers("aws:lb/loadBalancer:LoadBalancer")
 def _load_balancer(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
-    name = ctx.physical_name()[:32]
+    name = ctx.physical_name()
     kind = "net" if ctx.inputs.get("loadBalancerType") == "network" else "app"
     arn = ctx.arn("elasticloadbalancing", f"loadbalancer/{kind}/{name}/{ctx.hex(16)}")
     scheme = "internal-" if ctx.inputs.get("internal") else ""
@@ -579,7 +584,7 @@ def _vpc_link(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 
 @answers("aws:rds/subnetGroup:SubnetGroup")
 def _db_subnet_group(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
-    name = ctx.physical_name().lower()
+    name = ctx.physical_name()
     return name, {"name": name, "arn": ctx.arn("rds", f"subgrp:{name}")}
 
 

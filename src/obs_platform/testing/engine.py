@@ -39,7 +39,8 @@ from pulumi.runtime.proto import engine_pb2, resource_pb2, source_pb2
 from pulumi.runtime.stack import Stack
 from pulumi.runtime.sync_await import _sync_await
 
-from . import _wire
+from .._internal.errors import ObsPlatformError
+from . import _checks, _wire
 from ._answers import DEFAULT_ACCOUNT_ID, ResourceContext, answer_call, answer_resource
 from ._project import load_program
 from .plan import STACK_TYPE, Plan, PlanResource
@@ -98,6 +99,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         self.default_region = default_region
         self.default_account = default_account
         self.records: dict[str, PlanResource] = {}
+        # Each registration's SDK stack trace, resolved to a file:line only when a URN repeats.
+        self._stack_traces: dict[str, Any] = {}
         self.stack_outputs: dict[str, Any] = {}
         self._provider_context: dict[str, tuple[str | None, str | None]] = {}
         # (type, id, revealed outputs) of each answered registration, revealed once here rather
@@ -122,6 +125,13 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
     @_names_call_site
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         urn = self.make_urn(request.parent, request.type, request.name)
+        if urn in self.records:
+            raise _checks.duplicate_urn(
+                urn,
+                _checks.registration_site(self._stack_traces.get(urn)),
+                _checks.registration_site(request.stackTrace),
+            )
+        self._stack_traces[urn] = request.stackTrace
         wire_inputs = _wire.decode(request.object)
         revealed = _wire.reveal(wire_inputs)
         providers = dict(request.providers)
@@ -139,6 +149,12 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 account=account,
                 registered=self._registered,
             )
+            if request.custom and is_aws:
+                auto_name = _checks.check_name(
+                    request.type, request.name, urn, wire_inputs, ctx.hex(7)
+                )
+                if auto_name is not None:
+                    ctx = dataclasses.replace(ctx, auto_name=auto_name)
             resource_id, outputs = answer_resource(ctx)
             outputs.update(self._hidden_children(ctx, outputs))
             outputs.update(
@@ -168,6 +184,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             depends_on=tuple(sorted(set(request.dependencies))),
             ignore_changes=tuple(request.ignoreChanges),
             outputs=_wire.to_plain(outputs) if request.custom else {},
+            aliases=self._alias_urns(request),
         )
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(
             urn, resource_id, outputs
@@ -176,6 +193,18 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn)
         obj = _wire.to_struct(outputs)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj)
+
+    def _alias_urns(self, request: Any) -> tuple[str, ...]:
+        """Return the URNs a registration's aliases stand for (specs resolved as Pulumi does)."""
+        urns = list(request.aliasURNs)
+        for alias in request.aliases:
+            if alias.urn:
+                urns.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urns.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+        return tuple(urns)
 
     def _hidden_children(self, ctx: ResourceContext, outputs: dict[str, Any]) -> dict[str, Any]:
         """Answer outputs that are resource references to a remote component's own children.
@@ -347,8 +376,13 @@ def run(
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
-        location = next((where for failed, where in monitor.failed_at if failed is exc), None)
-        raise ProgramError(str(exc), exc, location) from exc
+        cause = _root_cause(exc)
+        location = next(
+            (where for failed, where in monitor.failed_at if failed is cause or failed is exc),
+            None,
+        )
+        _forget_failed_futures()
+        raise ProgramError(str(cause), cause, location) from cause
     finally:
         pulumi_resource._get_stack_trace = full_stack_trace
         pulumi_settings.reset_options()
@@ -421,6 +455,36 @@ def _call_site_trace() -> source_pb2.StackTrace:
     return source_pb2.StackTrace(frames=frames)
 
 
+def _root_cause(exc: BaseException) -> BaseException:
+    """Return the error the program really raised, not the SDK's wrappers around it.
+
+    When a registration fails, every resource whose inputs depend on it fails too, each with
+    ``ValueError("While processing resource: ...")`` raised from the one before; the first of
+    the chain is what the user must fix.
+    """
+    seen: set[int] = set()
+    current = exc
+    while current.__cause__ is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ObsPlatformError):
+            return current
+        current = current.__cause__
+    return current
+
+
+def _forget_failed_futures() -> None:
+    """Mark every failed future as seen, so asyncio does not report them one by one.
+
+    A refused registration fails the futures of every resource that waited for it; nobody
+    awaits them after the run stops, so without this the garbage collector logs each one
+    ("Future exception was never retrieved"), whenever it gets to them. Runs once per failed
+    run, over the objects the collector tracks.
+    """
+    for obj in gc.get_objects():
+        if isinstance(obj, asyncio.Future) and obj.done() and not obj.cancelled():
+            obj.exception()
+
+
 async def _run_in_stack(program: Callable[[], object]) -> None:
     """Run ``program`` inside a new root stack and wait for everything it started.
 
@@ -459,21 +523,35 @@ async def _run_in_stack(program: Callable[[], object]) -> None:
 
 
 async def _drain() -> None:
-    """Wait until no registration or output task is left, raising the first failure."""
+    """Wait until no registration or output task is left, then raise the first failure.
+
+    After a failure the rest are still awaited (their exceptions retrieved), so a refused
+    program leaves no "Future exception was never retrieved" behind for the garbage collector.
+    """
     rpc_manager = pulumi_settings._get_rpc_manager()
+    failure: BaseException | None = None
     while True:
         while rpc_manager.rpcs:
             await asyncio.sleep(0)
-            await rpc_manager.rpcs.pop()
-        if rpc_manager.unhandled_exception is not None:
-            raise rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
+            try:
+                await rpc_manager.rpcs.pop()
+            except Exception as exc:
+                failure = failure or exc
+        if rpc_manager.unhandled_exception is not None and failure is None:
+            failure = rpc_manager.unhandled_exception.with_traceback(
+                rpc_manager.exception_traceback
+            )
         with pulumi_settings.SETTINGS.lock:
             pending = list(pulumi_settings.SETTINGS.outputs)
             pulumi_settings.SETTINGS.outputs.clear()
         if pending:
-            await asyncio.gather(*pending)
+            results = await asyncio.gather(*pending, return_exceptions=True)
+            if failure is None:
+                failure = next((r for r in results if isinstance(r, Exception)), None)
         if not rpc_manager.rpcs and not pulumi_settings.SETTINGS.outputs:
-            return
+            break
+    if failure is not None:
+        raise failure
 
 
 def _tree_order(records: list[PlanResource]) -> list[PlanResource]:

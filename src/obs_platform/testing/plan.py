@@ -41,6 +41,8 @@ class PlanResource:
             come from, components expanded to their resources.
         ignore_changes: Input paths Pulumi ignores when diffing.
         outputs: Outputs the engine answered (custom) or the component registered.
+        aliases: URNs this resource was known by before (``pulumi.Alias``), which Pulumi
+            moves to the new URN instead of replacing. Not part of the plan JSON.
     """
 
     urn: str
@@ -56,6 +58,7 @@ class PlanResource:
     depends_on: tuple[str, ...] = ()
     ignore_changes: tuple[str, ...] = ()
     outputs: dict[str, Any] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Return the resource in the plan format's key order."""
