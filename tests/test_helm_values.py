@@ -112,6 +112,7 @@ def _kps(**overrides: Any) -> dict[str, Any]:
         alertmanager_replicas=2,
         grafana_volume_gib=10,
         grafana_admin_secret="grafana-admin",
+        node_exporter_namespace="monitoring-node-exporter",
     )
     settings.update(overrides)
     return hv.kube_prometheus_stack_values(**settings)

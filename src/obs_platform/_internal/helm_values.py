@@ -64,6 +64,17 @@ YACE_RELEASE = "yace"
 YACE_SERVICE_ACCOUNT = "yace"
 """The service account the CloudWatch exporter runs as (bound to its CloudWatch read role)."""
 
+NODE_EXPORTER_NAMESPACE_SUFFIX = "-node-exporter"
+"""node-exporter runs in ``<namespace>-node-exporter``: it needs the host's network and PID
+namespaces and host paths, which Pod Security ``baseline`` (enforced on the monitoring
+namespace) refuses, so its own namespace is labelled ``privileged``."""
+
+TEMPO_GENERATOR_PROCESSORS: tuple[str, ...] = ("service-graphs", "span-metrics")
+"""The metrics-generator processors every tenant runs: the service graph (Grafana's service map)
+and span metrics (``traces_spanmetrics_*``, Grafana's traces-to-metrics). Tempo enables
+processors only through per-tenant overrides (``overrides.defaults`` applies to every tenant);
+without them the generator runs and generates nothing."""
+
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 """The service-account annotation IRSA reads."""
 
@@ -189,6 +200,7 @@ def kube_prometheus_stack_values(
     alertmanager_replicas: int,
     grafana_volume_gib: int,
     grafana_admin_secret: str,
+    node_exporter_namespace: str,
     prometheus_role_arn: Any | None = None,
     grafana_role_arn: Any | None = None,
     amp: AmpRemoteWrite | None = None,
@@ -203,7 +215,11 @@ def kube_prometheus_stack_values(
       probes and scrape configs without the release label are found.
     * Prometheus keeps ``prometheus_retention_days`` on a gp3 volume (size-based retention at 90 %
       of it as a guard), accepts remote write (cells push), and optionally remote-writes to AMP.
-    * Grafana reads its admin user from an existing Secret; no password is in these values.
+    * Grafana reads its admin user from an existing Secret; no password is in these values. Its
+      one ReadWriteOnce volume cannot be attached to a second pod, so its Deployment is
+      replaced with ``Recreate`` (a rolling update would wait forever on the new pod).
+    * node-exporter runs in ``node_exporter_namespace`` (privileged; see
+      :data:`NODE_EXPORTER_NAMESPACE_SUFFIX`).
 
     Args:
         cluster_name: Added as the ``cluster`` external label.
@@ -215,6 +231,8 @@ def kube_prometheus_stack_values(
         alertmanager_replicas: Alertmanager replicas (they cluster).
         grafana_volume_gib: Grafana volume size.
         grafana_admin_secret: Name of the Secret holding the admin user and password.
+        node_exporter_namespace: The namespace node-exporter runs in (Pod Security
+            ``privileged``).
         prometheus_role_arn: IRSA role for Prometheus (AMP), or ``None`` (Pod Identity / none).
         grafana_role_arn: IRSA role for Grafana (CloudWatch), or ``None``.
         amp: Remote write to AMP, or ``None``.
@@ -260,6 +278,7 @@ def kube_prometheus_stack_values(
         "kubeControllerManager": {"enabled": False},
         "kubeProxy": {"enabled": False},
         "windowsMonitoring": {"enabled": False},
+        "prometheus-node-exporter": {"namespaceOverride": node_exporter_namespace},
         "prometheus": {
             "serviceAccount": _service_account(PROMETHEUS_SERVICE_ACCOUNT, prometheus_role_arn),
             "prometheusSpec": prometheus_spec,
@@ -277,6 +296,9 @@ def kube_prometheus_stack_values(
                 "passwordKey": GRAFANA_ADMIN_PASSWORD_KEY,
             },
             "serviceAccount": _service_account(GRAFANA_SERVICE_ACCOUNT, grafana_role_arn),
+            # RWO volume: the old pod must go before the new one can mount it
+            # (grafana/helm-charts#146; kube-prometheus-stack#898).
+            "deploymentStrategy": {"type": "Recreate"},
             "persistence": {
                 "enabled": True,
                 "storageClassName": storage_class,
@@ -358,6 +380,8 @@ def loki_values(
             "limits_config": {"retention_period": f"{retention_days * 24}h"},
             "compactor": {"retention_enabled": True, "delete_request_store": "s3"},
         },
+        # Prometheus scrapes every Loki component (LokiIngestionErrors, LokiDiscardingLogs).
+        "monitoring": {"serviceMonitor": {"enabled": True}},
         # The memcached caches default to 8 GiB each; size them for a shared-services cluster.
         "chunksCache": {"allocatedMemory": 2048 if distributed else 1024},
         "resultsCache": {"allocatedMemory": 512},
@@ -394,6 +418,11 @@ def loki_values(
     ):
         _set(values, path, _mirrored(mirror, upstream))
     return values
+
+
+def _generator_overrides() -> dict[str, Any]:
+    """Tempo overrides that turn the metrics-generator processors on for every tenant."""
+    return {"defaults": {"metrics_generator": {"processors": list(TEMPO_GENERATOR_PROCESSORS)}}}
 
 
 def _tempo_s3(bucket: Any, region: str) -> dict[str, Any]:
@@ -440,7 +469,10 @@ def tempo_values(
                 }
             },
             "metricsGenerator": {"enabled": True, "remoteWriteUrl": metrics_remote_write_url},
+            "overrides": _generator_overrides(),
         },
+        # Prometheus scrapes Tempo (TempoIngestionErrors).
+        "serviceMonitor": {"enabled": True},
         "persistence": {
             "enabled": True,
             "storageClassName": storage_class,
@@ -502,6 +534,9 @@ def tempo_distributed_values(
                 }
             }
         },
+        "overrides": _generator_overrides(),
+        # Prometheus scrapes every Tempo component (TempoIngestionErrors).
+        "metaMonitoring": {"serviceMonitor": {"enabled": True}},
         "metricsGenerator": {
             "enabled": True,
             "config": {

@@ -21,7 +21,7 @@ from .._internal.charts import (
     operator_version_for,
 )
 from .._internal.eks import InstanceType, KubernetesVersion, ami_type_for
-from .._internal.helm_values import Scale
+from .._internal.helm_values import NODE_EXPORTER_NAMESPACE_SUFFIX, Scale
 from .._internal.types import ArgsModel, Cidr, Input, Region, Tags
 from ..network.ipam import Ipam
 from ..network.transit import TransitNetwork
@@ -237,9 +237,9 @@ class ObservabilityStackArgs(ArgsModel):
     prometheus_volume_gib: int = Field(default=200, ge=10, le=16384)
     """Prometheus volume size (gp3)."""
     prometheus_replicas: int = Field(default=1, ge=1, le=5)
-    """Prometheus replicas. Cells remote-write through one Service, so with more than one
-    replica each receives only part of what the cells push (a warning says so); for HA of pushed
-    data, forward to AMP (``amp_remote_write_url``) and query there."""
+    """Prometheus replicas. Cells remote-write through one Service, which sends each request to
+    one replica, so more than one replica is refused unless every replica forwards to AMP
+    (``amp_remote_write_url``), where queries then go."""
     alertmanager_replicas: int = Field(default=2, ge=1, le=5)
     """Alertmanager replicas (they gossip to deduplicate)."""
     alertmanager_volume_gib: int = Field(default=10, ge=1, le=1024)
@@ -356,5 +356,21 @@ class ObservabilityStackArgs(ArgsModel):
         if (self.amp_remote_write_url is None) != (self.amp_workspace_arn is None):
             raise ValueError(
                 "amp_remote_write_url and amp_workspace_arn go together; set both or neither."
+            )
+        if self.prometheus_replicas > 1 and self.amp_remote_write_url is None:
+            # The ingest Service balances each remote-write request to one replica, so every
+            # replica would hold a disjoint part of what the cells push.
+            raise ValueError(
+                f"prometheus_replicas={self.prometheus_replicas} without AMP splits the cells' "
+                "remote-write between the replicas (each receives only part of every series). "
+                "Use prometheus_replicas=1, or set amp_remote_write_url and amp_workspace_arn "
+                "so every replica forwards to Amazon Managed Service for Prometheus and "
+                "queries go there."
+            )
+        if len(self.namespace) + len(NODE_EXPORTER_NAMESPACE_SUFFIX) > 63:
+            raise ValueError(
+                f"namespace {self.namespace!r} is too long: node-exporter runs in "
+                f"'{self.namespace}{NODE_EXPORTER_NAMESPACE_SUFFIX}', which must be a DNS label "
+                f"of at most 63 characters; use at most {63 - len(NODE_EXPORTER_NAMESPACE_SUFFIX)}."
             )
         return self

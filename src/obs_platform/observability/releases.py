@@ -44,6 +44,7 @@ from .._internal.helm_values import (
     KPS_RELEASE,
     LOKI_RELEASE,
     LOKI_SERVICE_ACCOUNT,
+    NODE_EXPORTER_NAMESPACE_SUFFIX,
     PROMETHEUS_SERVICE_ACCOUNT,
     TEMPO_RELEASE,
     TEMPO_SERVICE_ACCOUNT,
@@ -256,6 +257,19 @@ def create_releases(
         },
         opts=k8s_opts,
     )
+    # node-exporter reads the host (host network and PID, host paths): Pod Security refuses it
+    # at baseline, so it runs in a namespace of its own at privileged.
+    node_exporter_namespace = k8s.core.v1.Namespace(
+        owner.child_name("node-exporter-namespace"),
+        metadata={
+            "name": f"{args.namespace}{NODE_EXPORTER_NAMESPACE_SUFFIX}",
+            "labels": {
+                "app.kubernetes.io/part-of": "obs-platform",
+                "pod-security.kubernetes.io/enforce": "privileged",
+            },
+        },
+        opts=k8s_opts,
+    )
     in_ns = owner.child_opts(provider=cluster.provider, depends_on=[*ready, namespace])
     admin_secret = k8s.core.v1.Secret(
         owner.child_name("grafana-admin"),
@@ -331,6 +345,7 @@ def create_releases(
         alertmanager_replicas=args.alertmanager_replicas,
         grafana_volume_gib=args.grafana_volume_gib,
         grafana_admin_secret=GRAFANA_ADMIN_SECRET,
+        node_exporter_namespace=f"{ns}{NODE_EXPORTER_NAMESPACE_SUFFIX}",
         prometheus_role_arn=roles["prometheus"].annotation_arn if "prometheus" in roles else None,
         grafana_role_arn=roles["grafana"].annotation_arn,
         amp=amp,
@@ -341,6 +356,7 @@ def create_releases(
     kps_waits = [
         *ready,
         namespace,
+        node_exporter_namespace,
         admin_secret,
         crds,
         *(content_resources or []),

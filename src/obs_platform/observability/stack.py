@@ -152,11 +152,12 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
     def _build(self, args: ObservabilityStackArgs) -> dict[str, Any]:
         region = args.region
         if args.prometheus_replicas > 1:
+            # Validation refused this without AMP; with AMP the replicas forward their parts.
             pulumi.log.warn(
                 f"ObservabilityStack {self._name!r}: prometheus_replicas="
                 f"{args.prometheus_replicas} splits what cells remote-write between the replicas "
-                "(each receives part of it), so one replica answers queries with part of the "
-                "pushed data. Use 1 replica, or query AMP (amp_remote_write_url) for pushed data.",
+                "(each receives part of it and forwards it to AMP), so each replica answers "
+                "queries with part of the pushed data: point Grafana's queries at AMP.",
                 resource=self,
             )
         network = create_network(self, args)

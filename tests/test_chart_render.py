@@ -1,0 +1,641 @@
+"""Every Helm release of the plans, rendered by real Helm from the whole pinned charts.
+
+Variants: both examples as shipped, the shared stack distributed and behind the pull-through
+cache, and Strimzi cells with MirrorMaker 2. Each release is rendered once per session with its
+plan's values; then every object (rendered or created directly by the plan) is validated against
+the Kubernetes schema of the cluster's version, or its CRD; every pod template against the Pod
+Security level its namespace enforces; the values are checked for keys that change nothing;
+and the rendered configuration (rules, Loki, Tempo, images, scrape targets) is checked for
+what the stack relies on.
+
+Needs Helm (``bash scripts/install-helm.sh``) and the reference charts; skips without them,
+fails under ``CI``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pulumi
+import pulumi_aws as aws
+import pytest
+import yaml
+
+from conftest import EXAMPLES, REFERENCE_DIR, need
+from helm_render import (
+    INSTALL_HELM,
+    ChartLibrary,
+    MissingChartError,
+    MissingDependencyError,
+    Release,
+    Rendered,
+    RenderError,
+    containers,
+    find_helm,
+    helm_template,
+    plan_objects,
+    pod_specs,
+    releases,
+)
+from obs_platform import (
+    Cell,
+    CellArgs,
+    KafkaReplicationArgs,
+    ObservabilityStack,
+    PilotLightDr,
+    PilotLightDrArgs,
+    TelemetryArgs,
+)
+from obs_platform._internal import helm_values as hv
+from obs_platform._internal.pod_security import Level, namespace_level, violations
+from obs_platform.testing import Plan, run, run_program
+
+pytestmark = [pytest.mark.reference, pytest.mark.tool]
+
+ECR = "111111111111.dkr.ecr.eu-west-1.amazonaws.com"
+DOCKER_HUB_SECRET = (
+    "arn:aws:secretsmanager:eu-west-1:111111111111:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
+)
+GIVEN_VPC: dict[str, Any] = {
+    "vpc_id": "vpc-0123456789abcdef0",
+    "private_subnet_ids": ["subnet-0a", "subnet-0b", "subnet-0c"],
+}
+
+
+def _stack(**overrides: Any) -> Plan:
+    def program() -> None:
+        ObservabilityStack(
+            "shared-obs",
+            {
+                "region": "eu-west-1",
+                **GIVEN_VPC,
+                "grafana_admin_password": pulumi.Output.secret("not-a-real-password"),
+                **overrides,
+            },
+        )
+
+    return run(program, project="shared-account", config={"aws:region": "eu-west-1"})
+
+
+def _strimzi_cells() -> Plan:
+    def program() -> None:
+        telemetry = TelemetryArgs(
+            metrics_remote_write_url="https://prometheus.shared.internal/api/v1/write",
+            logs_otlp_url="https://loki.shared.internal/otlp",
+            traces_otlp_endpoint="tempo.shared.internal:4317",
+        )
+        cells = []
+        for region, cidr, extra, opts in (
+            ("eu-west-1", "10.16.0.0/20", {}, None),
+            (
+                "us-east-1",
+                "10.32.0.0/20",
+                {"standby": True},
+                pulumi.ResourceOptions(
+                    providers=[
+                        aws.Provider(
+                            "standby-account",
+                            region="us-east-1",
+                            assume_roles=[{"role_arn": "arn:aws:iam::222222222222:role/deployer"}],
+                        )
+                    ]
+                ),
+            ),
+        ):
+            cells.append(
+                Cell(
+                    region,
+                    CellArgs(
+                        region=region,
+                        dr_strategy="pilot-light",
+                        replicas=3,
+                        kafka_replication=True,
+                        kafka_engine="strimzi",
+                        kafka_advertised_host=f"kafka.{region}.cells.internal",
+                        vpc_cidr=cidr,
+                        telemetry=telemetry,
+                        **extra,
+                    ),
+                    opts=opts,
+                )
+            )
+        PilotLightDr(
+            "app",
+            PilotLightDrArgs(
+                primary=cells[0].dr_site(),
+                standby=cells[1].dr_site(),
+                zone_id="Z0123456789EXAMPLE",
+                record_name="app.example.com",
+                database=None,
+                kafka=KafkaReplicationArgs(engine="strimzi"),
+            ),
+        )
+
+    return run(program, project="app-cells", config={"aws:region": "eu-west-1"})
+
+
+VARIANTS: dict[str, Callable[[], Plan]] = {
+    "shared-account": lambda: run_program(EXAMPLES / "shared-account"),
+    "shared-distributed": lambda: _stack(
+        scale="distributed", tempo_kafka_address="kafka.obs.internal:9092"
+    ),
+    "shared-pull-through-cache": lambda: _stack(
+        image_source="pull-through-cache", docker_hub_credential_arn=DOCKER_HUB_SECRET
+    ),
+    "app-cells": lambda: run_program(EXAMPLES / "app-cells"),
+    "strimzi-cells": _strimzi_cells,
+}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A plan and what its releases render to."""
+
+    name: str
+    plan: Plan
+    kube_version: str
+    rendered: tuple[Rendered, ...]
+
+    @property
+    def plan_objects(self) -> list[dict[str, Any]]:
+        return plan_objects(self.plan)
+
+    def objects(self) -> Iterator[dict[str, Any]]:
+        """Every Kubernetes object: rendered ones, then the plan's own."""
+        for rendered in self.rendered:
+            yield from rendered.objects
+        yield from self.plan_objects
+
+    def release(self, name: str) -> Rendered:
+        (found,) = [r for r in self.rendered if r.release.name == name]
+        return found
+
+
+def _kube_version(plan: Plan) -> str:
+    versions = {
+        str(r.inputs["version"])
+        for r in plan.resources
+        if r.type in ("eks:index:Cluster", "aws:eks/cluster:Cluster") and "version" in r.inputs
+    }
+    assert len(versions) == 1, versions
+    return f"{versions.pop()}.0"
+
+
+@pytest.fixture(scope="session")
+def helm() -> str:
+    path = find_helm()
+    need(path is not None, f"helm not installed; run `{INSTALL_HELM}`")
+    assert path is not None
+    return path
+
+
+@pytest.fixture(scope="session")
+def library(reference_dir: Path) -> ChartLibrary:
+    return ChartLibrary(reference_dir)
+
+
+_RENDERS: dict[tuple[str, str, str], Rendered] = {}
+
+
+def render(helm: str, library: ChartLibrary, release: Release) -> Rendered:
+    """Render a release once per session (same chart, version and values: same render)."""
+    key = (release.chart, release.version, json.dumps(release.values, sort_keys=True))
+    if key not in _RENDERS:
+        try:
+            _RENDERS[key] = helm_template(helm, library, release)
+        except MissingDependencyError as missing:
+            need(False, str(missing))
+        except MissingChartError as missing:
+            pytest.fail(f"{release.resource}: {missing}")
+    cached = _RENDERS[key]
+    return Rendered(release=release, objects=cached.objects)
+
+
+@cache
+def _plan(name: str) -> Plan:
+    return VARIANTS[name]()
+
+
+@pytest.fixture(scope="session", params=sorted(VARIANTS))
+def variant(request: pytest.FixtureRequest, helm: str, library: ChartLibrary) -> Variant:
+    plan = _plan(request.param)
+    kube = _kube_version(plan)
+    rendered = tuple(render(helm, library, r) for r in releases(plan, kube))
+    return Variant(request.param, plan, kube, rendered)
+
+
+def _variant(name: str, helm: str, library: ChartLibrary) -> Variant:
+    plan = _plan(name)
+    kube = _kube_version(plan)
+    rendered = tuple(render(helm, library, r) for r in releases(plan, kube))
+    return Variant(name, plan, kube, rendered)
+
+
+@pytest.fixture(scope="session")
+def shared(helm: str, library: ChartLibrary) -> Variant:
+    return _variant("shared-account", helm, library)
+
+
+@pytest.fixture(scope="session")
+def distributed(helm: str, library: ChartLibrary) -> Variant:
+    return _variant("shared-distributed", helm, library)
+
+
+@pytest.fixture(scope="session")
+def pull_through(helm: str, library: ChartLibrary) -> Variant:
+    return _variant("shared-pull-through-cache", helm, library)
+
+
+@pytest.fixture(scope="session")
+def strimzi(helm: str, library: ChartLibrary) -> Variant:
+    return _variant("strimzi-cells", helm, library)
+
+
+# --- every release renders ----------------------------------------------------------------
+
+
+EXPECTED_RELEASES = {
+    "shared-account": ["yace", "kps", "loki", "tempo"],
+    "shared-distributed": ["yace", "kps", "loki", "tempo"],
+    "shared-pull-through-cache": ["yace", "kps", "loki", "tempo"],
+    "app-cells": [],
+    "strimzi-cells": ["eu-west-1-strimzi", "us-east-1-strimzi"],
+}
+
+
+def test_every_release_renders(variant: Variant) -> None:
+    assert [r.release.name for r in variant.rendered] == EXPECTED_RELEASES[variant.name]
+    for rendered in variant.rendered:
+        assert rendered.objects, f"{rendered.release.resource} rendered nothing"
+
+
+def test_a_render_error_fails(helm: str, library: ChartLibrary, shared: Variant) -> None:
+    loki = shared.release("loki").release
+    # Loki's values schema wants a number of replicas.
+    broken = {**loki.values, "singleBinary": {"replicas": "one"}}
+    with pytest.raises(RenderError, match="singleBinary"):
+        helm_template(helm, library, loki, broken)
+
+
+def test_kube_prometheus_stack_renders_its_parts(shared: Variant) -> None:
+    kps = shared.release("kps")
+    kinds = {(o["kind"], o["metadata"]["name"]) for o in kps.objects}
+    for expected in (
+        ("Prometheus", "kps-prometheus"),
+        ("Alertmanager", "kps-alertmanager"),
+        ("Deployment", "kps-grafana"),
+        ("Deployment", "kps-operator"),
+        ("DaemonSet", "kps-prometheus-node-exporter"),
+        ("Deployment", "kps-kube-state-metrics"),
+    ):
+        assert expected in kinds
+    # EKS hides these control-plane targets: no monitor, no rule for them.
+    names = {name for _, name in kinds}
+    for absent in ("kps-kube-etcd", "kps-kube-scheduler", "kps-kube-controller-manager"):
+        assert absent not in names
+
+
+# --- schemas ------------------------------------------------------------------------------
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML has it: the CRDs are megabytes of YAML."""
+
+CRD_SOURCES = (
+    "crds/*.yaml",
+    "charts/kube-prometheus-stack-*/charts/crds/crds/*.yaml",
+    "charts/strimzi-kafka-operator-*/crds/*.yaml",
+)
+"""Where the reference data keeps CRDs: its own folder, and the charts' CRD files."""
+
+
+@cache
+def _crd_schemas(reference: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    schemas: dict[tuple[str, str], dict[str, Any]] = {}
+    for pattern in CRD_SOURCES:
+        for path in sorted(reference.glob(pattern)):
+            try:
+                documents = list(yaml.load_all(path.read_text(), Loader=_LOADER))
+            except yaml.YAMLError:
+                # The AlertmanagerConfig CRD holds a YAML 1.1 '=' scalar PyYAML refuses; the
+                # library emits no AlertmanagerConfig.
+                continue
+            for crd in documents:
+                if not crd or crd.get("kind") != "CustomResourceDefinition":
+                    continue
+                group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
+                for version in crd["spec"]["versions"]:
+                    schema = version["schema"]["openAPIV3Schema"]
+                    schemas[(f"{group}/{version['name']}", kind)] = schema
+    return schemas
+
+
+_BUILT_IN_GROUPS = frozenset(
+    {
+        "apps",
+        "batch",
+        "policy",
+        "autoscaling",
+        "rbac.authorization.k8s.io",
+        "networking.k8s.io",
+        "storage.k8s.io",
+        "admissionregistration.k8s.io",
+        "apiextensions.k8s.io",
+        "scheduling.k8s.io",
+        "coordination.k8s.io",
+        "discovery.k8s.io",
+    }
+)
+
+
+@cache
+def _k8s_validator(kube_version: str, kind: str, api_version: str) -> jsonschema.Validator | None:
+    """kubernetes-validate's strict schema of one kind at a cluster version, compiled once
+    (its own ``validate`` re-reads every schema file on each call)."""
+    from kubernetes_validate import utils
+    from referencing import Registry, Resource
+
+    directory = f"kubernetes-json-schema/v{utils.major_minor(kube_version)}.0-local-strict"
+    api = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    try:
+        schema = utils.schema_contents(f"{directory}/{kind.lower()}-{api}.json", kube_version)
+    except FileNotFoundError:
+        return None
+    definitions = _k8s_definitions(directory, kube_version)
+    registry: Registry[Any] = Resource.from_contents(schema) @ Registry()
+    registry = definitions @ registry
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+@cache
+def _k8s_definitions(directory: str, kube_version: str) -> Any:
+    from kubernetes_validate import utils
+    from referencing import Resource
+
+    return Resource.from_contents(
+        utils.schema_contents(f"{directory}/_definitions.json", kube_version)
+    )
+
+
+def _validate(obj: Mapping[str, Any], kube_version: str, reference: Path) -> str | None:
+    api, kind = obj["apiVersion"], obj["kind"]
+    name = f"{kind}/{obj['metadata'].get('name')}"
+    group = api.split("/")[0] if "/" in api else ""
+    if group and group not in _BUILT_IN_GROUPS:
+        schema = _crd_schemas(reference).get((api, kind))
+        if schema is None:
+            return f"{name}: no CRD for {api} {kind} in the reference data"
+        validator: jsonschema.Validator | None = jsonschema.Draft7Validator(schema)
+        # Not checked against the metaschema: the operator's patterns use Go's (?i) flag.
+    else:
+        validator = _k8s_validator(kube_version, kind, api)
+        if validator is None:
+            return f"{name}: Kubernetes {kube_version} has no {api} {kind}"
+    assert validator is not None
+    error = jsonschema.exceptions.best_match(validator.iter_errors(dict(obj)))
+    if error is not None:
+        return f"{name}: {error.message} at {list(error.absolute_path)}"
+    return None
+
+
+def test_every_object_validates_against_its_schema(variant: Variant, reference_dir: Path) -> None:
+    failures = [
+        failure
+        for obj in variant.objects()
+        if (failure := _validate(obj, variant.kube_version, reference_dir))
+    ]
+    assert failures == []
+
+
+# --- Pod Security -------------------------------------------------------------------------
+
+
+def _namespace_levels(variant: Variant) -> dict[str, Level]:
+    levels: dict[str, Level] = {}
+    for obj in variant.objects():
+        if obj["kind"] == "Namespace":
+            metadata = obj["metadata"]
+            levels[metadata["name"]] = namespace_level(metadata.get("labels"))
+    return levels
+
+
+def _pods(variant: Variant) -> Iterator[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]]:
+    for obj in variant.objects():
+        for metadata, spec in pod_specs(obj):
+            namespace = obj["metadata"].get("namespace") or "default"
+            yield f"{obj['kind']}/{obj['metadata']['name']}", namespace, metadata, spec
+
+
+def test_every_pod_is_admitted_by_its_namespace_level(variant: Variant) -> None:
+    levels = _namespace_levels(variant)
+    refused = {}
+    for name, namespace, metadata, spec in _pods(variant):
+        found = violations(levels.get(namespace, Level.PRIVILEGED), spec, metadata)
+        if found:
+            refused[f"{namespace}/{name}"] = found
+    assert refused == {}
+
+
+def test_monitoring_enforces_baseline_and_node_exporter_runs_privileged(shared: Variant) -> None:
+    levels = _namespace_levels(shared)
+    assert levels["monitoring"] is Level.BASELINE
+    exporter = shared.release("kps").get("DaemonSet", "kps-prometheus-node-exporter")
+    namespace = exporter["metadata"]["namespace"]
+    assert namespace == "monitoring-node-exporter"
+    assert levels[namespace] is Level.PRIVILEGED
+    # What baseline would refuse, so the separate namespace is needed.
+    ((metadata, spec),) = pod_specs(exporter)
+    assert any("hostNetwork" in v for v in violations(Level.BASELINE, spec, metadata))
+
+
+# --- values that change nothing -----------------------------------------------------------
+
+
+def _leaves(values: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for key, value in values.items():
+        path = (*prefix, key)
+        if isinstance(value, Mapping) and value:
+            yield from _leaves(value, path)
+        else:
+            yield path
+
+
+def _free_form_or_known(defaults: Any, path: tuple[str, ...]) -> bool:
+    """Whether the chart's defaults know ``path``, or leave a map on it free-form (an empty
+    map, a list or null: the templates pass such a subtree through whole, ``toYaml``)."""
+    node = defaults
+    for part in path:
+        if node is None or isinstance(node, list) or (isinstance(node, Mapping) and not node):
+            return True
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _without(values: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    copy: dict[str, Any] = json.loads(json.dumps(values))
+    node = copy
+    for part in path[:-1]:
+        node = node[part]
+    del node[path[-1]]
+    return copy
+
+
+def _chart_defaults(library: ChartLibrary, release: Release) -> dict[str, Any]:
+    folder = library.source(release.chart, release.version)
+    defaults: dict[str, Any] = yaml.safe_load((folder / "values.yaml").read_text()) or {}
+    for dependency in (yaml.safe_load((folder / "Chart.yaml").read_text())).get(
+        "dependencies"
+    ) or []:
+        # A subchart's values live under its name (or alias), defaulted by the subchart.
+        key = dependency.get("alias") or dependency["name"]
+        sub = library.reference / "charts" / f"{dependency['name']}-{dependency['version']}"
+        if (sub / "values.yaml").is_file():
+            sub_defaults = yaml.safe_load((sub / "values.yaml").read_text()) or {}
+            defaults[key] = hv.deep_merge(sub_defaults, defaults.get(key) or {})
+    return defaults
+
+
+def test_no_value_is_a_silent_no_op(variant: Variant, helm: str, library: ChartLibrary) -> None:
+    """A value whose key the chart's defaults do not hold is rendered again without it: an
+    identical render means no template reads it (a silent no-op)."""
+    no_ops = []
+    for rendered in variant.rendered:
+        release = rendered.release
+        defaults = _chart_defaults(library, release)
+        for path in _leaves(release.values):
+            if _free_form_or_known(defaults, path):
+                continue
+            try:
+                reduced = helm_template(helm, library, release, _without(release.values, path))
+            except RenderError:
+                continue  # the chart requires it: it has an effect
+            if reduced.objects == rendered.objects:
+                no_ops.append(f"{release.name}: {'.'.join(path)}")
+    assert no_ops == []
+
+
+def test_the_no_op_check_finds_a_key_no_template_reads(
+    shared: Variant, helm: str, library: ChartLibrary
+) -> None:
+    yace = shared.release("yace")
+    values = {**yace.release.values, "useStatefulSet": False}
+    assert not _free_form_or_known(_chart_defaults(library, yace.release), ("useStatefulSet",))
+    assert helm_template(helm, library, yace.release, values).objects == yace.objects
+
+
+# --- images -------------------------------------------------------------------------------
+
+
+def images(rendered: Rendered) -> list[str]:
+    """Every image a release's pods run, sorted."""
+    found = set()
+    for obj in rendered.objects:
+        for _, spec in pod_specs(obj):
+            found.update(c["image"] for c in containers(spec))
+    # The Prometheus and Alertmanager CRs name their images; the operator runs them.
+    for kind in ("Prometheus", "Alertmanager"):
+        for obj in rendered.of_kind(kind):
+            found.add(obj["spec"]["image"])
+    return sorted(found)
+
+
+def _registry(image: str) -> str:
+    first = image.split("/")[0]
+    return first if "." in first or ":" in first else "docker.io"
+
+
+def test_images_are_listed_per_release_from_registries_the_cache_covers(shared: Variant) -> None:
+    by_release = {r.release.name: images(r) for r in shared.rendered}
+    assert set(by_release) == {"kps", "loki", "tempo", "yace"}
+    for name, listed in by_release.items():
+        assert listed, name
+        assert {_registry(i) for i in listed} <= set(hv.MIRRORED_REGISTRIES), (name, listed)
+    assert any("/prometheus/node-exporter:" in i for i in by_release["kps"])
+    assert any("/grafana/loki:" in i or i.startswith("grafana/loki:") for i in by_release["loki"])
+
+
+def test_pull_through_cache_serves_every_image(pull_through: Variant) -> None:
+    upstream = {
+        release.release.name: [i for i in images(release) if not i.startswith(f"{ECR}/")]
+        for release in pull_through.rendered
+    }
+    assert upstream == {"kps": [], "loki": [], "tempo": [], "yace": []}
+
+
+# --- configuration the stack relies on ----------------------------------------------------
+
+
+SHARED_VARIANTS = ("shared-account", "shared-distributed", "shared-pull-through-cache")
+
+
+@pytest.mark.parametrize("name", SHARED_VARIANTS)
+def test_loki_config_stores_on_s3_with_tsdb_and_retention(
+    name: str, helm: str, library: ChartLibrary
+) -> None:
+    loki = _variant(name, helm, library).release("loki")
+    config = yaml.safe_load(loki.config_maps["loki"]["config.yaml"])
+    (period,) = config["schema_config"]["configs"]
+    assert (period["store"], period["schema"], period["object_store"]) == ("tsdb", "v13", "s3")
+    assert config["common"]["storage"]["s3"]["region"] == "eu-west-1"
+    assert config["limits_config"]["retention_period"] == "720h"
+    assert config["compactor"]["retention_enabled"] is True
+    # OTLP logs keep trace_id as structured metadata (needs schema v13, allowed by default).
+    assert config["limits_config"].get("allow_structured_metadata", True) is True
+
+
+def _tempo_config(variant: Variant) -> dict[str, Any]:
+    maps = variant.release("tempo").config_maps
+    # tempo renders ConfigMap "tempo", tempo-distributed "tempo-config".
+    data = maps.get("tempo-config") or maps["tempo"]
+    config: dict[str, Any] = yaml.safe_load(data["tempo.yaml"])
+    return config
+
+
+@pytest.mark.parametrize("name", ["shared-account", "shared-distributed"])
+def test_tempo_generates_service_graphs_and_span_metrics_for_every_tenant(
+    name: str, helm: str, library: ChartLibrary
+) -> None:
+    config = _tempo_config(_variant(name, helm, library))
+    (remote_write,) = config["metrics_generator"]["storage"]["remote_write"]
+    assert remote_write["url"] == (
+        "http://kps-prometheus.monitoring.svc.cluster.local:9090/api/v1/write"
+    )
+    # Tempo takes processors from the overrides only; "defaults" applies to every tenant.
+    processors = config["overrides"]["defaults"]["metrics_generator"]["processors"]
+    assert processors == ["service-graphs", "span-metrics"]
+
+
+def test_grafana_recreates_its_single_rwo_volume(shared: Variant) -> None:
+    kps = shared.release("kps")
+    grafana = kps.get("Deployment", "kps-grafana")
+    claim = kps.get("PersistentVolumeClaim", "kps-grafana")
+    assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert grafana["spec"]["strategy"] == {"type": "Recreate"}
+
+
+def test_rules_of_the_render_pass_promtool(shared: Variant, promtool: str, tmp_path: Path) -> None:
+    groups = []
+    for obj in shared.objects():
+        if obj["kind"] == "PrometheusRule":
+            groups += obj["spec"]["groups"]
+    names = [g["name"] for g in groups]
+    assert {"obs-platform-dr", "obs-platform-ingestion", "obs-platform-meta"} <= set(names)
+    assert len(names) > 20  # kube-prometheus-stack's own rules are rendered too
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump({"groups": groups}))
+    done = subprocess.run([promtool, "check", "rules", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_reference_dir_is_the_configured_one(reference_dir: Path) -> None:
+    assert reference_dir == REFERENCE_DIR
