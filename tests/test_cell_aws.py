@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from obs_platform import Cell, CellArgs
+from obs_platform import Cell, CellArgs, ObsPlatformError
 from obs_platform._internal.kms import (
     AUTO_SCALING_ROLE,
     auto_scaling_key_statements,
@@ -285,3 +285,33 @@ def test_retention_must_be_one_cloudwatch_accepts() -> None:
     with pytest.raises(ValueError, match="10 is not a CloudWatch Logs retention"):
         CellArgs.model_validate({**SEED, "api_log_retention_days": 10})
     assert CellArgs.model_validate({**SEED, "api_log_retention_days": 14})
+
+
+# --- availability zones --------------------------------------------------------------------------
+
+
+def test_static_vpc_subnets_are_placed_by_zone_id_without_eks_unsupported_zones() -> None:
+    plan = build({**SEED, "region": "us-east-1"})
+    zones = [plan.get(f"eu-west-1-vpc-private-{i}").inputs["availabilityZoneId"] for i in range(3)]
+    assert zones == ["use1-az1", "use1-az2", "use1-az4"]  # use1-az3: EKS refuses it
+    assert "availabilityZone" not in plan.get("eu-west-1-vpc-private-0").inputs
+
+
+def test_caller_pinned_zone_ids() -> None:
+    plan = build({**SEED, "az_count": 2, "availability_zone_ids": ["euw1-az3", "euw1-az1"]})
+    zones = [plan.get(f"eu-west-1-vpc-private-{i}").inputs["availabilityZoneId"] for i in (0, 1)]
+    assert zones == ["euw1-az3", "euw1-az1"]
+
+
+def test_pinned_eks_unsupported_zone_is_refused() -> None:
+    with pytest.raises(ObsPlatformError, match="does not support Amazon EKS") as info:
+        Cell(
+            "c",
+            {
+                **SEED,
+                "region": "us-east-1",
+                "az_count": 2,
+                "availability_zone_ids": ["use1-az3", "use1-az1"],
+            },
+        )
+    assert info.value.field == "CellArgs.availability_zone_ids"

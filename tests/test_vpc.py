@@ -13,9 +13,11 @@ from obs_platform import Ipam, IpamArgs, ObsPlatformError, TransitNetwork
 from obs_platform._component import Component
 from obs_platform._internal.types import ArgsModel
 from obs_platform.network.vpc import (
+    EKS_UNSUPPORTED_ZONE_IDS,
     PrivateVpc,
     add_transit_routes,
     check_vpc_sizes,
+    check_zone_ids,
     create_private_vpc,
     pick_zone,
 )
@@ -124,12 +126,13 @@ def test_subnets_are_carved_from_the_vpc_cidr_one_per_zone(plan: Plan) -> None:
     outputs = plan.get("obs", "test:index:Owner").outputs
     subnet_ids = []
     table_ids = []
-    for i, zone in enumerate(("us-east-1a", "us-east-1b", "us-east-1c")):
+    # By zone ID, skipping use1-az3, where EKS refuses cluster subnets.
+    for i, zone in enumerate(("use1-az1", "use1-az2", "use1-az4")):
         subnet = plan.get(f"obs-vpc-private-{i}", SUBNET)
         assert {k: v for k, v in subnet.inputs.items() if k != "tags"} == {
             "vpcId": vpc.outputs["id"],
             "cidrBlock": str(blocks[i]),
-            "availabilityZone": zone,
+            "availabilityZoneId": zone,
             "mapPublicIpOnLaunch": False,
             "region": "us-east-1",
         }
@@ -298,3 +301,52 @@ def test_transit_route_refusals(cidrs: list[str], match: str) -> None:
             attachment=None,
         )  # type: ignore[arg-type]
     assert info.value.field == "destination_cidr_blocks"
+
+
+def test_eks_unsupported_zones_are_those_aws_lists() -> None:
+    # Amazon EKS user guide, "View Amazon EKS networking requirements for VPC and subnets".
+    assert EKS_UNSUPPORTED_ZONE_IDS == {
+        "us-east-1": ("use1-az3",),
+        "us-west-1": ("usw1-az2",),
+        "ca-central-1": ("cac1-az3",),
+    }
+
+
+def test_pinned_zone_ids_are_used_in_order() -> None:
+    class Pinned(Owner):
+        def _build(self, args: OwnerArgs) -> dict[str, Any]:
+            self.made = create_private_vpc(
+                self,
+                "vpc",
+                region="us-east-1",
+                ipam_pool_id=args.pool,
+                netmask_length=20,
+                az_count=2,
+                subnet_netmask_length=22,
+                tags={},
+                zone_ids=("use1-az6", "use1-az2"),
+            )
+            return {}
+
+    plan = run(lambda: Pinned("p", {"pool": "ipam-pool-1"}), config={"aws:region": "us-east-1"})
+    assert [
+        plan.get(f"p-vpc-private-{i}", SUBNET).inputs["availabilityZoneId"] for i in (0, 1)
+    ] == [
+        "use1-az6",
+        "use1-az2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("zones", "message"),
+    [
+        (("use1-az1", "use1-az3"), "does not support Amazon EKS"),
+        (("us-east-1a", "us-east-1b"), "is not an Availability Zone ID"),
+        (("use1-az1", "use1-az1"), "lists a zone twice"),
+        (("use1-az1",), "has 1 zones but az_count is 2"),
+    ],
+)
+def test_bad_pinned_zone_ids_are_refused(zones: tuple[str, ...], message: str) -> None:
+    with pytest.raises(ObsPlatformError, match=message) as info:
+        check_zone_ids(zones, region="us-east-1", az_count=2)
+    assert info.value.field == "availability_zone_ids"

@@ -33,7 +33,7 @@ from .cells.telemetry import TELEMETRY_NAMESPACE as TELEMETRY_NAMESPACE
 from .cells.telemetry import check_telemetry, create_telemetry
 from .dr.args import KafkaEngine
 from .dr.site import DrSite
-from .network.vpc import check_vpc_sizes
+from .network.vpc import check_vpc_sizes, check_zone_ids
 
 __all__ = ["Cell", "CellArgs", "DrStrategy", "TelemetryArgs"]
 
@@ -165,6 +165,15 @@ class Cell(Component[CellArgs]):
                 field=f"CellArgs.{exc.field}",
                 value=exc.value,
             ) from None
+        if args.availability_zone_ids:
+            try:
+                check_zone_ids(
+                    args.availability_zone_ids, region=args.region, az_count=args.az_count
+                )
+            except ObsPlatformError as exc:
+                raise ObsPlatformError(
+                    f"{label}: {exc}", field=f"CellArgs.{exc.field}", value=exc.value
+                ) from None
         if args.rds_global and args.dr_strategy is DrStrategy.NONE:
             raise ObsPlatformError(
                 f"{label}: rds_global=True makes the cell's database a member of a global "

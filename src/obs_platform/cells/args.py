@@ -182,6 +182,12 @@ class CellArgs(ArgsModel):
     """Size of each private subnet."""
     az_count: int = Field(default=3, ge=2, le=6)
     """Availability zones (and private subnets); MSK puts one broker in each."""
+    availability_zone_ids: tuple[str, ...] = ()
+    """Availability Zone IDs (``euw1-az1``...) to pin the subnets to, ``az_count`` of them.
+    Empty (default) takes the region's first ``az_count`` zone IDs that EKS supports (the
+    zone IDs EKS refuses, :data:`obs_platform.network.vpc.EKS_UNSUPPORTED_ZONE_IDS`, are
+    excluded). Zones are chosen by ID because zone names map to different physical zones in
+    every account; pin them to keep two accounts' cells in the same physical zones."""
     transit_network: InstanceOf[TransitNetwork] | None = None
     """The TransitNetwork to attach the VPC to (segment ``cells``); ``None`` leaves it
     unattached."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,7 +11,7 @@ import pulumi_aws as aws
 
 from .._component import Component
 from .._internal.cidr import subnets as carve_subnets
-from ..network.vpc import create_private_vpc
+from ..network.vpc import create_private_vpc, zone_ids_output, zone_of
 from .args import CellArgs
 
 __all__ = ["INTERFACE_ENDPOINTS", "create_endpoints", "create_network", "share_subnets"]
@@ -51,6 +52,7 @@ def create_network(
             az_count=args.az_count,
             subnet_netmask_length=args.subnet_netmask_length,
             tags=tags,
+            zone_ids=args.availability_zone_ids,
         )
         vpc_id, subnet_ids, cidr = vpc.vpc_id, vpc.subnet_ids, vpc.cidr_block
         tables: list[Any] = list(vpc.route_tables)
@@ -98,10 +100,10 @@ def _static_vpc(
         tags={**tags, "Name": base},
         opts=owner.child_opts(),
     )
-    zones = aws.get_availability_zones_output(
-        region=args.region,
-        state="available",
-        opts=pulumi.InvokeOutputOptions(parent=owner, provider=aws_provider),
+    zones: pulumi.Output[list[str]] = (
+        pulumi.Output.from_input(list(args.availability_zone_ids))
+        if args.availability_zone_ids
+        else zone_ids_output(owner, args.region, aws_provider)
     )
     blocks = carve_subnets(args.vpc_cidr, args.subnet_netmask_length, args.az_count)
     subnets, tables = [], []
@@ -111,7 +113,11 @@ def _static_vpc(
             name,
             vpc_id=vpc.id,
             cidr_block=block,
-            availability_zone=zones.names.apply(lambda names, i=index: names[i]),
+            availability_zone_id=zones.apply(
+                functools.partial(
+                    zone_of, index=index, az_count=args.az_count, region=args.region, vpc=base
+                )
+            ),
             map_public_ip_on_launch=False,
             region=args.region,
             tags={**tags, "Name": name, "kubernetes.io/role/internal-elb": "1"},

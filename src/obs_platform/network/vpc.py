@@ -17,6 +17,8 @@ deleted before then.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +43,80 @@ MIN_AZ_COUNT = 2
 
 MAX_AZ_COUNT = 6
 """No commercial region offers more than six standard availability zones."""
+
+EKS_UNSUPPORTED_ZONE_IDS: dict[str, tuple[str, ...]] = {
+    "us-east-1": ("use1-az3",),
+    "us-west-1": ("usw1-az2",),
+    "ca-central-1": ("cac1-az3",),
+}
+"""Availability Zone IDs where EKS refuses cluster subnets ("The subnets can't reside in the
+following Availability Zones", Amazon EKS user guide, "View Amazon EKS networking requirements
+for VPC and subnets"); creating a cluster there fails with
+``UnsupportedAvailabilityZoneException``. Zones are chosen by ID, not by name: names map to
+different physical zones in every account, IDs do not."""
+
+_ZONE_ID = re.compile(r"^[a-z]{2,5}\d-az\d{1,2}$")
+
+
+def check_zone_ids(zone_ids: Sequence[str], *, region: str, az_count: int) -> None:
+    """Check caller-pinned Availability Zone IDs (``euw1-az1``...) before anything is created.
+
+    Raises:
+        ObsPlatformError: For a malformed, repeated or EKS-unsupported ID, or a count other
+            than ``az_count``.
+    """
+    for zone in zone_ids:
+        if not isinstance(zone, str) or not _ZONE_ID.match(zone):
+            raise ObsPlatformError(
+                f"{zone!r} is not an Availability Zone ID.",
+                field="availability_zone_ids",
+                value=zone,
+                fix="Write zone IDs such as 'euw1-az1' (`aws ec2 describe-availability-zones "
+                "--query 'AvailabilityZones[].ZoneId'`), not zone names such as 'eu-west-1a'.",
+            )
+        if zone in EKS_UNSUPPORTED_ZONE_IDS.get(region, ()):
+            raise ObsPlatformError(
+                f"Availability Zone {zone!r} in {region} does not support Amazon EKS cluster "
+                "subnets (UnsupportedAvailabilityZoneException).",
+                field="availability_zone_ids",
+                value=zone,
+                fix="Choose another zone ID of the region.",
+            )
+    if len(set(zone_ids)) != len(zone_ids):
+        raise ObsPlatformError(
+            "availability_zone_ids lists a zone twice.",
+            field="availability_zone_ids",
+            value=list(zone_ids),
+            fix="List each zone once (one subnet per zone).",
+        )
+    if len(zone_ids) != az_count:
+        raise ObsPlatformError(
+            f"availability_zone_ids has {len(zone_ids)} zones but az_count is {az_count}.",
+            field="availability_zone_ids",
+            value=list(zone_ids),
+            fix=f"List {az_count} zone IDs, or set az_count={len(zone_ids)}.",
+        )
+
+
+def zone_ids_output(
+    owner: Component[Any], region: str, provider: pulumi.ProviderResource | None = None
+) -> pulumi.Output[list[str]]:
+    """The region's available, non-opt-in zone IDs that EKS supports, in the data source's order.
+
+    ``aws.get_availability_zones`` with ``exclude_zone_ids`` (the :data:`EKS_UNSUPPORTED_ZONE_IDS`
+    of the region), run through ``provider`` (the account whose zones are meant).
+    """
+    zones = aws.get_availability_zones_output(
+        region=region,
+        state="available",
+        exclude_zone_ids=list(EKS_UNSUPPORTED_ZONE_IDS.get(region, ())) or None,
+        filters=[
+            aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])
+        ],
+        opts=pulumi.InvokeOutputOptions(parent=owner, provider=provider),
+    )
+    ids: pulumi.Output[list[str]] = zones.zone_ids
+    return ids
 
 
 @dataclass(frozen=True)
@@ -111,10 +187,10 @@ def check_vpc_sizes(*, netmask_length: int, subnet_netmask_length: int, az_count
 
 
 def pick_zone(names: Sequence[str], index: int, *, az_count: int, region: str, vpc: str) -> str:
-    """Return the availability zone of subnet ``index`` (runs inside ``apply``).
+    """Return the availability zone (ID) of subnet ``index`` (runs inside ``apply``).
 
     Args:
-        names: The region's available zones, as the data source returns them.
+        names: The region's available zone IDs, as the data source returns them.
         index: The subnet's position.
         az_count: How many zones the VPC asked for.
         region: The VPC's region, for the message.
@@ -134,6 +210,11 @@ def pick_zone(names: Sequence[str], index: int, *, az_count: int, region: str, v
     return names[index]
 
 
+def zone_of(ids: Sequence[str], *, index: int, az_count: int, region: str, vpc: str) -> str:
+    """:func:`pick_zone` with keyword arguments, for ``functools.partial`` in ``apply``."""
+    return pick_zone(ids, index, az_count=az_count, region=region, vpc=vpc)
+
+
 def create_private_vpc(
     owner: Component[Any],
     role: str,
@@ -144,13 +225,16 @@ def create_private_vpc(
     az_count: int = 3,
     subnet_netmask_length: int,
     tags: Mapping[str, str],
+    zone_ids: Sequence[str] = (),
 ) -> PrivateVpc:
     """Create a private VPC with its CIDR from an IPAM pool, and one private subnet per zone.
 
     Children, all parented to ``owner`` and in ``region`` (``base`` = ``owner.child_name(role)``):
 
     * ``{base}`` (``aws:ec2/vpc:Vpc``): DNS support and DNS hostnames on;
-    * ``{base}-private-{i}`` (``aws:ec2/subnet:Subnet``) for ``i`` in ``0..az_count-1``;
+    * ``{base}-private-{i}`` (``aws:ec2/subnet:Subnet``) for ``i`` in ``0..az_count-1``, in
+      Availability Zone ID ``zone_ids[i]``, else the ``i``-th zone ID of the region that EKS
+      supports (:data:`EKS_UNSUPPORTED_ZONE_IDS` excluded);
     * ``{base}-rt-{i}`` (``aws:ec2/routeTable:RouteTable``) and ``{base}-rt-{i}-association``.
 
     No internet gateway is created. Destroying the VPC returns its CIDR to the pool
@@ -165,6 +249,8 @@ def create_private_vpc(
         az_count: How many availability zones (and subnets), 2 to 6.
         subnet_netmask_length: Each subnet's size (``22`` for a /22).
         tags: Tags for every resource (normally ``owner.tags()``); ``Name`` is set per resource.
+        zone_ids: Availability Zone IDs to pin the subnets to (``az_count`` of them); empty
+            chooses them from the region's zones.
 
     Returns:
         The VPC, its subnets and route tables.
@@ -187,6 +273,8 @@ def create_private_vpc(
         subnet_netmask_length=subnet_netmask_length,
         az_count=az_count,
     )
+    if zone_ids:
+        check_zone_ids(zone_ids, region=region, az_count=az_count)
     base = owner.child_name(role)
 
     def named(name: str) -> dict[str, str]:
@@ -202,14 +290,7 @@ def create_private_vpc(
         tags=named(base),
         opts=owner.child_opts(),
     )
-    zones = aws.get_availability_zones_output(
-        region=region,
-        state="available",
-        filters=[
-            aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])
-        ],
-        opts=pulumi.InvokeOutputOptions(parent=owner),
-    )
+    zones = pulumi.Output.from_input(list(zone_ids)) if zone_ids else zone_ids_output(owner, region)
 
     subnet_list: list[aws.ec2.Subnet] = []
     tables: list[aws.ec2.RouteTable] = []
@@ -221,10 +302,8 @@ def create_private_vpc(
             cidr_block=vpc.cidr_block.apply(
                 lambda cidr, i=index: subnets(cidr, subnet_netmask_length, az_count)[i]
             ),
-            availability_zone=zones.names.apply(
-                lambda names, i=index: pick_zone(
-                    names, i, az_count=az_count, region=region, vpc=base
-                )
+            availability_zone_id=zones.apply(
+                functools.partial(zone_of, index=index, az_count=az_count, region=region, vpc=base)
             ),
             map_public_ip_on_launch=False,
             region=region,

@@ -678,6 +678,25 @@ CallContext = dict[str, Any]
 """Arguments of a data-source call plus ``__region`` and ``__account`` set by the engine."""
 
 
+_DIRECTIONS = {
+    "east": "e",
+    "west": "w",
+    "north": "n",
+    "south": "s",
+    "central": "c",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+}
+
+
+def zone_id_prefix(region: str) -> str:
+    """Return the prefix of a region's Availability Zone IDs (``us-east-1`` -> ``use1``)."""
+    parts = region.split("-")
+    return parts[0] + "".join(_DIRECTIONS.get(p, p[:1]) for p in parts[1:-1]) + parts[-1]
+
+
 def answer_call(token: str, args: dict[str, Any], region: str, account: str) -> dict[str, Any]:
     """Return the result of a data-source call, consistent with the resource answers.
 
@@ -716,10 +735,17 @@ def answer_call(token: str, args: dict[str, Any], region: str, account: str) -> 
         }
     if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
         name = args.get("region") or region
-        letters = ("a", "b", "c")
+        # us-east-1 has six zones (use1-az1..az6), the other regions three here. Zone IDs are
+        # written as AWS writes them ("use1-az1", "apse2-az3"), and the exclusion arguments
+        # filter as the data source does.
+        letters = "abcdef" if name == "us-east-1" else "abc"
+        zones = [(f"{name}{x}", f"{zone_id_prefix(name)}-az{i}") for i, x in enumerate(letters, 1)]
+        excluded_names = set(args.get("excludeNames") or ())
+        excluded_ids = set(args.get("excludeZoneIds") or ())
+        zones = [z for z in zones if z[0] not in excluded_names and z[1] not in excluded_ids]
         return {
-            "names": [f"{name}{x}" for x in letters],
-            "zoneIds": [f"{name[:3]}{name.split('-')[-1]}-az{i}" for i in (1, 2, 3)],
+            "names": [z[0] for z in zones],
+            "zoneIds": [z[1] for z in zones],
             "id": name,
             "state": "available",
             "groupNames": [name],
