@@ -126,3 +126,18 @@ def test_cli_prints_tree_and_budget(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "RPO 1 s, target 60 s: meets" in text
     document = json.loads(target.read_text())
     assert document["dr"][0]["terms"]["orchestration_seconds"] == 70
+
+
+def test_standby_db_placement_waits_for_the_subnet_share(plan: Plan) -> None:
+    # The primary account sees the standby's subnets only once the RAM share is associated.
+    share = {
+        plan.get(name).urn
+        for name in (
+            "us-east-1-subnet-share-0",
+            "us-east-1-subnet-share-1",
+            "us-east-1-subnet-share-2",
+            "us-east-1-subnet-share-principal-0",
+        )
+    }
+    for name in ("app-standby-db-subnets", "app-standby-db-sg"):
+        assert share <= set(plan.get(name).depends_on), name

@@ -248,7 +248,7 @@ class Cell(Component[CellArgs]):
         vpc_id, subnet_ids, cidr, tables, self._subnets = create_network(
             self, args, self._aws_provider
         )
-        share_subnets(self, args, self._subnets)
+        self._share_ready = share_subnets(self, args, self._subnets)
         create_endpoints(self, args, vpc_id, subnet_ids, cidr, tables)
         cluster_name, cluster_arn, cluster, nodes, access = create_compute(
             self, args, vpc_id, subnet_ids, key, account, self._cell_opts
@@ -362,6 +362,7 @@ class Cell(Component[CellArgs]):
             dr_role=self.args.dr_role,
             rds_global=self.args.rds_global,
             subnets_shared_with=self.args.share_subnets_with,
+            shared_subnets_ready=tuple(self._share_ready),
             **self._site,
         )
 

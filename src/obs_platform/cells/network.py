@@ -148,10 +148,23 @@ def _static_vpc(
     )
 
 
-def share_subnets(owner: Component[Any], args: CellArgs, subnets: Sequence[Any]) -> None:
-    """Share the private subnets through RAM (VPC sharing) with ``share_subnets_with``."""
+def share_subnets(
+    owner: Component[Any], args: CellArgs, subnets: Sequence[Any]
+) -> list[pulumi.Resource]:
+    """Share the private subnets through RAM (VPC sharing) with ``share_subnets_with``.
+
+    Principals are accounts of the organization (``allow_external_principals=False``), which
+    RAM accepts only once sharing with AWS Organizations is enabled in the management account
+    (``aws ram enable-sharing-with-aws-organization``; RAM user guide, "Enable resource sharing
+    within AWS Organizations").
+
+    Returns:
+        The resource and principal associations: what another account's use of the subnets
+        must wait for.
+    """
     if not args.share_subnets_with:
-        return
+        return []
+    ready: list[pulumi.Resource] = []
     share = aws.ram.ResourceShare(
         owner.child_name("subnet-share"),
         name=owner.child_name("subnet-share"),
@@ -161,21 +174,24 @@ def share_subnets(owner: Component[Any], args: CellArgs, subnets: Sequence[Any])
         opts=owner.child_opts(),
     )
     for index, subnet in enumerate(subnets):
-        aws.ram.ResourceAssociation(
+        resource_association = aws.ram.ResourceAssociation(
             owner.child_name(f"subnet-share-{index}"),
             resource_share_arn=share.arn,
             resource_arn=subnet.arn,
             region=args.region,
             opts=owner.child_opts(),
         )
+        ready.append(resource_association)
     for index, principal in enumerate(args.share_subnets_with):
-        aws.ram.PrincipalAssociation(
+        principal_association = aws.ram.PrincipalAssociation(
             owner.child_name(f"subnet-share-principal-{index}"),
             resource_share_arn=share.arn,
             principal=principal,
             region=args.region,
             opts=owner.child_opts(),
         )
+        ready.append(principal_association)
+    return ready
 
 
 def create_endpoints(

@@ -228,7 +228,9 @@ def _shared_placement(
             f"Shared subnets of {standby.name} for the global database secondary."
         ),
         sg_description=f"PostgreSQL from {standby.name}'s VPC.",
-        opts=opts,
+        # The primary account sees the standby's subnets (and their VPC) only once the RAM share
+        # is associated: without the dependency the first `up` races it (InvalidSubnet).
+        opts={**opts, "depends_on": list(standby.shared_subnets_ready)},
     )
     return {
         "db_subnet_group_name": group.name,

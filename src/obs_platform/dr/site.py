@@ -91,6 +91,14 @@ class DrSite(ArgsModel):
     (``CellArgs.share_subnets_with``); a database member placed in the site's VPC from another
     account (``AuroraGlobalArgs.standby_in_primary_account``) needs them shared."""
 
+    shared_subnets_ready: tuple[InstanceOf[pulumi.Resource], ...] = ()
+    """The RAM resource and principal associations that share the site's subnets
+    (``subnets_shared_with``), made in the same program (``Cell.dr_site`` passes them). A
+    participant account sees a shared subnet only once the share's associations exist (VPC
+    sharing, "Share your VPC with other accounts"), so a database member placed on these subnets
+    from another account waits for them. Empty when the share lives in another stack (already
+    deployed) or there is none."""
+
     def opts(self) -> dict[str, Any]:
         """Return ``ResourceOptions`` keyword arguments that place a child in the site's account."""
         return {"provider": self.provider} if self.provider is not None else {}
