@@ -225,3 +225,30 @@ def test_pure_config_without_transport_is_the_cell_tenant() -> None:
     assert config["exporters"]["otlphttp/loki"]["headers"] == {"X-Scope-OrgID": "tenant-a"}
     assert "basicauth/client" not in config["extensions"]
     assert CellArgs.model_validate({"region": "eu-west-1"}).telemetry.password is None
+
+
+def test_cell_vpc_joins_the_ingest_zone_through_its_own_provider() -> None:
+    def program() -> None:
+        import pulumi_aws as aws
+
+        provider = aws.Provider(
+            "cell-account",
+            region="us-east-1",
+            assume_roles=[{"role_arn": "arn:aws:iam::222222222222:role/deployer"}],
+        )
+        Cell(
+            "us-east-1",
+            {"region": "us-east-1", "telemetry": {**TLS, "ingest_zone_id": "Z0123456789ABC"}},
+            pulumi.ResourceOptions(providers=[provider]),
+        )
+
+    plan = run(program, config={"aws:region": "eu-west-1"})
+    association = plan.get("us-east-1-ingest-zone-association")
+    assert association.type == "aws:route53/zoneAssociation:ZoneAssociation"
+    assert association.inputs == {
+        "zoneId": "Z0123456789ABC",
+        "vpcId": plan.get("us-east-1-vpc", "aws:ec2/vpc:Vpc").outputs["id"],
+        "vpcRegion": "us-east-1",
+    }
+    assert association.provider == plan.get("cell-account").urn
+    assert association.parent == plan.get("us-east-1", "obs-platform:cell:Cell").urn

@@ -483,8 +483,8 @@ def test_ingest_is_an_internal_nlb_over_node_ports(plan: Plan) -> None:
 
 
 def test_outputs_are_internal_endpoints(plan: Plan) -> None:
-    dns = plan.get("shared-ingest", NLB).outputs["dnsName"]
-    assert dns.startswith("internal-")
+    assert plan.get("shared-ingest", NLB).outputs["dnsName"].startswith("internal-")
+    dns = "ingest.obs.internal"  # the private zone's alias of the NLB
     assert plan.outputs == {
         "cluster_name": "shared-eks",
         "kubeconfig": "[secret]",
@@ -715,7 +715,9 @@ def test_shared_account_example_runs_the_stack_on_the_network() -> None:
     assert plan.outputs["kubeconfig"] == "[secret]"
     assert plan.outputs["cluster_name"] == "shared-obs-eks"
     for key in ("remote_write_url", "loki_push_url", "otlp_endpoint", "grafana_url"):
-        assert "://internal-shared-obs-ingest-" in plan.outputs[key]
+        assert "://ingest.obs.internal:" in plan.outputs[key] or plan.outputs[key].endswith(
+            "://ingest.obs.internal"
+        )
     assert "offline-secret" not in plan.dumps()
 
 

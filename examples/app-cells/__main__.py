@@ -36,6 +36,9 @@ telemetry = TelemetryArgs(
     metrics_remote_write_url=config.get("metricsRemoteWriteUrl"),
     logs_otlp_url=config.get("logsOtlpUrl"),
     traces_otlp_endpoint=config.get("tracesOtlpEndpoint"),
+    # The shared stack's private zone (its ingest_zone_id output): each cell's VPC joins it.
+    ingest_zone_id=config.get("ingestZoneId"),
+    ca_certificate_pem=config.get("ingestCaCertificatePem"),
 )
 
 # --- 1. Primary cell -------------------------------------------------------------------------

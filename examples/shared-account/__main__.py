@@ -82,6 +82,11 @@ observability = ObservabilityStack(
         dr_region=dr_region,
         replicate_storage=bool(dr_region) and config.get_bool("replicateToDr") is True,
         replicate_images=bool(dr_region) and config.get_bool("replicateToDr") is True,
+        # TLS on every ingest listener, for the name ingest.obs.internal (see Pulumi.dev.yaml).
+        ingest_certificate_arn=config.get("ingestCertificateArn"),
+        # Cell VPCs in other accounts that may join the private zone ingest.obs.internal lives
+        # in (the cells' vpc_id outputs, after their first deployment).
+        ingest_zone_authorized_vpcs=config.get_object("cellVpcs") or [],
     ),
 )
 
@@ -97,4 +102,6 @@ pulumi.export("kubeconfig", observability.kubeconfig)
 pulumi.export("grafana_url", observability.grafana_url)
 pulumi.export("remote_write_url", observability.remote_write_url)
 pulumi.export("loki_push_url", observability.loki_push_url)
+pulumi.export("loki_otlp_url", observability.loki_otlp_url)
 pulumi.export("otlp_endpoint", observability.otlp_endpoint)
+pulumi.export("ingest_zone_id", observability.ingest_zone_id)

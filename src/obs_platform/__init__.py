@@ -32,6 +32,7 @@ _LAZY: dict[str, str] = {
     "CapacityType": "obs_platform.observability.args",
     "ChartVersions": "obs_platform.observability.args",
     "ImageSource": "obs_platform.observability.args",
+    "IngestZoneVpc": "obs_platform.observability.args",
     "NodeGroupArgs": "obs_platform.observability.args",
     "Scale": "obs_platform.observability.args",
     "WorkloadIdentity": "obs_platform.observability.identity",
@@ -61,6 +62,7 @@ __all__ = [
     "DrSite",
     "DrStrategy",
     "ImageSource",
+    "IngestZoneVpc",
     "Ipam",
     "IpamArgs",
     "IpamSharing",
@@ -108,6 +110,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         CapacityType,
         ChartVersions,
         ImageSource,
+        IngestZoneVpc,
         NodeGroupArgs,
         Scale,
     )

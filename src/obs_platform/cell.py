@@ -290,7 +290,7 @@ class Cell(Component[CellArgs]):
         )
         host = ingress.host
         self._record_target = ingress.record_target
-        create_telemetry(self, args, account, k8s_provider)
+        create_telemetry(self, args, account, k8s_provider, vpc_id=vpc_id)
         self._site = {
             "healthz_host": host,
             "record_target": self._record_target,

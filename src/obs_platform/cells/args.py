@@ -124,6 +124,10 @@ class TelemetryArgs(ArgsModel):
     ca_certificate_pem: str | None = Field(default=None, pattern=r"^-----BEGIN CERTIFICATE-----")
     """A private CA certificate (PEM) that signed the ingest certificate (ACM Private CA); ``None``
     trusts the system roots (an ACM public certificate)."""
+    ingest_zone_id: Input[str] | None = None
+    """The stack's private ingest zone (``ObservabilityStack.ingest_zone_id``): the cell's VPC
+    joins it, so that ``ingest.<zone>`` resolves in the cell. A cell in another account than
+    the stack must be listed in ``ObservabilityStackArgs.ingest_zone_authorized_vpcs`` first."""
     host_ports: bool = False
     """Also expose OTLP on each node's ports 4317/4318 (for workloads that send to the node IP);
     by default workloads send to ``otel-collector.obs-telemetry:4317``, which stays on the

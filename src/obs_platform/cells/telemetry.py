@@ -25,6 +25,7 @@ import re
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from .._component import Component
@@ -75,11 +76,31 @@ def _plaintext_with_password(args: TelemetryArgs) -> list[str]:
 
 
 def create_telemetry(
-    owner: Component[Any], args: CellArgs, account: pulumi.Output[str], provider: k8s.Provider
+    owner: Component[Any],
+    args: CellArgs,
+    account: pulumi.Output[str],
+    provider: k8s.Provider,
+    *,
+    vpc_id: pulumi.Input[str] | None = None,
 ) -> None:
-    """Run the OpenTelemetry Collector DaemonSet in :data:`TELEMETRY_NAMESPACE`."""
+    """Run the OpenTelemetry Collector DaemonSet in :data:`TELEMETRY_NAMESPACE`.
+
+    With ``TelemetryArgs.ingest_zone_id`` the cell's VPC also joins the stack's private zone
+    (``{n}-ingest-zone-association``), through the cell's own AWS provider: Route 53's
+    ``AssociateVPCWithHostedZone`` is called by the VPC's account, after the zone's account
+    authorized it when the accounts differ (Route 53 developer guide, "Associating an Amazon
+    VPC and a private hosted zone that you created with different AWS accounts").
+    """
     opts = owner.child_opts(provider=provider)
     t = args.telemetry
+    if t.ingest_zone_id is not None and vpc_id is not None:
+        aws.route53.ZoneAssociation(
+            owner.child_name("ingest-zone-association"),
+            zone_id=t.ingest_zone_id,
+            vpc_id=vpc_id,
+            vpc_region=args.region,
+            opts=owner.child_opts(),
+        )
     tenant = check_telemetry(t, owner._name, f"Cell {owner._name!r}")
     if t.password is not None and (plain := _plaintext_with_password(t)):
         pulumi.log.warn(

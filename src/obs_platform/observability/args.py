@@ -32,6 +32,7 @@ __all__ = [
     "CapacityType",
     "ChartVersions",
     "ImageSource",
+    "IngestZoneVpc",
     "NodeGroupArgs",
     "ObservabilityStackArgs",
     "Scale",
@@ -105,6 +106,18 @@ class ImageSource(StrEnum):
     """The stack's ECR pull-through caches (every chart's image registries are rewritten): no
     internet path needed; needs ``docker_hub_credential_arn`` (Grafana, Loki and Tempo images
     are on Docker Hub)."""
+
+
+_ZONE_NAME = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z][-a-z0-9]{0,61}[a-z0-9]$"
+
+
+class IngestZoneVpc(ArgsModel):
+    """A VPC in another account that may join the ingest zone (a cell's VPC)."""
+
+    vpc_id: Input[str]
+    """The VPC's ID (``Cell.vpc_id`` of a cell in another account)."""
+    region: Region
+    """The VPC's region."""
 
 
 class CapacityType(StrEnum):
@@ -271,6 +284,20 @@ class ObservabilityStackArgs(ArgsModel):
     """An ACM certificate for TLS on the ingest load balancer; ``None`` serves plain TCP inside
     the private network."""
 
+    ingest_zone_name: str | None = Field(default="obs.internal", pattern=_ZONE_NAME)
+    """A private hosted zone for the ingest names (``ingest.<zone>``), associated with the
+    stack's VPC; the exported URLs use ``ingest.<zone>``, so the certificate must name it.
+    ``None`` makes no zone and the URLs use the load balancer's own DNS name."""
+    ingest_zone_authorized_vpcs: tuple[IngestZoneVpc, ...] = ()
+    """VPCs in other accounts (the cells') allowed to associate with the ingest zone; each cell
+    then associates itself (``TelemetryArgs.ingest_zone_id``) through its own provider. A VPC in
+    the stack's own account needs no authorization."""
+    ingest_access_logs: bool = True
+    """Write the ingest NLB's access logs (TLS connections only, per the NLB guide) to a
+    private, encrypted bucket ``{name}-ingest-logs-bucket`` kept 90 days."""
+    ingest_deletion_protection: bool = True
+    """Deletion protection on the ingest NLB; turn it off before destroying the stack."""
+
     alerting: AlertingArgs = Field(default_factory=AlertingArgs)
     """Alertmanager receivers and routes (the default sends nothing)."""
     rto_target_seconds: int = Field(default=300, ge=30, le=86400)
@@ -352,6 +379,11 @@ class ObservabilityStackArgs(ArgsModel):
                 "image_source 'pull-through-cache' needs pull_through_cache=True and "
                 "docker_hub_credential_arn (Grafana, Loki and Tempo images are on Docker Hub, "
                 "whose cache ECR creates only with credentials)."
+            )
+        if self.ingest_zone_authorized_vpcs and self.ingest_zone_name is None:
+            raise ValueError(
+                "ingest_zone_authorized_vpcs needs ingest_zone_name (the zone they join); set "
+                "ingest_zone_name or drop the authorizations."
             )
         if (self.amp_remote_write_url is None) != (self.amp_workspace_arn is None):
             raise ValueError(

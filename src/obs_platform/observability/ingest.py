@@ -14,6 +14,22 @@ Loki push               3100         30100       Loki gateway (:8080)
 OTLP gRPC / HTTP        4317 / 4318  30317/30318 Tempo (monolithic) or its distributor
 Grafana                 80 (443 TLS) 30300       Grafana (:3000)
 =====================  ============  ==========  ====================================
+
+Names: a private hosted zone (``ingest_zone_name``, default ``obs.internal``) associated with the
+stack's VPC holds ``ingest.<zone>``, an alias of the NLB; the exported URLs use that name, so a
+certificate for it (ACM Private CA, or a public certificate for a real domain) matches. Cell VPCs
+join the zone with a ``ZoneAssociation`` made through the cell's own provider; a VPC in another
+account must first be authorized here (``ingest_zone_authorized_vpcs``: Route 53's
+``CreateVPCAssociationAuthorization``, run by the zone's account). The zone's own ``vpcs`` are
+ignored after creation, because in-line associations and separate ``ZoneAssociation`` resources
+fight over the same list (terraform-provider-aws ``aws_route53_zone`` docs: use
+``ignore_changes`` on ``vpc`` with ``aws_route53_zone_association``).
+
+TLS: with ``ingest_certificate_arn`` every listener terminates TLS 1.2+; the OTLP gRPC listener
+also negotiates ALPN ``h2`` (``alpn_policy="HTTP2Only"``), which gRPC clients require (grpc-go
+since 1.67 refuses a TLS connection without ALPN). The NLB writes access logs for its TLS
+listeners (the NLB guide: only TLS connections are logged) to its own bucket, and deletion
+protection is on by default.
 """
 
 from __future__ import annotations
@@ -26,6 +42,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from .._internal.helm_values import KPS_RELEASE, LOKI_RELEASE, TEMPO_RELEASE, Scale
+from .storage import access_log_bucket
 
 if TYPE_CHECKING:
     from .._component import Component
@@ -43,6 +60,7 @@ class IngestPort:
         tls_port: The NLB's port when TLS terminates on it.
         node_port: The NodePort.
         target_port: The pod's port.
+        alpn_policy: The TLS listener's ALPN policy (``HTTP2Only`` for gRPC), or ``None``.
     """
 
     role: str
@@ -51,12 +69,13 @@ class IngestPort:
     tls_port: int
     node_port: int
     target_port: int
+    alpn_policy: str | None = None
 
 
 PORTS: tuple[IngestPort, ...] = (
     IngestPort("remote-write", "prometheus", 9090, 9090, 30090, 9090),
     IngestPort("loki-push", "loki", 3100, 3100, 30100, 8080),
-    IngestPort("otlp-grpc", "otlp", 4317, 4317, 30317, 4317),
+    IngestPort("otlp-grpc", "otlp", 4317, 4317, 30317, 4317, alpn_policy="HTTP2Only"),
     IngestPort("otlp-http", "otlp", 4318, 4318, 30318, 4318),
     IngestPort("grafana", "grafana", 80, 443, 30300, 3000),
 )
@@ -99,6 +118,8 @@ class IngestEndpoints:
 
     Attributes:
         load_balancer: The NLB.
+        host: The name the URLs use (``ingest.<zone>``, or the NLB's DNS name without a zone).
+        zone_id: The private hosted zone, or ``None``.
         remote_write_url: Prometheus remote-write URL.
         loki_push_url: Loki push URL.
         loki_otlp_url: Loki's OTLP logs endpoint (an OTLP/HTTP exporter appends ``/v1/logs``).
@@ -108,6 +129,8 @@ class IngestEndpoints:
     """
 
     load_balancer: aws.lb.LoadBalancer
+    host: pulumi.Output[str]
+    zone_id: pulumi.Output[str] | None
     remote_write_url: pulumi.Output[str]
     loki_push_url: pulumi.Output[str]
     loki_otlp_url: pulumi.Output[str]
@@ -128,6 +151,11 @@ def create_ingest(
     certificate_arn: pulumi.Input[str] | None,
     cluster: ClusterParts,
     depends_on: list[pulumi.Resource],
+    zone_name: str | None = None,
+    authorized_vpcs: tuple[tuple[pulumi.Input[str], str], ...] = (),
+    access_logs_account_id: pulumi.Input[str] | None = None,
+    deletion_protection: bool = True,
+    protect: bool = True,
 ) -> IngestEndpoints:
     """Create the NodePort Services, the internal NLB, its listeners and target groups.
 
@@ -142,6 +170,13 @@ def create_ingest(
         certificate_arn: ACM certificate for TLS listeners, or ``None`` for TCP.
         cluster: The cluster (node groups, node security group, Kubernetes provider).
         depends_on: What the Services wait for (the namespace and cluster readiness).
+        zone_name: The private hosted zone to create (``ingest.<zone>``), or ``None``.
+        authorized_vpcs: ``(vpc_id, region)`` of VPCs in other accounts allowed to associate
+            with the zone.
+        access_logs_account_id: The stack's account, to write access logs to a bucket of its
+            own; ``None`` writes none.
+        deletion_protection: The NLB's deletion protection.
+        protect: Protect the access-log bucket.
     """
     pods = selectors(scale)
     for service, selector in pods.items():
@@ -219,6 +254,14 @@ def create_ingest(
             opts=owner.child_opts(),
         )
 
+    logs: dict[str, Any] = {}
+    after_logs: list[pulumi.Resource] = []
+    if access_logs_account_id is not None:
+        log_bucket = access_log_bucket(
+            owner, "ingest-logs", region=region, account_id=access_logs_account_id, protect=protect
+        )
+        logs = {"access_logs": {"bucket": log_bucket.bucket.bucket, "enabled": True}}
+        after_logs = log_bucket.configuration
     nlb = aws.lb.LoadBalancer(
         owner.child_name("ingest"),
         internal=True,
@@ -226,9 +269,11 @@ def create_ingest(
         subnets=subnet_ids,
         security_groups=[group.id],
         enable_cross_zone_load_balancing=True,
+        enable_deletion_protection=deletion_protection,
         region=region,
         tags=owner.tags({"Name": owner.child_name("ingest")}),
-        opts=owner.child_opts(),
+        opts=owner.child_opts(depends_on=after_logs),
+        **logs,
     )
     for port in PORTS:
         # Target group names are at most 32 characters and pulumi-aws auto-names them with 8
@@ -253,6 +298,7 @@ def create_ingest(
                 "port": port.tls_port,
                 "certificate_arn": certificate_arn,
                 "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                **({"alpn_policy": port.alpn_policy} if port.alpn_policy else {}),
             }
             if tls
             else {"protocol": "TCP", "port": port.listener_port}
@@ -277,18 +323,53 @@ def create_ingest(
                 opts=owner.child_opts(),
             )
 
+    host: pulumi.Output[str] = nlb.dns_name
+    zone_id: pulumi.Output[str] | None = None
+    if zone_name is not None:
+        zone = aws.route53.Zone(
+            owner.child_name("ingest-zone"),
+            name=zone_name,
+            comment=f"Ingest names of {owner.child_name('eks')} (private)",
+            vpcs=[{"vpc_id": vpc_id, "vpc_region": region}],
+            tags=owner.tags({"Name": owner.child_name("ingest-zone")}),
+            # Cells associate their VPCs with ZoneAssociation resources of their own.
+            opts=owner.child_opts(ignore_changes=["vpcs"]),
+        )
+        record = aws.route53.Record(
+            owner.child_name("ingest-record"),
+            zone_id=zone.zone_id,
+            name=f"ingest.{zone_name}",
+            type="A",
+            aliases=[
+                {"name": nlb.dns_name, "zone_id": nlb.zone_id, "evaluate_target_health": True}
+            ],
+            opts=owner.child_opts(),
+        )
+        for index, (other_vpc, other_region) in enumerate(authorized_vpcs):
+            aws.route53.VpcAssociationAuthorization(
+                owner.child_name(f"ingest-zone-authorization-{index}"),
+                zone_id=zone.zone_id,
+                vpc_id=other_vpc,
+                vpc_region=other_region,
+                opts=owner.child_opts(),
+            )
+        fqdn = f"ingest.{zone_name}"
+        host = record.name.apply(lambda _: fqdn)  # known at preview, after the record
+        zone_id = zone.zone_id
+
     scheme = "https" if tls else "http"
 
     def url(port: IngestPort, path: str = "") -> pulumi.Output[str]:
         number = port.tls_port if tls else port.listener_port
         default = (tls and number == 443) or (not tls and number == 80)
         suffix = "" if default else f":{number}"
-        dns_name: pulumi.Output[str] = nlb.dns_name
-        return dns_name.apply(lambda dns: f"{scheme}://{dns}{suffix}{path}")
+        return host.apply(lambda dns: f"{scheme}://{dns}{suffix}{path}")
 
     by_role = {p.role: p for p in PORTS}
     return IngestEndpoints(
         load_balancer=nlb,
+        host=host,
+        zone_id=zone_id,
         remote_write_url=url(by_role["remote-write"], "/api/v1/write"),
         loki_push_url=url(by_role["loki-push"], "/loki/api/v1/push"),
         loki_otlp_url=url(by_role["loki-push"], "/otlp"),

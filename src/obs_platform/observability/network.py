@@ -30,8 +30,16 @@ INTERFACE_ENDPOINTS: tuple[str, ...] = (
     "elasticloadbalancing",
     "autoscaling",
     "kms",
+    "monitoring",
+    "tagging",
 )
-"""AWS services the nodes and add-ons call (image pulls, tokens, Pod Identity, logs, KMS)."""
+"""AWS services the nodes and add-ons call: image pulls, tokens, Pod Identity, logs, KMS, and
+for the CloudWatch exporter (YACE) and Grafana's CloudWatch datasource ``monitoring``
+(GetMetricData, ListMetrics) and ``tagging`` (the Resource Groups Tagging API's GetResources,
+YACE's discovery). These reach the stack's own region only: YACE reads other regions (Route 53's
+metrics live in us-east-1) over the network, so a stack outside us-east-1 needs an egress path
+for them (interface endpoints for CloudWatch are not cross-region; the PrivateLink guide's
+"Cross-region enabled AWS services" lists neither ``monitoring`` nor ``tagging``)."""
 
 
 @dataclass

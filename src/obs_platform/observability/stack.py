@@ -110,6 +110,11 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
     """OTLP HTTP endpoint for cells (internal NLB)."""
     grafana_url: pulumi.Output[str]
     """Grafana URL (internal NLB, reachable over the transit network)."""
+    ingest_host: pulumi.Output[str]
+    """The name every ingest URL uses: ``ingest.<ingest_zone_name>`` (or the NLB's DNS name)."""
+    ingest_zone_id: pulumi.Output[str] | None
+    """The private hosted zone of the ingest names (cells associate their VPCs with it), or
+    ``None`` without ``ingest_zone_name``."""
     loki_bucket_names: pulumi.Output[dict[str, str]]
     """``{"chunks": ..., "ruler": ...}``."""
     tempo_bucket_name: pulumi.Output[str]
@@ -288,6 +293,15 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             certificate_arn=args.ingest_certificate_arn,
             cluster=cluster,
             depends_on=[*cluster.k8s_ready, releases.namespace],
+            zone_name=args.ingest_zone_name,
+            authorized_vpcs=tuple((v.vpc_id, v.region) for v in args.ingest_zone_authorized_vpcs),
+            access_logs_account_id=aws.get_caller_identity_output(
+                opts=pulumi.InvokeOutputOptions(parent=self)
+            ).account_id
+            if args.ingest_access_logs
+            else None,
+            deletion_protection=args.ingest_deletion_protection,
+            protect=args.protect,
         )
 
         return {
@@ -300,6 +314,8 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             "otlp_endpoint": endpoints.otlp_endpoint,
             "otlp_http_endpoint": endpoints.otlp_http_endpoint,
             "grafana_url": endpoints.grafana_url,
+            "ingest_host": endpoints.host,
+            "ingest_zone_id": endpoints.zone_id,
             "loki_bucket_names": pulumi.Output.all(
                 chunks=buckets["loki-chunks"].bucket.bucket,
                 ruler=buckets["loki-ruler"].bucket.bucket,

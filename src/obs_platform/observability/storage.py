@@ -371,3 +371,115 @@ def replication_role(
         opts=owner.child_opts(opts),
     )
     return Replication(region=dr_region, key=replica_key, role=iam_role)
+
+
+def access_log_policy(bucket_arn: str, account_id: str, region: str) -> str:
+    """A bucket policy letting Elastic Load Balancing deliver NLB access logs, TLS-only otherwise.
+
+    The statements are the ones the NLB user guide gives ("Enable access logs for your Network
+    Load Balancer", bucket requirements): ``delivery.logs.amazonaws.com`` may check the bucket
+    ACL and put objects under ``AWSLogs/<account>/``, only for this account's log deliveries in
+    this region.
+    """
+    tls = json.loads(tls_only_policy(bucket_arn))
+    condition = {
+        "StringEquals": {"aws:SourceAccount": [account_id]},
+        "ArnLike": {"aws:SourceArn": [f"arn:aws:logs:{region}:{account_id}:*"]},
+    }
+    delivery = [
+        {
+            "Sid": "AWSLogDeliveryAclCheck",
+            "Effect": "Allow",
+            "Principal": {"Service": "delivery.logs.amazonaws.com"},
+            "Action": "s3:GetBucketAcl",
+            "Resource": bucket_arn,
+            "Condition": condition,
+        },
+        {
+            "Sid": "AWSLogDeliveryWrite",
+            "Effect": "Allow",
+            "Principal": {"Service": "delivery.logs.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn}/AWSLogs/{account_id}/*",
+            "Condition": {
+                "StringEquals": {
+                    "s3:x-amz-acl": "bucket-owner-full-control",
+                    "aws:SourceAccount": [account_id],
+                },
+                "ArnLike": {"aws:SourceArn": [f"arn:aws:logs:{region}:{account_id}:*"]},
+            },
+        },
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": tls["Statement"] + delivery})
+
+
+ACCESS_LOG_DAYS = 90
+"""Days the load balancer access logs are kept."""
+
+
+def access_log_bucket(
+    owner: Component[Any],
+    role: str,
+    *,
+    region: str,
+    account_id: pulumi.Input[str],
+    protect: bool,
+) -> Bucket:
+    """Create a bucket for load balancer access logs: private, SSE-S3, TLS-only, expiring.
+
+    Encrypted with S3-managed keys (SSE-S3), which log delivery supports without a key policy
+    grant (the NLB guide's "Encryption" requirement: SSE-S3, or SSE-KMS with a customer managed
+    key whose policy admits ``delivery.logs.amazonaws.com``). Objects expire after
+    :data:`ACCESS_LOG_DAYS`.
+    """
+    bucket = aws.s3.Bucket(
+        owner.child_name(f"{role}-bucket"),
+        region=region,
+        tags=owner.tags({"Name": owner.child_name(f"{role}-bucket")}),
+        opts=owner.child_opts(protect=protect),
+    )
+    child = owner.child_opts()
+    public = aws.s3.BucketPublicAccessBlock(
+        owner.child_name(f"{role}-public-access"),
+        bucket=bucket.id,
+        region=region,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=child,
+    )
+    configuration: list[pulumi.Resource] = [
+        public,
+        aws.s3.BucketOwnershipControls(
+            owner.child_name(f"{role}-ownership"),
+            bucket=bucket.id,
+            region=region,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=child,
+        ),
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            owner.child_name(f"{role}-encryption"),
+            bucket=bucket.id,
+            region=region,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=child,
+        ),
+        aws.s3.BucketLifecycleConfiguration(
+            owner.child_name(f"{role}-lifecycle"),
+            bucket=bucket.id,
+            region=region,
+            rules=lifecycle_rules(ACCESS_LOG_DAYS),
+            opts=child,
+        ),
+        aws.s3.BucketPolicy(
+            owner.child_name(f"{role}-policy"),
+            bucket=bucket.id,
+            region=region,
+            policy=pulumi.Output.all(bucket.arn, account_id).apply(
+                lambda a: access_log_policy(a[0], a[1], region)
+            ),
+            opts=owner.child_opts(depends_on=[public]),
+        ),
+    ]
+    return Bucket(bucket, configuration)

@@ -1,0 +1,135 @@
+"""The ingest path's AWS side: private names, TLS with ALPN for gRPC, access logs, protection."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+
+from obs_platform import ObsPlatformError
+from obs_platform.observability.network import INTERFACE_ENDPOINTS
+from obs_platform.observability.stack import ObservabilityStack
+from obs_platform.testing import Plan, ProgramError, run
+
+EU = "eu-west-1"
+CERT = "arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-4000-8000-000000000000"
+VPC = {"vpc_id": "vpc-0123456789abcdef0", "private_subnet_ids": ["subnet-0a", "subnet-0b"]}
+CELL_VPC = "vpc-0fedcba9876543210"
+
+
+def _plan(**overrides: Any) -> Plan:
+    def program() -> None:
+        stack = ObservabilityStack(
+            "shared",
+            {
+                "region": EU,
+                **VPC,
+                "grafana_admin_password": pulumi.Output.secret("pw-123456789"),
+                **overrides,
+            },
+        )
+        for output in ("ingest_host", "ingest_zone_id", "otlp_endpoint", "remote_write_url"):
+            pulumi.export(output, getattr(stack, output))
+
+    return run(program, config={"aws:region": EU})
+
+
+@pytest.fixture(scope="module")
+def tls() -> Plan:
+    return _plan(
+        ingest_certificate_arn=CERT,
+        ingest_zone_authorized_vpcs=[{"vpc_id": CELL_VPC, "region": "us-east-1"}],
+    )
+
+
+def test_private_zone_names_the_ingest_endpoints(tls: Plan) -> None:
+    zone = tls.get("shared-ingest-zone")
+    assert zone.type == "aws:route53/zone:Zone"
+    assert zone.inputs["name"] == "obs.internal"
+    assert zone.inputs["vpcs"] == [{"vpcId": VPC["vpc_id"], "vpcRegion": EU}]
+    assert zone.ignore_changes == ("vpcs",)  # cells' ZoneAssociations are not undone
+    record = tls.get("shared-ingest-record")
+    assert record.type == "aws:route53/record:Record"
+    assert record.inputs["name"] == "ingest.obs.internal"
+    assert record.inputs["type"] == "A"
+    nlb = tls.get("shared-ingest", "aws:lb/loadBalancer:LoadBalancer")
+    assert record.inputs["aliases"] == [
+        {
+            "name": nlb.outputs["dnsName"],
+            "zoneId": nlb.outputs["zoneId"],
+            "evaluateTargetHealth": True,
+        }
+    ]
+    authorization = tls.get("shared-ingest-zone-authorization-0")
+    assert (
+        authorization.type == "aws:route53/vpcAssociationAuthorization:VpcAssociationAuthorization"
+    )
+    assert authorization.inputs == {
+        "zoneId": zone.outputs["zoneId"],
+        "vpcId": CELL_VPC,
+        "vpcRegion": "us-east-1",
+    }
+    assert tls.outputs["ingest_host"] == "ingest.obs.internal"
+    assert tls.outputs["ingest_zone_id"] == zone.outputs["zoneId"]
+    assert tls.outputs["otlp_endpoint"] == "https://ingest.obs.internal:4317"
+    assert tls.outputs["remote_write_url"] == "https://ingest.obs.internal:9090/api/v1/write"
+
+
+def test_only_the_grpc_listener_negotiates_h2(tls: Plan) -> None:
+    listeners = {r.name: r.inputs for r in tls.by_type("aws:lb/listener:Listener")}
+    assert listeners["shared-ingest-otlp-grpc"]["alpnPolicy"] == "HTTP2Only"
+    for name, inputs in listeners.items():
+        assert inputs["protocol"] == "TLS"
+        assert inputs["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+        if name != "shared-ingest-otlp-grpc":
+            # HTTP/1.1 backends (remote-write, Loki, OTLP/HTTP, Grafana) must not get h2
+            assert "alpnPolicy" not in inputs
+
+
+def test_access_logs_and_deletion_protection_by_default(tls: Plan) -> None:
+    nlb = tls.get("shared-ingest", "aws:lb/loadBalancer:LoadBalancer")
+    bucket = tls.get("shared-ingest-logs-bucket")
+    assert nlb.inputs["enableDeletionProtection"] is True
+    assert nlb.inputs["accessLogs"] == {"bucket": bucket.outputs["bucket"], "enabled": True}
+    policy_resource = tls.get("shared-ingest-logs-policy")
+    assert policy_resource.urn in nlb.depends_on  # delivery is allowed before logs are on
+    policy = json.loads(policy_resource.inputs["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    write = statements["AWSLogDeliveryWrite"]
+    assert write["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert write["Resource"] == f"{bucket.outputs['arn']}/AWSLogs/111111111111/*"
+    assert write["Condition"]["ArnLike"] == {
+        "aws:SourceArn": ["arn:aws:logs:eu-west-1:111111111111:*"]
+    }
+    assert statements["DenyInsecureTransport"]["Effect"] == "Deny"
+    encryption = tls.get("shared-ingest-logs-encryption").inputs["rules"]
+    assert encryption == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    public = tls.get("shared-ingest-logs-public-access").inputs
+    assert public["blockPublicPolicy"] is True and public["restrictPublicBuckets"] is True
+    assert bucket.protect is True
+
+
+def test_switches_turn_them_off() -> None:
+    plan = _plan(ingest_access_logs=False, ingest_deletion_protection=False, ingest_zone_name=None)
+    nlb = plan.get("shared-ingest", "aws:lb/loadBalancer:LoadBalancer")
+    assert nlb.inputs["enableDeletionProtection"] is False
+    assert "accessLogs" not in nlb.inputs
+    assert not plan.by_type("aws:route53/zone:Zone")
+    assert plan.outputs["ingest_host"] == nlb.outputs["dnsName"]
+    assert "ingest_zone_id" not in plan.outputs or plan.outputs["ingest_zone_id"] is None
+
+
+def test_authorizations_need_a_zone() -> None:
+    with pytest.raises(ProgramError) as err:
+        _plan(
+            ingest_zone_name=None, ingest_zone_authorized_vpcs=[{"vpc_id": CELL_VPC, "region": EU}]
+        )
+    assert isinstance(err.value.__cause__, ObsPlatformError)
+    assert "ingest_zone_authorized_vpcs needs ingest_zone_name" in str(err.value)
+
+
+def test_cloudwatch_endpoints_for_the_exporter() -> None:
+    # YACE calls GetMetricData/ListMetrics (monitoring) and GetResources (tagging).
+    assert {"monitoring", "tagging"} <= set(INTERFACE_ENDPOINTS)
