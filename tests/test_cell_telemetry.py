@@ -198,13 +198,13 @@ def test_bad_telemetry_args_are_refused(field: str, value: str, message: str) ->
 
 def test_cell_name_that_is_no_tenant_is_refused_before_registration() -> None:
     with pytest.raises(ProgramError) as err:
-        build(TLS, name="EU_West")
+        build(TLS, name="EuWest")
     cause = err.value.__cause__
     assert isinstance(cause, ObsPlatformError)
     assert cause.field == "TelemetryArgs.username"
     # an explicit tenant fixes it
-    plan = build({**TLS, "username": "eu-west"}, name="EU_West")
-    assert config_of(plan, "EU_West")["exporters"]["otlp/tempo"]["headers"] == {
+    plan = build({**TLS, "username": "eu-west"}, name="EuWest")
+    assert config_of(plan, "EuWest")["exporters"]["otlp/tempo"]["headers"] == {
         "X-Scope-OrgID": "eu-west"
     }
 
