@@ -15,7 +15,8 @@ from obs_platform._internal.cell_telemetry import (
     CollectorTransport,
     collector_config,
 )
-from obs_platform.testing import Plan, ProgramError, run
+from obs_platform.cells.telemetry import check_telemetry
+from obs_platform.testing import Plan, run
 
 PASSWORD = "s3cr3t-ingest-pa55word"
 SECRET_NAME = "otel-collector-credentials"
@@ -196,17 +197,17 @@ def test_bad_telemetry_args_are_refused(field: str, value: str, message: str) ->
         TelemetryArgs.model_validate({field: value})
 
 
-def test_cell_name_that_is_no_tenant_is_refused_before_registration() -> None:
-    with pytest.raises(ProgramError) as err:
-        build(TLS, name="EuWest")
-    cause = err.value.__cause__
-    assert isinstance(cause, ObsPlatformError)
-    assert cause.field == "TelemetryArgs.username"
-    # an explicit tenant fixes it
-    plan = build({**TLS, "username": "eu-west"}, name="EuWest")
-    assert config_of(plan, "EuWest")["exporters"]["otlp/tempo"]["headers"] == {
-        "X-Scope-OrgID": "eu-west"
-    }
+def test_cell_name_that_is_no_tenant_is_refused() -> None:
+    with pytest.raises(ObsPlatformError) as err:
+        check_telemetry(TelemetryArgs(), "Cell.One", "Cell 'Cell.One'")
+    assert err.value.field == "TelemetryArgs.username"
+    assert "X-Scope-OrgID" in str(err.value)
+    assert check_telemetry(TelemetryArgs(username="tenant-a"), "Cell.One", "x") == "tenant-a"
+
+
+def test_explicit_username_is_the_tenant() -> None:
+    plan = build({**TLS, "username": "tenant-a"})
+    assert config_of(plan)["exporters"]["otlp/tempo"]["headers"] == {"X-Scope-OrgID": "tenant-a"}
 
 
 def test_pure_config_without_transport_is_the_cell_tenant() -> None:
