@@ -179,13 +179,14 @@ class ChartLibrary:
         key = (chart, version + "".join(f"|{n}={on}" for n, _, on in needed))
         if key in self._assembled:
             return self._assembled[key]
-        target = self.work / f"{chart}-{version}-{len(self._assembled)}"
+        target = Path(tempfile.mkdtemp(prefix=f"{chart}-{version}-", dir=self.work)) / chart
         shutil.copytree(source, target)
         if chart in _FOLDER_VERSION_OVERRIDES:
             meta["version"] = _FOLDER_VERSION_OVERRIDES[chart]
             (target / "Chart.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
         charts_dir = target / "charts"
         charts_dir.mkdir(exist_ok=True)
+        absent = []
         for name, dep_version, on in needed:
             present = charts_dir / name
             if (present / "Chart.yaml").is_file() or list(charts_dir.glob(f"{name}-*.tgz")):
@@ -199,12 +200,13 @@ class ChartLibrary:
                 stub = {"apiVersion": "v2", "name": name, "version": dep_version.replace("*", "0")}
                 (present / "Chart.yaml").write_text(yaml.safe_dump(stub))
             else:
-                raise MissingDependencyError(
-                    f"the reference data lacks {name} {dep_version}, a dependency of "
-                    f"{chart} {version} that these values turn on; add it (helm pull "
-                    f"{name} --version {dep_version}, untarred) as "
-                    f"{self.reference}/charts/{name}-{dep_version}"
-                )
+                absent.append(f"{name}-{dep_version}")
+        if absent:
+            raise MissingDependencyError(
+                f"the reference data lacks {', '.join(absent)}, dependencies of {chart} "
+                f"{version} that these values turn on; add each, whole (templates included), "
+                f"as {self.reference}/charts/<name>-<version>"
+            )
         self._assembled[key] = target
         return target
 
