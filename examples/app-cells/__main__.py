@@ -31,6 +31,11 @@ config = pulumi.Config()
 primary_region = pulumi.Config("aws").require("region")
 standby_region = config.get("standbyRegion") or "us-east-1"
 record_name = config.get("recordName") or "app.example.com"
+# Stateful resources (EKS clusters, Aurora, MSK, KMS keys) carry Pulumi `protect` and AWS deletion
+# protection unless the stack sets `app-cells:protect false`: the first step of destroying it
+# (README, "Destroy").
+protect = config.get_bool("protect")
+protect = True if protect is None else protect
 
 telemetry = TelemetryArgs(
     metrics_remote_write_url=config.get("metricsRemoteWriteUrl"),
@@ -55,6 +60,7 @@ primary = Cell(
         # Each cell serves the clients' name itself, so TLS still matches after a failover.
         api_domain_name=record_name,
         api_certificate_arn=config.require("primaryCertificateArn"),
+        protect=protect,
     ),
 )
 
@@ -83,6 +89,7 @@ standby = Cell(
         api_domain_name=record_name,
         api_certificate_arn=config.require("standbyCertificateArn"),
         share_subnets_with=[primary.account_id],
+        protect=protect,
     ),
     opts=pulumi.ResourceOptions(providers=[standby_provider]),
 )
@@ -97,7 +104,9 @@ dr = PilotLightDr(
         record_name=record_name,
         rto_target_seconds=config.get_int("rtoTargetSeconds") or 300,
         rpo_target_seconds=config.get_int("rpoTargetSeconds") or 60,
-        database=AuroraGlobalArgs(standby_in_primary_account=True),
+        database=AuroraGlobalArgs(
+            standby_in_primary_account=True, protect=protect, deletion_protection=protect
+        ),
     ),
 )
 

@@ -27,6 +27,10 @@ home_region = pulumi.Config("aws").require("region")
 regions: list[str] = config.get_object("regions") or [home_region, "us-east-1"]
 organization_arn = config.get("organizationArn")
 external_account_ids: list[str] = config.get_object("externalAccountIds") or []
+# The IPAM, its pools and CIDRs, the buckets, keys and the cluster are protected unless the stack
+# sets `shared-account:protect false`: the first step of destroying it (README, "Destroy").
+protect = config.get_bool("protect")
+protect = True if protect is None else protect
 
 # Who may use the pools and gateways: the organization, plus any accounts outside it (those
 # must accept the RAM share). None shares nothing.
@@ -46,6 +50,7 @@ ipam = Ipam(
         home_region=home_region,
         cidr=config.get("cidr") or "10.0.0.0/8",
         sharing=[IpamSharing(name="org", **principals.model_dump())] if principals else [],
+        protect=protect,
     ),
 )
 
@@ -87,6 +92,7 @@ observability = ObservabilityStack(
         # Cell VPCs in other accounts that may join the private zone ingest.obs.internal lives
         # in (the cells' vpc_id outputs, after their first deployment).
         ingest_zone_authorized_vpcs=config.get_object("cellVpcs") or [],
+        protect=protect,
     ),
 )
 
