@@ -66,12 +66,27 @@ def test_correlation_links() -> None:
     assert sources["prometheus"]["jsonData"]["exemplarTraceIdDestinations"] == [
         {"name": "trace_id", "datasourceUid": "tempo", "urlDisplayLabel": "View trace"}
     ]
-    (derived,) = sources["loki"]["jsonData"]["derivedFields"]
-    assert derived["datasourceUid"] == "tempo"
-    assert derived["url"] == "$${__value.raw}"
+    metadata, in_line = sources["loki"]["jsonData"]["derivedFields"]
+    # OTLP logs carry the trace ID as structured metadata, not in the line.
+    assert metadata == {
+        "name": "TraceID",
+        "datasourceUid": "tempo",
+        "matcherType": "label",
+        "matcherRegex": "trace_id",
+        "url": "$${__value.raw}",
+        "urlDisplayLabel": "View trace",
+    }
+    assert in_line["matcherType"] == "regex" and in_line["url"] == "$${__value.raw}"
     tempo = sources["tempo"]["jsonData"]
-    assert tempo["tracesToLogsV2"]["datasourceUid"] == "loki"
-    assert tempo["tracesToLogsV2"]["filterByTraceID"] is True
+    logs = tempo["tracesToLogsV2"]
+    assert logs["datasourceUid"] == "loki"
+    # Loki's OTLP ingestion indexes k8s.namespace.name as k8s_namespace_name, not namespace.
+    assert logs["tags"] == [
+        {"key": "service.name", "value": "service_name"},
+        {"key": "k8s.namespace.name", "value": "k8s_namespace_name"},
+    ]
+    assert (logs["customQuery"], logs["filterByTraceID"]) == (True, False)
+    assert logs["query"] == '{$${__tags}} | trace_id="$${__trace.traceId}"'
     assert tempo["tracesToMetrics"]["datasourceUid"] == "prometheus"
     assert tempo["tracesToMetrics"]["queries"][0]["query"] == (
         "sum(rate(traces_spanmetrics_calls_total{$$__tags}[5m]))"

@@ -5,9 +5,15 @@
 (:data:`DATASOURCE_UIDS`) so dashboards and links can refer to them. Correlations:
 
 * Prometheus exemplars -> Tempo (``exemplarTraceIdDestinations`` on the ``trace_id`` label);
-* Loki log lines -> Tempo (``derivedFields`` extracting a trace ID);
-* Tempo traces -> Loki (``tracesToLogsV2``) and -> Prometheus (``tracesToMetrics``), service
-  graph and node graph from Prometheus.
+* Loki log lines -> Tempo (``derivedFields``): the ``trace_id`` structured metadata that Loki
+  stores for every OTLP log record (the cells ship logs only over OTLP), and, for lines that
+  print one, a trace ID found in the text;
+* Tempo traces -> Loki (``tracesToLogsV2``): the span's ``service.name`` and
+  ``k8s.namespace.name`` as the stream labels Loki's OTLP ingestion indexes them under
+  (``service_name``, ``k8s_namespace_name``: Loki 3.7 ``pkg/loghttp/push/otlp_config.go``,
+  ``DefaultOTLPResourceAttributesAsIndexLabels``), filtered by ``trace_id`` in structured
+  metadata rather than a text search; -> Prometheus (``tracesToMetrics``), service graph and
+  node graph from Prometheus.
 
 CloudWatch uses the Grafana pod's AWS credentials (IRSA or EKS Pod Identity, ``authType:
 default``) and, when ``cloudwatch_role_arn`` is set, assumes that role (``assumeRoleArn``).
@@ -46,6 +52,20 @@ TRACE_ID_LABEL: Final = "trace_id"
 
 LOKI_TRACE_ID_REGEX: Final = r'(?:trace_?[iI][dD])["=: ]+"?(\w+)'
 """Extracts a trace ID from a log line: ``trace_id=abc``, ``traceID: abc``, ``"traceId":"abc"``."""
+
+LOKI_TRACE_ID_METADATA: Final = "trace_id"
+"""The structured-metadata key under which Loki keeps an OTLP log record's trace ID."""
+
+LOKI_OTLP_LABELS: Final[dict[str, str]] = {
+    "service.name": "service_name",
+    "k8s.namespace.name": "k8s_namespace_name",
+}
+"""OTLP resource attributes -> the Loki stream labels its OTLP ingestion indexes them as (dots
+become underscores); only attributes in Loki's default index-label list are used."""
+
+TRACES_TO_LOGS_QUERY: Final = '{${__tags}} | trace_id="${__trace.traceId}"'
+"""The LogQL Grafana runs from a span: its stream labels, then the trace ID in structured
+metadata (``${__tags}`` and ``${__trace.traceId}`` are Grafana's trace-to-logs variables)."""
 
 
 class DatasourceEndpoints(ArgsModel):
@@ -108,12 +128,23 @@ def build_datasources(endpoints: DatasourceEndpoints) -> list[dict[str, Any]]:
                 "maxLines": 1000,
                 "derivedFields": [
                     {
+                        # matcherType "label": matcherRegex names a label or structured-
+                        # metadata key, read as it is.
                         "name": "TraceID",
                         "datasourceUid": TEMPO_UID,
+                        "matcherType": "label",
+                        "matcherRegex": LOKI_TRACE_ID_METADATA,
+                        "url": escape_provisioning("${__value.raw}"),
+                        "urlDisplayLabel": "View trace",
+                    },
+                    {
+                        "name": "TraceID in line",
+                        "datasourceUid": TEMPO_UID,
+                        "matcherType": "regex",
                         "matcherRegex": escape_provisioning(LOKI_TRACE_ID_REGEX),
                         "url": escape_provisioning("${__value.raw}"),
                         "urlDisplayLabel": "View trace",
-                    }
+                    },
                 ],
             },
         },
@@ -129,11 +160,14 @@ def build_datasources(endpoints: DatasourceEndpoints) -> list[dict[str, Any]]:
                 "tracesToLogsV2": {
                     "datasourceUid": LOKI_UID,
                     **window,
-                    "filterByTraceID": True,
+                    # The custom query filters by trace_id in structured metadata; the built-in
+                    # filterByTraceID would search the line text, which OTLP logs lack.
+                    "filterByTraceID": False,
                     "filterBySpanID": False,
+                    "customQuery": True,
+                    "query": escape_provisioning(TRACES_TO_LOGS_QUERY),
                     "tags": [
-                        {"key": "service.name", "value": "service_name"},
-                        {"key": "k8s.namespace.name", "value": "namespace"},
+                        {"key": key, "value": label} for key, label in LOKI_OTLP_LABELS.items()
                     ],
                 },
                 "tracesToMetrics": {
