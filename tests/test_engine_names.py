@@ -248,3 +248,105 @@ def test_budget_of_a_child_name() -> None:
     assert "plus 7 random chars" in budget.problems("ap-southeast-10")[0]
     explicit = NameBudget("aws:arcregionswitch/plan:Plan", "{name}-region-switch", explicit=True)
     assert explicit.longest_name() == 32 - len("-region-switch")
+    unlimited = NameBudget("aws:ram/resourceShare:ResourceShare", "{name}-share", explicit=True)
+    assert unlimited.longest_name() is None
+
+
+# --- component names, up front ------------------------------------------------------------
+
+DERIVED = re.compile(r"(^|[/-]){name}($|[/-])")
+
+
+def _derived_templates(plan, component):
+    """Yield (type, template, explicit) of each descendant whose physical name derives from
+    the component's name."""
+    for child in plan.descendants(component):
+        rule = rule_for(child.type)
+        if rule is None or rule.attribute is None:
+            continue
+        value = child.inputs.get(rule.attribute)
+        if isinstance(value, str):
+            name, explicit = value, True
+        elif rule.autonamed and rule.attribute not in child.inputs:
+            name, explicit = child.name, False
+        else:
+            continue
+        pattern = re.compile(DERIVED.pattern.replace("{name}", re.escape(component.name)))
+        if pattern.search(name):
+            yield child.type, pattern.sub(r"\1{name}\2", name, count=1), explicit
+
+
+def test_component_budgets_cover_every_derived_child_name(example_plans) -> None:
+    from obs_platform._internal.aws_names import COMPONENT_NAME_BUDGETS, longest_component_name
+
+    checked = 0
+    for plan in example_plans:
+        for component in plan:
+            if not component.type.startswith("obs-platform:"):
+                continue
+            found = longest_component_name(COMPONENT_NAME_BUDGETS[component.type])
+            longest = found[0] if found else None
+            for type_token, template, explicit in _derived_templates(plan, component):
+                allowed = NameBudget(type_token, template, explicit).longest_name()
+                assert allowed is None or (longest is not None and allowed >= longest), (
+                    f"{component.type}: child {type_token} {template!r} allows only {allowed} "
+                    f"characters, fewer than the {longest} COMPONENT_NAME_BUDGETS promises; "
+                    "add it there"
+                )
+                checked += 1
+    assert checked > 30
+
+
+def test_too_long_stack_name_fails_before_anything_is_registered() -> None:
+    from obs_platform import ObservabilityStack
+
+    registered = []
+
+    def program() -> None:
+        aws.s3.Bucket("first")
+        registered.append("bucket")
+        ObservabilityStack("observability-prod", {"region": "eu-west-1"})
+
+    with pytest.raises(ProgramError) as caught:
+        run(program, config={"aws:region": "eu-west-1"})
+    message = str(caught.value)
+    assert message.startswith(
+        "ObservabilityStack 'observability-prod': the name (18 characters) does not fit its "
+        "child aws:lb/targetGroup:TargetGroup 'observability-prod-tg-grafana': name "
+        "'observability-prod-tg-grafana-' plus 7 random chars is longer than maximum length 32."
+    )
+    assert "A ObservabilityStack name may have at most 13 characters" in message
+    assert "Fix: Use a name of at most 13 characters" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("Payments_DR", "aws:arcregionswitch/plan:Plan 'Payments_DR-region-switch'"),
+        ("payments-platform-dr", "the name (20 characters)"),
+        ("1dr", 'first character of "clusterIdentifier" must be a letter'),
+    ],
+)
+def test_dr_names_flowing_into_rds_and_arc_are_refused(name: str, problem: str) -> None:
+    from obs_platform._component import check_component_name
+    from obs_platform._internal.errors import ObsPlatformError
+
+    with pytest.raises(ObsPlatformError) as caught:
+        check_component_name("PilotLightDr", "obs-platform:dr:PilotLightDr", name)
+    assert problem in str(caught.value)
+    assert "at most 18 characters" in str(caught.value)
+
+
+def test_longest_allowed_names_pass() -> None:
+    from obs_platform._component import check_component_name
+    from obs_platform._internal.aws_names import COMPONENT_NAME_BUDGETS, longest_component_name
+
+    for token, budgets in COMPONENT_NAME_BUDGETS.items():
+        found = longest_component_name(budgets)
+        if found is None:  # only unlimited children (RAM shares): nothing to refuse by length
+            continue
+        longest, _ = found
+        check_component_name("X", token, "a" * longest)
+        with pytest.raises(ValueError, match="does not fit its child"):
+            check_component_name("X", token, "a" * (longest + 1))
+    check_component_name("Cell", "obs-platform:cell:Cell", "ap-southeast-1")

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import pulumi
 from pydantic import ValidationError
 
+from ._internal.aws_names import COMPONENT_NAME_BUDGETS, longest_component_name
 from ._internal.errors import ObsPlatformError
 from ._internal.tags import merge_tags
 from ._internal.types import ArgsModel
@@ -89,6 +90,41 @@ def args_error(exc: ValidationError, *, component: str) -> ObsPlatformError:
     )
 
 
+def check_component_name(kind: str, type_token: str, name: str) -> None:
+    """Refuse a component name that a child's physical name cannot carry.
+
+    Children derive their names from the component's (``{name}-tg``, ``{name}-region-switch``);
+    each is checked against the naming table (:mod:`._internal.aws_names`) before anything is
+    registered, so a name that is too long, or has characters a child's type refuses, fails
+    here with the longest name allowed instead of in ``pulumi preview`` half-way.
+
+    Raises:
+        ObsPlatformError: Naming the child, what its provider would say and the fix.
+    """
+    budgets = COMPONENT_NAME_BUDGETS.get(type_token, ())
+    longest = longest_component_name(budgets)
+    for budget in budgets:
+        problems = budget.problems(name)
+        if not problems:
+            continue
+        child = budget.template.replace("{name}", name)
+        most = longest[0] if longest is not None else len(name)
+        tightest = (
+            f" A {kind} name may have at most {most} characters (the tightest child is "
+            f"{longest[1].type_token} {longest[1].template!r})."
+            if longest is not None
+            else ""
+        )
+        raise ObsPlatformError(
+            f"{kind} {name!r}: the name ({len(name)} characters) does not fit its child "
+            f"{budget.type_token} {child!r}: {'; '.join(problems)}.{tightest}",
+            field="name",
+            value=name,
+            fix=f"Use a name of at most {most} characters: lowercase letters, digits and single "
+            "hyphens, starting with a letter and ending with a letter or digit.",
+        )
+
+
 class Component(pulumi.ComponentResource, Generic[ArgsT]):
     """Base of the library's components.
 
@@ -112,6 +148,7 @@ class Component(pulumi.ComponentResource, Generic[ArgsT]):
                 value=name,
                 fix="Pass a short name such as 'core' or 'eu-west-1'.",
             )
+        check_component_name(type(self).__name__, self.TYPE_TOKEN, name)
         validated: ArgsT = validate_args(self.ARGS_TYPE, args, component=label)  # type: ignore[assignment]
         self._check(validated, label)
         super().__init__(self.TYPE_TOKEN, name, None, opts)

@@ -802,15 +802,14 @@ class NameBudget:
     template: str
     explicit: bool = False
 
-    def longest_name(self) -> int:
-        """The longest component name this child's physical name allows."""
+    def longest_name(self) -> int | None:
+        """The longest component name this child's physical name allows (``None``: no limit)."""
         rule = NAME_RULES[self.type_token]
         fixed = len(self.template.replace("{name}", ""))
         if self.explicit:
-            limit = rule.limit if rule.limit is not None else DEFAULT_AUTONAME_MAX
-            return limit - fixed
+            return None if rule.max_length is None else rule.max_length - fixed
         logical = rule.longest_logical_name()
-        return (logical if logical is not None else DEFAULT_AUTONAME_MAX) - fixed
+        return None if logical is None else logical - fixed
 
     def problems(self, component_name: str) -> list[str]:
         """Return what the provider would say about this child for a component name."""
@@ -827,8 +826,57 @@ class NameBudget:
 
 
 def longest_component_name(budgets: tuple[NameBudget, ...]) -> tuple[int, NameBudget] | None:
-    """Return the longest component name every budget allows and the budget that sets it."""
-    if not budgets:
+    """Return the longest component name every budget allows and the budget that sets it.
+
+    ``None`` when no budget limits the length (names may still be refused for characters).
+    """
+    limited = [(b.longest_name(), b) for b in budgets]
+    bounded = [(n, b) for n, b in limited if n is not None]
+    if not bounded:
         return None
-    tightest = min(budgets, key=lambda b: b.longest_name())
-    return tightest.longest_name(), tightest
+    return min(bounded, key=lambda item: item[0])
+
+
+LONGEST_REGION = "ap-southeast-1"
+"""The longest region code (14 characters), standing in for a region in a child's name."""
+
+COMPONENT_NAME_BUDGETS: dict[str, tuple[NameBudget, ...]] = {
+    "obs-platform:cell:Cell": (
+        NameBudget("aws:lb/loadBalancer:LoadBalancer", "{name}-ingress"),
+        NameBudget("aws:lb/targetGroup:TargetGroup", "{name}-tg"),
+        NameBudget("aws:iam/role:Role", "{name}-node-role"),
+        NameBudget("aws:rds/subnetGroup:SubnetGroup", "{name}-db-subnets"),
+        NameBudget("aws:msk/cluster:Cluster", "{name}-kafka", explicit=True),
+        NameBudget("aws:eks/nodeGroup:NodeGroup", "{name}-nodes", explicit=True),
+        NameBudget("aws:kms/alias:Alias", "alias/obs-platform/{name}", explicit=True),
+        NameBudget("aws:apigatewayv2/vpcLink:VpcLink", "{name}-api-link", explicit=True),
+    ),
+    "obs-platform:dr:PilotLightDr": (
+        NameBudget("aws:arcregionswitch/plan:Plan", "{name}-region-switch", explicit=True),
+        NameBudget("aws:iam/role:Role", "{name}-arc-standby-cross-account"),
+        NameBudget("aws:rds/cluster:Cluster", f"{{name}}-{LONGEST_REGION}", explicit=True),
+        NameBudget(
+            "aws:rds/clusterInstance:ClusterInstance", f"{{name}}-{LONGEST_REGION}-0", explicit=True
+        ),
+        NameBudget("aws:rds/globalCluster:GlobalCluster", "{name}-global", explicit=True),
+        NameBudget("aws:rds/subnetGroup:SubnetGroup", "{name}-standby-db-subnets"),
+    ),
+    "obs-platform:observability:ObservabilityStack": (
+        NameBudget("aws:lb/targetGroup:TargetGroup", "{name}-tg-grafana"),
+        NameBudget("aws:lb/loadBalancer:LoadBalancer", "{name}-ingest"),
+        NameBudget("aws:s3/bucket:Bucket", "{name}-tempo-traces-bucket"),
+        NameBudget("aws:iam/role:Role", "{name}-ebs-csi-role"),
+        NameBudget("aws:kms/alias:Alias", "alias/{name}-tempo", explicit=True),
+        NameBudget("aws:eks/nodeGroup:NodeGroup", "{name}-system", explicit=True),
+    ),
+    "obs-platform:network:Ipam": (
+        NameBudget("aws:ram/resourceShare:ResourceShare", "{name}-share-org", explicit=True),
+    ),
+    "obs-platform:network:TransitNetwork": (
+        NameBudget(
+            "aws:ram/resourceShare:ResourceShare", f"{{name}}-share-{LONGEST_REGION}", explicit=True
+        ),
+    ),
+}
+"""The children whose physical names derive from each component's name, with the tightest
+limit of each type; a component checks its name against them before creating anything."""

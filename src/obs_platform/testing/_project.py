@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from .._internal.regions import check_region
+
 SECRET_PLACEHOLDER = "offline-secret"
 """The value a ``secure:`` config entry takes offline: there is no key to decrypt it with, and
 the value is a secret, so it is never printed."""
@@ -65,6 +67,25 @@ def _config_string(value: Any) -> str:
 
 def _full_key(project: str, key: str) -> str:
     return key if ":" in key else f"{project}:{key}"
+
+
+def _check_stack_region(config: dict[str, str], source: Path) -> None:
+    """Validate ``aws:region`` like every region argument: the default provider works there.
+
+    Raises:
+        ProjectError: Naming the file, the value, the closest region and the fix.
+    """
+    region = config.get("aws:region")
+    if region is None:
+        return
+    try:
+        check_region(region)
+    except ValueError as exc:
+        raise ProjectError(
+            f"{source}: aws:region {region!r} is not valid: {exc} Fix: set it with "
+            "'pulumi config set aws:region <region>' (the stack's default AWS provider and every "
+            "resource without its own region use it)."
+        ) from None
 
 
 def load_program(directory: Path, stack: str | None = None) -> Program:
@@ -143,6 +164,7 @@ def load_program(directory: Path, stack: str | None = None) -> Program:
             f"{directory} has no Pulumi.{stack}.yaml; its stacks are: {found}. "
             "Pass one of them with --stack."
         )
+    _check_stack_region(config, stack_file if stack_file.is_file() else project_file)
     return Program(
         directory=directory,
         project=name,
