@@ -520,6 +520,16 @@ NAME_RULES: dict[str, NameRule] = {
         _no_name("aws:msk/clusterPolicy:ClusterPolicy", _NO_NAME_INPUT),
         # --- Route 53, CloudWatch, ARC ------------------------------------------------------
         _no_name("aws:route53/healthCheck:HealthCheck", _NO_NAME_INPUT),
+        NameRule(
+            "aws:route53/zone:Zone",
+            "name",
+            max_length=1024,
+            source=f"default auto-name 255: `name` (the domain) is optional in the pulumi-aws "
+            f"schema and has no override ({PULUMI_AWS}/autonaming.go, resource_overrides.go "
+            f"aws_route53_zone sets only `comment`); {BOTOCORE} route53 CreateHostedZone Name: "
+            "max 1024",
+        ),
+        _no_name("aws:route53/zoneAssociation:ZoneAssociation", _NO_NAME_INPUT),
         _no_name(
             "aws:route53/record:Record",
             f'{PULUMI_AWS}/resource_overrides.go: aws_route53_record "name" is the DNS name '
