@@ -14,7 +14,14 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from obs_platform import Cell, CellArgs, ObsPlatformError
+from obs_platform import (
+    Cell,
+    CellArgs,
+    ObsPlatformError,
+    TransitGatewayHandle,
+    TransitNetwork,
+    TransitNetworkArgs,
+)
 from obs_platform._internal.kms import (
     AUTO_SCALING_ROLE,
     auto_scaling_key_statements,
@@ -315,3 +322,135 @@ def test_pinned_eks_unsupported_zone_is_refused() -> None:
             },
         )
     assert info.value.field == "CellArgs.availability_zone_ids"
+
+
+# --- the shared Transit Gateway, by ID -----------------------------------------------------------
+
+TGW_IDS = {"eu-west-1": "tgw-0123456789abcdef0", "us-east-1": "tgw-0fedcba9876543210"}
+TABLES = {
+    "eu-west-1": {"shared": "tgw-rtb-000000000000000a1", "cells": "tgw-rtb-000000000000000c1"},
+    "us-east-1": {"shared": "tgw-rtb-000000000000000a2", "cells": "tgw-rtb-000000000000000c2"},
+}
+NETWORK_ROLE = "arn:aws:iam::111111111111:role/network-deployer"
+
+
+def attached(extra: dict[str, Any], *, network_provider: bool) -> Plan:
+    def program() -> None:
+        network = (
+            aws.Provider(
+                "network-account", region="eu-west-1", assume_roles=[{"role_arn": NETWORK_ROLE}]
+            )
+            if network_provider
+            else None
+        )
+        cell_account = aws.Provider(
+            "cell-account", region="eu-west-1", assume_roles=[{"role_arn": DEPLOYER}]
+        )
+        handle = TransitGatewayHandle.from_outputs(
+            "eu-west-1",
+            transit_gateway_ids=pulumi.Output.from_input(TGW_IDS),
+            route_table_ids=pulumi.Output.from_input(TABLES),
+        )
+        cell = Cell(
+            "eu-west-1",
+            {
+                **SEED,
+                "transit_gateway": handle,
+                "transit_network_provider": network,
+                "transit_routes": ["10.0.0.0/8"],
+                **extra,
+            },
+            pulumi.ResourceOptions(providers=[cell_account]),
+        )
+        pulumi.export("transit_attachment_id", cell.transit_attachment_id)
+
+    return run(program, config={"aws:region": "eu-west-1"})
+
+
+def test_cell_attaches_to_the_shared_gateway_by_id_in_its_own_account() -> None:
+    plan = attached({}, network_provider=True)
+    cell_account = plan.get("cell-account").urn
+    network = plan.get("network-account").urn
+    attachment = plan.get("eu-west-1-tgw")
+    assert attachment.type == "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
+    assert attachment.provider == cell_account
+    assert attachment.inputs["transitGatewayId"] == TGW_IDS["eu-west-1"]
+    assert attachment.inputs["vpcId"] == plan.get("eu-west-1-vpc").outputs["id"]
+    assert attachment.inputs["transitGatewayDefaultRouteTableAssociation"] is False
+    assert attachment.region == "eu-west-1"
+    # Segment placement in the gateway's account: cells table, propagating into shared only.
+    association = plan.get("eu-west-1-tgw-association")
+    assert association.provider == network
+    assert association.inputs["transitGatewayRouteTableId"] == TABLES["eu-west-1"]["cells"]
+    assert association.inputs["transitGatewayAttachmentId"] == attachment.outputs["id"]
+    propagation = plan.get("eu-west-1-tgw-propagation-shared")
+    assert propagation.provider == network
+    assert propagation.inputs["transitGatewayRouteTableId"] == TABLES["eu-west-1"]["shared"]
+    assert not [r for r in plan.resources if r.name == "eu-west-1-tgw-propagation-cells"]
+    # The VPC's route tables reach transit_routes through the attachment.
+    for i in range(3):
+        route = plan.get(f"eu-west-1-tgw-route-{i}-10-0-0-0-8")
+        assert route.inputs["transitGatewayId"] == TGW_IDS["eu-west-1"]
+        assert route.inputs["routeTableId"] == plan.get(f"eu-west-1-vpc-rt-{i}").outputs["id"]
+        assert attachment.urn in route.depends_on
+        assert route.provider == cell_account
+    assert plan.outputs["transit_attachment_id"] == attachment.outputs["id"]
+
+
+def test_without_a_network_provider_the_shared_side_associates() -> None:
+    plan = attached({}, network_provider=False)
+    assert not plan.by_type("aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation")
+
+    def shared() -> None:
+        transit = TransitNetwork("transit", TransitNetworkArgs(regions=["eu-west-1"]))
+        transit.associate_attachment(
+            "eu-west-1-tgw", region="eu-west-1", attachment_id="tgw-attach-0123456789abcdef0"
+        )
+
+    network = run(shared, config={"aws:region": "eu-west-1"})
+    association = network.get("transit-eu-west-1-tgw-association")
+    assert association.inputs["transitGatewayAttachmentId"] == "tgw-attach-0123456789abcdef0"
+    cells = network.get("transit-rt-eu-west-1-cells").outputs["id"]
+    assert association.inputs["transitGatewayRouteTableId"] == cells
+    propagation = network.get("transit-eu-west-1-tgw-propagation-shared")
+    assert (
+        propagation.inputs["transitGatewayRouteTableId"]
+        == (network.get("transit-rt-eu-west-1-shared").outputs["id"])
+    )
+
+
+def test_transit_routes_without_a_gateway_are_refused() -> None:
+    with pytest.raises(ObsPlatformError, match="need a Transit Gateway") as info:
+        Cell("c", {**SEED, "transit_routes": ["10.0.0.0/8"]})
+    assert info.value.field == "CellArgs.transit_routes"
+
+
+def test_handle_of_another_region_is_refused() -> None:
+    handle = TransitGatewayHandle(
+        region="us-east-1", transit_gateway_id="tgw-1", route_table_ids=TABLES["us-east-1"]
+    )
+    with pytest.raises(ObsPlatformError, match="a VPC attaches only to a gateway in its own"):
+        Cell("c", {**SEED, "transit_gateway": handle})
+
+
+def test_handle_without_the_segments_is_refused() -> None:
+    handle = TransitGatewayHandle(
+        region="eu-west-1", transit_gateway_id="tgw-1", route_table_ids={"shared": "tgw-rtb-1"}
+    )
+    with pytest.raises(ObsPlatformError, match=r"lacks the segments \['cells'\]"):
+        Cell("c", {**SEED, "transit_gateway": handle})
+
+
+def test_handle_of_the_network_in_the_same_program() -> None:
+    def program() -> None:
+        transit = TransitNetwork("transit", TransitNetworkArgs(regions=["eu-west-1"]))
+        handle = transit.handle("eu-west-1")
+        pulumi.export("tgw", handle.transit_gateway_id)
+        pulumi.export("tables", handle.route_table_ids)
+
+    plan = run(program, config={"aws:region": "eu-west-1"})
+    assert plan.outputs["tgw"] == plan.get("transit-tgw-eu-west-1").outputs["id"]
+    assert plan.outputs["tables"] == {
+        "shared": plan.get("transit-rt-eu-west-1-shared").outputs["id"],
+        "cells": plan.get("transit-rt-eu-west-1-cells").outputs["id"],
+    }

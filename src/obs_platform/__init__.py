@@ -26,6 +26,7 @@ _LAZY: dict[str, str] = {
     "TransitNetwork": "obs_platform.network.transit",
     "TransitNetworkArgs": "obs_platform.network.transit",
     "TransitPeering": "obs_platform.network.transit",
+    "TransitGatewayHandle": "obs_platform.network.transit",
     "RamPrincipals": "obs_platform.network.sharing",
     "ObservabilityStack": "obs_platform.observability.stack",
     "ObservabilityStackArgs": "obs_platform.observability.stack",
@@ -81,6 +82,7 @@ __all__ = [
     "SlackReceiver",
     "TelemetryArgs",
     "TimingAssumptions",
+    "TransitGatewayHandle",
     "TransitNetwork",
     "TransitNetworkArgs",
     "TransitPeering",
@@ -105,7 +107,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .dr.site import DrSite
     from .network.ipam import Ipam, IpamArgs, IpamSharing, IpamTier
     from .network.sharing import RamPrincipals
-    from .network.transit import TransitNetwork, TransitNetworkArgs, TransitPeering
+    from .network.transit import (
+        TransitGatewayHandle,
+        TransitNetwork,
+        TransitNetworkArgs,
+        TransitPeering,
+    )
     from .observability.args import (
         CapacityType,
         ChartVersions,

@@ -122,6 +122,10 @@ class Cell(Component[CellArgs]):
     """Public host name of the cell's API endpoint."""
     api_id: pulumi.Output[str]
     """The API Gateway HTTP API that fronts the cell."""
+    transit_attachment_id: pulumi.Output[str | None]
+    """The VPC's Transit Gateway attachment (``None`` when unattached). With
+    ``transit_gateway`` and no ``transit_network_provider``, the shared stack places it in the
+    ``cells`` segment (``TransitNetwork.associate_attachment``)."""
     ingress_target_group_arn: pulumi.Output[str]
     """The internal NLB's target group: the node group's instances on ``ingress_node_port``,
     health-checked on ``healthz_path`` (watch its ``HealthyHostCount``)."""
@@ -174,6 +178,7 @@ class Cell(Component[CellArgs]):
                 raise ObsPlatformError(
                     f"{label}: {exc}", field=f"CellArgs.{exc.field}", value=exc.value
                 ) from None
+        self._check_transit(args, label)
         if args.rds_global and args.dr_strategy is DrStrategy.NONE:
             raise ObsPlatformError(
                 f"{label}: rds_global=True makes the cell's database a member of a global "
@@ -213,6 +218,54 @@ class Cell(Component[CellArgs]):
             )
         check_telemetry(args.telemetry, self._cell_name, label)
 
+    def _check_transit(self, args: CellArgs, label: str) -> None:
+        if args.transit_network is not None and args.transit_gateway is not None:
+            raise ObsPlatformError(
+                f"{label}: transit_network and transit_gateway both attach the VPC; give one.",
+                field="CellArgs.transit_gateway",
+                value="both set",
+                fix="Use transit_network when the TransitNetwork is in this program, else "
+                "transit_gateway (by ID, for a cell in another account or stack).",
+            )
+        if args.transit_routes and args.transit_network is None and args.transit_gateway is None:
+            raise ObsPlatformError(
+                f"{label}: transit_routes {list(args.transit_routes)} need a Transit Gateway, "
+                "but the cell is not attached to one, so the routes would go nowhere.",
+                field="CellArgs.transit_routes",
+                value=list(args.transit_routes),
+                fix="Attach the cell (transit_network=..., or transit_gateway="
+                "TransitGatewayHandle.from_outputs(...) from the shared stack), or drop "
+                "transit_routes.",
+            )
+        handle = args.transit_gateway
+        if handle is not None and handle.region != args.region:
+            raise ObsPlatformError(
+                f"{label}: transit_gateway is the gateway of {handle.region!r}, but the cell is "
+                f"in {args.region!r}; a VPC attaches only to a gateway in its own region.",
+                field="CellArgs.transit_gateway",
+                value=handle.region,
+                fix=f"Pass the handle of {args.region!r} "
+                f"(TransitGatewayHandle.from_outputs({args.region!r}, ...)).",
+            )
+        if handle is not None and isinstance(handle.route_table_ids, Mapping):
+            missing = sorted({"cells", "shared"} - set(handle.route_table_ids))
+            if missing:
+                raise ObsPlatformError(
+                    f"{label}: transit_gateway.route_table_ids lacks the segments {missing}.",
+                    field="CellArgs.transit_gateway.route_table_ids",
+                    value=sorted(handle.route_table_ids),
+                    fix="Pass the network's {segment: route table ID} map for the region "
+                    "(TransitNetwork.route_table_ids[region]).",
+                )
+        if args.transit_network_provider is not None and handle is None:
+            raise ObsPlatformError(
+                f"{label}: transit_network_provider is set but transit_gateway is not; the "
+                "provider places a gateway attachment in the shared account's segment.",
+                field="CellArgs.transit_network_provider",
+                value="set",
+                fix="Set transit_gateway too, or drop transit_network_provider.",
+            )
+
     # --- build -------------------------------------------------------------------------------
 
     def _build(self, args: CellArgs) -> dict[str, Any]:
@@ -245,7 +298,7 @@ class Cell(Component[CellArgs]):
             region=region,
             opts=self.child_opts(),
         )
-        vpc_id, subnet_ids, cidr, tables, self._subnets = create_network(
+        vpc_id, subnet_ids, cidr, tables, self._subnets, attachment = create_network(
             self, args, self._aws_provider
         )
         self._share_ready = share_subnets(self, args, self._subnets)
@@ -328,6 +381,9 @@ class Cell(Component[CellArgs]):
             "kafka_cluster_arn": pulumi.Output.from_input(kafka_arn),
             "kafka_bootstrap_servers": pulumi.Output.from_input(kafka_servers),
             "api_id": ingress.api.id,
+            "transit_attachment_id": (
+                attachment.id if attachment is not None else pulumi.Output.from_input(None)
+            ),
             "ingress_target_group_arn": ingress.target_group.arn,
         }
 

@@ -11,11 +11,12 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+import pulumi
 from pydantic import AfterValidator, Field, InstanceOf, field_validator, model_validator
 
 from .._internal.types import ArgsModel, Cidr, Input, Region, Tags
 from ..dr.args import KafkaEngine
-from ..network.transit import TransitNetwork
+from ..network.transit import TransitGatewayHandle, TransitNetwork
 from ..observability.args import ApiCidr, PrincipalArn
 
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")
@@ -193,10 +194,24 @@ class CellArgs(ArgsModel):
     excluded). Zones are chosen by ID because zone names map to different physical zones in
     every account; pin them to keep two accounts' cells in the same physical zones."""
     transit_network: InstanceOf[TransitNetwork] | None = None
-    """The TransitNetwork to attach the VPC to (segment ``cells``); ``None`` leaves it
-    unattached."""
+    """The TransitNetwork to attach the VPC to (segment ``cells``), when it is made in the same
+    program and account; ``None`` (and no ``transit_gateway``) leaves the VPC unattached."""
+    transit_gateway: TransitGatewayHandle | None = None
+    """The shared account's Transit Gateway, by ID (``TransitGatewayHandle.from_outputs`` of the
+    shared stack's outputs read through a ``StackReference``): the cell creates the VPC
+    attachment ``{n}-tgw`` and its VPC routes in the cell's own account (the gateway, shared
+    through RAM, accepts it automatically). The attachment's association with the ``cells``
+    segment belongs to the gateway's account: with ``transit_network_provider`` the cell
+    creates it there (``{n}-tgw-association``, ``{n}-tgw-propagation-{segment}``); without,
+    the shared stack does (``TransitNetwork.associate_attachment`` with the cell's
+    ``transit_attachment_id``). Exclusive with ``transit_network``."""
+    transit_network_provider: InstanceOf[pulumi.ProviderResource] | None = None
+    """An AWS provider for the Transit Gateway's (shared) account, in which the cell places its
+    attachment in the ``cells`` segment; only with ``transit_gateway``."""
     transit_routes: tuple[Cidr, ...] = ()
-    """CIDRs the cell reaches through the Transit Gateway (such as the IPAM's top-level CIDR)."""
+    """CIDRs the cell reaches through the Transit Gateway (such as the IPAM's top-level CIDR);
+    needs ``transit_network`` or ``transit_gateway`` (refused without: the routes would have
+    nowhere to go)."""
     kubernetes_version: str = Field(default="1.33", pattern=r"^1\.\d{2}$")
     """EKS Kubernetes version."""
     instance_types: tuple[str, ...] = ("m6i.large",)

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from .._component import Component
 from .._internal.cidr import subnets as carve_subnets
+from ..network.transit import Segment, propagated_to
 from ..network.vpc import create_private_vpc, zone_ids_output, zone_of
 from .args import CellArgs
 
@@ -35,11 +36,12 @@ Manager and MSK APIs without a NAT gateway."""
 
 def create_network(
     owner: Component[Any], args: CellArgs, aws_provider: pulumi.ProviderResource | None
-) -> tuple[Any, Any, Any, list[Any], list[Any]]:
+) -> tuple[Any, Any, Any, list[Any], list[Any], aws.ec2transitgateway.VpcAttachment | None]:
     """Create the VPC (from the IPAM pool, else ``vpc_cidr``) and attach it to the transit network.
 
     Returns:
-        The VPC ID, the private subnet IDs, the VPC CIDR, the route tables and the subnets.
+        The VPC ID, the private subnet IDs, the VPC CIDR, the route tables, the subnets and the
+        Transit Gateway attachment (``None`` for an unattached cell).
     """
     tags = owner.tags({"cell": owner._name})
     if args.ipam_pool_id is not None:
@@ -59,16 +61,8 @@ def create_network(
         subnets: list[Any] = list(vpc.subnets)
     else:
         vpc_id, subnet_ids, cidr, tables, subnets = _static_vpc(owner, args, tags, aws_provider)
-    if args.transit_network is not None:
-        attachment = args.transit_network.attach_vpc(
-            owner.child_name("tgw"),
-            region=args.region,
-            vpc_id=vpc_id,
-            subnet_ids=subnet_ids,
-            segment="cells",
-            opts=owner.child_opts(),
-        )
-        gateway = args.transit_network.transit_gateway_id(args.region)
+    attachment, gateway = _attach(owner, args, vpc_id, subnet_ids)
+    if attachment is not None:
         for index, table in enumerate(tables):
             for destination in args.transit_routes:
                 slug = destination.replace(".", "-").replace("/", "-")
@@ -80,7 +74,78 @@ def create_network(
                     region=args.region,
                     opts=owner.child_opts(depends_on=[attachment]),
                 )
-    return vpc_id, subnet_ids, cidr, tables, subnets
+    return vpc_id, subnet_ids, cidr, tables, subnets, attachment
+
+
+def _attach(
+    owner: Component[Any], args: CellArgs, vpc_id: Any, subnet_ids: Any
+) -> tuple[aws.ec2transitgateway.VpcAttachment | None, Any]:
+    """Attach the VPC to the transit network (same program) or to a gateway by ID.
+
+    Returns:
+        The attachment and the gateway's ID, or ``(None, None)`` for an unattached cell.
+    """
+    if args.transit_network is not None:
+        attachment = args.transit_network.attach_vpc(
+            owner.child_name("tgw"),
+            region=args.region,
+            vpc_id=vpc_id,
+            subnet_ids=subnet_ids,
+            segment="cells",
+            opts=owner.child_opts(),
+        )
+        return attachment, args.transit_network.transit_gateway_id(args.region)
+    handle = args.transit_gateway
+    if handle is None:
+        return None, None
+    # In the cell's account; the gateway, shared through RAM with auto-accept on, accepts it.
+    attachment = aws.ec2transitgateway.VpcAttachment(
+        owner.child_name("tgw"),
+        transit_gateway_id=handle.transit_gateway_id,
+        vpc_id=vpc_id,
+        subnet_ids=subnet_ids,
+        dns_support="enable",
+        transit_gateway_default_route_table_association=False,
+        transit_gateway_default_route_table_propagation=False,
+        region=args.region,
+        tags=owner.tags({"Name": owner.child_name("tgw"), "segment": Segment.CELLS.value}),
+        # From a sharee account the provider cannot read the owner's route tables and reports
+        # both flags as true (as TransitNetwork.attach_vpc notes): ignore them.
+        opts=owner.child_opts(
+            ignore_changes=[
+                "transitGatewayDefaultRouteTableAssociation",
+                "transitGatewayDefaultRouteTablePropagation",
+            ]
+        ),
+    )
+    if args.transit_network_provider is not None:
+        tables = pulumi.Output.from_input(handle.route_table_ids)
+        network = args.transit_network_provider
+        aws.ec2transitgateway.RouteTableAssociation(
+            owner.child_name("tgw-association"),
+            transit_gateway_attachment_id=attachment.id,
+            transit_gateway_route_table_id=tables.apply(
+                functools.partial(_segment_table, segment=Segment.CELLS.value)
+            ),
+            region=args.region,
+            opts=owner.child_opts(provider=network),
+        )
+        for target in propagated_to(Segment.CELLS, allow_cell_to_cell=handle.allow_cell_to_cell):
+            aws.ec2transitgateway.RouteTablePropagation(
+                owner.child_name(f"tgw-propagation-{target.value}"),
+                transit_gateway_attachment_id=attachment.id,
+                transit_gateway_route_table_id=tables.apply(
+                    functools.partial(_segment_table, segment=target.value)
+                ),
+                region=args.region,
+                opts=owner.child_opts(provider=network),
+            )
+    return attachment, handle.transit_gateway_id
+
+
+def _segment_table(tables: Any, *, segment: str) -> str:
+    table: str = tables[segment]
+    return table
 
 
 def _static_vpc(

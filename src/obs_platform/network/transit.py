@@ -107,6 +107,64 @@ class TransitNetworkArgs(ArgsModel):
     """Tags for every resource, under the precedence of :mod:`obs_platform._internal.tags`."""
 
 
+class TransitGatewayHandle(ArgsModel):
+    """One region's gateway of a :class:`TransitNetwork`, by ID.
+
+    What a VPC in another account (or another stack) needs to attach to it.
+    ``TransitNetwork.handle(region)`` returns one in the network's own program; in another
+    program build it from the shared stack's outputs with :meth:`from_outputs` (a
+    ``StackReference`` carries ``transit_gateway_ids`` and ``transit_route_table_ids``). The
+    gateway must be shared with the VPC's account through RAM (``TransitNetworkArgs.sharing``).
+    """
+
+    region: Region
+    """The gateway's region; the attaching VPC must be in it."""
+    transit_gateway_id: Input[str]
+    """The Transit Gateway."""
+    route_table_ids: Input[dict[str, str]]
+    """``{segment: Transit Gateway route table ID}`` of that region (``shared``, ``cells``)."""
+    allow_cell_to_cell: bool = False
+    """The network's ``allow_cell_to_cell``: whether a ``cells`` attachment propagates into the
+    ``cells`` table too."""
+
+    @classmethod
+    def from_outputs(
+        cls,
+        region: str,
+        *,
+        transit_gateway_ids: Input[Mapping[str, str]],
+        route_table_ids: Input[Mapping[str, Mapping[str, str]]],
+        allow_cell_to_cell: bool = False,
+    ) -> TransitGatewayHandle:
+        """Build the handle of ``region`` from a network's ``{region: ...}`` outputs.
+
+        Args:
+            region: The region to attach in.
+            transit_gateway_ids: ``TransitNetwork.transit_gateway_ids`` (or a StackReference's
+                output of it).
+            route_table_ids: ``TransitNetwork.route_table_ids`` (or its StackReference output).
+            allow_cell_to_cell: The network's setting of the same name.
+        """
+
+        def pick(values: Any) -> Any:
+            if region not in values:
+                raise ObsPlatformError(
+                    f"the transit network has no gateway in {region!r}; it has {sorted(values)}.",
+                    field="TransitGatewayHandle.region",
+                    value=region,
+                    fix="Attach in one of the network's regions, or add the region to "
+                    "TransitNetworkArgs.regions in the shared stack.",
+                )
+            return values[region]
+
+        return cls(
+            region=region,
+            transit_gateway_id=pulumi.Output.from_input(transit_gateway_ids).apply(pick),
+            route_table_ids=pulumi.Output.from_input(route_table_ids).apply(pick),
+            allow_cell_to_cell=allow_cell_to_cell,
+        )
+
+
 def _asns(args: TransitNetworkArgs, label: str) -> dict[str, int]:
     model = "TransitNetworkArgs"
     duplicates = sorted({r for r in args.regions if args.regions.count(r) > 1})
@@ -431,6 +489,89 @@ class TransitNetwork(Component[TransitNetworkArgs]):
         ].id
         return table_id
 
+    def handle(self, region: str) -> TransitGatewayHandle:
+        """Return the gateway of ``region`` as a :class:`TransitGatewayHandle`.
+
+        Raises:
+            ObsPlatformError: For a region the network does not have.
+        """
+        region = self._region(region)
+        return TransitGatewayHandle(
+            region=region,
+            transit_gateway_id=self._gateways[region].id,
+            route_table_ids=pulumi.Output.all(
+                **{s.value: self._tables[(region, s)].id for s in Segment}
+            ),
+            allow_cell_to_cell=self.args.allow_cell_to_cell,
+        )
+
+    def associate_attachment(
+        self,
+        name: str,
+        *,
+        region: str,
+        attachment_id: Input[str],
+        segment: str = "cells",
+    ) -> list[pulumi.Resource]:
+        """Place a VPC attachment made elsewhere (another account's stack) in a segment.
+
+        For a cell that attached to the gateway by ID (``CellArgs.transit_gateway``) without a
+        provider for this network's account: read its ``transit_attachment_id`` (for example
+        through a ``StackReference``) and associate it here, in the gateway's account.
+        Children: ``{network}-{name}-association`` and ``{network}-{name}-propagation-{segment}``
+        (the same as :meth:`attach_vpc` makes).
+
+        Args:
+            name: Unique per network, like :meth:`attach_vpc`'s (``"eu-west-1-tgw"``).
+            region: The gateway's region.
+            attachment_id: The VPC attachment (``tgw-attach-...``).
+            segment: ``"cells"`` (default) or ``"shared"``.
+
+        Returns:
+            The association and the propagations.
+
+        Raises:
+            ObsPlatformError: For an unknown region or segment, or a name used twice.
+        """
+        region = self._region(region)
+        seg = self._segment(segment)
+        self._claim(name)
+        return self._associate(name, region, seg, attachment_id)
+
+    def _claim(self, name: str) -> None:
+        if name in self._attachments:
+            raise ObsPlatformError(
+                f"TransitNetwork {self._name!r} already has an attachment named {name!r}.",
+                field="name",
+                value=name,
+                fix="Give each attachment a distinct name.",
+            )
+        self._attachments.add(name)
+
+    def _associate(
+        self, name: str, region: str, seg: Segment, attachment_id: Input[str]
+    ) -> list[pulumi.Resource]:
+        made: list[pulumi.Resource] = [
+            aws.ec2transitgateway.RouteTableAssociation(
+                self.child_name(f"{name}-association"),
+                transit_gateway_attachment_id=attachment_id,
+                transit_gateway_route_table_id=self._tables[(region, seg)].id,
+                region=region,
+                opts=self.child_opts(),
+            )
+        ]
+        for target in propagated_to(seg, allow_cell_to_cell=self.args.allow_cell_to_cell):
+            made.append(
+                aws.ec2transitgateway.RouteTablePropagation(
+                    self.child_name(f"{name}-propagation-{target.value}"),
+                    transit_gateway_attachment_id=attachment_id,
+                    transit_gateway_route_table_id=self._tables[(region, target)].id,
+                    region=region,
+                    opts=self.child_opts(),
+                )
+            )
+        return made
+
     def attach_vpc(
         self,
         name: str,
@@ -470,14 +611,7 @@ class TransitNetwork(Component[TransitNetworkArgs]):
         """
         region = self._region(region)
         seg = self._segment(segment)
-        if name in self._attachments:
-            raise ObsPlatformError(
-                f"TransitNetwork {self._name!r} already has an attachment named {name!r}.",
-                field="name",
-                value=name,
-                fix="Give each attachment a distinct name.",
-            )
-        self._attachments.add(name)
+        self._claim(name)
         attachment = aws.ec2transitgateway.VpcAttachment(
             name,
             transit_gateway_id=self._gateways[region].id,
@@ -501,19 +635,5 @@ class TransitNetwork(Component[TransitNetworkArgs]):
                 ),
             ),
         )
-        aws.ec2transitgateway.RouteTableAssociation(
-            self.child_name(f"{name}-association"),
-            transit_gateway_attachment_id=attachment.id,
-            transit_gateway_route_table_id=self._tables[(region, seg)].id,
-            region=region,
-            opts=self.child_opts(),
-        )
-        for target in propagated_to(seg, allow_cell_to_cell=self.args.allow_cell_to_cell):
-            aws.ec2transitgateway.RouteTablePropagation(
-                self.child_name(f"{name}-propagation-{target.value}"),
-                transit_gateway_attachment_id=attachment.id,
-                transit_gateway_route_table_id=self._tables[(region, target)].id,
-                region=region,
-                opts=self.child_opts(),
-            )
+        self._associate(name, region, seg, attachment.id)
         return attachment
