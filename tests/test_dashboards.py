@@ -40,7 +40,11 @@ def test_three_dashboards_with_stable_uids(models: dict[str, dict[str, Any]]) ->
     for file_name, model in models.items():
         assert model["uid"] == file_name.removesuffix(".json")
         assert model["tags"] == ["obs-platform"]
-        assert model["schemaVersion"] >= 36  # the foundation SDK's model
+        # grafana-foundation-sdk 11.6: the current schema (10.1 emitted schemaVersion 36, a
+        # top-level "style" and variable "id"s, which the current dashboard schema rejects).
+        assert model["schemaVersion"] == 41
+        assert "style" not in model
+        assert all("id" not in v for v in model.get("templating", {}).get("list", []))
         ids = [p["id"] for p in model["panels"]]
         assert ids == list(range(1, len(ids) + 1))
         assert all(p.get("options", {}) is not None for p in model["panels"])
@@ -190,3 +194,34 @@ def test_every_prometheus_query_is_valid_promql(
         [promtool, "check", "rules", str(path)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _cloudwatch_targets(model: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        t["metricName"]: t
+        for p in panels(model)
+        for t in p.get("targets", [])
+        if t["datasource"]["uid"] == "cloudwatch"
+    }
+
+
+def test_cloudwatch_panels_read_each_metric_where_and_as_often_as_it_is_emitted() -> None:
+    models = dash.build_dashboards(
+        rpo_target_seconds=60, rto_target_seconds=300, standby_region="us-east-1"
+    )
+    overview = _cloudwatch_targets(models["obs-platform-overview.json"])
+    # BucketSizeBytes is a daily storage metric.
+    assert overview["BucketSizeBytes"]["period"] == "86400"
+    dr_model = models["obs-platform-dr.json"]
+    dr = _cloudwatch_targets(dr_model)
+    # Route 53 health-check metrics exist only in us-east-1; Aurora's global lag is emitted by
+    # the secondary, in the standby region the dashboard variable selects.
+    assert dr["HealthCheckStatus"]["region"] == "us-east-1"
+    assert dr["AuroraGlobalDBReplicationLag"]["region"] == "$standby_region"
+    (variable,) = dr_model["templating"]["list"]
+    assert variable["name"] == "standby_region"
+    assert variable["datasource"] == {"type": "cloudwatch", "uid": "cloudwatch"}
+    assert variable["query"] == {"queryType": "regions", "refId": "regions"}
+    assert variable["current"]["value"] == "us-east-1"
+    unset = dash.build_dashboards(rpo_target_seconds=60, rto_target_seconds=300)
+    assert "current" not in unset["obs-platform-dr.json"]["templating"]["list"][0]

@@ -29,6 +29,7 @@ from grafana_foundation_sdk.models.dashboard import (
     ThresholdsMode,
     ValueMap,
     ValueMappingResult,
+    VariableOption,
     VariableRefresh,
 )
 
@@ -88,6 +89,7 @@ def _cloudwatch(
     dimensions: dict[str, str | list[str]],
     region: str = "default",
     ref: str = "A",
+    period_seconds: int = 60,
 ) -> cw.CloudWatchMetricsQuery:
     return (
         cw.CloudWatchMetricsQuery()
@@ -102,8 +104,17 @@ def _cloudwatch(
         .dimensions(dimensions)
         .match_exact(False)
         .region(region)
-        .period("60")
+        .period(str(period_seconds))
     )
+
+
+S3_STORAGE_METRIC_PERIOD_SECONDS: Final = 86400
+"""S3 publishes ``BucketSizeBytes`` once a day (S3 user guide, "Metrics and dimensions", daily
+storage metrics); a shorter period leaves the panel mostly empty."""
+
+STANDBY_REGION_VARIABLE: Final = "standby_region"
+"""DR dashboard variable: the region of the Aurora secondary, where ``AuroraGlobalDBReplicationLag``
+is emitted (Aurora user guide, "Monitoring Aurora global databases")."""
 
 
 def _status_mappings(ok: str, bad: str) -> list[Any]:
@@ -259,14 +270,39 @@ def overview_dashboard() -> db.Dashboard:
                     "BucketSizeBytes",
                     "Average",
                     {"BucketName": "*", "StorageType": "StandardStorage"},
+                    period_seconds=S3_STORAGE_METRIC_PERIOD_SECONDS,
                 )
             )
         )
     )
 
 
-def dr_dashboard(*, rpo_target_seconds: int, rto_target_seconds: int) -> db.Dashboard:
-    """DR overview: health checks, replication lag, standby readiness, RPO/RTO budget."""
+def _standby_region_variable(default: str | None) -> db.QueryVariable:
+    """The CloudWatch regions, to pick the standby's; ``default`` is pre-selected."""
+    variable = (
+        db.QueryVariable(STANDBY_REGION_VARIABLE)
+        .label("Standby region")
+        .datasource(CLOUDWATCH)
+        .query({"queryType": "regions", "refId": "regions"})
+        .refresh(VariableRefresh.ON_DASHBOARD_LOAD)
+    )
+    if default is not None:
+        variable = variable.current(VariableOption(text=default, value=default, selected=True))
+    return variable
+
+
+def dr_dashboard(
+    *, rpo_target_seconds: int, rto_target_seconds: int, standby_region: str | None = None
+) -> db.Dashboard:
+    """DR overview: health checks, replication lag, standby readiness, RPO/RTO budget.
+
+    Args:
+        rpo_target_seconds: The RPO target the lag panels measure against.
+        rto_target_seconds: The RTO target.
+        standby_region: The standby's region, pre-selected in the ``standby_region``
+            variable the Aurora lag panel reads (the secondary emits the metric there);
+            ``None`` leaves the choice to the viewer.
+    """
     lag = ar.REPLICATION_LAG_RECORD
     return (
         _dashboard(
@@ -275,6 +311,7 @@ def dr_dashboard(*, rpo_target_seconds: int, rto_target_seconds: int) -> db.Dash
             f"Pilot-light DR posture against the targets: RPO {rpo_target_seconds}s, "
             f"RTO {rto_target_seconds}s.",
         )
+        .with_variable(_standby_region_variable(standby_region))
         .with_row(db.Row("Budget against targets"))
         .with_panel(
             stat.Panel()
@@ -363,8 +400,8 @@ def dr_dashboard(*, rpo_target_seconds: int, rto_target_seconds: int) -> db.Dash
             .span(12)
             .height(8)
             .description(
-                "AuroraGlobalDBReplicationLag of each secondary cluster, in its "
-                "region (the datasource's default region)."
+                "AuroraGlobalDBReplicationLag of each secondary cluster, read in the "
+                "standby region (the secondary emits it there)."
             )
             .thresholds(_thresholds((None, "green"), (rpo_target_seconds * 1000, "red")))
             .with_target(
@@ -373,6 +410,7 @@ def dr_dashboard(*, rpo_target_seconds: int, rto_target_seconds: int) -> db.Dash
                     "AuroraGlobalDBReplicationLag",
                     "Average",
                     {"DBClusterIdentifier": "*"},
+                    region=f"${STANDBY_REGION_VARIABLE}",
                 )
             )
         )
@@ -532,9 +570,11 @@ def to_json(dashboard: db.Dashboard) -> dict[str, Any]:
 
 
 def build_dashboards(
-    *, rpo_target_seconds: int, rto_target_seconds: int
+    *, rpo_target_seconds: int, rto_target_seconds: int, standby_region: str | None = None
 ) -> dict[str, dict[str, Any]]:
     """Return every dashboard as ``{"<uid>.json": model}``.
+
+    ``standby_region`` pre-selects the DR dashboard's standby region (:func:`dr_dashboard`).
 
     Each is checked by :func:`check_datasource_refs` before it is returned.
     """
@@ -542,7 +582,9 @@ def build_dashboards(
         f"{OVERVIEW_UID}.json": to_json(overview_dashboard()),
         f"{DR_UID}.json": to_json(
             dr_dashboard(
-                rpo_target_seconds=rpo_target_seconds, rto_target_seconds=rto_target_seconds
+                rpo_target_seconds=rpo_target_seconds,
+                rto_target_seconds=rto_target_seconds,
+                standby_region=standby_region,
             )
         ),
         f"{CELL_UID}.json": to_json(cell_dashboard()),

@@ -197,6 +197,7 @@ def create_observability_content(
     rto_target_seconds: int,
     rpo_target_seconds: int,
     opts: pulumi.ResourceOptions,
+    standby_region: str | None = None,
 ) -> ObservabilityContent:
     """Create the rules, dashboards and Alertmanager config Secret; return the values overlay.
 
@@ -212,6 +213,7 @@ def create_observability_content(
         rpo_target_seconds: RPO target; replication lag above it is critical.
         opts: Options for every child (the Kubernetes provider, ``depends_on``); ``parent`` is
             set to ``owner``.
+        standby_region: The DR standby's region, pre-selected on the DR dashboard.
 
     Raises:
         ObsPlatformError: An argument is invalid (checked before anything is created).
@@ -225,7 +227,9 @@ def create_observability_content(
         rpo_target_seconds=rpo_target_seconds, rto_target_seconds=rto_target_seconds
     )
     models = dashboards.build_dashboards(
-        rpo_target_seconds=rpo_target_seconds, rto_target_seconds=rto_target_seconds
+        rpo_target_seconds=rpo_target_seconds,
+        rto_target_seconds=rto_target_seconds,
+        standby_region=standby_region,
     )
     child_opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=owner))
     labels = dict(alert_rules.RULE_LABELS)

@@ -266,6 +266,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                 opts=pulumi.ResourceOptions(
                     provider=cluster.provider, depends_on=[*cluster.k8s_ready, namespace, crds]
                 ),
+                standby_region=args.dr_region,
             )
             return made.values_overlay, list(made.resources)
 
