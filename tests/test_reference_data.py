@@ -6,10 +6,17 @@ repository, except the freshness check, which compares with the upstream files w
 
 from __future__ import annotations
 
+import functools
+import http.server
+import io
 import json
 import shutil
 import subprocess
 import sys
+import tarfile
+import threading
+import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +30,7 @@ from obs_platform._internal.charts import (
     PROMETHEUS_OPERATOR_VERSION,
     STRIMZI_KAFKA_OPERATOR,
     ChartPin,
+    prometheus_operator_crd_urls,
 )
 from reference import derive
 
@@ -135,15 +143,18 @@ def test_the_derived_files_are_what_the_script_writes(tmp_path: Path) -> None:
     chart = tmp_path / "charts" / "demo-1.2.3"
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("name: demo\nversion: 1.2.3\nappVersion: v9\n")
-    (chart / "values.yaml").write_text("# hidden: 1\nservice:\n  port: 80\nlabels: {}\n")
-    (chart / "templates" / "svc.yaml").write_text("port: {{ .Values.service.port }}\n")
+    (chart / "values.yaml").write_text(
+        "# hidden: 1\nservice:\n  port: 80\nlabels: {}\nurl: '{{ .Values.service.port }}'\n"
+    )
+    # Templates are not read: a packaged chart and its Git folder derive the same data.
+    (chart / "templates" / "svc.yaml").write_text("port: {{ .Values.only.in.templates }}\n")
     (tmp_path / "crds").mkdir()
     files = derive.derive(tmp_path)
     assert sorted(files) == ["charts/demo-1.2.3.json"]
     data = json.loads(files["charts/demo-1.2.3.json"])
-    assert data["values"] == {"service": {"port": "integer"}, "labels": {}}
+    assert data["values"] == {"service": {"port": "integer"}, "labels": {}, "url": "string"}
     assert data["commented_keys"] == ["hidden"]
-    assert data["template_value_paths"] == ["service.port"]
+    assert data["values_references"] == ["service.port"]
     assert (data["chart"], data["version"], data["app_version"]) == ("demo", "1.2.3", "v9")
 
 
@@ -180,3 +191,121 @@ def test_the_freshness_check_catches_a_stale_file(tmp_path: Path) -> None:
     )
     assert stale.returncode == 1
     assert "stale: tests/reference/charts/demo-1.0.0.json" in stale.stdout
+
+
+def test_a_placeholder_chart_version_may_come_back_rewritten_by_the_release() -> None:
+    committed = {"format": "x", "version": "1.2.0", "chart_yaml_version": "0.1.1", "values": {}}
+    released = {**committed, "chart_yaml_version": "1.2.0", "app_version": "1.2.0"}
+    name = "charts/strimzi-kafka-operator-1.2.0.json"
+    assert derive.same(name, json.dumps(committed), json.dumps(released))
+    changed = {**released, "values": {"new": "string"}}
+    assert not derive.same(name, json.dumps(committed), json.dumps(changed))
+    pinned = {**committed, "chart_yaml_version": "1.2.0"}
+    assert not derive.same(name, json.dumps(pinned), json.dumps({**pinned, "app_version": "9"}))
+
+
+def _package(name: str, files: dict[str, bytes]) -> bytes:
+    """A chart package: ``<name>/<file>`` entries in a gzipped tarball."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for path, data in files.items():
+            info = tarfile.TarInfo(f"{name}/{path}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _crd(group: str, kind: str, plural: str, annotations: str = "{}") -> bytes:
+    return (
+        f"apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        f"metadata: {{name: {plural}.{group}, annotations: {annotations}}}\n"
+        f"spec:\n  group: {group}\n  scope: Namespaced\n"
+        f"  names: {{kind: {kind}, plural: {plural}}}\n"
+        "  versions:\n  - {name: v1, served: true, storage: true, "
+        "schema: {openAPIV3Schema: {type: object, description: prose}}}\n"
+    ).encode()
+
+
+@pytest.fixture
+def chart_repository(tmp_path: Path) -> Iterator[str]:
+    """A Helm repository and CRD host on loopback with a miniature chart for every pin."""
+    root = tmp_path / "served"
+    (root / "packages").mkdir(parents=True)
+    entries: dict[str, list[dict[str, Any]]] = {}
+    for pin in CHART_PINS.values():
+        files = {
+            "Chart.yaml": f"name: {pin.chart}\nversion: {pin.version}\n".encode(),
+            "values.yaml": b"a: 1\n",
+        }
+        if pin is STRIMZI_KAFKA_OPERATOR:
+            files["crds/040-Crd-kafka.yaml"] = _crd("kafka.strimzi.io", "Kafka", "kafkas")
+        if pin is KUBE_PROMETHEUS_STACK:  # a bundled dependency, as released packages have
+            files["charts/grafana-12.11.1.tgz"] = _package(
+                "grafana",
+                {"Chart.yaml": b"name: grafana\nversion: 12.11.1\n", "values.yaml": b"{}"},
+            )
+        (root / "packages" / f"{pin.chart}-{pin.version}.tgz").write_bytes(
+            _package(pin.chart, files)
+        )
+        entries[pin.chart] = [
+            {"version": "0.0.1", "urls": ["packages/wrong.tgz"]},
+            {"version": pin.version, "urls": [f"packages/{pin.chart}-{pin.version}.tgz"]},
+        ]
+    (root / "index.yaml").write_text(json.dumps({"apiVersion": "v1", "entries": entries}))
+    annotations = f"{{operator.prometheus.io/version: {PROMETHEUS_OPERATOR_VERSION}}}"
+    for url in prometheus_operator_crd_urls():
+        crd = root / "crd-host" / urllib.parse.urlsplit(url).path.lstrip("/")
+        crd.parent.mkdir(parents=True, exist_ok=True)
+        plural = crd.stem.removeprefix("monitoring.coreos.com_")
+        crd.write_bytes(_crd("monitoring.coreos.com", plural.title(), plural, annotations))
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_fetch_builds_the_upstream_layout_from_the_chart_repositories(
+    chart_repository: str, tmp_path: Path, capsys: Any
+) -> None:
+    from reference import fetch
+
+    out = tmp_path / "upstream"
+    repositories = {pin.repository for pin in CHART_PINS.values()}
+    argv = [str(out), "--crd-base", f"{chart_repository}/crd-host"]
+    for repository in sorted(repositories):
+        argv += ["--repository", f"{repository}={chart_repository}"]
+    assert fetch.main(argv) == 0
+    capsys.readouterr()
+    for pin in CHART_PINS.values():
+        chart = out / "charts" / f"{pin.chart}-{pin.version}" / "Chart.yaml"
+        assert f"version: {pin.version}" in chart.read_text(), pin.chart
+    bundled = out / "charts" / f"kube-prometheus-stack-{KUBE_PROMETHEUS_STACK.version}" / "charts"
+    assert sorted(p.name for p in bundled.iterdir()) == ["grafana"]
+    first = sorted((out / "crds").glob("monitoring.coreos.com_*.yaml"))[0]
+    assert first.read_text().splitlines()[0] in {f"# {u}" for u in prometheus_operator_crd_urls()}
+    assert (out / "crds" / "strimzi-040-Crd-kafka.yaml").is_file()
+    names = set(derive.derive(out))  # what derive.py makes of it
+    assert "charts/grafana-12.11.1.json" in names
+    assert "crds/strimzi-1.2.0/kafka.strimzi.io_kafkas.json" in names
+    assert {f"charts/{p.chart}-{p.version}.json" for p in CHART_PINS.values()} <= names
+
+
+def test_fetch_refuses_a_pin_the_repository_does_not_have() -> None:
+    from reference import fetch
+
+    index = {"entries": {"loki": [{"version": "18.11.0", "urls": ["loki-18.11.0.tgz"]}]}}
+    assert fetch.chart_url("https://r.example/charts", index, "loki", "18.11.0") == (
+        "https://r.example/charts/loki-18.11.0.tgz"
+    )
+    with pytest.raises(SystemExit, match=r"loki 9\.9\.9 is not in https://r\.example/charts"):
+        fetch.chart_url("https://r.example/charts", index, "loki", "9.9.9")

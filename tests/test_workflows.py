@@ -49,14 +49,31 @@ def test_tests_run_ci_on_every_push_in_debian_for_each_python() -> None:
     job = workflow["jobs"]["ci"]
     assert job["container"].endswith("-bookworm")  # Debian: apt-get install chromium works
     assert job["strategy"]["matrix"]["python"] == ["3.11", "3.12", "3.13"]
-    assert _runs(job).strip() == ".ci/run"
+    _assert_runs_ci_with_fetched_upstream(job)
+
+
+def _assert_runs_ci_with_fetched_upstream(job: dict[str, Any]) -> None:
+    """The job runs .ci/run last, after fetching the upstream charts, and never reads ../shared.
+
+    ../shared exists only on the project's machines: the render tests get the upstream charts
+    from tests/reference/fetch.py (OBS_PLATFORM_REFERENCE_DIR), and .ci/run installs the real
+    tools (test_real_tools.py checks its apt-get line).
+    """
+    runs = [step.get("run", "").strip() for step in job["steps"]]
+    assert runs[-1] == ".ci/run"
+    (fetch,) = [run for run in runs if "tests/reference/fetch.py" in run]
+    assert 'python tests/reference/fetch.py "$RUNNER_TEMP/reference"' in fetch
+    assert 'OBS_PLATFORM_REFERENCE_DIR=$RUNNER_TEMP/reference" >> "$GITHUB_ENV"' in fetch
+    assert runs.index(fetch) < len(runs) - 1
+    assert "../shared" not in yaml.safe_dump(job)
+    assert (PROJECT_ROOT / "tests" / "reference" / "fetch.py").is_file()
 
 
 def test_publish_uses_trusted_publishing_from_tags_after_tests() -> None:
     workflow = _load("publish.yml")
     assert workflow["on"] == {"push": {"tags": ["v*"]}}
     jobs = workflow["jobs"]
-    assert _runs(jobs["test"]).strip() == ".ci/run"
+    _assert_runs_ci_with_fetched_upstream(jobs["test"])
     assert jobs["build"]["needs"] == "test"
     assert "twine check --strict" in _runs(jobs["build"])
     pypi = jobs["pypi"]

@@ -67,7 +67,7 @@ class ChartReference:
             ``[]``, a null is ``None`` (anything below them is accepted).
         images: The image blocks of the defaults: ``(path, {"registry": ..., "repository": ...})``.
         commented_keys: Keys its ``values.yaml`` mentions only in comments.
-        template_value_paths: The ``.Values.<path>`` references of its values and templates.
+        values_references: The ``.Values.<path>`` references in its ``values.yaml``.
         values_schema: Its ``values.schema.json`` without prose, where it ships one.
     """
 
@@ -79,13 +79,13 @@ class ChartReference:
     values: dict[str, Any]
     images: tuple[tuple[tuple[str, ...], dict[str, Any]], ...]
     commented_keys: frozenset[str]
-    template_value_paths: frozenset[str]
+    values_references: frozenset[str]
     values_schema: dict[str, Any] | None
 
     def documents(self, path: str) -> bool:
         """Whether the chart knows a dotted path its defaults lack: a commented key, or a
-        ``.Values.<path>`` its templates read."""
-        return path in self.template_value_paths or path.rsplit(".", 1)[-1] in self.commented_keys
+        ``.Values.<path>`` its ``values.yaml`` refers to."""
+        return path in self.values_references or path.rsplit(".", 1)[-1] in self.commented_keys
 
     def image_defaults(self) -> dict[str, Any]:
         """Return the image blocks as a values tree (to merge a values overlay onto)."""
@@ -125,7 +125,7 @@ def chart_at(name: str, version: str) -> ChartReference:
             for block in data["images"]
         ),
         commented_keys=frozenset(data["commented_keys"]),
-        template_value_paths=frozenset(data["template_value_paths"]),
+        values_references=frozenset(data["values_references"]),
         values_schema=schema,
     )
 
