@@ -1,8 +1,9 @@
 """Helm chart repositories and versions, pinned in one place.
 
 Every chart the library installs is pinned here, with the repository it comes from. The pins
-match the reference data the tests check values against (``../shared/reference/charts``); moving
-a pin past that data needs fresh reference data.
+match the reference data the tests check values against: derived from the upstream charts into
+``tests/reference`` (a pin without derived data fails the tests; ``tests/reference/README.md``
+says how to derive it), and the whole charts that the render tests give to Helm.
 
 The Prometheus operator CRDs are not installed by Helm (Helm never upgrades CRDs, and they are too
 large for client-side apply): they are applied server-side from the operator's release, at the
