@@ -1019,6 +1019,85 @@ def test_region_switch_plan_is_started_and_followed(
     assert len(stubs.called("get_plan_execution")) == 2
 
 
+def test_unplanned_failover_switches_the_triggered_execution_to_ungraceful(
+    stubs: Stubs, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The alarm trigger started a (graceful) execution; the primary region is impaired, so its
+    # Aurora switchover failed and the execution paused. The operator consents to data loss.
+    stubs.respond("arc-region-switch", "get_plan_in_region", {}, {"arn": PLAN_ARN})
+    triggered = {
+        "planArn": PLAN_ARN,
+        "executionId": "exec-t",
+        "startTime": dt.datetime(2026, 1, 1),
+        "mode": "graceful",
+        "executionState": "pausedByFailedStep",
+        "executionAction": "activate",
+        "executionRegion": STANDBY,
+    }
+    stubs.respond(
+        "arc-region-switch", "list_plan_executions", {"items": [triggered]}, {"planArn": PLAN_ARN}
+    )
+    stubs.respond(
+        "arc-region-switch",
+        "update_plan_execution",
+        {},
+        {
+            "planArn": PLAN_ARN,
+            "executionId": "exec-t",
+            "action": "switchToUngraceful",
+            "comment": "obs-platform dr failover (unplanned, data loss allowed)",
+        },
+    )
+    stubs.respond(
+        "arc-region-switch",
+        "get_plan_execution",
+        {**triggered, "mode": "ungraceful", "executionState": "completed"},
+    )
+    code, out, err = run_cli(
+        capsys,
+        "dr",
+        "failover",
+        "--unplanned",
+        "--allow-data-loss",
+        "--primary-region",
+        PRIMARY,
+        "--standby-region",
+        STANDBY,
+        "--region-switch-plan",
+        PLAN_ARN,
+        "--poll-seconds",
+        "0",
+        "--json",
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    start = next(s for s in result["steps"] if s["id"] == "region-switch:start")
+    assert start["detail"] == "execution exec-t switched to ungraceful"
+    assert start["data_loss"] is True
+    assert not stubs.called("start_plan_execution")
+    assert stubs.called("update_plan_execution")[0]["action"] == "switchToUngraceful"
+
+
+def test_unplanned_region_switch_needs_consent(
+    stubs: Stubs, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(
+        capsys,
+        "dr",
+        "failover",
+        "--unplanned",
+        "--primary-region",
+        PRIMARY,
+        "--standby-region",
+        STANDBY,
+        "--region-switch-plan",
+        PLAN_ARN,
+    )
+    assert code == 4
+    assert "--allow-data-loss" in err
+    assert not stubs.called("update_plan_execution") and not stubs.called("start_plan_execution")
+
+
 def test_failed_region_switch_execution_is_resumable(
     stubs: Stubs, world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1041,128 +1120,11 @@ def test_failed_region_switch_execution_is_resumable(
     assert "resume from 'region-switch:wait'" in err
 
 
-# --- scaling through Pulumi (Automation API) ---------------------------------------------------
-
-
-class FakeStack:
-    """Stands in for ``pulumi.automation.Stack`` (the Pulumi CLI is absent)."""
-
-    def __init__(self) -> None:
-        self.config: dict[str, str] = {"replicas": "0"}
-        self.ups: list[str] = []
-
-    def get_config(self, key: str) -> Any:
-        from pulumi import automation as auto
-
-        return auto.ConfigValue(value=self.config[key])
-
-    def set_config(self, key: str, value: Any) -> None:
-        self.config[key] = value.value
-
-    def up(self, on_output: Any = None, message: str | None = None) -> Any:
-        from types import SimpleNamespace
-
-        self.ups.append(str(message))
-        if on_output:
-            on_output("Updating (standby)")
-        return SimpleNamespace(
-            summary=SimpleNamespace(result="succeeded", resource_changes={"update": 2})
-        )
-
-
-def test_scale_with_pulumi_sets_replicas_and_runs_up(
-    stubs: Stubs,
-    world: World,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> None:
-    from obs_platform.ops import pulumi_scale
-
-    stack = FakeStack()
-    selected: list[tuple[str, str]] = []
-
-    def select(name: str, work_dir: str) -> FakeStack:
-        selected.append((name, work_dir))
-        return stack
-
-    monkeypatch.setattr(pulumi_scale, "_default_select_stack", select)
-    program = tmp_path / "standby"
-    program.mkdir()
-    (program / "Pulumi.yaml").write_text("name: app-cells\nruntime: python\n")
-    queue_switchover(stubs, world, STANDBY)
-    code, out, err = run_cli(
-        capsys,
-        "dr",
-        "failover",
-        "--primary-region",
-        PRIMARY,
-        "--standby-region",
-        STANDBY,
-        "--global-cluster",
-        world.gc,
-        "--scale-with",
-        "pulumi",
-        "--pulumi-stack",
-        "standby",
-        "--pulumi-work-dir",
-        str(program),
-        "--replicas",
-        "3",
-        "--poll-seconds",
-        "0",
-        "--json",
-    )
-    assert code == 0, err
-    assert selected == [("standby", str(program))]
-    assert stack.config["replicas"] == "3"
-    assert stack.ups == ["obs-platform dr: replicas=3"]
-    steps = {s["id"]: s for s in json.loads(out)["steps"]}
-    assert steps["scale:pulumi"]["detail"] == "stack standby: replicas 0 -> 3"
-    assert "pulumi: Updating (standby)" in err
-
-
-def test_scale_with_pulumi_unknown_stack(
-    stubs: Stubs,
-    world: World,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-) -> None:
-    from pulumi import automation as auto
-    from pulumi.automation._cmd import CommandResult
-
-    from obs_platform.ops import pulumi_scale
-
-    def select(name: str, work_dir: str) -> FakeStack:
-        raise auto.StackNotFoundError(CommandResult("", "error: no stack named 'nope'", 255))
-
-    monkeypatch.setattr(pulumi_scale, "_default_select_stack", select)
-    (tmp_path / "Pulumi.yaml").write_text("name: app-cells\nruntime: python\n")
-    code, _, err = run_cli(
-        capsys,
-        "dr",
-        "failover",
-        "--primary-region",
-        PRIMARY,
-        "--standby-region",
-        STANDBY,
-        "--global-cluster",
-        world.gc,
-        "--scale-with",
-        "pulumi",
-        "--pulumi-stack",
-        "nope",
-        "--pulumi-work-dir",
-        str(tmp_path),
-        "--replicas",
-        "3",
-        "--poll-seconds",
-        "0",
-    )
-    assert code == 2
-    assert f"Pulumi stack 'nope' does not exist in {tmp_path}" in err, err
-    assert writer_of(world.gc) == PRIMARY
+def test_scale_with_pulumi_is_gone(capsys: pytest.CaptureFixture[str]) -> None:
+    # The Cell's node group ignores desiredSize, so an `up` could never scale it: removed.
+    with pytest.raises(SystemExit):
+        main(["dr", "failover", "--dry-run", "--scale-with", "pulumi"])
+    assert "unrecognized arguments: --scale-with" in capsys.readouterr().err
 
 
 # --- the app-cells example's real plan -----------------------------------------------------------
@@ -1261,12 +1223,31 @@ def test_example_plan_end_to_end(
     (switch_plan,) = [
         r for r in example_plan["resources"] if r["type"] == "aws:arcregionswitch/plan:Plan"
     ]
-    (replicator,) = [
-        r for r in example_plan["resources"] if r["type"] == "aws:msk/replicator:Replicator"
-    ]
+    # The example replicates no Kafka (MSK Replicator cannot join its two accounts).
+    assert not [r for r in example_plan["resources"] if r["type"].startswith("aws:msk/")]
     plan_name = switch_plan["inputs"]["name"]
-    rep_name = replicator["inputs"]["replicatorName"]
-    rep_arn = f"arn:aws:kafka:{standby}:{ACCOUNT}:replicator/{rep_name}/x"
+
+    def gate_status(healthy: bool) -> None:
+        # The gate is a calculated check: its status comes from CloudWatch in us-east-1
+        # (GetHealthCheckStatus refuses calculated checks).
+        stubs.respond(
+            "cloudwatch",
+            "get_metric_statistics",
+            {
+                "Datapoints": [
+                    {"Timestamp": dt.datetime(2026, 1, 1), "Minimum": 1.0 if healthy else 0.0}
+                ]
+            },
+            {
+                "Namespace": "AWS/Route53",
+                "MetricName": "HealthCheckStatus",
+                "Dimensions": [{"Name": "HealthCheckId", "Value": gate}],
+                "StartTime": ANY,
+                "EndTime": ANY,
+                "Period": 60,
+                "Statistics": ["Minimum"],
+            },
+        )
 
     def lookups() -> None:
         stubs.respond(
@@ -1284,19 +1265,11 @@ def test_example_plan_end_to_end(
                 ]
             },
         )
-        stubs.respond(
-            "kafka",
-            "list_replicators",
-            {"Replicators": [{"ReplicatorName": rep_name, "ReplicatorArn": rep_arn}]},
-            {"ReplicatorNameFilter": rep_name},
-        )
 
     lookups()
-    stubs.respond(
-        "kafka",
-        "describe_replicator",
-        {"ReplicatorArn": rep_arn, "ReplicatorName": rep_name, "ReplicatorState": "RUNNING"},
-    )
+    # dr status reads the secondary's replication lag first, then the gate.
+    stubs.respond("cloudwatch", "get_metric_statistics", {"Datapoints": []})
+    gate_status(True)
     code, out, err = run_cli(capsys, "dr", "status", "--plan", str(plan_file), "--json")
     assert code == 0, err
     status = json.loads(out)
@@ -1306,7 +1279,9 @@ def test_example_plan_end_to_end(
         (gate, primary, True),
         (healthz, primary, False),
     }
-    assert status["kafka_replication"]["state"] == "RUNNING"
+    assert "kafka_replication" not in status
+    gate_entry = next(h for h in status["health_checks"] if h["gate"])
+    assert gate_entry["healthy"] is True and gate_entry["source"] == "HealthCheckStatus"
     assert status["region_switch_plan"] == {"arn": PLAN_ARN}
     assert status["budget"] == {
         "rto_seconds": entry["rto_seconds"],
@@ -1316,22 +1291,7 @@ def test_example_plan_end_to_end(
     # direct steps (the Region switch plan is found but --engine direct is asked for)
     lookups()
     for healthy in (True, True, False):  # preflight, first poll, the gate closes
-        stubs.respond(
-            "route53",
-            "get_health_check_status",
-            {
-                "HealthCheckObservations": [
-                    {
-                        "Region": "us-east-1",
-                        "IPAddress": "192.0.2.1",
-                        "StatusReport": {
-                            "Status": "Success: HTTP 200" if healthy else "Failure: writer moved"
-                        },
-                    }
-                ]
-            },
-            {"HealthCheckId": gate},
-        )
+        gate_status(healthy)
     stubs.respond(
         "rds",
         "switchover_global_cluster",
@@ -1367,3 +1327,67 @@ def test_example_plan_end_to_end(
     scaled = nodegroup_scaling(standby, f"{standby}-eks", f"{standby}-nodes")
     primary_size = nodegroup_scaling(primary, f"{primary}-eks", f"{primary}-nodes")
     assert scaled["desiredSize"] == primary_size["desiredSize"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("engine", "planned_db", "unplanned_db"),
+    [
+        ("region-switch", "switchoverOnly", "failover"),
+        ("direct", "database:switchover", "database:failover"),
+    ],
+)
+def test_dry_run_shows_graceful_and_ungraceful_paths(
+    engine: str, planned_db: str, unplanned_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(
+        capsys,
+        "dr",
+        "failover",
+        "--dry-run",
+        "--engine",
+        engine,
+        "--primary-region",
+        PRIMARY,
+        "--standby-region",
+        STANDBY,
+        "--global-cluster",
+        "app-global",
+        "--region-switch-plan",
+        PLAN_ARN,
+        "--node-group",
+        f"{STANDBY}/c:ng",
+        "--json",
+    )
+    assert code == 0, err
+    planned, unplanned = json.loads(out)["operations"]
+    assert (planned["mode"], planned["needs_consent"]) == ("planned", False)
+    assert (unplanned["mode"], unplanned["needs_consent"]) == ("unplanned", True)
+    if engine == "region-switch":
+        starts = [op["steps"][1] for op in (planned, unplanned)]
+        assert [s["params"]["mode"] for s in starts] == ["graceful", "ungraceful"]
+        assert [s["params"]["aurora"] for s in starts] == [planned_db, unplanned_db]
+        assert [s["data_loss"] for s in starts] == [False, True]
+    else:
+        assert planned_db in [s["id"] for s in planned["steps"]]
+        lossy = [s["id"] for s in unplanned["steps"] if s["data_loss"]]
+        assert lossy == [unplanned_db]
+    code, out, _ = run_cli(
+        capsys,
+        "dr",
+        "failover",
+        "--dry-run",
+        "--engine",
+        engine,
+        "--primary-region",
+        PRIMARY,
+        "--standby-region",
+        STANDBY,
+        "--global-cluster",
+        "app-global",
+        "--region-switch-plan",
+        PLAN_ARN,
+        "--node-group",
+        f"{STANDBY}/c:ng",
+    )
+    assert "graceful path: the primary is reachable, no data loss" in out
+    assert "runs only with --unplanned --allow-data-loss" in out and "CAN LOSE DATA" in out

@@ -115,7 +115,14 @@ class FakeAws(AwsContext):
         if operation == "describe_db_clusters":
             return {"DBClusters": [{"Status": "available"}]}
         if operation == "get_metric_statistics":
+            if params["Namespace"] == "AWS/Route53":
+                assert region == "us-east-1" and params["MetricName"] == "HealthCheckStatus"
+                check = params["Dimensions"][0]["Value"]
+                value = 1.0 if check == "gate" and self.writer == P else 0.0
+                return {"Datapoints": [{"Timestamp": params["StartTime"], "Minimum": value}]}
             return {"Datapoints": []}
+        if operation == "get_health_check":
+            return {"HealthCheck": {"Id": params["HealthCheckId"]}}
         if operation == "describe_nodegroup":
             group = self.groups[(region, params["clusterName"])]
             low, desired, high = group["size"]
@@ -134,6 +141,9 @@ class FakeAws(AwsContext):
             return {}
         if operation == "get_health_check_status":
             check = params["HealthCheckId"]
+            if check == "gate":
+                # botocore route53: GetHealthCheckStatus cannot read a calculated check.
+                raise OpsError("InvalidInput: calculated health check")
             healthy = check == f"hc-{'s' if self.writer == S else 'p'}" or (
                 check == "gate" and self.writer == P
             )

@@ -18,7 +18,6 @@ from obs_platform.ops import (
     OperationSpec,
     OpsError,
     RtoBudget,
-    Scaler,
     StepKind,
     plan_steps,
 )
@@ -74,7 +73,7 @@ def test_planned_failover_direct_order() -> None:
     ]
     steps = plan_steps(OperationSpec(Direction.FAILOVER), FULL)
     assert [s.region for s in steps] == [S] * 7
-    assert steps[-1].params == {"healthy": ["hc-s"], "unhealthy": []}
+    assert steps[-1].params == {"healthy": ["hc-s"], "unhealthy": [], "gates": []}
     assert not any(s.data_loss for s in steps)
 
 
@@ -92,7 +91,7 @@ def test_failback_scales_the_old_standby_down_after_recovery() -> None:
     ]
     assert steps[-1].params == {"cluster": "app-use1", "nodegroup": "system", "desired_size": 0}
     assert [s.counts_toward_rto for s in steps[-2:]] == [False, False]
-    assert steps[-3].params == {"healthy": ["hc-p"], "unhealthy": []}
+    assert steps[-3].params == {"healthy": ["hc-p"], "unhealthy": [], "gates": []}
     kept = ids(OperationSpec(Direction.FAILBACK, scale_down_after=False))
     assert not any(i.startswith("scale-down:") for i in kept)
 
@@ -121,14 +120,14 @@ def test_dns_gate_turns_unhealthy_on_failover_and_healthy_on_failback() -> None:
     )
     over = plan_steps(OperationSpec(Direction.FAILOVER), gated)[-1]
     assert over.step_id == "wait:health"
-    assert over.params == {"healthy": [], "unhealthy": ["gate"]}
+    assert over.params == {"healthy": [], "unhealthy": ["gate"], "gates": ["gate"]}
     assert "DNS gate reports unhealthy" in over.description
     back = next(
         s
         for s in plan_steps(OperationSpec(Direction.FAILBACK), gated)
         if s.step_id == "wait:health"
     )
-    assert back.params == {"healthy": ["hc-p", "gate"], "unhealthy": []}
+    assert back.params == {"healthy": ["hc-p", "gate"], "unhealthy": [], "gates": ["gate"]}
     assert gated.health_checks_for(P) == (HealthCheckRef("hc-p", P),)
     assert gated.dns_gates == (HealthCheckRef("gate", P, gate=True),)
 
@@ -146,24 +145,22 @@ def test_region_switch_engine() -> None:
         "region-switch:wait",
         "wait:health",
     ]
-    assert steps[1].params == {"plan_arn": PLAN, "mode": "ungraceful", "action": "activate"}
+    assert steps[1].params == {
+        "plan_arn": PLAN,
+        "mode": "ungraceful",
+        "action": "activate",
+        "aurora": "failover",
+    }
+    assert "Aurora failover with AllowDataLoss" in steps[1].description
     assert steps[1].data_loss
     graceful = plan_steps(OperationSpec(Direction.FAILOVER, engine=Engine.REGION_SWITCH), FULL)
     assert graceful[1].params["mode"] == "graceful" and not graceful[1].data_loss
+    # PilotLightDr's plan switches over (switchoverOnly) in a graceful run: no data loss.
+    assert graceful[1].params["aurora"] == "switchoverOnly"
+    assert "Aurora switchover, no data loss" in graceful[1].description
     no_plan = dataclasses.replace(FULL, region_switch_plan_arn=None)
     with pytest.raises(OpsError, match="needs a Region switch plan"):
         plan_steps(OperationSpec(Direction.FAILOVER, engine=Engine.REGION_SWITCH), no_plan)
-
-
-def test_pulumi_scaler_replaces_node_group_calls() -> None:
-    spec = OperationSpec(
-        Direction.FAILOVER, scaler=Scaler.PULUMI, pulumi_stack="standby", replicas=3
-    )
-    steps = plan_steps(spec, FULL)
-    assert [s.step_id for s in steps][:3] == ["preflight", "scale:pulumi", "database:switchover"]
-    assert steps[1].params == {"stack": "standby", "replicas": 3}
-    with pytest.raises(OpsError, match="needs the standby stack"):
-        plan_steps(dataclasses.replace(spec, pulumi_stack=None), FULL)
 
 
 def test_nothing_to_do_is_an_error() -> None:
@@ -211,13 +208,10 @@ specs = st.builds(
     st.sampled_from(Direction),
     st.sampled_from(Mode),
     st.sampled_from(Engine),
-    st.sampled_from(Scaler),
     st.booleans(),
     st.none() | st.integers(1, 10),
     st.integers(0, 2),
     st.booleans(),
-    st.just("standby"),
-    st.integers(1, 5),
 )
 
 
@@ -244,12 +238,7 @@ def test_plan_invariants(
         assert (
             (unplanned and (not spec.allow_data_loss or spec.direction is Direction.FAILBACK))
             or (spec.engine is Engine.REGION_SWITCH and plan is None)
-            or (
-                spec.engine is Engine.DIRECT
-                and spec.scaler is Scaler.EKS
-                and gc is None
-                and "nothing to fail over" in str(exc)
-            )
+            or (spec.engine is Engine.DIRECT and gc is None and "nothing to fail over" in str(exc))
         ), str(exc)
         return
     step_ids = [s.step_id for s in steps]

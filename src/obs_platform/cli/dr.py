@@ -103,30 +103,10 @@ def register(subparsers: Any) -> None:
         help="auto: the ARC Region switch plan when one is known, else direct steps",
     )
     rg.add_argument(
-        "--scale-with",
-        choices=["eks", "pulumi"],
-        default="eks",
-        help="scale node groups through the EKS API or the standby's Pulumi stack",
-    )
-    rg.add_argument(
         "--desired-size",
         type=int,
         metavar="N",
         help="nodes per scaled node group (default: the primary's, else the max)",
-    )
-    rg.add_argument("--pulumi-stack", metavar="NAME", help="standby stack (--scale-with pulumi)")
-    rg.add_argument(
-        "--pulumi-work-dir",
-        type=Path,
-        default=Path("."),
-        metavar="DIR",
-        help="folder with the standby program's Pulumi.yaml (default .)",
-    )
-    rg.add_argument(
-        "--replicas",
-        type=int,
-        metavar="N",
-        help="replicas value set on the standby stack (--scale-with pulumi)",
     )
     rg.add_argument(
         "--poll-seconds",
@@ -326,19 +306,16 @@ def handle_status(args: argparse.Namespace) -> int:
 
 
 def _spec(args: argparse.Namespace, direction: str) -> Any:
-    from ..ops import Direction, Engine, Mode, OperationSpec, Scaler
+    from ..ops import Direction, Engine, Mode, OperationSpec
 
     return OperationSpec(
         direction=Direction(direction),
         mode=Mode.UNPLANNED if getattr(args, "unplanned", False) else Mode.PLANNED,
         engine=Engine.DIRECT,
-        scaler=Scaler(args.scale_with),
         allow_data_loss=bool(getattr(args, "allow_data_loss", False)),
         desired_size=args.desired_size,
         idle_size=getattr(args, "idle_size", 0),
         scale_down_after=not getattr(args, "keep_standby_scaled", False),
-        pulumi_stack=args.pulumi_stack,
-        replicas=args.replicas,
     )
 
 
@@ -348,26 +325,15 @@ def _choose_engine(args: argparse.Namespace, spec: Any, targets: Any) -> Any:
     from ..ops import Engine
 
     if args.engine == "region-switch" or (args.engine == "auto" and targets.region_switch_plan_arn):
-        if args.scale_with == "pulumi" and args.engine == "auto":
-            return spec
         return dataclasses.replace(spec, engine=Engine.REGION_SWITCH)
     return spec
 
 
 def _options(args: argparse.Namespace) -> Any:
     from ..ops import RunOptions
-    from ..ops.pulumi_scale import scale_with_pulumi
 
     if args.poll_seconds < 0 or args.wait_timeout_seconds <= 0:
         raise CommandError("--poll-seconds must be >= 0 and --wait-timeout-seconds > 0")
-
-    def pulumi_scaler(stack: str, replicas: int) -> dict[str, Any]:
-        return scale_with_pulumi(
-            stack,
-            replicas,
-            args.pulumi_work_dir,
-            on_output=lambda line: _log(f"    pulumi: {line.rstrip()}"),
-        )
 
     return RunOptions(
         state_path=args.state,
@@ -375,7 +341,6 @@ def _options(args: argparse.Namespace) -> Any:
         wait_timeout_seconds=args.wait_timeout_seconds,
         max_lag_seconds=getattr(args, "max_lag_seconds", 1.0),
         log=_log,
-        pulumi_scaler=pulumi_scaler,
     )
 
 
@@ -404,10 +369,17 @@ def _dry_run(args: argparse.Namespace, specs: list[Any]) -> int:
                 "operation": str(spec.direction),
                 "mode": str(spec.mode),
                 "engine": str(spec.engine),
+                "needs_consent": any(s.data_loss for s in steps),
                 "steps": [dict(s.to_json(), done=s.step_id in done) for s in steps],
             }
         )
-        text += f"{spec.direction} ({spec.mode}, {spec.engine}):\n"
+        path = (
+            "graceful path: the primary is reachable, no data loss"
+            if str(spec.mode) == "planned"
+            else "ungraceful path: the primary is unreachable; runs only with --unplanned "
+            "--allow-data-loss"
+        )
+        text += f"{spec.direction} ({spec.mode}, {spec.engine}; {path}):\n"
         text += render_dry_run(steps, done, [])
     text += "".join(f"note: {n}\n" for n in notes)
     _emit(args, {"dry_run": True, "operations": out, "notes": notes}, text)
@@ -427,7 +399,17 @@ def handle_failover(args: argparse.Namespace) -> int:
         )
     spec = _spec(args, args.direction)
     if args.dry_run:
-        return _dry_run(args, [spec])
+        specs = [spec]
+        if args.direction == "failover" and not args.unplanned:
+            # Show both paths, as AWS runs them: planned = graceful (switchover, RPO 0) and,
+            # for when the primary is unreachable, unplanned = ungraceful (data loss allowed;
+            # it runs only with --unplanned --allow-data-loss).
+            import dataclasses
+
+            from ..ops import Mode
+
+            specs.append(dataclasses.replace(spec, mode=Mode.UNPLANNED, allow_data_loss=True))
+        return _dry_run(args, specs)
     aws = _aws(args)
     targets, notes = _targets(args, aws)
     for note in notes:

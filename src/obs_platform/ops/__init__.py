@@ -15,7 +15,7 @@ from .model import DrTargets, HealthCheckRef, NodeGroupRef, RtoBudget
 from .resolve import TargetArgs, build_targets
 from .runner import OperationResult, Runner, RunOptions, StepResult
 from .status import collect_status, render_status
-from .steps import Direction, Engine, Mode, OperationSpec, Scaler, Step, StepKind, plan_steps
+from .steps import Direction, Engine, Mode, OperationSpec, Step, StepKind, plan_steps
 
 __all__ = [
     "AwsContext",
@@ -31,7 +31,6 @@ __all__ = [
     "RtoBudget",
     "RunOptions",
     "Runner",
-    "Scaler",
     "Step",
     "StepKind",
     "StepResult",

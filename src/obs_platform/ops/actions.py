@@ -232,6 +232,65 @@ def health_check_status(aws: AwsContext, health_check_id: str) -> dict[str, Any]
     return {"healthy": healthy, "checkers": len(observations), "success": success}
 
 
+ROUTE53_METRICS_REGION = "us-east-1"
+"""Route 53 publishes its health-check metrics in us-east-1 only."""
+
+
+def calculated_check_status(
+    aws: AwsContext, health_check_id: str, now: dt.datetime
+) -> dict[str, Any]:
+    """Return ``{"healthy": bool | None, "checkers": 0, "success": 0}`` for a calculated check.
+
+    botocore route53 ``GetHealthCheckStatus.HealthCheckId``: "You can't use GetHealthCheckStatus
+    to get the status of a calculated health check." Route 53 publishes every health check's
+    status as the CloudWatch metric ``AWS/Route53`` ``HealthCheckStatus`` (1 healthy, 0
+    unhealthy; dimension ``HealthCheckId``) in us-east-1 (Route 53 developer guide, *Monitoring
+    health checks using CloudWatch*), so the newest one-minute ``Minimum`` is read instead.
+    ``healthy`` is ``None`` while there is no datapoint in the last five minutes.
+
+    Raises:
+        OpsError: If the health check does not exist.
+    """
+    try:
+        aws.call(
+            "route53", ROUTE53_METRICS_REGION, "get_health_check", HealthCheckId=health_check_id
+        )
+    except OpsError as exc:
+        if str(exc).startswith("not found"):
+            raise OpsError(
+                f"Route 53 health check {health_check_id!r} not found",
+                fix="check --dns-gate (`aws route53 list-health-checks`).",
+            ) from None
+        raise
+    response = aws.call(
+        "cloudwatch",
+        ROUTE53_METRICS_REGION,
+        "get_metric_statistics",
+        Namespace="AWS/Route53",
+        MetricName="HealthCheckStatus",
+        Dimensions=[{"Name": "HealthCheckId", "Value": health_check_id}],
+        StartTime=now - dt.timedelta(minutes=5),
+        EndTime=now + dt.timedelta(minutes=1),
+        Period=60,
+        Statistics=["Minimum"],
+    )
+    points = sorted(
+        (p for p in response.get("Datapoints", []) if "Minimum" in p),
+        key=lambda p: p.get("Timestamp") or now,
+    )
+    healthy = None if not points else float(points[-1]["Minimum"]) >= 1
+    return {"healthy": healthy, "checkers": 0, "success": 0, "source": "HealthCheckStatus"}
+
+
+def check_status(
+    aws: AwsContext, health_check_id: str, calculated: bool, now: dt.datetime
+) -> dict[str, Any]:
+    """Return a check's status: the metric for a calculated check, the checkers otherwise."""
+    if calculated:
+        return calculated_check_status(aws, health_check_id, now)
+    return health_check_status(aws, health_check_id)
+
+
 # MSK Replicator -------------------------------------------------------------------------------
 
 
@@ -308,17 +367,48 @@ def start_region_switch(
 
 def running_region_switch(aws: AwsContext, plan_arn: str, target_region: str) -> str | None:
     """Return the ID of an active execution of the plan towards ``target_region``, if any."""
+    found = running_region_switch_execution(aws, plan_arn, target_region)
+    return str(found["executionId"]) if found else None
+
+
+def running_region_switch_execution(
+    aws: AwsContext, plan_arn: str, target_region: str
+) -> dict[str, Any] | None:
+    """Return the active execution towards ``target_region`` (ID, state, ``mode``), if any.
+
+    A failed step pauses an execution (``pausedByFailedStep``); it is still active, and can be
+    switched to ungraceful (``UpdatePlanExecution``).
+    """
     response = aws.call(
         "arc-region-switch", target_region, "list_plan_executions", planArn=plan_arn
     )
     for item in response.get("items", []):
         if (
-            item.get("executionState") in REGION_SWITCH_ACTIVE
+            item.get("executionState") in REGION_SWITCH_ACTIVE | {"pausedByFailedStep"}
             and item.get("executionRegion") == target_region
             and item.get("executionAction") == "activate"
         ):
-            return str(item["executionId"])
+            return dict(item)
     return None
+
+
+def switch_region_switch_to_ungraceful(
+    aws: AwsContext, plan_arn: str, execution_id: str, region: str, comment: str
+) -> None:
+    """Switch a running execution to ungraceful.
+
+    botocore ``UpdatePlanExecution`` action ``switchToUngraceful``: its steps then take their
+    ungraceful behaviour, for the Aurora step FailoverGlobalCluster with AllowDataLoss.
+    """
+    aws.call(
+        "arc-region-switch",
+        region,
+        "update_plan_execution",
+        planArn=plan_arn,
+        executionId=execution_id,
+        action="switchToUngraceful",
+        comment=comment[:1024],
+    )
 
 
 def region_switch_execution(

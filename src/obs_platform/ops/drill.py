@@ -32,7 +32,7 @@ def run_drill(
     Args:
         aws: The clients.
         targets: What to act on.
-        spec: Options shared by both phases (engine, scaler, sizes); direction and mode are set
+        spec: Options shared by both phases (engine, sizes); direction and mode are set
             here, and a drill never allows data loss.
         options: How to run (state file, polling, clock).
         hold_seconds: How long to stay on the standby before failing back.

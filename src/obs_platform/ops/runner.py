@@ -35,7 +35,6 @@ from .steps import (
 )
 
 Log = Callable[[str], None]
-PulumiScaler = Callable[[str, int], dict[str, Any]]
 
 
 @dataclass
@@ -50,7 +49,6 @@ class RunOptions:
         clock: Returns epoch seconds (tests pass a fake).
         sleep: Pauses (tests pass a fake).
         log: Receives one progress line per event.
-        pulumi_scaler: Runs ``--scale-with pulumi`` ``(stack, replicas)``.
     """
 
     state_path: Path
@@ -60,7 +58,6 @@ class RunOptions:
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     log: Log = field(default=lambda line: None)
-    pulumi_scaler: PulumiScaler | None = None
 
 
 @dataclass
@@ -385,7 +382,6 @@ class Runner:
             StepKind.PREFLIGHT: self._preflight,
             StepKind.SCALE_NODEGROUP: self._scale_up,
             StepKind.SCALE_DOWN_NODEGROUP: self._scale_down,
-            StepKind.SCALE_PULUMI: self._scale_pulumi,
             StepKind.SWITCHOVER_DATABASE: self._switch_database,
             StepKind.FAILOVER_DATABASE: self._switch_database,
             StepKind.WAIT_DATABASE: self._wait_database,
@@ -422,8 +418,9 @@ class Runner:
             actions.describe_nodegroup(self.aws, ng)
         if self.targets.node_groups_in(self.to_region):
             found.append(f"{len(self.targets.node_groups_in(self.to_region))} node group(s)")
+        now = dt.datetime.fromtimestamp(self.options.clock(), tz=dt.UTC)
         for hc in (*self.targets.health_checks_for(self.to_region), *self.targets.dns_gates):
-            actions.health_check_status(self.aws, hc.health_check_id)
+            actions.check_status(self.aws, hc.health_check_id, hc.gate, now)
         if self.targets.region_switch_plan_arn and any(
             s.kind is StepKind.START_REGION_SWITCH for s in self.steps
         ):
@@ -513,21 +510,6 @@ class Runner:
             return "already", f"already at desired {current[1]}", data
         actions.update_scaling(self.aws, ng, target)
         return "ran", f"min/desired/max {current} -> {target}", data
-
-    def _scale_pulumi(self, step: Step) -> tuple[str, str, dict[str, Any]]:
-        if self.options.pulumi_scaler is None:
-            raise OpsError(
-                "--scale-with pulumi is not configured",
-                fix="pass --pulumi-stack and --pulumi-work-dir.",
-            )
-        replicas = step.params.get("replicas")
-        if replicas is None:
-            raise OpsError(
-                "--scale-with pulumi needs the replica count",
-                fix="pass --replicas N (the primary cell's replicas).",
-            )
-        out = self.options.pulumi_scaler(str(step.params["stack"]), int(replicas))
-        return "ran", f"stack {out['stack']}: replicas {out['previous']} -> {out['replicas']}", out
 
     def _switch_database(self, step: Step) -> tuple[str, str, dict[str, Any]]:
         cluster = self._global_cluster()
@@ -623,16 +605,26 @@ class Runner:
     def _wait_health(self, step: Step) -> tuple[str, str, dict[str, Any]]:
         wanted = [(str(i), True) for i in step.params.get("healthy", [])]
         wanted += [(str(i), False) for i in step.params.get("unhealthy", [])]
+        # Calculated checks (the DNS gates) are read from CloudWatch: GetHealthCheckStatus
+        # refuses them (see actions.calculated_check_status).
+        calculated = {str(i) for i in step.params.get("gates", [])}
 
         def probe() -> tuple[bool, str]:
             pending = []
+            now = dt.datetime.fromtimestamp(self.options.clock(), tz=dt.UTC)
             for hc, healthy in wanted:
-                status = actions.health_check_status(self.aws, hc)
+                status = actions.check_status(self.aws, hc, hc in calculated, now)
                 if status["healthy"] is not healthy:
-                    seen = "healthy" if status["healthy"] else "unhealthy"
+                    seen = {True: "healthy", False: "unhealthy", None: "no data yet"}[
+                        status["healthy"]
+                    ]
+                    how = (
+                        "HealthCheckStatus metric"
+                        if hc in calculated
+                        else f"{status['success']}/{status['checkers']} checkers report success"
+                    )
                     pending.append(
-                        f"{hc} {seen} ({status['success']}/{status['checkers']} checkers "
-                        f"report success), waiting for {'healthy' if healthy else 'unhealthy'}"
+                        f"{hc} {seen} ({how}), waiting for {'healthy' if healthy else 'unhealthy'}"
                     )
             done = f"{len(wanted)} health check(s) as expected"
             return not pending, "; ".join(pending) or done
@@ -641,9 +633,23 @@ class Runner:
 
     def _start_region_switch(self, step: Step) -> tuple[str, str, dict[str, Any]]:
         plan = str(step.params["plan_arn"])
-        running = actions.running_region_switch(self.aws, plan, self.to_region)
+        running = actions.running_region_switch_execution(self.aws, plan, self.to_region)
         if running:
-            return "already", f"execution {running} is already running", {"execution_id": running}
+            execution_id = str(running["executionId"])
+            data = {"execution_id": execution_id}
+            if step.params["mode"] == "ungraceful" and running.get("mode") != "ungraceful":
+                # An execution already runs gracefully (the alarm trigger's, or a planned run
+                # that stalled because the primary is impaired): switch it to ungraceful, with
+                # the consent this step required, instead of starting a second one.
+                actions.switch_region_switch_to_ungraceful(
+                    self.aws,
+                    plan,
+                    execution_id,
+                    self.to_region,
+                    f"obs-platform dr {self.spec.direction} (unplanned, data loss allowed)",
+                )
+                return "ran", f"execution {execution_id} switched to ungraceful", data
+            return "already", f"execution {execution_id} is already running", data
         execution = actions.start_region_switch(
             self.aws,
             plan,

@@ -41,7 +41,7 @@ def collect_status(
     if targets.global_cluster:
         out["database"] = _part(lambda: _database(aws, targets, now))
     out["node_groups"] = [_part(partial(_nodegroup, aws, ng)) for ng in targets.node_groups]
-    out["health_checks"] = [_part(partial(_health, aws, hc)) for hc in targets.health_checks]
+    out["health_checks"] = [_part(partial(_health, aws, hc, now)) for hc in targets.health_checks]
     if targets.replicator_arn:
         arn = targets.replicator_arn
         out["kafka_replication"] = _part(
@@ -112,12 +112,12 @@ def _database(aws: AwsContext, targets: DrTargets, now: dt.datetime) -> dict[str
     }
 
 
-def _health(aws: AwsContext, hc: HealthCheckRef) -> dict[str, Any]:
+def _health(aws: AwsContext, hc: HealthCheckRef, now: dt.datetime) -> dict[str, Any]:
     return {
         "id": hc.health_check_id,
         "region": hc.region,
         "gate": hc.gate,
-        **actions.health_check_status(aws, hc.health_check_id),
+        **actions.check_status(aws, hc.health_check_id, hc.gate, now),
     }
 
 
@@ -183,14 +183,16 @@ def render_status(status: dict[str, Any]) -> str:
             if "error" in hc:
                 lines.append(f"  cannot read: {hc['error']}")
                 continue
-            word = "healthy" if hc["healthy"] else "UNHEALTHY"
+            word = {True: "healthy", False: "UNHEALTHY", None: "no data"}[hc["healthy"]]
             where = f" ({hc['region']})" if hc.get("region") else ""
             if hc.get("gate"):
                 where += ", DNS gate of the PRIMARY record"
-            lines.append(
-                f"  {hc['id']}{where}: {word}, {hc['success']}/{hc['checkers']} "
-                "checkers report success"
+            how = (
+                "HealthCheckStatus metric (calculated check)"
+                if hc.get("source") == "HealthCheckStatus"
+                else f"{hc['success']}/{hc['checkers']} checkers report success"
             )
+            lines.append(f"  {hc['id']}{where}: {word}, {how}")
     kafka = status.get("kafka_replication")
     if kafka is not None:
         lines.append("")

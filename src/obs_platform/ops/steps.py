@@ -47,21 +47,11 @@ class Engine(StrEnum):
     """Run each step with boto3."""
 
 
-class Scaler(StrEnum):
-    """How the standby's compute is scaled."""
-
-    EKS = "eks"
-    """``eks:UpdateNodegroupConfig`` on each node group."""
-    PULUMI = "pulumi"
-    """Set the standby stack's ``replicas`` config and run ``pulumi up`` (Automation API)."""
-
-
 class StepKind(StrEnum):
     """What a step does."""
 
     PREFLIGHT = "preflight"
     SCALE_NODEGROUP = "scale-nodegroup"
-    SCALE_PULUMI = "scale-pulumi"
     SWITCHOVER_DATABASE = "switchover-database"
     FAILOVER_DATABASE = "failover-database"
     START_REGION_SWITCH = "start-region-switch"
@@ -84,7 +74,7 @@ WAIT_KINDS = frozenset(
 
 _WAITS_ON: dict[StepKind, frozenset[StepKind]] = {
     StepKind.WAIT_DATABASE: frozenset({StepKind.SWITCHOVER_DATABASE, StepKind.FAILOVER_DATABASE}),
-    StepKind.WAIT_NODEGROUPS: frozenset({StepKind.SCALE_NODEGROUP, StepKind.SCALE_PULUMI}),
+    StepKind.WAIT_NODEGROUPS: frozenset({StepKind.SCALE_NODEGROUP}),
     StepKind.WAIT_REGION_SWITCH: frozenset({StepKind.START_REGION_SWITCH}),
 }
 
@@ -148,25 +138,19 @@ class OperationSpec:
         direction: Failover or failback.
         mode: Planned switchover or unplanned failover.
         engine: ARC Region switch or direct boto3 steps.
-        scaler: How compute is scaled (direct engine only).
         allow_data_loss: The operator's explicit consent to an unplanned failover.
         desired_size: Node count for each scaled node group; ``None`` derives it.
         idle_size: Node count the old standby returns to after a failback.
         scale_down_after: Whether a failback returns the standby's node groups to ``idle_size``.
-        pulumi_stack: The standby stack (``--scale-with pulumi``).
-        replicas: The ``replicas`` config value set on that stack.
     """
 
     direction: Direction
     mode: Mode = Mode.PLANNED
     engine: Engine = Engine.DIRECT
-    scaler: Scaler = Scaler.EKS
     allow_data_loss: bool = False
     desired_size: int | None = None
     idle_size: int = 0
     scale_down_after: bool = True
-    pulumi_stack: str | None = None
-    replicas: int | None = None
 
 
 def regions_for(direction: Direction, targets: DrTargets) -> tuple[str, str]:
@@ -275,13 +259,30 @@ def plan_steps(spec: OperationSpec, targets: DrTargets) -> list[Step]:
                 fix="pass --region-switch-plan ARN, or use --engine direct.",
             )
         mode = "ungraceful" if unplanned else "graceful"
+        # What PilotLightDr's plan does in each mode (dr/arc.py): the Aurora step is
+        # switchoverOnly (SwitchoverGlobalCluster, no data loss) when graceful, and fails over
+        # with AllowDataLoss only in the failover workflow's ungraceful path; a failback never
+        # loses data. A running graceful execution (the alarm trigger's) is switched to
+        # ungraceful instead of starting a second one.
+        database = (
+            "Aurora failover with AllowDataLoss (unreplicated writes are lost)"
+            if unplanned
+            else "Aurora switchover, no data loss"
+        )
         steps.append(
             Step(
                 "region-switch:start",
                 StepKind.START_REGION_SWITCH,
-                f"start the ARC Region switch plan: activate {target} ({mode})",
+                f"start the ARC Region switch plan: activate {target} ({mode}: scale nodes and "
+                f"workloads, {database}); a running graceful execution is "
+                + ("switched to ungraceful" if unplanned else "followed"),
                 target,
-                {"plan_arn": targets.region_switch_plan_arn, "mode": mode, "action": "activate"},
+                {
+                    "plan_arn": targets.region_switch_plan_arn,
+                    "mode": mode,
+                    "action": "activate",
+                    "aurora": "failover" if unplanned else "switchoverOnly",
+                },
                 data_loss=unplanned,
             )
         )
@@ -296,36 +297,20 @@ def plan_steps(spec: OperationSpec, targets: DrTargets) -> list[Step]:
         )
     else:
         to_groups = targets.node_groups_in(target)
-        if spec.scaler is Scaler.PULUMI:
-            if not spec.pulumi_stack:
-                raise OpsError(
-                    "--scale-with pulumi needs the standby stack",
-                    fix="pass --pulumi-stack NAME (and --pulumi-work-dir DIR).",
-                )
+        for ng in to_groups:
             steps.append(
                 Step(
-                    "scale:pulumi",
-                    StepKind.SCALE_PULUMI,
-                    f"set replicas on stack {spec.pulumi_stack} and run pulumi up",
-                    target,
-                    {"stack": spec.pulumi_stack, "replicas": spec.replicas},
+                    f"scale:{ng.key}",
+                    StepKind.SCALE_NODEGROUP,
+                    f"scale node group {ng.cluster}:{ng.nodegroup} up",
+                    ng.region,
+                    {
+                        "cluster": ng.cluster,
+                        "nodegroup": ng.nodegroup,
+                        "desired_size": spec.desired_size,
+                    },
                 )
             )
-        else:
-            for ng in to_groups:
-                steps.append(
-                    Step(
-                        f"scale:{ng.key}",
-                        StepKind.SCALE_NODEGROUP,
-                        f"scale node group {ng.cluster}:{ng.nodegroup} up",
-                        ng.region,
-                        {
-                            "cluster": ng.cluster,
-                            "nodegroup": ng.nodegroup,
-                            "desired_size": spec.desired_size,
-                        },
-                    )
-                )
         if targets.global_cluster:
             if unplanned:
                 steps.append(
@@ -358,7 +343,7 @@ def plan_steps(spec: OperationSpec, targets: DrTargets) -> list[Step]:
                     {"global_cluster": targets.global_cluster},
                 )
             )
-        if spec.scaler is Scaler.PULUMI or to_groups:
+        if to_groups:
             steps.append(
                 Step(
                     "wait:node-groups",
@@ -393,14 +378,13 @@ def plan_steps(spec: OperationSpec, targets: DrTargets) -> list[Step]:
                 StepKind.WAIT_HEALTH,
                 f"wait until {' and '.join(what)}",
                 target,
-                {"healthy": healthy, "unhealthy": unhealthy},
+                {"healthy": healthy, "unhealthy": unhealthy, "gates": gates},
             )
         )
     if (
         spec.direction is Direction.FAILBACK
         and spec.scale_down_after
         and spec.engine is Engine.DIRECT
-        and spec.scaler is Scaler.EKS
     ):
         for ng in targets.node_groups_in(source):
             steps.append(
