@@ -136,6 +136,8 @@ def test_metric_names_are_the_exporters_names() -> None:
         "kafka_connect_mirror_source_connector_replication_latency_ms_max",
         "prometheus_remote_storage_samples_failed_total",
         "prometheus_remote_storage_samples_total",
+        "otelcol_exporter_send_failed_metric_points_total",
+        "otelcol_exporter_sent_metric_points_total",
         "loki_request_duration_seconds_count",
         "loki_discarded_samples_total",
         "tempo_distributor_spans_received_total",
@@ -169,14 +171,29 @@ HC_STANDBY = {
     "tag_dr_role": "standby",
     "tag_cell": STANDBY,
 }
-NODE_STANDBY = {"cell": STANDBY, "dr_role": "standby", "k8s_node_name": "ip-10-1-0-10"}
-WRITE = {"handler": "/api/v1/write", "job": "kps-prometheus", "instance": "prometheus-0:9090"}
-REMOTE = {
+NODE_STANDBY = {
+    "cell": STANDBY,
+    "dr_role": "standby",
+    "dr_strategy": "pilot-light",
+    "k8s_node_name": "ip-10-1-0-10",
+}
+# The pilot-light primary always has nodes; its standby at zero nodes ships nothing.
+NODE_PRIMARY = {**NODE_STANDBY, "cell": CELL, "dr_role": "primary"}
+# A cell's collector's own exporter metrics (prometheus/self), labelled like all it ships.
+COLLECTOR = {
     "cell": CELL,
-    "remote_name": "central",
-    "url": "https://central/api/v1/write",
-    "job": "prometheus-agent",
-    "instance": "agent:9090",
+    "dr_role": "primary",
+    "dr_strategy": "pilot-light",
+    "exporter": "prometheusremotewrite",
+    "job": "otel-collector",
+    "instance": "127.0.0.1:8888",
+}
+WRITE = {"handler": "/api/v1/write", "job": "kps-prometheus", "instance": "prometheus-0:9090"}
+AMP = {
+    "remote_name": "amp",
+    "url": "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
+    "job": "kps-prometheus",
+    "instance": "prometheus-0:9090",
 }
 LOKI = {"namespace": "monitoring", "job": "monitoring/loki", "route": "loki_api_v1_push"}
 TEMPO = {"namespace": "monitoring", "job": "monitoring/tempo", "tenant": "single-tenant"}
@@ -252,15 +269,17 @@ CASES: dict[
         [_series(ar.NODE_METRIC, NODE_STANDBY, "4e9x30")],
     ),
     "DrSignalsMissing": (
+        # a pilot-light primary reports, its standby is at zero nodes (no series), and no
+        # primary health-check status arrives
         [
             _series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_STANDBY, "1x30"),
-            _series(ar.NODE_METRIC, NODE_STANDBY, "4e9x30"),
+            _series(ar.NODE_METRIC, NODE_PRIMARY, "4e9x30"),
         ],
         20,
         [("warning", {})],
         [
             _series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_PRIMARY, "1x30"),
-            _series(ar.NODE_METRIC, NODE_STANDBY, "4e9x30"),
+            _series(ar.NODE_METRIC, NODE_PRIMARY, "4e9x30"),
         ],
     ),
     "RemoteWriteRejected": (
@@ -276,19 +295,39 @@ CASES: dict[
         ],
     ),
     "RemoteWriteFailing": (
+        # the cell's collector loses a fifth of its points (some batches refused)
         [
-            _series("prometheus_remote_storage_samples_failed_total", REMOTE, "0+200x30"),
-            _series("prometheus_remote_storage_samples_total", REMOTE, "0+1000x30"),
+            _series(ar.COLLECTOR_FAILED, COLLECTOR, "0+200x30"),
+            _series(ar.COLLECTOR_SENT, COLLECTOR, "0+800x30"),
         ],
         25,
         [
-            (sev, {"cell": CELL, "remote_name": "central", "url": "https://central/api/v1/write"})
+            (sev, {"cell": CELL, "exporter": "prometheusremotewrite"})
             for sev in ("warning", "critical")
         ],
         [
-            _series("prometheus_remote_storage_samples_failed_total", REMOTE, "0+0x30"),
-            _series("prometheus_remote_storage_samples_total", REMOTE, "0+1000x30"),
+            _series(ar.COLLECTOR_FAILED, COLLECTOR, "0+0x30"),
+            _series(ar.COLLECTOR_SENT, COLLECTOR, "0+1000x30"),
         ],
+    ),
+    "AmpRemoteWriteFailing": (
+        [
+            _series("prometheus_remote_storage_samples_failed_total", AMP, "0+200x30"),
+            _series("prometheus_remote_storage_samples_total", AMP, "0+1000x30"),
+        ],
+        25,
+        [(sev, {"remote_name": "amp", "url": AMP["url"]}) for sev in ("warning", "critical")],
+        [
+            _series("prometheus_remote_storage_samples_failed_total", AMP, "0+0x30"),
+            _series("prometheus_remote_storage_samples_total", AMP, "0+1000x30"),
+        ],
+    ),
+    "CellTelemetryStopped": (
+        # the cell shipped for 20 minutes, then nothing arrives (its connection fails)
+        [_series(ar.COLLECTOR_SENT, COLLECTOR, "0+100x20 _x30")],
+        40,
+        [("critical", {"cell": CELL})],
+        [_series(ar.COLLECTOR_SENT, COLLECTOR, "0+100x50")],
     ),
     "LokiIngestionErrors": (
         [
@@ -372,9 +411,17 @@ EXTRA_FIRING: list[
 EXTRA_QUIET: dict[str, tuple[list[dict[str, str]], int]] = {
     # no pilot-light cell at all: missing health checks are expected, not an alert
     "DrSignalsMissing": (
-        [_series(ar.NODE_METRIC, {**NODE_STANDBY, "dr_role": "primary"}, "4e9x30")],
+        [_series(ar.NODE_METRIC, {**NODE_PRIMARY, "dr_strategy": "none"}, "4e9x30")],
         20,
     ),
+    # a standby scaled to zero stops shipping by design: StandbyNotReady's business
+    "CellTelemetryStopped": (
+        [_series(ar.COLLECTOR_SENT, {**COLLECTOR, "dr_role": "standby"}, "0+100x20 _x30")],
+        40,
+    ),
+    # a collector that cannot reach the central stack cannot report its own failures: the
+    # ratio alert stays quiet and CellTelemetryStopped (above) fires instead
+    "RemoteWriteFailing": ([_series(ar.COLLECTOR_SENT, COLLECTOR, "0+100x20 _x30")], 40),
     # the primary down for less than the RTO target, no standby health check at all
     "FailoverOverdue": ([_series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_PRIMARY, "1 0x12")], 4),
     # lag just under half the RPO target: quiet

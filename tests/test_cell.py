@@ -224,6 +224,7 @@ def test_telemetry_labels_and_endpoints() -> None:
     labels = {
         "cell": "eu-west-1",
         "dr_role": "standby",
+        "dr_strategy": "pilot-light",
         "region": "eu-west-1",
         "account": "111111111111",
     }

@@ -90,6 +90,7 @@ def test_overview_covers_ingestion_errors_and_storage(models: dict[str, dict[str
     for metric in (
         "prometheus_tsdb_head_samples_appended_total",
         "prometheus_remote_storage_samples_failed_total",
+        "otelcol_exporter_send_failed_metric_points_total",
         "loki_distributor_lines_received_total",
         "loki_discarded_samples_total",
         "tempo_distributor_spans_received_total",

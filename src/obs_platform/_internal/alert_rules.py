@@ -30,11 +30,17 @@ the assumption is stated here and in the runbook:
   ``replication-latency-ms-max`` becomes
   ``kafka_connect_mirror_source_connector_replication_latency_ms_max{topic, partition}``.
 * **Cells** ship metrics with the OpenTelemetry Collector's Prometheus remote-write exporter,
-  labelled ``cell`` and ``dr_role`` (``primary``/``standby``); the kubeletstats receiver's
-  ``k8s.node.memory.usage`` arrives as :data:`NODE_METRIC`. A standby cell whose nodes stop
-  reporting is not ready.
+  labelled ``cell``, ``dr_role`` (``primary``/``standby``) and ``dr_strategy``
+  (``none``/``pilot-light``); the kubeletstats receiver's ``k8s.node.memory.usage`` arrives as
+  :data:`NODE_METRIC`. A standby cell whose nodes stop reporting is not ready. The collector's
+  own metrics travel the same way: its exporters count
+  ``otelcol_exporter_sent_metric_points_total`` and
+  ``otelcol_exporter_send_failed_metric_points_total`` by ``exporter`` (collector internal
+  telemetry, "normal" level), which is what :func:`ingestion_rules` watches for a cell's
+  shipping; a cell whose series stop arriving altogether (a connection that never succeeds)
+  is caught by their absence.
 * **Prometheus** remote-write senders (the central server to Amazon Managed Service for
-  Prometheus, any Prometheus agent) export ``prometheus_remote_storage_samples_total`` /
+  Prometheus) export ``prometheus_remote_storage_samples_total`` /
   ``..._samples_failed_total`` (Prometheus 2.22+); the receiving Prometheus counts
   ``prometheus_http_requests_total{handler="/api/v1/write"}`` by status ``code``.
 * **Loki** exports ``loki_request_duration_seconds_count{route, status_code}`` and
@@ -60,6 +66,10 @@ CELL_TAG: Final = "cell"
 DR_ROLE_LABEL: Final = "dr_role"
 """Label (values ``primary``/``standby``) on the metrics cells ship (:data:`NODE_METRIC`)."""
 
+DR_STRATEGY_LABEL: Final = "dr_strategy"
+"""Label (values ``none``/``pilot-light``) on the metrics cells ship: where a pilot-light cell
+reports, DR is in use and its CloudWatch signals must exist."""
+
 RULE_LABELS: Final = {"app.kubernetes.io/part-of": "obs-platform"}
 """Labels on every PrometheusRule object the library creates."""
 
@@ -73,6 +83,18 @@ MM2_REPLICATION_LATENCY_MS: Final = (
 
 NODE_METRIC: Final = "k8s_node_memory_usage_bytes"
 """A node metric every cell ships (OpenTelemetry kubeletstats ``k8s.node.memory.usage``)."""
+
+COLLECTOR_SENT: Final = "otelcol_exporter_sent_metric_points_total"
+"""Metric points a cell's collector exporter delivered (collector internal telemetry)."""
+
+COLLECTOR_FAILED: Final = "otelcol_exporter_send_failed_metric_points_total"
+"""Metric points a cell's collector exporter failed to deliver (after its retries)."""
+
+REMOTE_WRITE_EXPORTER: Final = 'exporter=~"prometheusremotewrite.*"'
+"""Matches the cells' remote-write exporter in the collector's ``exporter`` label."""
+
+TELEMETRY_LOOKBACK: Final = "1d"
+"""How far back a cell counts as known when its telemetry stops (``CellTelemetryStopped``)."""
 
 PRIMARY_HEALTH_CHECK_MATCHERS: Final = 'tag_cell!="", tag_dr_role!="standby"'
 """Route 53 health checks of primaries: obs-platform's (tagged ``cell``) not marked standby."""
@@ -293,14 +315,16 @@ def dr_rules(
     rules.append(
         alert(
             "DrSignalsMissing",
-            # Only where DR is in use (a standby cell reports), so a platform without
+            # Only where DR is in use: a pilot-light cell reports (the primary always has
+            # nodes; a standby at zero nodes reports nothing), so a platform without
             # pilot-light cells does not carry an alert that fires forever.
-            f"absent({primary})\nand on () (count({STANDBY_NODES_RECORD}) > 0)",
+            f"absent({primary})\n"
+            f'and on () (count({NODE_METRIC}{{{DR_STRATEGY_LABEL}="pilot-light"}}) > 0)',
             severity="warning",
             for_seconds=900,
             summary="No Route 53 health-check status reaches Prometheus.",
             description=(
-                "Standby cells report, but the CloudWatch exporter publishes no primary "
+                "Pilot-light cells report, but the CloudWatch exporter publishes no primary "
                 "HealthCheckStatus series (tagged cell), so DR alerts cannot fire."
             ),
         )
@@ -309,13 +333,21 @@ def dr_rules(
 
 
 def ingestion_rules(*, base_url: str = RUNBOOK_BASE_URL) -> dict[str, Any]:
-    """Return the ``obs-platform-ingestion`` group: remote-write, Loki and Tempo ingestion."""
+    """Return the ``obs-platform-ingestion`` group: shipping and ingestion alerts.
+
+    The cells' collectors' shipping, remote-write to AMP, Loki and Tempo ingestion.
+    """
     alert = functools.partial(_alert, base_url=base_url)
+    cell_failed = f"rate({COLLECTOR_FAILED}{{{REMOTE_WRITE_EXPORTER}}}[5m])"
+    cell_sent = f"rate({COLLECTOR_SENT}{{{REMOTE_WRITE_EXPORTER}}}[5m])"
+    cell_ratio = (
+        f"sum by (cell, exporter) ({cell_failed})\n/\n"
+        f"(sum by (cell, exporter) ({cell_failed}) + sum by (cell, exporter) ({cell_sent}))"
+    )
     failed = "rate(prometheus_remote_storage_samples_failed_total[5m])"
     total = "rate(prometheus_remote_storage_samples_total[5m])"
     remote_ratio = (
-        f"sum by (cell, remote_name, url) ({failed})\n/\n"
-        f"sum by (cell, remote_name, url) ({failed} + {total})"
+        f"sum by (remote_name, url) ({failed})\n/\nsum by (remote_name, url) ({failed} + {total})"
     )
     loki_errors = (
         f"sum by (namespace, job, route) (rate(loki_request_duration_seconds_count"
@@ -333,14 +365,28 @@ def ingestion_rules(*, base_url: str = RUNBOOK_BASE_URL) -> dict[str, Any]:
         rules.append(
             alert(
                 "RemoteWriteFailing",
+                f"(\n{cell_ratio}\n) > {ratio}",
+                severity=severity,
+                for_seconds=for_seconds,
+                summary=f"A cell's collector fails to ship more than {pct} of its metrics.",
+                description=(
+                    "The OpenTelemetry Collector of cell {{ $labels.cell }} fails to send "
+                    f"more than {pct} of its metric points through {{{{ $labels.exporter }}}} "
+                    "to the central Prometheus; those metrics are lost."
+                ),
+            )
+        )
+        rules.append(
+            alert(
+                "AmpRemoteWriteFailing",
                 f"(\n{remote_ratio}\n) > {ratio}",
                 severity=severity,
                 for_seconds=for_seconds,
-                summary=f"More than {pct} of remote-written samples fail.",
+                summary=f"Prometheus fails to forward more than {pct} of its samples to AMP.",
                 description=(
-                    "Prometheus in cell {{ $labels.cell }} fails to send more than "
+                    "The central Prometheus fails to send more than "
                     f"{pct} of its samples to {{{{ $labels.remote_name }}}} "
-                    "({{ $labels.url }}); metrics are being dropped."
+                    "({{ $labels.url }}); Amazon Managed Service for Prometheus misses them."
                 ),
             )
         )
@@ -371,6 +417,25 @@ def ingestion_rules(*, base_url: str = RUNBOOK_BASE_URL) -> dict[str, Any]:
                 ),
             )
         )
+    seen = f'{COLLECTOR_SENT}{{{DR_ROLE_LABEL}!="standby"}}'
+    rules.append(
+        alert(
+            "CellTelemetryStopped",
+            # Known in the last day, silent now: a cell whose shipping never gets through (a
+            # refused connection, a TLS mismatch) cannot report its own failures. Standbys are
+            # left to StandbyNotReady (a pilot-light standby at zero nodes ships nothing).
+            f"group by (cell) (max_over_time({seen}[{TELEMETRY_LOOKBACK}]))\n"
+            f"unless on (cell) group by (cell) ({seen})",
+            severity="critical",
+            for_seconds=600,
+            summary="A cell's telemetry stopped reaching the central stack.",
+            description=(
+                "Cell {{ $labels.cell }} shipped metrics in the last day but none for 10 "
+                "minutes: its collector is down or cannot reach the ingest endpoint, so its "
+                "metrics, and likely its logs and traces, are being lost."
+            ),
+        )
+    )
     write = 'prometheus_http_requests_total{handler="/api/v1/write"'
     rules.append(
         alert(

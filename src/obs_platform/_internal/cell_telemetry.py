@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .alert_rules import DR_ROLE_LABEL
+from .alert_rules import DR_ROLE_LABEL, DR_STRATEGY_LABEL
 
 __all__ = [
     "COLLECTOR_IMAGE",
@@ -113,6 +113,7 @@ def collector_config(
     dr_role: Literal["primary", "standby"],
     region: str,
     account: str,
+    dr_strategy: str = "none",
     metrics_remote_write_url: str | None,
     logs_otlp_url: str | None,
     traces_otlp_endpoint: str | None,
@@ -130,6 +131,8 @@ def collector_config(
         dr_role: The cell's part in disaster recovery (label ``dr_role``).
         region: The cell's region (label ``region``).
         account: The cell's AWS account (label ``account``).
+        dr_strategy: The cell's DR strategy (label ``dr_strategy``): the DR alert rules expect
+            DR signals wherever a ``pilot-light`` cell reports.
         metrics_remote_write_url: Prometheus remote-write URL of the central stack.
         logs_otlp_url: Loki's OTLP HTTP endpoint (``https://loki.example/otlp``).
         traces_otlp_endpoint: Tempo's OTLP gRPC endpoint (``tempo.example:4317``; TLS unless
@@ -138,7 +141,13 @@ def collector_config(
             credentials and the system roots.
     """
     transport = transport or CollectorTransport(tenant=cell)
-    labels = {"cell": cell, DR_ROLE_LABEL: dr_role, "region": region, "account": account}
+    labels = {
+        "cell": cell,
+        DR_ROLE_LABEL: dr_role,
+        DR_STRATEGY_LABEL: dr_strategy,
+        "region": region,
+        "account": account,
+    }
     receivers: dict[str, Any] = {
         "otlp": {
             "protocols": {

@@ -145,6 +145,8 @@ def overview_dashboard() -> db.Dashboard:
     """Platform overview: ingestion and errors of Prometheus, Loki and Tempo; storage."""
     remote_failed = "rate(prometheus_remote_storage_samples_failed_total[5m])"
     remote_total = "rate(prometheus_remote_storage_samples_total[5m])"
+    cell_failed = f"rate({ar.COLLECTOR_FAILED}{{{ar.REMOTE_WRITE_EXPORTER}}}[5m])"
+    cell_sent = f"rate({ar.COLLECTOR_SENT}{{{ar.REMOTE_WRITE_EXPORTER}}}[5m])"
     return (
         _dashboard(
             OVERVIEW_UID,
@@ -183,9 +185,16 @@ def overview_dashboard() -> db.Dashboard:
                     "failed to send to {{remote_name}}",
                     "B",
                 ),
+                _prom(
+                    f"sum by (cell) ({cell_failed}) / (sum by (cell) ({cell_failed}) + "
+                    f"sum by (cell) ({cell_sent}))",
+                    "failed to ship from cell {{cell}}",
+                    "C",
+                ),
                 description="Share of remote-write requests the central Prometheus rejects "
-                "(alert RemoteWriteRejected) and of samples it fails to send onward, for "
-                "example to Amazon Managed Service for Prometheus (alert RemoteWriteFailing).",
+                "(alert RemoteWriteRejected), of samples it fails to send to Amazon Managed "
+                "Service for Prometheus (alert AmpRemoteWriteFailing), and of metric points "
+                "the cells' collectors fail to ship (alert RemoteWriteFailing).",
             )
         )
         .with_row(db.Row("Loki (logs)"))

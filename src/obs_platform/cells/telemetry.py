@@ -180,6 +180,7 @@ def create_telemetry(
         lambda v: collector_config(
             cell=owner._name,
             dr_role=args.dr_role,
+            dr_strategy=args.dr_strategy.value,
             region=args.region,
             account=v[0],
             metrics_remote_write_url=v[1],
