@@ -119,3 +119,17 @@ def dot() -> str:
 def chromium() -> str:
     """Path of a headless-capable Chromium (Debian package ``chromium``)."""
     return find_tool("chromium")
+
+
+# Fixtures that build something once per session and take tens of seconds: the docs site (and
+# the screenshots of it), the sdist and wheel. A test that uses one is slow whether or not it
+# says so; .ci/run runs the slow tests as their own step (one site, one wheel, no workers).
+SLOW_FIXTURES = frozenset({"site", "dist", "installed"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test that uses a slow fixture, before ``-m`` selects."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
