@@ -69,6 +69,8 @@ DEBIAN_PACKAGES: dict[str, str] = {
     "amtool": "prometheus-alertmanager",
     "dot": "graphviz",
     "chromium": "chromium",
+    "nginx": "nginx-light",
+    "curl": "curl",
 }
 """The real tools some tests run, and the Debian package of each (what ``.ci/run`` installs)."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -133,3 +134,36 @@ def test_authorizations_need_a_zone() -> None:
 def test_cloudwatch_endpoints_for_the_exporter() -> None:
     # YACE calls GetMetricData/ListMetrics (monitoring) and GetResources (tagging).
     assert {"monitoring", "tagging"} <= set(INTERFACE_ENDPOINTS)
+
+
+def test_examples_wire_the_cells_to_the_stack_over_tls_with_their_own_credentials() -> None:
+    import yaml
+
+    from obs_platform.testing import run_program
+
+    root = Path(__file__).resolve().parents[1] / "examples"
+    shared = run_program(root / "shared-account")
+    cells = run_program(root / "app-cells")
+    # the shared stack serves TLS on ingest.obs.internal, for the two cells' users
+    assert shared.outputs["remote_write_url"] == "https://ingest.obs.internal:9090/api/v1/write"
+    assert shared.outputs["loki_otlp_url"] == "https://ingest.obs.internal:3100/otlp"
+    assert shared.outputs["otlp_endpoint"] == "https://ingest.obs.internal:4317"
+    listeners = shared.by_type("aws:lb/listener:Listener")
+    assert {r.inputs["protocol"] for r in listeners} == {"TLS"}
+    assert shared.get("shared-obs-ingest-gateway-users").inputs["stringData"] == "[secret]"
+    nginx = shared.get("shared-obs-ingest-gateway-config").inputs["data"]["nginx.conf"]
+    assert "auth_basic_user_file" in nginx
+    for cell in ("eu-west-1", "us-east-1"):
+        config = yaml.safe_load(cells.get(f"{cell}-telemetry-config").inputs["data"]["config.yaml"])
+        exporters = config["exporters"]
+        assert exporters["prometheusremotewrite"]["endpoint"] == shared.outputs["remote_write_url"]
+        assert exporters["otlphttp/loki"]["endpoint"] == shared.outputs["loki_otlp_url"]
+        assert exporters["otlp/tempo"]["endpoint"] == shared.outputs["otlp_endpoint"]
+        assert exporters["otlp/tempo"]["tls"] == {"min_version": "1.2"}
+        assert exporters["otlp/tempo"]["headers"] == {"X-Scope-OrgID": cell}
+        assert all(e["auth"] == {"authenticator": "basicauth/client"} for e in exporters.values())
+        secret = cells.get(f"{cell}-telemetry-credentials")
+        assert secret.inputs["stringData"] == "[secret]"
+        assert cells.get(f"{cell}-ingest-zone-association").inputs["zoneId"] == (
+            "Z0EXAMPLEINGESTZONE"
+        )

@@ -432,8 +432,10 @@ def test_distributed_scale_switches_both_engines() -> None:
     tempo = plan.get("shared-tempo", CHART).inputs
     assert (tempo["chart"], tempo["version"]) == ("tempo-distributed", "3.3.0")
     assert tempo["values"]["ingest"]["kafka"]["address"] == "kafka.obs:9092"
-    otlp = plan.get("shared-ingest-otlp").inputs["spec"]["selector"]
-    assert otlp["app.kubernetes.io/component"] == "distributor"
+    # OTLP goes through the ingest gateway to Tempo's distributor
+    nginx = plan.get("shared-ingest-gateway-config").inputs["data"]["nginx.conf"]
+    assert "set $tempo_grpc tempo-distributor.monitoring.svc.cluster.local:4317;" in nginx
+    assert "set $tempo_http tempo-distributor.monitoring.svc.cluster.local:4318;" in nginx
 
 
 def test_amp_remote_write_gets_a_scoped_role() -> None:

@@ -46,6 +46,15 @@ telemetry = TelemetryArgs(
     ca_certificate_pem=config.get("ingestCaCertificatePem"),
 )
 
+# Each cell writes as its own ingest user (its name) with its own password (a secret that the
+# shared stack's ingestPassword-<cell> also holds); the collector reads it from a Secret.
+primary_telemetry = telemetry.model_copy(
+    update={"password": config.get_secret("primaryIngestPassword")}
+)
+standby_telemetry = telemetry.model_copy(
+    update={"password": config.get_secret("standbyIngestPassword")}
+)
+
 # --- 1. Primary cell -------------------------------------------------------------------------
 primary = Cell(
     primary_region,
@@ -56,7 +65,7 @@ primary = Cell(
         rds_global=True,
         ipam_pool_id=config.get("primaryIpamPoolId"),
         vpc_cidr="10.16.0.0/20",
-        telemetry=telemetry,
+        telemetry=primary_telemetry,
         # Each cell serves the clients' name itself, so TLS still matches after a failover.
         api_domain_name=record_name,
         api_certificate_arn=config.require("primaryCertificateArn"),
@@ -85,7 +94,7 @@ standby = Cell(
         rds_global=True,
         ipam_pool_id=config.get("standbyIpamPoolId"),
         vpc_cidr="10.32.0.0/20",
-        telemetry=telemetry,
+        telemetry=standby_telemetry,
         api_domain_name=record_name,
         api_certificate_arn=config.require("standbyCertificateArn"),
         share_subnets_with=[primary.account_id],

@@ -92,6 +92,12 @@ observability = ObservabilityStack(
         # Cell VPCs in other accounts that may join the private zone ingest.obs.internal lives
         # in (the cells' vpc_id outputs, after their first deployment).
         ingest_zone_authorized_vpcs=config.get_object("cellVpcs") or [],
+        # Who may write: each cell's ingest user (its name) and password (a secret; the cell's
+        # stack holds the same value).
+        ingest_tenants={
+            tenant: config.require_secret(f"ingestPassword-{tenant}")
+            for tenant in config.get_object("ingestTenants") or []
+        },
         protect=protect,
     ),
 )

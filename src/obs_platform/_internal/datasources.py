@@ -83,6 +83,26 @@ class DatasourceEndpoints(ArgsModel):
     """Default AWS region of the CloudWatch datasource."""
     cloudwatch_role_arn: Input[str] | None = None
     """IAM role Grafana assumes for CloudWatch; ``None`` uses the pod's own credentials."""
+    tenants: tuple[str, ...] = ()
+    """The Loki/Tempo tenants (the cells) Grafana reads, all at once (``X-Scope-OrgID:
+    a|b``, Loki's multi-tenant queries and Tempo's cross-tenant federation)."""
+
+
+TENANT_HEADER: Final = "X-Scope-OrgID"
+"""The header Loki and Tempo take the tenant (or ``|``-joined tenants) from."""
+
+
+def tenant_header(tenants: tuple[str, ...]) -> dict[str, Any]:
+    """Return Grafana's custom-header settings that read every tenant.
+
+    The ``jsonData`` and ``secureJsonData`` parts; empty without tenants.
+    """
+    if not tenants:
+        return {}
+    return {
+        "jsonData": {"httpHeaderName1": TENANT_HEADER},
+        "secureJsonData": {"httpHeaderValue1": "|".join(tenants)},
+    }
 
 
 def escape_provisioning(value: str) -> str:
@@ -96,7 +116,7 @@ def build_datasources(endpoints: DatasourceEndpoints) -> list[dict[str, Any]]:
     cloudwatch_json: dict[str, Any] = {"authType": "default", "defaultRegion": endpoints.region}
     if endpoints.cloudwatch_role_arn is not None:
         cloudwatch_json["assumeRoleArn"] = endpoints.cloudwatch_role_arn
-    return [
+    sources: list[dict[str, Any]] = [
         {
             "name": "Prometheus",
             "type": "prometheus",
@@ -208,3 +228,9 @@ def build_datasources(endpoints: DatasourceEndpoints) -> list[dict[str, Any]]:
             "jsonData": {"implementation": "prometheus", "handleGrafanaManagedAlerts": False},
         },
     ]
+    header = tenant_header(endpoints.tenants)
+    for source in sources:
+        if header and source["uid"] in (LOKI_UID, TEMPO_UID):
+            source["jsonData"].update(header["jsonData"])
+            source["secureJsonData"] = dict(header["secureJsonData"])
+    return sources

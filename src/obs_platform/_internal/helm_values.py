@@ -341,7 +341,7 @@ def loki_values(
     One schema period (tsdb, v13) from a fixed date; retention by the compactor; S3 through the
     pod's identity (no keys in values). Monolithic runs one single-binary replica; distributed runs
     the microservices with replication factor 3. Simple-scalable (deprecated) is never used.
-    Multi-tenancy is off: cells push over the private transit network as one tenant.
+    Multi-tenancy is on: each cell is a tenant, set by the ingest gateway.
 
     Args:
         scale: Monolithic or distributed.
@@ -359,7 +359,10 @@ def loki_values(
         "deploymentMode": "Distributed" if distributed else "Monolithic",
         "serviceAccount": _service_account(LOKI_SERVICE_ACCOUNT, role_arn),
         "loki": {
-            "auth_enabled": False,
+            # Each cell writes as its own tenant (the ingest gateway sets X-Scope-OrgID from
+            # the authenticated user); Grafana reads them together ("a|b").
+            "auth_enabled": True,
+            "querier": {"multi_tenant_queries_enabled": True},
             "commonConfig": {"replication_factor": 3 if distributed else 1},
             "schemaConfig": {
                 "configs": [
@@ -470,6 +473,8 @@ def tempo_values(
             },
             "metricsGenerator": {"enabled": True, "remoteWriteUrl": metrics_remote_write_url},
             "overrides": _generator_overrides(),
+            # Each cell is a tenant (X-Scope-OrgID from the ingest gateway).
+            "multitenancyEnabled": True,
         },
         # Prometheus scrapes Tempo (TempoIngestionErrors).
         "serviceMonitor": {"enabled": True},
@@ -535,6 +540,8 @@ def tempo_distributed_values(
             }
         },
         "overrides": _generator_overrides(),
+        # Each cell is a tenant (X-Scope-OrgID from the ingest gateway).
+        "multitenancyEnabled": True,
         # Prometheus scrapes every Tempo component (TempoIngestionErrors).
         "metaMonitoring": {"serviceMonitor": {"enabled": True}},
         "metricsGenerator": {

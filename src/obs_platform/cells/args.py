@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pulumi
 from pydantic import AfterValidator, Field, InstanceOf, field_validator, model_validator
 
+from .._internal.ingest_gateway import TENANT_PATTERN as INGEST_TENANT_PATTERN
 from .._internal.types import ArgsModel, Cidr, Input, Region, Tags
 from ..dr.args import KafkaEngine
 from ..network.transit import TransitGatewayHandle, TransitNetwork
@@ -80,7 +81,7 @@ class DrStrategy(StrEnum):
     and the database member (with ``rds_global``) is owned by the DR."""
 
 
-TENANT_PATTERN = r"^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$"
+TENANT_PATTERN = INGEST_TENANT_PATTERN
 """A cell's ingest user and Loki/Tempo tenant (``X-Scope-OrgID``): a DNS-label-like name."""
 
 
@@ -133,6 +134,22 @@ class TelemetryArgs(ArgsModel):
     """Also expose OTLP on each node's ports 4317/4318 (for workloads that send to the node IP);
     by default workloads send to ``otel-collector.obs-telemetry:4317``, which stays on the
     node (``internalTrafficPolicy: Local``)."""
+
+    @model_validator(mode="after")
+    def _no_grpc_credentials_in_plaintext(self) -> TelemetryArgs:
+        endpoint = self.traces_otlp_endpoint
+        if (
+            self.password is not None
+            and isinstance(endpoint, str)
+            and endpoint.startswith("http://")
+        ):
+            raise ValueError(
+                f"traces_otlp_endpoint {endpoint!r} is plaintext, but a password is set: the "
+                "collector's basic-auth client refuses to send credentials over gRPC without "
+                "TLS (basicauthextension: RequireTransportSecurity is true). Use the stack's "
+                "TLS endpoint (ObservabilityStackArgs.ingest_certificate_arn)."
+            )
+        return self
 
     @field_validator("metrics_remote_write_url", "logs_otlp_url")
     @classmethod

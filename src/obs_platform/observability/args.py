@@ -22,6 +22,7 @@ from .._internal.charts import (
 )
 from .._internal.eks import InstanceType, KubernetesVersion, ami_type_for
 from .._internal.helm_values import NODE_EXPORTER_NAMESPACE_SUFFIX, Scale
+from .._internal.ingest_gateway import TENANT_PATTERN
 from .._internal.types import ArgsModel, Cidr, Input, Region, Tags
 from ..network.ipam import Ipam
 from ..network.transit import TransitNetwork
@@ -91,6 +92,7 @@ def _check_bootstrap(value: Any) -> Any:
 
 
 DnsLabel = Annotated[str, AfterValidator(_check_dns_label)]
+TenantName = Annotated[str, Field(pattern=TENANT_PATTERN)]
 PrincipalArn = Annotated[Input[str], AfterValidator(_check_principal)]
 ApiCidr = Annotated[Cidr, AfterValidator(_check_api_cidr)]
 RepositoryName = Annotated[str, AfterValidator(check_repository_name)]
@@ -284,6 +286,11 @@ class ObservabilityStackArgs(ArgsModel):
     """An ACM certificate for TLS on the ingest load balancer; ``None`` serves plain TCP inside
     the private network."""
 
+    ingest_tenants: dict[TenantName, Input[str]] = Field(default_factory=dict)
+    """The cells allowed to write, by ingest user (each cell's ``TelemetryArgs.username``,
+    by default its name) with its password (a Pulumi secret). The authenticating gateway in
+    front of remote-write, Loki push and OTLP checks them (basic auth) and sets each user's
+    Loki/Tempo tenant; Grafana reads all of them. Empty refuses every write."""
     ingest_zone_name: str | None = Field(default="obs.internal", pattern=_ZONE_NAME)
     """A private hosted zone for the ingest names (``ingest.<zone>``), associated with the
     stack's VPC; the exported URLs use ``ingest.<zone>``, so the certificate must name it.

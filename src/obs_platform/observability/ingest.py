@@ -9,11 +9,15 @@ Service is needed, and destroy order is plain AWS resources.
 =====================  ============  ==========  ====================================
 endpoint               NLB port      NodePort    backend (selector)
 =====================  ============  ==========  ====================================
-Prometheus remote-write 9090         30090       Prometheus pods (:9090)
-Loki push               3100         30100       Loki gateway (:8080)
-OTLP gRPC / HTTP        4317 / 4318  30317/30318 Tempo (monolithic) or its distributor
+Prometheus remote-write 9090         30090       ingest gateway (:8080) -> Prometheus
+Loki push / OTLP logs   3100         30100       ingest gateway (:8080) -> Loki gateway
+OTLP gRPC / HTTP        4317 / 4318  30317/30318 ingest gateway (:4317 h2c, :8080) -> Tempo
 Grafana                 80 (443 TLS) 30300       Grafana (:3000)
 =====================  ============  ==========  ====================================
+
+Every write goes through the authenticating gateway (:mod:`.._internal.ingest_gateway`):
+basic auth against the users in ``ingest_tenants``, only the write paths, and the tenant of
+Loki and Tempo set from the authenticated user.
 
 Names: a private hosted zone (``ingest_zone_name``, default ``obs.internal``) associated with the
 stack's VPC holds ``ingest.<zone>``, an alias of the NLB; the exported URLs use that name, so a
@@ -34,6 +38,8 @@ protection is on by default.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +48,14 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from .._internal.helm_values import KPS_RELEASE, LOKI_RELEASE, TEMPO_RELEASE, Scale
+from .._internal.ingest_gateway import (
+    GATEWAY_GRPC_PORT,
+    GATEWAY_HTTP_PORT,
+    GATEWAY_IMAGE,
+    GatewayUpstreams,
+    gateway_config,
+    htpasswd,
+)
 from .storage import access_log_bucket
 
 if TYPE_CHECKING:
@@ -73,10 +87,11 @@ class IngestPort:
 
 
 PORTS: tuple[IngestPort, ...] = (
-    IngestPort("remote-write", "prometheus", 9090, 9090, 30090, 9090),
-    IngestPort("loki-push", "loki", 3100, 3100, 30100, 8080),
-    IngestPort("otlp-grpc", "otlp", 4317, 4317, 30317, 4317, alpn_policy="HTTP2Only"),
-    IngestPort("otlp-http", "otlp", 4318, 4318, 30318, 4318),
+    # The write paths end on the authenticating gateway (its HTTP or HTTP/2 port).
+    IngestPort("remote-write", "prometheus", 9090, 9090, 30090, GATEWAY_HTTP_PORT),
+    IngestPort("loki-push", "loki", 3100, 3100, 30100, GATEWAY_HTTP_PORT),
+    IngestPort("otlp-grpc", "otlp", 4317, 4317, 30317, GATEWAY_GRPC_PORT, alpn_policy="HTTP2Only"),
+    IngestPort("otlp-http", "otlp", 4318, 4318, 30318, GATEWAY_HTTP_PORT),
     IngestPort("grafana", "grafana", 80, 443, 30300, 3000),
 )
 """The forwarded ports."""
@@ -92,24 +107,162 @@ TARGET_GROUP_ROLES: dict[str, str] = {
 have 32 characters, of which the auto-name suffix takes 8."""
 
 
+GATEWAY_LABELS: dict[str, str] = {
+    "app.kubernetes.io/name": "ingest-gateway",
+    "app.kubernetes.io/part-of": "obs-platform",
+}
+"""Labels of the authenticating gateway's pods."""
+
+
 def selectors(scale: Scale) -> dict[str, dict[str, str]]:
-    """Pod selectors of the ingest Services, from the charts' standard labels."""
-    otlp = {"app.kubernetes.io/name": "tempo", "app.kubernetes.io/instance": TEMPO_RELEASE}
-    if scale is Scale.DISTRIBUTED:
-        otlp["app.kubernetes.io/component"] = "distributor"
+    """Pod selectors of the ingest Services: the gateway for writes, Grafana for Grafana."""
+    del scale  # the gateway forwards to Tempo or its distributor (see gateway_upstreams)
     return {
-        "prometheus": {
-            "app.kubernetes.io/name": "prometheus",
-            "operator.prometheus.io/name": f"{KPS_RELEASE}-prometheus",
-        },
-        "loki": {
-            "app.kubernetes.io/name": "loki",
-            "app.kubernetes.io/instance": LOKI_RELEASE,
-            "app.kubernetes.io/component": "gateway",
-        },
-        "otlp": otlp,
+        "prometheus": GATEWAY_LABELS,
+        "loki": GATEWAY_LABELS,
+        "otlp": GATEWAY_LABELS,
         "grafana": {"app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": KPS_RELEASE},
     }
+
+
+def gateway_upstreams(namespace: str, scale: Scale) -> GatewayUpstreams:
+    """Where the gateway forwards: Prometheus, Loki's gateway, Tempo (or its distributor)."""
+    tempo = "tempo-distributor" if scale is Scale.DISTRIBUTED else TEMPO_RELEASE
+
+    def host(service: str, port: int) -> str:
+        return f"{service}.{namespace}.svc.cluster.local:{port}"
+
+    return GatewayUpstreams(
+        prometheus=host(f"{KPS_RELEASE}-prometheus", 9090),
+        loki=host(f"{LOKI_RELEASE}-gateway", 80),
+        tempo_http=host(tempo, 4318),
+        tempo_grpc=host(tempo, 4317),
+    )
+
+
+def create_gateway(
+    owner: Component[Any],
+    *,
+    namespace: str,
+    scale: Scale,
+    tenants: Mapping[str, pulumi.Input[str]],
+    provider: k8s.Provider,
+    depends_on: list[pulumi.Resource],
+    image_registry: pulumi.Input[str] | None = None,
+    replicas: int = 2,
+) -> k8s.apps.v1.Deployment:
+    """Run the authenticating gateway: htpasswd Secret, nginx ConfigMap, Deployment.
+
+    Args:
+        owner: The component the children belong to.
+        namespace: Where it runs (the releases' namespace).
+        scale: Selects Tempo or its distributor as the OTLP backend.
+        tenants: Ingest user (= Loki/Tempo tenant) -> password (Pulumi secrets).
+        provider: The cluster's Kubernetes provider.
+        depends_on: What it waits for (the namespace).
+        image_registry: A registry to pull the image through (the Docker Hub pull-through
+            cache), or ``None`` for Docker Hub.
+        replicas: Gateway pods.
+    """
+    opts = owner.child_opts(provider=provider, depends_on=depends_on)
+    meta = {"name": "ingest-gateway", "namespace": namespace, "labels": GATEWAY_LABELS}
+    names = sorted(tenants)
+    passwords = pulumi.Output.all(*[tenants[n] for n in names]).apply(
+        lambda values: htpasswd(dict(zip(names, values, strict=True)))
+    )
+    secret = k8s.core.v1.Secret(
+        owner.child_name("ingest-gateway-users"),
+        metadata={**meta, "name": "ingest-gateway-users"},
+        string_data={"htpasswd": pulumi.Output.secret(passwords)},  # type: ignore[arg-type]
+        opts=opts,
+    )
+    config = k8s.core.v1.ConfigMap(
+        owner.child_name("ingest-gateway-config"),
+        metadata=meta,
+        data={"nginx.conf": gateway_config(gateway_upstreams(namespace, scale))},
+        opts=opts,
+    )
+    registry, repository, tag = GATEWAY_IMAGE
+    image = pulumi.Output.from_input(image_registry or registry).apply(
+        lambda r: f"{r}/{repository}:{tag}"
+    )
+    probe = {"httpGet": {"path": "/healthz", "port": GATEWAY_HTTP_PORT}}
+    return k8s.apps.v1.Deployment(
+        owner.child_name("ingest-gateway"),
+        metadata=meta,
+        spec={
+            "replicas": replicas,
+            "selector": {"matchLabels": GATEWAY_LABELS},
+            "template": {
+                "metadata": {
+                    "labels": GATEWAY_LABELS,
+                    # A new user list or configuration rolls the pods.
+                    "annotations": {
+                        "obs-platform/users": passwords.apply(
+                            lambda text: hashlib.sha256(text.encode()).hexdigest()[:16]
+                        ),
+                    },
+                },
+                "spec": {
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": 101,
+                        "runAsGroup": 101,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
+                    "topologySpreadConstraints": [
+                        {
+                            "maxSkew": 1,
+                            "topologyKey": "topology.kubernetes.io/zone",
+                            "whenUnsatisfiable": "ScheduleAnyway",
+                            "labelSelector": {"matchLabels": GATEWAY_LABELS},
+                        }
+                    ],
+                    "containers": [
+                        {
+                            "name": "nginx",
+                            "image": image,
+                            "ports": [
+                                {"name": "http", "containerPort": GATEWAY_HTTP_PORT},
+                                {"name": "grpc", "containerPort": GATEWAY_GRPC_PORT},
+                            ],
+                            "readinessProbe": probe,
+                            "livenessProbe": probe,
+                            "resources": {
+                                "requests": {"cpu": "100m", "memory": "64Mi"},
+                                "limits": {"memory": "256Mi"},
+                            },
+                            "securityContext": {
+                                "readOnlyRootFilesystem": True,
+                                "allowPrivilegeEscalation": False,
+                                "capabilities": {"drop": ["ALL"]},
+                            },
+                            "volumeMounts": [
+                                {
+                                    "name": "config",
+                                    "mountPath": "/etc/nginx/nginx.conf",
+                                    "subPath": "nginx.conf",
+                                    "readOnly": True,
+                                },
+                                {
+                                    "name": "users",
+                                    "mountPath": "/etc/nginx/secrets",
+                                    "readOnly": True,
+                                },
+                                {"name": "tmp", "mountPath": "/tmp"},
+                            ],
+                        }
+                    ],
+                    "volumes": [
+                        {"name": "config", "configMap": {"name": "ingest-gateway"}},
+                        {"name": "users", "secret": {"secretName": "ingest-gateway-users"}},
+                        {"name": "tmp", "emptyDir": {}},
+                    ],
+                },
+            },
+        },
+        opts=owner.child_opts(provider=provider, depends_on=[*depends_on, secret, config]),
+    )
 
 
 @dataclass
@@ -156,6 +309,8 @@ def create_ingest(
     access_logs_account_id: pulumi.Input[str] | None = None,
     deletion_protection: bool = True,
     protect: bool = True,
+    tenants: Mapping[str, pulumi.Input[str]] | None = None,
+    image_registry: pulumi.Input[str] | None = None,
 ) -> IngestEndpoints:
     """Create the NodePort Services, the internal NLB, its listeners and target groups.
 
@@ -177,7 +332,19 @@ def create_ingest(
             own; ``None`` writes none.
         deletion_protection: The NLB's deletion protection.
         protect: Protect the access-log bucket.
+        tenants: Ingest users and passwords of the authenticating gateway.
+        image_registry: Where the gateway's image comes from (a pull-through cache), or
+            ``None`` for Docker Hub.
     """
+    create_gateway(
+        owner,
+        namespace=namespace,
+        scale=scale,
+        tenants=tenants or {},
+        provider=cluster.provider,
+        depends_on=depends_on,
+        image_registry=image_registry,
+    )
     pods = selectors(scale)
     for service, selector in pods.items():
         k8s.core.v1.Service(

@@ -260,6 +260,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                     tempo_url=urls.tempo,
                     alertmanager_url=urls.alertmanager,
                     region=region,
+                    tenants=tuple(sorted(args.ingest_tenants)),
                 ),
                 rto_target_seconds=args.rto_target_seconds,
                 rpo_target_seconds=args.rpo_target_seconds,
@@ -303,6 +304,8 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             else None,
             deletion_protection=args.ingest_deletion_protection,
             protect=args.protect,
+            tenants=args.ingest_tenants,
+            image_registry=mirror["docker.io"] if mirror else None,
         )
 
         return {
