@@ -44,6 +44,10 @@ def _cell_program(cells: int) -> tuple[str, Any]:
                     replicas=index % 3,
                     rds_global=True,
                     kafka_replication=True,
+                    docker_hub_credential_arn=(
+                        f"arn:aws:secretsmanager:{region}:111111111111:secret:"
+                        "ecr-pullthroughcache/docker-hub-Ab12Cd"
+                    ),
                 ),
             )
 

@@ -39,6 +39,15 @@ def clear_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
+def docker_hub_credential(region: str = "eu-west-1") -> str:
+    """A Docker Hub pull-through credential in ``region``: what a cell's default image source
+    (ECR pull-through cache) needs."""
+    return (
+        f"arn:aws:secretsmanager:{region}:111111111111:secret:"
+        "ecr-pullthroughcache/docker-hub-Ab12Cd"
+    )
+
+
 def need(available: bool, reason: str) -> None:
     """Skip the test when something it needs is missing; fail instead under CI."""
     if available:

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 import reference
+from conftest import docker_hub_credential as docker_hub
 from obs_platform import Cell, CellArgs, ObsPlatformError, TransitNetwork, TransitNetworkArgs
 from obs_platform._internal.alert_rules import NODE_METRIC, STANDBY_NODES_RECORD, dr_rules
 from obs_platform._internal.cell_telemetry import collector_config
@@ -17,6 +18,8 @@ from obs_platform.cell import INTERFACE_ENDPOINTS
 from obs_platform.testing import Plan, ProgramError, run
 
 CELL = "obs-platform:cell:Cell"
+
+
 SEED = dict(
     region="eu-west-1",
     dr_strategy="pilot-light",
@@ -47,7 +50,10 @@ def build(
                     )
                 ]
             )
-        cell = Cell(name, args, opts)
+        given = dict(args)
+        if "image_source" not in given:
+            given.setdefault("docker_hub_credential_arn", docker_hub(given["region"]))
+        cell = Cell(name, given, opts)
         if cell.args.dr_strategy.value == "pilot-light":
             sites.append(cell.dr_site())
         pulumi.export("healthz_url", cell.healthz_url)
@@ -66,6 +72,7 @@ def seed() -> Plan:
                 replicas=0,
                 rds_global=True,
                 kafka_replication=True,
+                docker_hub_credential_arn=docker_hub(),
             ),
         )
 
@@ -113,6 +120,8 @@ def test_seed_contract_graph(seed: Plan) -> None:
         ("aws:cloudwatch/logGroup:LogGroup", "eu-west-1-api-logs"),
         ("kubernetes:core/v1:Namespace", "eu-west-1-workload-namespace"),
         ("kubernetes:core/v1:Service", "eu-west-1-ingress-service"),
+        ("aws:ecr/pullThroughCacheRule:PullThroughCacheRule", "eu-west-1-ptc-docker-hub"),
+        ("aws:iam/rolePolicy:RolePolicy", "eu-west-1-node-role-pull-through"),
     }
     assert expected <= names
     for i in range(3):
@@ -125,7 +134,7 @@ def test_seed_contract_graph(seed: Plan) -> None:
     # rds_global: the member cluster belongs to the PilotLightDr, not the cell.
     assert not seed.by_type("aws:rds/cluster:Cluster")
     # 11 endpoints, 3 subnets + 3 tables + 3 associations, 4 node-role attachments, ...
-    assert len(children) == 59
+    assert len(children) == 61
     assert {r.region for r in children if r.type.startswith("aws:")} == {"eu-west-1"}
 
 
@@ -342,6 +351,7 @@ def test_ipam_pool_and_transit_attachment() -> None:
                 "ipam_pool_id": "ipam-pool-0123456789abcdef0",
                 "transit_network": transit,
                 "transit_routes": ["10.0.0.0/8"],
+                "docker_hub_credential_arn": docker_hub(),
             },
         )
 
@@ -446,7 +456,7 @@ def test_refused(args: dict[str, Any], expected: str) -> None:
 
 def test_dr_site_refused_for_standalone_cell() -> None:
     def program() -> None:
-        Cell("solo", {"region": "eu-west-1"}).dr_site()
+        Cell("solo", {"region": "eu-west-1", "docker_hub_credential_arn": docker_hub()}).dr_site()
 
     with pytest.raises(ProgramError) as info:
         run(program, config={"aws:region": "eu-west-1"})

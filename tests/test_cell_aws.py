@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from conftest import docker_hub_credential as docker_hub
 from obs_platform import (
     Cell,
     CellArgs,
@@ -57,7 +58,10 @@ def build(
                     )
                 ]
             )
-        cell = Cell("eu-west-1", args, opts)
+        given = dict(args)
+        if "image_source" not in given:
+            given.setdefault("docker_hub_credential_arn", docker_hub(given["region"]))
+        cell = Cell("eu-west-1", given, opts)
         if captured is not None:
             cell.kubeconfig.apply(captured.append)
         pulumi.export("ingress_target_group_arn", cell.ingress_target_group_arn)
@@ -358,6 +362,7 @@ def attached(extra: dict[str, Any], *, network_provider: bool) -> Plan:
                 "transit_gateway": handle,
                 "transit_network_provider": network,
                 "transit_routes": ["10.0.0.0/8"],
+                "docker_hub_credential_arn": docker_hub(),
                 **extra,
             },
             pulumi.ResourceOptions(providers=[cell_account]),
@@ -454,3 +459,87 @@ def test_handle_of_the_network_in_the_same_program() -> None:
         "shared": plan.get("transit-rt-eu-west-1-shared").outputs["id"],
         "cells": plan.get("transit-rt-eu-west-1-cells").outputs["id"],
     }
+
+
+# --- images --------------------------------------------------------------------------------------
+
+
+def test_cell_without_any_image_path_is_refused() -> None:
+    with pytest.raises(ObsPlatformError, match="no internet path") as info:
+        Cell("c", dict(SEED))
+    assert info.value.field == "CellArgs.docker_hub_credential_arn"
+    assert "image_source='mirror'" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("arn", "message"),
+    [
+        ("arn:aws:secretsmanager:eu-west-1:111111111111:secret:dockerhub-Ab12Cd", "named"),
+        (docker_hub("us-east-1"), "the secret is in us-east-1"),
+        ("dockerhub", "not a Secrets Manager secret ARN"),
+    ],
+)
+def test_credential_ecr_would_refuse_is_refused(arn: str, message: str) -> None:
+    with pytest.raises(ObsPlatformError, match=message):
+        Cell("c", {**SEED, "docker_hub_credential_arn": arn})
+
+
+def test_pull_through_caches_in_the_cells_account(seed: Plan) -> None:
+    rule = seed.get("eu-west-1-ptc-docker-hub")
+    assert rule.type == "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
+    assert rule.inputs["ecrRepositoryPrefix"] == "docker-hub"
+    assert rule.inputs["upstreamRegistryUrl"] == "registry-1.docker.io"
+    assert rule.inputs["credentialArn"] == docker_hub()
+    assert rule.region == "eu-west-1"
+    daemonset = seed.get("eu-west-1-telemetry-collector")
+    (container,) = daemonset.inputs["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == (
+        "111111111111.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/"
+        "otel/opentelemetry-collector-contrib:0.123.0"
+    )
+    assert rule.urn in daemonset.depends_on
+    policy = json.loads(seed.get("eu-west-1-node-role-pull-through").inputs["policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Action"] == ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"]
+    assert statement["Resource"] == ["arn:aws:ecr:eu-west-1:111111111111:repository/docker-hub/*"]
+    nodes = seed.get("eu-west-1-nodes")
+    assert seed.get("eu-west-1-node-role-pull-through").urn in nodes.depends_on
+
+
+def test_mirror_rewrites_the_collector_image() -> None:
+    mirror = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/mirror"
+    plan = build({**SEED, "image_source": "mirror", "image_registry": mirror})
+    (container,) = plan.get("eu-west-1-telemetry-collector").inputs["spec"]["template"]["spec"][
+        "containers"
+    ]
+    assert container["image"] == f"{mirror}/otel/opentelemetry-collector-contrib:0.123.0"
+    assert not plan.by_type("aws:ecr/pullThroughCacheRule:PullThroughCacheRule")
+
+
+def test_mirror_needs_the_registry() -> None:
+    with pytest.raises(ObsPlatformError, match="needs image_registry"):
+        Cell("c", {**SEED, "image_source": "mirror"})
+
+
+def test_egress_needs_a_default_route_through_the_gateway() -> None:
+    with pytest.raises(ObsPlatformError, match="no route") as info:
+        Cell("c", {**SEED, "image_source": "egress"})
+    assert info.value.field == "CellArgs.image_source"
+    handle = TransitGatewayHandle(
+        region="eu-west-1", transit_gateway_id="tgw-1", route_table_ids=TABLES["eu-west-1"]
+    )
+    plan = build(
+        {
+            **SEED,
+            "image_source": "egress",
+            "transit_gateway": handle,
+            "transit_routes": ["0.0.0.0/0"],
+        }
+    )
+    (container,) = plan.get("eu-west-1-telemetry-collector").inputs["spec"]["template"]["spec"][
+        "containers"
+    ]
+    assert container["image"] == "otel/opentelemetry-collector-contrib:0.123.0"
+    assert plan.get("eu-west-1-tgw-route-0-0-0-0-0-0").inputs["destinationCidrBlock"] == (
+        "0.0.0.0/0"
+    )

@@ -69,6 +69,9 @@ primary = Cell(
         # Each cell serves the clients' name itself, so TLS still matches after a failover.
         api_domain_name=record_name,
         api_certificate_arn=config.require("primaryCertificateArn"),
+        # The VPC has no internet path: images come through ECR pull-through caches in the
+        # cell's account, and ECR needs a credential for Docker Hub (the collector's image).
+        docker_hub_credential_arn=config.require("primaryDockerHubCredentialArn"),
         protect=protect,
     ),
 )
@@ -97,6 +100,7 @@ standby = Cell(
         telemetry=standby_telemetry,
         api_domain_name=record_name,
         api_certificate_arn=config.require("standbyCertificateArn"),
+        docker_hub_credential_arn=config.require("standbyDockerHubCredentialArn"),
         share_subnets_with=[primary.account_id],
         protect=protect,
     ),

@@ -47,6 +47,7 @@ _LAZY: dict[str, str] = {
     "TimingAssumptions": "obs_platform._internal.rto",
     "Cell": "obs_platform.cell",
     "CellArgs": "obs_platform.cell",
+    "CellImageSource": "obs_platform.cell",
     "DrStrategy": "obs_platform.cell",
     "TelemetryArgs": "obs_platform.cell",
 }
@@ -59,6 +60,7 @@ __all__ = [
     "CapacityType",
     "Cell",
     "CellArgs",
+    "CellImageSource",
     "ChartVersions",
     "DrSite",
     "DrStrategy",
@@ -95,7 +97,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._internal.alertmanager import Severity
     from ._internal.rto import TimingAssumptions
     from .cell import Cell
-    from .cells.args import CellArgs, DrStrategy, TelemetryArgs
+    from .cells.args import CellArgs, CellImageSource, DrStrategy, TelemetryArgs
     from .dr.args import (
         AuroraGlobalArgs,
         BudgetEnforcement,

@@ -22,11 +22,12 @@ from ._component import Component
 from ._internal.errors import ObsPlatformError
 from ._internal.kms import logs_key_policy
 from ._internal.kubeconfig import pin_kubeconfig
-from .cells.args import CellArgs, DrStrategy, TelemetryArgs
+from .cells.args import CellArgs, CellImageSource, DrStrategy, TelemetryArgs
 from .cells.compute import NODE_POLICIES as NODE_POLICIES
 from .cells.compute import create_compute, eks_provider_opts
 from .cells.data import create_database, create_kafka
 from .cells.health import api_log_group_name, create_ingress
+from .cells.images import check_image_source, create_image_source
 from .cells.network import INTERFACE_ENDPOINTS as INTERFACE_ENDPOINTS
 from .cells.network import create_endpoints, create_network, share_subnets
 from .cells.telemetry import TELEMETRY_NAMESPACE as TELEMETRY_NAMESPACE
@@ -35,7 +36,7 @@ from .dr.args import KafkaEngine
 from .dr.site import DrSite
 from .network.vpc import check_vpc_sizes, check_zone_ids
 
-__all__ = ["Cell", "CellArgs", "DrStrategy", "TelemetryArgs"]
+__all__ = ["Cell", "CellArgs", "CellImageSource", "DrStrategy", "TelemetryArgs"]
 
 
 class Cell(Component[CellArgs]):
@@ -179,6 +180,7 @@ class Cell(Component[CellArgs]):
                     f"{label}: {exc}", field=f"CellArgs.{exc.field}", value=exc.value
                 ) from None
         self._check_transit(args, label)
+        check_image_source(args, label)
         if args.rds_global and args.dr_strategy is DrStrategy.NONE:
             raise ObsPlatformError(
                 f"{label}: rds_global=True makes the cell's database a member of a global "
@@ -303,8 +305,16 @@ class Cell(Component[CellArgs]):
         )
         self._share_ready = share_subnets(self, args, self._subnets)
         create_endpoints(self, args, vpc_id, subnet_ids, cidr, tables)
+        images = create_image_source(self, args, account)
         cluster_name, cluster_arn, cluster, nodes, access = create_compute(
-            self, args, vpc_id, subnet_ids, key, account, self._cell_opts
+            self,
+            args,
+            vpc_id,
+            subnet_ids,
+            key,
+            account,
+            self._cell_opts,
+            node_policy=images.node_policy,
         )
         db_group, db_sg, db_endpoint = create_database(self, args, vpc_id, subnet_ids, cidr, key)
         # Pinned to the cell's region and, with kubeconfig_role_arn, to the role that may use the
@@ -327,7 +337,15 @@ class Cell(Component[CellArgs]):
             opts=pulumi.InvokeOutputOptions(parent=self, provider=self._aws_provider),
         ).arn
         kafka_arn, kafka_servers, kafka_sg = create_kafka(
-            self, args, vpc_id, subnet_ids, cidr, key, k8s_provider
+            self,
+            args,
+            vpc_id,
+            subnet_ids,
+            cidr,
+            key,
+            k8s_provider,
+            image_registry=images.strimzi_registry,
+            image_ready=images.ready,
         )
         self._kafka_sg = kafka_sg
         ingress = create_ingress(
@@ -343,7 +361,15 @@ class Cell(Component[CellArgs]):
         )
         host = ingress.host
         self._record_target = ingress.record_target
-        create_telemetry(self, args, account, k8s_provider, vpc_id=vpc_id)
+        create_telemetry(
+            self,
+            args,
+            account,
+            k8s_provider,
+            vpc_id=vpc_id,
+            image=images.collector_image,
+            image_ready=images.ready,
+        )
         self._site = {
             "healthz_host": host,
             "record_target": self._record_target,

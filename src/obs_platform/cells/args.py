@@ -68,7 +68,7 @@ RetentionDays = Annotated[int, AfterValidator(_check_retention)]
 RoleArn = Annotated[Input[str], AfterValidator(_check_role_arn)]
 """An IAM role ARN (``arn:aws:iam::<account>:role/<path/name>``); an Output is not checked."""
 
-__all__ = ["TENANT_PATTERN", "CellArgs", "DrStrategy", "TelemetryArgs"]
+__all__ = ["TENANT_PATTERN", "CellArgs", "CellImageSource", "DrStrategy", "TelemetryArgs"]
 
 
 class DrStrategy(StrEnum):
@@ -100,6 +100,25 @@ def _check_url(value: Any, field: str) -> Any:
                 "TelemetryArgs.password (a Pulumi secret) instead."
             )
     return value
+
+
+class CellImageSource(StrEnum):
+    """Where a cell's cluster pulls the images the library installs (collector, Strimzi).
+
+    The cell's VPC has no internet path, so one of these must work without it, or the cell must
+    have an explicit egress path; the cell refuses a configuration that has neither.
+    """
+
+    PULL_THROUGH_CACHE = "pull-through-cache"
+    """ECR pull-through caches in the cell's account and region (``{n}-ptc-docker-hub`` for the
+    collector, ``{n}-ptc-quay`` for Strimzi), reached through the cell's ``ecr.*`` and S3
+    endpoints. Docker Hub needs ``docker_hub_credential_arn`` (ECR requires a credential)."""
+    MIRROR = "mirror"
+    """A registry the operator filled (``image_registry``, an ECR registry and prefix): images
+    are pulled as ``{image_registry}/{upstream path}``."""
+    EGRESS = "egress"
+    """Upstream registries over an egress path the operator provides behind the Transit Gateway
+    (an egress VPC with NAT): needs the cell attached and ``0.0.0.0/0`` in ``transit_routes``."""
 
 
 class TelemetryArgs(ArgsModel):
@@ -304,6 +323,20 @@ class CellArgs(ArgsModel):
     """Days the API's access log group ``{n}-api-logs`` keeps entries, one of the values
     CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
     1096, 1827, 2192, 2557, 2922, 3288 or 3653)."""
+    image_source: CellImageSource = CellImageSource.PULL_THROUGH_CACHE
+    """How the cluster gets the images the cell installs without internet (see
+    :class:`CellImageSource`); the default needs ``docker_hub_credential_arn``."""
+    docker_hub_credential_arn: Input[str] | None = None
+    """Secrets Manager secret with Docker Hub credentials for the cell's Docker Hub pull-through
+    cache: in the cell's account and region, named ``ecr-pullthroughcache/...`` (ECR user
+    guide, "Creating a pull through cache rule": Docker Hub "requires authentication with AWS
+    Secrets Manager secret")."""
+    image_registry: str | None = Field(
+        default=None,
+        pattern=r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(/[a-z0-9]+([._/-][a-z0-9]+)*)?$",
+    )
+    """With ``image_source="mirror"``: the ECR registry (and prefix) holding copies of the images,
+    such as ``111111111111.dkr.ecr.eu-west-1.amazonaws.com/mirror``."""
     cross_account_role_arn: Input[str] | None = None
     """Role in this cell's account that a PilotLightDr in another account assumes."""
     share_subnets_with: tuple[Input[str], ...] = ()

@@ -48,6 +48,7 @@ def create_compute(
     key: aws.kms.Key,
     account: pulumi.Output[str],
     eks_opts: Mapping[str, Any],
+    node_policy: pulumi.Input[str] | None = None,
 ) -> tuple[str, pulumi.Output[str], eks.Cluster, aws.eks.NodeGroup, list[pulumi.Resource]]:
     """Create the EKS cluster, the node role, the launch template and the node group.
 
@@ -98,7 +99,7 @@ def create_compute(
         tags=owner.tags({"Name": owner.child_name("node-role")}),
         opts=owner.child_opts(),
     )
-    attachments = [
+    attachments: list[pulumi.Resource] = [
         aws.iam.RolePolicyAttachment(
             owner.child_name(f"node-role-{short}"),
             role=role.name,
@@ -107,6 +108,15 @@ def create_compute(
         )
         for short, arn in NODE_POLICIES.items()
     ]
+    if node_policy is not None:
+        attachments.append(
+            aws.iam.RolePolicy(
+                owner.child_name("node-role-pull-through"),
+                role=role.id,
+                policy=node_policy,
+                opts=owner.child_opts(),
+            )
+        )
     volume_key: dict[str, Any] = (
         {"kms_key_id": args.node_volume_kms_key_arn}
         if args.node_volume_kms_key_arn is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
@@ -85,6 +86,9 @@ def create_kafka(
     cidr: Any,
     key: aws.kms.Key,
     provider: k8s.Provider,
+    *,
+    image_registry: Any = None,
+    image_ready: list[pulumi.Resource] | None = None,
 ) -> tuple[Any, Any, aws.ec2.SecurityGroup | None]:
     """Create the cell's Kafka (``kafka_replication``): MSK, or Strimzi on the cell's cluster.
 
@@ -95,7 +99,7 @@ def create_kafka(
     if not args.kafka_replication:
         return None, None, None
     if args.kafka_engine is KafkaEngine.STRIMZI:
-        return None, _strimzi(owner, args, provider), None
+        return None, _strimzi(owner, args, provider, image_registry, image_ready or []), None
     sg = aws.ec2.SecurityGroup(
         owner.child_name("kafka-sg"),
         vpc_id=vpc_id,
@@ -175,8 +179,18 @@ def create_kafka(
     return cluster.arn, cluster.bootstrap_brokers_sasl_iam, sg
 
 
-def _strimzi(owner: Component[Any], args: CellArgs, provider: k8s.Provider) -> str:
-    """Install the Strimzi operator and a 3-broker KRaft cluster; return the bootstrap servers."""
+def _strimzi(
+    owner: Component[Any],
+    args: CellArgs,
+    provider: k8s.Provider,
+    image_registry: Any,
+    image_ready: list[pulumi.Resource],
+) -> str:
+    """Install the Strimzi operator and a 3-broker KRaft cluster; return the bootstrap servers.
+
+    ``image_registry`` replaces the chart's ``defaultImageRegistry`` (``quay.io``) with the
+    cell's image source, so operator and brokers pull without internet.
+    """
     namespace = k8s.core.v1.Namespace(
         owner.child_name("kafka-namespace"),
         metadata={"name": "kafka"},
@@ -188,8 +202,11 @@ def _strimzi(owner: Component[Any], args: CellArgs, provider: k8s.Provider) -> s
         version=STRIMZI_KAFKA_OPERATOR.version,
         repository_opts={"repo": STRIMZI_KAFKA_OPERATOR.repository},
         namespace="kafka",
-        values={"watchNamespaces": []},
-        opts=owner.child_opts(provider=provider, depends_on=[namespace]),
+        values={
+            "watchNamespaces": [],
+            **({"defaultImageRegistry": image_registry} if image_registry is not None else {}),
+        },
+        opts=owner.child_opts(provider=provider, depends_on=[namespace, *image_ready]),
     )
     kafka_name = owner.child_name("kafka")
     k8s.apiextensions.CustomResource(

@@ -82,6 +82,8 @@ def create_telemetry(
     provider: k8s.Provider,
     *,
     vpc_id: pulumi.Input[str] | None = None,
+    image: pulumi.Input[str] = COLLECTOR_IMAGE,
+    image_ready: list[pulumi.Resource] | None = None,
 ) -> None:
     """Run the OpenTelemetry Collector DaemonSet in :data:`TELEMETRY_NAMESPACE`.
 
@@ -236,7 +238,7 @@ def create_telemetry(
                     "containers": [
                         {
                             "name": "otel-collector",
-                            "image": COLLECTOR_IMAGE,
+                            "image": image,
                             "args": ["--config=/conf/config.yaml"],
                             "env": env,
                             "ports": ports,
@@ -272,5 +274,7 @@ def create_telemetry(
                 },
             },
         },
-        opts=owner.child_opts(provider=provider, depends_on=[config_map, *depends]),
+        opts=owner.child_opts(
+            provider=provider, depends_on=[config_map, *depends, *(image_ready or [])]
+        ),
     )
