@@ -42,10 +42,11 @@ def _user_frame(exc: BaseException) -> str | None:
 def explain(exc: BaseException) -> str:
     """Return a one-paragraph explanation of ``exc`` for the terminal."""
     from ..testing import ProgramError, ProjectError
+    from ..testing._limits import ProgramStopError
 
     if isinstance(exc, ProgramError):
         original = exc.original
-        if isinstance(original, ObsPlatformError):
+        if isinstance(original, ObsPlatformError | ProgramStopError):
             return str(original)
         where = exc.location or _user_frame(original)
         at = f" at {where}" if where else ""

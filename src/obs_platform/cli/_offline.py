@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from ..testing import Plan
 
 
-def run_offline(program_dir: Path, stack: str | None) -> Plan:
+def run_offline(program_dir: Path, stack: str | None, timeout_seconds: float | None = None) -> Plan:
     """Run the program in ``program_dir`` and return its plan, without paying for the collector.
 
     The collector stays off while the SDKs load and the program runs (the engine pauses it for
@@ -23,13 +23,14 @@ def run_offline(program_dir: Path, stack: str | None) -> Plan:
     Args:
         program_dir: The directory holding ``Pulumi.yaml``.
         stack: The stack whose configuration to load (``None``: the first stack file found).
+        timeout_seconds: Stop a program that runs longer (``None``: no limit).
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         from ..testing import run_program
 
-        return run_program(program_dir, stack)
+        return run_program(program_dir, stack, timeout_seconds=timeout_seconds)
     finally:
         gc.freeze()
         if was_enabled:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._errors import CommandError, write_file
-from ._offline import run_offline
+from ._program import add_program_options, run_checked
 
 if TYPE_CHECKING:
     from ..guardrails import Report, Violation
@@ -70,6 +70,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="print the rules with their severity, rationale and fix, and exit",
     )
+    add_program_options(parser)
     parser.set_defaults(handler=handle)
 
 
@@ -101,7 +102,7 @@ def handle(args: argparse.Namespace) -> int:
             "guardrails.yaml, or leave --config out."
         )
     config = load_config(config_path, extra_waivers=waivers, stack_config=program.config)
-    plan = run_offline(program.directory, program.stack)
+    plan = run_checked(program.directory, program.stack, args.timeout_seconds)
     report = check_plan(plan, config)
     counted = [r for r in plan.resources if r.type != STACK_TYPE]
     print(render_report(report, len(counted)), end="")

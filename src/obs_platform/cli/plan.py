@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import write_file
+from ._program import add_program_options, run_checked
 
 
 def register(subparsers: Any) -> None:
@@ -46,15 +47,15 @@ def register(subparsers: Any) -> None:
         help="also draw the plan with graphviz: accounts, regions, components and "
         "cross-region links (.svg, .png, .pdf or .dot)",
     )
+    add_program_options(parser)
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``plan``."""
     from ..testing.render import render_plan
-    from ._offline import run_offline
 
-    plan = run_offline(args.program_dir, args.stack)
+    plan = run_checked(args.program_dir, args.stack, args.timeout_seconds)
     print(render_plan(plan), end="")
     if args.json_file is not None:
         write_file(args.json_file, plan.dumps(), "--json")

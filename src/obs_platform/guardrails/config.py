@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .._internal import safe_yaml
 from .._internal.errors import ObsPlatformError
 from ._model import GuardrailsConfig, Waiver
 from .rules import rule_ids
@@ -124,7 +125,13 @@ def load_config(
     data: Any = {}
     if path is not None and path.is_file():
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = safe_yaml.load_file(path) or {}
+        except safe_yaml.YamlLimitError as exc:
+            raise ObsPlatformError(
+                f"{path} is refused: {exc}",
+                field=str(path),
+                fix="Keep guardrails.yaml a short list of settings and waivers.",
+            ) from None
         except yaml.YAMLError as exc:
             raise ObsPlatformError(
                 f"{path} is not valid YAML: {exc}", field=str(path), fix="Fix the YAML syntax."

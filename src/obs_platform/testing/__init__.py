@@ -15,6 +15,7 @@ The pytest fixture ``offline_engine`` (installed with the package) does the same
 """
 
 from ._answers import DEFAULT_ACCOUNT_ID, ResourceContext, answers
+from ._limits import ProgramExitError, ProgramStopError, ProgramTimeoutError
 from ._project import Program, ProjectError, load_program
 from .engine import ProgramError, run, run_program
 from .plan import PLAN_FORMAT, Plan, PlanResource
@@ -26,6 +27,9 @@ __all__ = [
     "PlanResource",
     "Program",
     "ProgramError",
+    "ProgramExitError",
+    "ProgramStopError",
+    "ProgramTimeoutError",
     "ProjectError",
     "ResourceContext",
     "answers",

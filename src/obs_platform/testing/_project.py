@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from .._internal import safe_yaml
 from .._internal.regions import check_region
 
 SECRET_PLACEHOLDER = "offline-secret"
@@ -43,7 +44,12 @@ class Program:
 
 def _read_yaml(path: Path, what: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_yaml.load_file(path)
+    except safe_yaml.YamlLimitError as exc:
+        raise ProjectError(
+            f"{path} is refused: {exc}. Pulumi {what}s are small mappings of settings; "
+            "remove the deep nesting or the repeated aliases."
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -42,6 +42,7 @@ from pulumi.runtime.sync_await import _sync_await
 from .._internal.errors import ObsPlatformError
 from . import _checks, _wire
 from ._answers import DEFAULT_ACCOUNT_ID, ResourceContext, answer_call, answer_resource
+from ._limits import Guard, ProgramTooDeepError, abandon_event_loop, exit_error, location_of
 from ._project import load_program
 from .plan import STACK_TYPE, Plan, PlanResource
 
@@ -327,6 +328,7 @@ def run(
     config: Mapping[str, Any] | None = None,
     secret_keys: set[str] | frozenset[str] = frozenset(),
     account_id: str = DEFAULT_ACCOUNT_ID,
+    timeout_seconds: float | None = None,
 ) -> Plan:
     """Run a Python function as a Pulumi program under the offline engine.
 
@@ -338,13 +340,18 @@ def run(
             that are not strings are JSON-encoded, as Pulumi does for structured config.
         secret_keys: Keys of ``config`` whose values are secrets.
         account_id: The AWS account the engine answers for when no provider names one.
+        timeout_seconds: Stop the program when it runs longer than this (``None``: no limit).
+            Enforced in the main thread only (it uses ``SIGALRM``).
 
     Returns:
         The recorded plan.
 
     Raises:
-        ProgramError: If the program raised; ``original`` holds the exception.
+        ProgramError: If the program raised, called ``sys.exit``/``os._exit``
+            (:class:`~obs_platform.testing.ProgramExitError`) or ran past ``timeout_seconds``
+            (:class:`~obs_platform.testing.ProgramTimeoutError`); ``original`` holds the cause.
     """
+    guard = Guard(timeout_seconds)
     config_strings = {
         k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()
     }
@@ -372,16 +379,33 @@ def run(
     full_stack_trace = pulumi_resource._get_stack_trace
     pulumi_resource._get_stack_trace = _call_site_trace
     try:
-        _sync_await(_run_in_stack(program))
+        with guard.active():
+            _sync_await(_run_in_stack(program))
     except BaseException as exc:
-        if isinstance(exc, KeyboardInterrupt | SystemExit):
+        if guard.timed_out is not None or isinstance(exc, SystemExit):
+            abandon_event_loop()
+        if guard.timed_out is not None:
+            raise ProgramError(str(guard.timed_out), guard.timed_out) from None
+        if isinstance(exc, KeyboardInterrupt):
             raise
+        _forget_failed_futures()
+        if isinstance(exc, SystemExit):
+            exited = exit_error(exc)
+            raise ProgramError(str(exited), exited) from exc
         cause = _root_cause(exc)
+        if isinstance(cause, RecursionError):
+            deep_at = location_of(cause)
+            deep = ProgramTooDeepError(
+                "the program recursed too deeply (RecursionError"
+                + (f" at {deep_at}" if deep_at else "")
+                + "): an input nested hundreds of levels deep, or a helper calling itself. "
+                "Flatten the input."
+            )
+            raise ProgramError(str(deep), deep) from None
         location = next(
             (where for failed, where in monitor.failed_at if failed is cause or failed is exc),
             None,
         )
-        _forget_failed_futures()
         raise ProgramError(str(cause), cause, location) from cause
     finally:
         pulumi_resource._get_stack_trace = full_stack_trace
@@ -582,6 +606,7 @@ def run_program(
     stack: str | None = None,
     *,
     account_id: str = DEFAULT_ACCOUNT_ID,
+    timeout_seconds: float | None = None,
 ) -> Plan:
     """Run a Pulumi program directory under the offline engine.
 
@@ -594,6 +619,7 @@ def run_program(
         program_dir: The directory holding ``Pulumi.yaml``.
         stack: The stack whose configuration to load.
         account_id: The AWS account the engine answers for when no provider names one.
+        timeout_seconds: Stop the program when it runs longer than this (``None``: no limit).
 
     Raises:
         ProjectError: If ``Pulumi.yaml`` or the stack file is missing or malformed.
@@ -612,6 +638,7 @@ def run_program(
             config=program.config,
             secret_keys=program.secret_keys,
             account_id=account_id,
+            timeout_seconds=timeout_seconds,
         )
 
 
