@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -17,6 +18,7 @@ from obs_platform.testing import Plan, ProgramError, run
 
 DR = "obs-platform:dr:PilotLightDr"
 STANDBY_ROLE = "arn:aws:iam::222222222222:role/deployer"
+ASG = "arn:aws:autoscaling:{r}:{a}:autoScalingGroup:0000-1111:autoScalingGroupName/eks-{r}"
 
 
 def site(name: str, region: str, account: str = "111111111111", **extra: Any) -> dict[str, Any]:
@@ -26,6 +28,7 @@ def site(name: str, region: str, account: str = "111111111111", **extra: Any) ->
         healthz_host=f"{name}.cells.example.com",
         eks_cluster_name=f"{name}-eks",
         eks_cluster_arn=f"arn:aws:eks:{region}:{account}:cluster/{name}-eks",
+        node_group_asg_arn=ASG.format(r=region, a=account),
         db_subnet_group_name=f"{name}-db",
         db_security_group_ids=[f"sg-{name}"],
         db_kms_key_arn=f"arn:aws:kms:{region}:{account}:key/{name}",
@@ -267,14 +270,15 @@ def test_region_switch_plan(plan: Plan) -> None:
     assert [s["executionBlockType"] for s in failover["steps"]] == ["Parallel"]
     parallel = failover["steps"][0]["parallelConfigs"][0]["steps"]
     assert [s["executionBlockType"] for s in parallel] == [
+        "EC2AutoScaling",
         "EKSResourceScaling",
         "AuroraGlobalDatabase",
     ]
     # Graceful: switchover, no data loss; only the ungraceful path fails over.
-    aurora = parallel[1]["globalAuroraConfigs"][0]
+    aurora = parallel[2]["globalAuroraConfigs"][0]
     assert aurora["behavior"] == "switchoverOnly"
     assert aurora["ungracefuls"] == [{"ungraceful": "failover"}]
-    scaling = parallel[0]["eksResourceScalingConfigs"][0]
+    scaling = parallel[1]["eksResourceScalingConfigs"][0]
     # botocore RegionalScalingResource: keyed by region, one entry per region of the plan.
     assert scaling["scalingResources"] == [
         {
@@ -295,9 +299,9 @@ def test_region_switch_plan(plan: Plan) -> None:
     assert failback["workflowTargetRegion"] == "eu-west-1"
     assert [s["executionBlockType"] for s in failback["steps"]] == ["ManualApproval", "Parallel"]
     back = failback["steps"][1]["parallelConfigs"][0]["steps"]
-    assert back[1]["globalAuroraConfigs"][0]["behavior"] == "switchoverOnly"
+    assert back[2]["globalAuroraConfigs"][0]["behavior"] == "switchoverOnly"
     # No ungraceful override: an ungraceful failback still switches over (never loses data).
-    assert "ungracefuls" not in back[1]["globalAuroraConfigs"][0]
+    assert "ungracefuls" not in back[2]["globalAuroraConfigs"][0]
     access = plan.get("app-arc-standby-scaling")
     assert access.region == "us-east-1"
     assert access.inputs["policyArn"].endswith("/AmazonARCRegionSwitchScalingPolicy")
@@ -308,11 +312,15 @@ def test_budget_output_and_plan_dr(plan: Plan) -> None:
     entry = plan.dr()[0]
     assert entry["component"] == plan.get("app", DR).urn
     assert entry["primary_region"] == "eu-west-1" and entry["standby_region"] == "us-east-1"
-    assert entry["rto_seconds"] == 165 and entry["rto_target_seconds"] == 300
+    assert entry["rto_seconds"] == 185 and entry["rto_target_seconds"] == 300
     assert entry["rpo_seconds"] == 30 and entry["rpo_target_seconds"] == 60
     assert entry["terms"]["detection_seconds"] == 30
-    assert entry["terms"]["compute_seconds"] == 65
-    assert plan.outputs["rto_seconds"] == 165 and plan.outputs["rpo_seconds"] == 30
+    assert entry["terms"]["compute_seconds"] == 85
+    assert entry["verification"] == {
+        "status": "unverified",
+        "reason": "no drill report given (PilotLightDrArgs.drill_report)",
+    }
+    assert plan.outputs["rto_seconds"] == 185 and plan.outputs["rpo_seconds"] == 30
 
 
 def test_never_healthy_alarm_gates_the_trigger(plan: Plan) -> None:
@@ -377,8 +385,13 @@ def test_cross_account_standby(cross: Plan) -> None:
         }
     ]
     failover = cross.get("app-region-switch").inputs["workflows"][0]
-    scaling = failover["steps"][0]["parallelConfigs"][0]["steps"][0]
+    scaling = failover["steps"][0]["parallelConfigs"][0]["steps"][1]
     clusters = scaling["eksResourceScalingConfigs"][0]["eksClusters"]
+    nodes = failover["steps"][0]["parallelConfigs"][0]["steps"][0]
+    asgs = nodes["ec2AsgCapacityIncreaseConfigs"][0]["asgs"]
+    assert asgs[1]["crossAccountRole"] == role.outputs["arn"]
+    assert asgs[1]["externalId"] == "app-region-switch-standby"
+    assert "crossAccountRole" not in asgs[0]
     assert clusters[1] == {
         "clusterArn": "arn:aws:eks:us-east-1:222222222222:cluster/us-east-1-eks",
         "crossAccountRole": role.outputs["arn"],
@@ -639,3 +652,80 @@ def test_refusal_registers_nothing() -> None:
 def test_invalid_args_refused(field: str, value: Any) -> None:
     error = _refused({field: value})
     assert f"PilotLightDrArgs.{field}" in str(error)
+
+
+def _drill(tmp_path: Path, measured: float, over: bool = False, **extra: Any) -> str:
+    report = {
+        "format": "obs-platform.dr-drill/1",
+        "started_at": "2026-11-30T10:00:00+00:00",
+        "primary_region": "eu-west-1",
+        "standby_region": "us-east-1",
+        "phases": [
+            {
+                "operation": "failover",
+                "measured_rto_seconds": measured,
+                "steps": [
+                    {"id": "wait:database", "within_budget": True},
+                    {"id": "wait:node-groups", "within_budget": not over},
+                ],
+            },
+            {"operation": "failback", "measured_rto_seconds": 60.0, "steps": []},
+        ],
+        **extra,
+    }
+    path = tmp_path / "dr-drill.json"
+    path.write_text(json.dumps(report))
+    return str(path)
+
+
+def test_budget_verified_by_a_drill(tmp_path: Path) -> None:
+    plan = build({"drill_report": _drill(tmp_path, 71.4)})
+    verification = plan.dr()[0]["verification"]
+    assert verification == {
+        "drill_report": str(tmp_path / "dr-drill.json"),
+        "status": "verified",
+        "drill_started_at": "2026-11-30T10:00:00+00:00",
+        "measured_failover_seconds": 71.4,
+        # max(dns 60, database 60, compute 85): what a drill runs (nothing to detect)
+        "budget_recovery_seconds": 85,
+        "steps_over_budget": [],
+    }
+
+
+@pytest.mark.parametrize(("measured", "over"), [(91.0, False), (70.0, True)])
+def test_budget_exceeded_by_a_drill(tmp_path: Path, measured: float, over: bool) -> None:
+    verification = build({"drill_report": _drill(tmp_path, measured, over)}).dr()[0]["verification"]
+    assert verification["status"] == "exceeded"
+    assert verification["steps_over_budget"] == (["wait:node-groups"] if over else [])
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        (None, "No such file"),
+        ({"format": "obs-platform.plan/1"}, "not 'obs-platform.dr-drill/1'"),
+        ({"standby_region": "us-west-2"}, "eu-west-1 -> us-west-2, not eu-west-1 -> us-east-1"),
+        ({"phases": []}, "no measured failover"),
+    ],
+)
+def test_unusable_drill_report_refused(
+    tmp_path: Path, report: dict[str, Any] | None, expected: str
+) -> None:
+    path = str(tmp_path / "missing.json") if report is None else _drill(tmp_path, 70.0, **report)
+    error = _refused({"drill_report": path})
+    assert error.field == "PilotLightDrArgs.drill_report"
+    assert expected in str(error)
+
+
+def test_plan_text_says_whether_a_drill_verified_the_budget(tmp_path: Path) -> None:
+    from obs_platform.testing.render import render_budget
+
+    unverified = render_budget(build().dr()[0])
+    assert "    drill: unverified (no drill report given: PilotLightDrArgs.drill_report)" in (
+        unverified
+    )
+    verified = render_budget(build({"drill_report": _drill(tmp_path, 70.0, True)}).dr()[0])
+    assert (
+        "    drill 2026-11-30T10:00:00+00:00: failover measured 70 s against 85 s of budget "
+        "after detection: exceeded (over their terms: wait:node-groups)"
+    ) in verified

@@ -20,8 +20,13 @@ The model::
 * ``dns``: resolvers hold the old answer for the record's TTL (alias records: 60 s, fixed).
 * ``database``: Aurora Global Database unplanned failover; a *headless* secondary (no instances)
   must first create an instance, which alone takes longer than a 5-minute target allows.
-* ``compute``: the standby's nodes launch and become Ready, then pods pull images and pass
-  readiness; a standby without an EKS cluster must first create a control plane (13-16 minutes).
+* ``compute``: what the failover really does, since no node autoscaler runs in the cells: the
+  Region switch plan's EC2 Auto Scaling step raises the standby node group's Auto Scaling group
+  (ARC developer guide, *EC2 Auto Scaling execution block*), the group launches instances, each
+  boots and joins the cluster (``Ready``), then the plan's EKS step scales the workloads and the
+  pods pull images and pass readiness. A standby with warm nodes skips the launch; a pair whose
+  sites give no Auto Scaling group has no such step, so a person must scale the nodes; a standby
+  without an EKS cluster must first create a control plane (13-16 minutes).
 
 ``terms`` also carries the RPO bounds (``database_lag_seconds``, ``kafka_lag_seconds``) and two
 breakdowns already counted above (``add_instance_seconds``,
@@ -35,7 +40,6 @@ and conservative: the model does not credit overlaps it cannot guarantee.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -43,12 +47,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "DRILL_FORMAT",
+    "UNVERIFIED",
     "Budget",
     "DrTimingConfig",
     "Finding",
     "KafkaReplicationMode",
     "TimingAssumptions",
     "compute_budget",
+    "verify_with_drill",
 ]
 
 ROUTE53_METRIC_PERIOD_SECONDS = 60
@@ -105,10 +112,17 @@ class TimingAssumptions(_Frozen):
     """Creating an EKS control plane, paid only when the standby has no cluster. Source: EKS user
     guide and observation: 13-16 minutes; never under 10, so lower values are refused."""
 
+    asg_launch_seconds: int = Field(default=20, ge=0)
+    """From the Region switch plan's EC2 Auto Scaling step raising the standby's desired capacity
+    to the new instances running: the group's scaling activity starts the launch and EC2 moves
+    the instance from ``pending`` to ``running``. Assumption: AWS publishes no launch-time
+    figure; the drill's ``wait:node-groups`` measures it with the node's join."""
+
     node_ready_seconds: int = Field(default=45, ge=0)
-    """A new node from launch to ``Ready`` when the Region switch plan raises the standby's Auto
-    Scaling group from zero. Source: DESIGN.md section 4, 45-60 s for EKS-optimized AMIs (the
-    figure Karpenter users report); measure yours."""
+    """A running instance to a ``Ready`` node: boot, ``nodeadm`` bootstrap of the EKS-optimized
+    Amazon Linux 2023 AMI, kubelet registration, VPC CNI ready. Assumption: 45-60 s is the
+    figure reported for EKS-optimized AMIs (DESIGN.md section 4; AWS publishes none); measure
+    yours with ``obs-platform dr drill``."""
 
     pod_ready_seconds: int = Field(default=20, ge=0)
     """Image pull from the in-region ECR and readiness probe of the workload pods. Assumption for
@@ -165,6 +179,10 @@ class DrTimingConfig(_Frozen):
     """Whether the standby region's EKS cluster already exists (the pilot light)."""
     standby_warm_nodes: int = Field(default=0, ge=0)
     """Nodes kept running in the standby; with any, pods start without waiting for a node."""
+    nodes_scaled_by_plan: bool = True
+    """Whether the Region switch plan raises the standby's nodes (its EC2 Auto Scaling step, which
+    needs both sites' Auto Scaling groups). Without it, and without a node autoscaler (the cells
+    run none), a person scales the node group: the budget charges ``manual_approval_seconds``."""
     kafka: KafkaReplicationMode = KafkaReplicationMode.NONE
     """How Kafka is replicated, if at all."""
     mm2_checkpoint_interval_seconds: int = Field(default=10, ge=1)
@@ -289,10 +307,18 @@ def database_seconds(config: DrTimingConfig) -> int:
 
 
 def compute_seconds(config: DrTimingConfig) -> int:
-    """Return how long the standby's workloads take to serve."""
+    """Return how long the standby's workloads take to serve.
+
+    The nodes come from the Region switch plan raising the Auto Scaling group (launch, then
+    join), or from a person when the plan has no such step; warm nodes skip both.
+    """
     a = config.assumptions
     control_plane = 0 if config.standby_cluster_exists else a.eks_control_plane_create_seconds
-    nodes = a.node_ready_seconds if config.standby_warm_nodes == 0 or control_plane else 0
+    nodes = 0
+    if config.standby_warm_nodes == 0 or control_plane:
+        nodes = a.asg_launch_seconds + a.node_ready_seconds
+        if not config.nodes_scaled_by_plan:
+            nodes += a.manual_approval_seconds
     return control_plane + nodes + a.pod_ready_seconds
 
 
@@ -384,11 +410,115 @@ def compute_budget(config: DrTimingConfig) -> Budget:
     )
 
 
+def _rto_of(config: DrTimingConfig) -> float:
+    terms = {
+        "detection": detection_seconds(config),
+        "orchestration": orchestration_seconds(config),
+        "parallel": max(dns_seconds(config), database_seconds(config), compute_seconds(config)),
+    }
+    return float(sum(terms.values()))
+
+
+def _rpo_of(config: DrTimingConfig) -> float:
+    return max(database_lag_seconds(config), kafka_lag_seconds(config))
+
+
+_MIN_INTERVAL: Literal[10] = 10
+_MIN_THRESHOLD = 1
+_MIN_EVALUATION_PERIODS = 1
+_MIN_TTL = 1
+_MIN_GLOBAL_DB_RPO = 20
+
+
+def _rto_candidates(config: DrTimingConfig) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """Return ``(term, reason, fix, change)`` for each setting not yet at its limit.
+
+    Every change is to a real setting of PilotLightDrArgs or of the standby cell, towards the
+    limit that setting allows; a setting already at its limit yields nothing.
+    """
+    a = config.assumptions
+    found: list[tuple[str, str, str, dict[str, Any]]] = []
+    if config.health_check_interval_seconds > _MIN_INTERVAL:
+        found.append(
+            (
+                "detection_seconds",
+                f"{config.health_check_interval_seconds} s interval x "
+                f"{config.health_check_failure_threshold} failures",
+                "health_check_interval_seconds=10",
+                {"health_check_interval_seconds": _MIN_INTERVAL},
+            )
+        )
+    if config.health_check_failure_threshold > _MIN_THRESHOLD:
+        # The largest threshold that meets the target on its own (fewer failures before a
+        # failover means more false ones), else the minimum.
+        lower = next(
+            (
+                t
+                for t in range(config.health_check_failure_threshold - 1, _MIN_THRESHOLD, -1)
+                if _rto_of(config.model_copy(update={"health_check_failure_threshold": t}))
+                < config.rto_target_seconds
+            ),
+            _MIN_THRESHOLD,
+        )
+        found.append(
+            (
+                "detection_seconds",
+                f"{config.health_check_interval_seconds} s interval x "
+                f"{config.health_check_failure_threshold} failures",
+                f"health_check_failure_threshold={lower} (fewer failures before failover: "
+                "more false alarms)",
+                {"health_check_failure_threshold": lower},
+            )
+        )
+    if config.alarm_evaluation_periods > _MIN_EVALUATION_PERIODS:
+        found.append(
+            (
+                "orchestration_seconds",
+                f"{config.alarm_evaluation_periods} alarm period(s) of "
+                f"{config.alarm_period_seconds} s + {a.plan_start_seconds} s plan start",
+                "alarm_evaluation_periods=1",
+                {"alarm_evaluation_periods": _MIN_EVALUATION_PERIODS},
+            )
+        )
+    if not config.alias_records and config.dns_ttl_seconds > _MIN_TTL:
+        floor = max(database_seconds(config), compute_seconds(config), _MIN_TTL)
+        if floor < config.dns_ttl_seconds:
+            found.append(
+                (
+                    "dns_seconds",
+                    f"record TTL {config.dns_ttl_seconds} s",
+                    f"dns_ttl_seconds={floor}",
+                    {"dns_ttl_seconds": floor},
+                )
+            )
+    if config.standby_warm_nodes == 0 and config.standby_cluster_exists:
+        found.append(
+            (
+                "compute_seconds",
+                f"nodes launched on failover: {a.asg_launch_seconds} s launch + "
+                f"{a.node_ready_seconds} s to Ready"
+                + ("" if config.nodes_scaled_by_plan else " + a person scaling them")
+                + f", then {a.pod_ready_seconds} s pods",
+                "keep warm nodes in the standby (its Cell with replicas >= 1 and standby=True)",
+                {"standby_warm_nodes": 1},
+            )
+        )
+    return found
+
+
 def _rto_findings(config: DrTimingConfig, terms: dict[str, float]) -> list[Finding]:
-    """Explain the RTO terms, largest first; the structural causes before the tunable ones."""
+    """Explain what makes the RTO miss, with only the changes that lower it.
+
+    Structural causes come first. Then each setting not at its limit is tried at its limit, and
+    suggested only when that lowers the RTO (a setting whose term is not the largest of the
+    parallel ones changes nothing). When even every setting at its limit misses, that is said:
+    no setting reaches the target.
+    """
     a = config.assumptions
     found: list[Finding] = []
+    structural: dict[str, Any] = {}
     if config.rds_global and config.headless_secondary:
+        structural["headless_secondary"] = False
         found.append(
             Finding(
                 "database_seconds",
@@ -400,6 +530,7 @@ def _rto_findings(config: DrTimingConfig, terms: dict[str, float]) -> list[Findi
             )
         )
     if not config.standby_cluster_exists:
+        structural["standby_cluster_exists"] = True
         found.append(
             Finding(
                 "compute_seconds",
@@ -409,89 +540,178 @@ def _rto_findings(config: DrTimingConfig, terms: dict[str, float]) -> list[Findi
                 "pre-provision the standby cluster (a standby Cell always has one)",
             )
         )
+    if not config.nodes_scaled_by_plan and config.standby_warm_nodes == 0:
+        structural["nodes_scaled_by_plan"] = True
+        found.append(
+            Finding(
+                "compute_seconds",
+                terms["compute_seconds"],
+                "nothing raises the standby's nodes: the sites give no Auto Scaling group "
+                "for the plan's EC2 Auto Scaling step and the cells run no node autoscaler, "
+                f"so a person scales them (assumed {a.manual_approval_seconds} s)",
+                "give both sites node_group_asg_arn (Cell.dr_site() does), or keep warm nodes",
+            )
+        )
     if config.manual_approval:
+        structural["manual_approval"] = False
         found.append(
             Finding(
                 "orchestration_seconds",
                 terms["orchestration_seconds"],
                 f"the failover waits for a person (assumed {a.manual_approval_seconds} s)",
-                "make failover automatic (manual_approval=False); keep approval for failback only",
+                "make failover automatic (automatic_failover=True, manual_approval=False); "
+                "keep approval for failback only",
             )
         )
-    if found:
-        return found
-    ranked = sorted(
-        (
-            "detection_seconds",
-            "orchestration_seconds",
-            "dns_seconds",
-            "database_seconds",
-            "compute_seconds",
-        ),
-        key=lambda t: -terms[t],
+    base = config.model_copy(update=structural)
+    rto = _rto_of(base)
+    if found and rto < config.rto_target_seconds:
+        return found  # the structural changes alone meet the target
+    for term, reason, fix, change in _rto_candidates(base):
+        lowered = _rto_of(base.model_copy(update=change))
+        if lowered < rto:
+            found.append(
+                Finding(term, terms[term], reason, f"{fix} (RTO {_fmt(rto)} -> {_fmt(lowered)} s)")
+            )
+    # The best this configuration can do: every setting at its limit at once.
+    best = base.model_copy(
+        update={
+            "health_check_interval_seconds": _MIN_INTERVAL,
+            "health_check_failure_threshold": _MIN_THRESHOLD,
+            "alarm_evaluation_periods": _MIN_EVALUATION_PERIODS,
+            "standby_warm_nodes": max(base.standby_warm_nodes, 1),
+        }
     )
-    fixes = {
-        "detection_seconds": (
-            f"{config.health_check_interval_seconds} s interval x "
-            f"{config.health_check_failure_threshold} failures",
-            "use a 10 s health-check interval and a lower failure threshold",
-        ),
-        "orchestration_seconds": (
-            f"{config.alarm_evaluation_periods} alarm period(s) of {config.alarm_period_seconds} s"
-            f" + {a.plan_start_seconds} s plan start",
-            "evaluate the trigger alarm over one 60 s period (alarm_evaluation_periods=1)",
-        ),
-        "dns_seconds": (
-            "alias records have a fixed 60 s TTL"
-            if config.alias_records
-            else f"record TTL {config.dns_ttl_seconds} s",
-            "lower dns_ttl_seconds (60 or less)",
-        ),
-        "database_seconds": (
-            f"Aurora failover {a.aurora_failover_seconds} s",
-            "measure the failover and override aurora_failover_seconds, or raise the RTO target",
-        ),
-        "compute_seconds": (
-            f"node {a.node_ready_seconds if config.standby_warm_nodes == 0 else 0} s + pods "
-            f"{a.pod_ready_seconds} s",
-            "keep warm nodes in the standby (standby node group min size >= 1) or use smaller "
-            "images",
-        ),
-    }
-    for term in ranked[:2]:
-        reason, fix = fixes[term]
-        found.append(Finding(term, terms[term], reason, fix))
+    if not best.alias_records:
+        best = best.model_copy(
+            update={"dns_ttl_seconds": max(database_seconds(best), compute_seconds(best), 1)}
+        )
+    floor = _rto_of(best)
+    if floor >= config.rto_target_seconds:
+        found.append(
+            Finding(
+                "rto_seconds",
+                floor,
+                f"with every setting at its limit the budget is still {_fmt(floor)} s "
+                f"(detection {detection_seconds(best)} s + orchestration "
+                f"{orchestration_seconds(best)} s + the slowest of DNS "
+                f"{dns_seconds(best)} s, database {database_seconds(best)} s and compute "
+                f"{compute_seconds(best)} s): no setting reaches {config.rto_target_seconds} s",
+                f"raise rto_target_seconds above {_fmt(floor)}, or measure the AWS timings "
+                "(obs-platform dr drill) and override them in timing",
+            )
+        )
     return found
 
 
 def _rpo_findings(config: DrTimingConfig, terms: dict[str, float]) -> list[Finding]:
     found: list[Finding] = []
     target = config.rpo_target_seconds
+    a = config.assumptions
     if terms["database_lag_seconds"] >= target:
-        found.append(
-            Finding(
-                "database_lag_seconds",
-                terms["database_lag_seconds"],
-                f"rds.global_db_rpo is {config.global_db_rpo_seconds} s",
-                f"set global_db_rpo_seconds below {target} (minimum 20)",
-            )
+        settable = (
+            config.global_db_rpo_seconds is not None
+            and config.global_db_rpo_seconds > _MIN_GLOBAL_DB_RPO
+            and target > _MIN_GLOBAL_DB_RPO
         )
+        if settable:
+            reason = f"rds.global_db_rpo is {config.global_db_rpo_seconds} s"
+            fix = f"global_db_rpo_seconds={_MIN_GLOBAL_DB_RPO} (Aurora's minimum)"
+        else:
+            floor = (
+                _MIN_GLOBAL_DB_RPO
+                if config.global_db_rpo_seconds is not None
+                else a.aurora_replication_lag_seconds
+            )
+            reason = (
+                f"Aurora replication lag bound {_fmt(terms['database_lag_seconds'])} s; the "
+                f"lowest Aurora allows is {_fmt(floor)} s"
+            )
+            fix = f"no setting reaches {target} s: raise rpo_target_seconds above {_fmt(floor)}"
+        found.append(Finding("database_lag_seconds", terms["database_lag_seconds"], reason, fix))
     if terms["kafka_lag_seconds"] >= target:
         if config.kafka is KafkaReplicationMode.MIRROR_MAKER_2:
             reason = (
-                f"MirrorMaker 2 lag {_fmt(config.assumptions.mirror_maker_lag_seconds)} s + "
-                f"offset checkpoints every {_mm2_interval(config)} s"
+                f"MirrorMaker 2 lag {_fmt(a.mirror_maker_lag_seconds)} s + offset checkpoints "
+                f"every {_mm2_interval(config)} s (the DR derives the intervals from "
+                "rpo_target_seconds; no setting lowers them further)"
             )
-            room = math.floor(target - config.assumptions.mirror_maker_lag_seconds) - 1
             fix = (
-                f"set checkpoint_interval_seconds and sync_group_offsets_interval_seconds to "
-                f"{max(room, 1)} or less"
+                f"no setting reaches {target} s: raise rpo_target_seconds, or measure the "
+                "connector's lag and override mirror_maker_lag_seconds in timing"
             )
         else:
-            reason = (
-                f"MSK Replicator lag assumed "
-                f"{_fmt(config.assumptions.msk_replicator_lag_seconds)} s"
+            reason = f"MSK Replicator lag assumed {_fmt(a.msk_replicator_lag_seconds)} s"
+            fix = (
+                f"no setting reaches {target} s: raise rpo_target_seconds above "
+                f"{_fmt(a.msk_replicator_lag_seconds)}, or measure the replicator's "
+                "ReplicationLatency and override msk_replicator_lag_seconds in timing"
             )
-            fix = "measure the replicator's lag and override msk_replicator_lag_seconds"
         found.append(Finding("kafka_lag_seconds", terms["kafka_lag_seconds"], reason, fix))
     return found
+
+
+DRILL_FORMAT = "obs-platform.dr-drill/1"
+"""The format of ``obs-platform dr drill --report-json`` (see :mod:`obs_platform.ops.report`)."""
+
+UNVERIFIED: dict[str, Any] = {
+    "status": "unverified",
+    "reason": "no drill report given (PilotLightDrArgs.drill_report)",
+}
+"""The plan's ``verification`` of a budget no drill has measured."""
+
+
+def verify_with_drill(
+    budget: Budget, report: dict[str, Any], primary_region: str, standby_region: str
+) -> dict[str, Any]:
+    """Compare a budget with the times a drill measured.
+
+    A drill switches over with nothing failed, so it measures what runs after detection and
+    orchestration: its failover's measured RTO (first change to ready) is compared with the
+    budget's parallel part, ``max(dns, database, compute)``, and each measured wait with its own
+    term.
+
+    Args:
+        budget: The computed budget.
+        report: A parsed ``obs-platform dr drill --report-json`` document.
+        primary_region: The pair's primary region, which the drill must have failed over from.
+        standby_region: The pair's standby region.
+
+    Returns:
+        ``{"status": "verified" | "exceeded", ...}`` with the figures compared.
+
+    Raises:
+        ValueError: If the report is not a drill report of this pair, or has no measured
+            failover.
+    """
+    if not isinstance(report, dict) or report.get("format") != DRILL_FORMAT:
+        got = report.get("format") if isinstance(report, dict) else type(report).__name__
+        raise ValueError(f"it has format {got!r}, not {DRILL_FORMAT!r}")
+    regions = (report.get("primary_region"), report.get("standby_region"))
+    if regions != (primary_region, standby_region):
+        raise ValueError(
+            f"it is a drill of {regions[0]} -> {regions[1]}, not {primary_region} -> "
+            f"{standby_region}"
+        )
+    phases = [p for p in report.get("phases") or [] if isinstance(p, dict)]
+    failover = next((p for p in phases if p.get("operation") == "failover"), None)
+    measured = failover.get("measured_rto_seconds") if failover else None
+    if not isinstance(measured, int | float) or isinstance(measured, bool):
+        raise ValueError("it has no measured failover (the drill resumed only its failback?)")
+    recovery = max(
+        budget.terms["dns_seconds"],
+        budget.terms["database_seconds"],
+        budget.terms["compute_seconds"],
+    )
+    over = [
+        str(step.get("id"))
+        for step in failover.get("steps") or []  # type: ignore[union-attr]
+        if isinstance(step, dict) and step.get("within_budget") is False
+    ]
+    return {
+        "status": "verified" if measured <= recovery and not over else "exceeded",
+        "drill_started_at": report.get("started_at"),
+        "measured_failover_seconds": _plain(float(measured)),
+        "budget_recovery_seconds": _plain(recovery),
+        "steps_over_budget": over,
+    }

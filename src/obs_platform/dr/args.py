@@ -139,6 +139,10 @@ class PilotLightDrArgs(ArgsModel):
     """Role that approves gated steps; ``None`` creates ``{name}-arc-approver``."""
     budget_enforcement: BudgetEnforcement = BudgetEnforcement.REFUSE
     """Refuse (default) or warn about a configuration whose budget misses a target."""
+    drill_report: str | None = None
+    """Path of the last ``obs-platform dr drill --report-json`` of this pair (relative to the
+    program's folder). The plan's ``dr`` entry then says whether the drill's measured failover
+    fits the budget (``verification``); without one the budget is ``unverified``."""
     timing: TimingAssumptions = Field(default_factory=TimingAssumptions)
     """The AWS timings the budget assumes; override with your measurements."""
     tags: Tags = Field(default_factory=dict)

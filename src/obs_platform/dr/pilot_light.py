@@ -5,7 +5,9 @@ See :mod:`obs_platform.dr` for the parts and :mod:`obs_platform._internal.rto` f
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -13,7 +15,14 @@ import pulumi
 from .._component import Component
 from .._internal.errors import ObsPlatformError
 from .._internal.kafka_replication import offset_sync_interval_seconds
-from .._internal.rto import Budget, DrTimingConfig, KafkaReplicationMode, compute_budget
+from .._internal.rto import (
+    UNVERIFIED,
+    Budget,
+    DrTimingConfig,
+    KafkaReplicationMode,
+    compute_budget,
+    verify_with_drill,
+)
 from .arc import create_region_switch
 from .args import (
     AuroraGlobalArgs,
@@ -67,6 +76,10 @@ def timing_config(args: PilotLightDrArgs) -> DrTimingConfig:
         global_db_rpo_seconds=db.global_db_rpo_seconds if db is not None else None,
         standby_cluster_exists=args.standby.eks_cluster_arn is not None,
         standby_warm_nodes=args.standby.warm_nodes,
+        # The plan's EC2 Auto Scaling step exists only when both sites give their group.
+        nodes_scaled_by_plan=all(
+            s.node_group_asg_arn is not None for s in (args.primary, args.standby)
+        ),
         kafka=kafka,
         mm2_checkpoint_interval_seconds=interval,
         mm2_sync_group_offsets_interval_seconds=interval,
@@ -77,6 +90,30 @@ def timing_config(args: PilotLightDrArgs) -> DrTimingConfig:
 _DB_FIELDS = ("db_subnet_group_name", "db_security_group_ids", "db_kms_key_arn")
 _SHARED_DB_FIELDS = ("vpc_id", "vpc_cidr", "db_subnet_ids")
 _MSK_FIELDS = ("kafka_cluster_arn", "kafka_subnet_ids", "kafka_security_group_ids")
+
+
+def _verification(args: PilotLightDrArgs, budget: Budget, label: str) -> dict[str, Any]:
+    """Return the plan's ``verification`` of the budget: the drill report's, or unverified.
+
+    Raises:
+        ObsPlatformError: If the report cannot be read or is not a drill of this pair.
+    """
+    if args.drill_report is None:
+        return dict(UNVERIFIED)
+    path = Path(args.drill_report)
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+        found = verify_with_drill(budget, report, args.primary.region, args.standby.region)
+    except (OSError, json.JSONDecodeError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise ObsPlatformError(
+            f"{label}: the drill report {str(path)!r} cannot be used: {reason}.",
+            field="PilotLightDrArgs.drill_report",
+            value=args.drill_report,
+            fix="Pass the file `obs-platform dr drill --report-json FILE` wrote for this pair "
+            "(a path relative to the program's folder), or leave drill_report unset.",
+        ) from None
+    return {"drill_report": args.drill_report, **found}
 
 
 def _check_password(password: str, label: str) -> None:
@@ -164,6 +201,7 @@ class PilotLightDr(Component[PilotLightDrArgs]):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         self._computed: Budget | None = None
+        self._verification: dict[str, Any] = dict(UNVERIFIED)
         super().__init__(name, args, opts)
 
     def _check(self, args: PilotLightDrArgs, label: str) -> None:
@@ -236,6 +274,7 @@ class PilotLightDr(Component[PilotLightDrArgs]):
                 fix="Change the settings named above, or raise the targets; set "
                 "budget_enforcement='warn' to deploy anyway with a warning.",
             )
+        self._verification = _verification(args, budget, label)
         claim_primary(args, label)
 
     def _build(self, args: PilotLightDrArgs) -> dict[str, Any]:
@@ -260,7 +299,10 @@ class PilotLightDr(Component[PilotLightDrArgs]):
                     self, args, args.timing.mirror_maker_lag_seconds
                 ).metadata["name"]
         plan = create_region_switch(self, args, dns, aurora)
-        summary = budget.as_output(args.primary.region, args.standby.region)
+        summary = {
+            **budget.as_output(args.primary.region, args.standby.region),
+            "verification": self._verification,
+        }
         return {
             "budget": pulumi.Output.from_input(summary),
             "rto_seconds": pulumi.Output.from_input(summary["rto_seconds"]),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._internal.rto import DRILL_FORMAT
 from .runner import OperationResult
 from .steps import Step
 
-DRILL_FORMAT = "obs-platform.dr-drill/1"
-"""Version tag of the drill report JSON."""
+__all__ = ["DRILL_FORMAT", "drill_markdown", "drill_report", "render_dry_run", "render_operation"]
 
 
 def _seconds(value: float | None) -> str:

@@ -65,6 +65,9 @@ def render_budget(entry: dict[str, Any]) -> list[str]:
         f"    RTO {rto} s, target {rto_target} s: {verdict_rto}",
         f"    RPO {rpo} s, target {rpo_target} s: {verdict_rpo}",
     ]
+    verification = entry.get("verification")
+    if isinstance(verification, dict):
+        lines.append(f"    {_verification_line(verification)}")
     terms = entry.get("terms") or {}
     # The RTO formula's order first (DESIGN.md section 4), then the rest alphabetically: the
     # wire format does not keep the order the component wrote.
@@ -75,6 +78,20 @@ def render_budget(entry: dict[str, Any]) -> list[str]:
         seconds = terms[term]
         lines.append(f"      {term:<28} {seconds}")
     return lines
+
+
+def _verification_line(verification: dict[str, Any]) -> str:
+    """Say whether a drill measured the budget (``unverified`` until one did)."""
+    status = verification.get("status")
+    if status == "unverified":
+        return "drill: unverified (no drill report given: PilotLightDrArgs.drill_report)"
+    over = verification.get("steps_over_budget") or []
+    return (
+        f"drill {verification.get('drill_started_at')}: failover measured "
+        f"{verification.get('measured_failover_seconds')} s against "
+        f"{verification.get('budget_recovery_seconds')} s of budget after detection: {status}"
+        + (f" (over their terms: {', '.join(map(str, over))})" if over else "")
+    )
 
 
 def render_plan(plan: Plan) -> str:
