@@ -17,6 +17,10 @@ _LAZY: dict[str, str] = {
     "AlertingArgs": "obs_platform.observability.content",
     "AlertRoute": "obs_platform.observability.content",
     "SlackReceiver": "obs_platform.observability.content",
+    "EmailReceiver": "obs_platform.observability.content",
+    "OpsgenieReceiver": "obs_platform.observability.content",
+    "PagerDutyReceiver": "obs_platform.observability.content",
+    "SnsReceiver": "obs_platform.observability.content",
     "WebhookReceiver": "obs_platform.observability.content",
     "Severity": "obs_platform._internal.alertmanager",
     "Ipam": "obs_platform.network.ipam",
@@ -64,6 +68,7 @@ __all__ = [
     "ChartVersions",
     "DrSite",
     "DrStrategy",
+    "EmailReceiver",
     "ImageSource",
     "IngestZoneVpc",
     "Ipam",
@@ -76,12 +81,15 @@ __all__ = [
     "ObsPlatformError",
     "ObservabilityStack",
     "ObservabilityStackArgs",
+    "OpsgenieReceiver",
+    "PagerDutyReceiver",
     "PilotLightDr",
     "PilotLightDrArgs",
     "RamPrincipals",
     "Scale",
     "Severity",
     "SlackReceiver",
+    "SnsReceiver",
     "TelemetryArgs",
     "TimingAssumptions",
     "TransitGatewayHandle",
@@ -123,7 +131,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         NodeGroupArgs,
         Scale,
     )
-    from .observability.content import AlertingArgs, AlertRoute, SlackReceiver, WebhookReceiver
+    from .observability.content import (
+        AlertingArgs,
+        AlertRoute,
+        EmailReceiver,
+        OpsgenieReceiver,
+        PagerDutyReceiver,
+        SlackReceiver,
+        SnsReceiver,
+        WebhookReceiver,
+    )
     from .observability.identity import WorkloadIdentity
     from .observability.stack import ObservabilityStack, ObservabilityStackArgs
 

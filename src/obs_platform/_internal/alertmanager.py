@@ -125,6 +125,99 @@ class WebhookReceiver(ArgsModel):
         return _check_url(value, schemes=("https://", "http://"))
 
 
+class PagerDutyReceiver(ArgsModel):
+    """A PagerDuty receiver (Events API v2, one service integration)."""
+
+    name: str = Field(pattern=_NAME_PATTERN)
+    """Receiver name routes refer to (lower-case letters, digits and dashes)."""
+    routing_key: Input[str]
+    """The integration's Events API v2 routing (integration) key; a credential: pass a Pulumi
+    secret (it goes only into the Alertmanager configuration Secret)."""
+    send_resolved: bool = True
+    """Also resolve the PagerDuty incident when the alert resolves."""
+
+    @field_validator("routing_key")
+    @classmethod
+    def _key(cls, value: Any) -> Any:
+        if isinstance(value, str) and not re.fullmatch(r"[A-Za-z0-9]{32}", value):
+            raise ValueError(
+                "a PagerDuty Events API v2 routing key is 32 letters and digits (the "
+                "integration key of an 'Events API v2' integration); check the value."
+            )
+        return value
+
+
+class OpsgenieReceiver(ArgsModel):
+    """An Opsgenie receiver (Alert API)."""
+
+    name: str = Field(pattern=_NAME_PATTERN)
+    """Receiver name routes refer to (lower-case letters, digits and dashes)."""
+    api_key: Input[str]
+    """The API integration's key; a credential: pass a Pulumi secret."""
+    api_url: str = Field(
+        default="https://api.opsgenie.com/", pattern=r"^https://api\.(eu\.)?opsgenie\.com/$"
+    )
+    """The Opsgenie API (``https://api.eu.opsgenie.com/`` for the EU instance)."""
+    priority: str = '{{ if eq .CommonLabels.severity "critical" }}P1{{ else }}P3{{ end }}'
+    """Alert priority (P1-P5), a template: P1 for critical alerts, else P3."""
+    send_resolved: bool = True
+    """Also close the Opsgenie alert when the alert resolves."""
+
+
+class SnsReceiver(ArgsModel):
+    """An Amazon SNS receiver: Alertmanager publishes to a topic with its own IAM role.
+
+    The stack gives Alertmanager's service account a role allowed ``sns:Publish`` on the topic
+    (a topic encrypted with a customer managed key also needs ``kms:GenerateDataKey*`` and
+    ``kms:Decrypt`` on it in the key policy).
+    """
+
+    name: str = Field(pattern=_NAME_PATTERN)
+    """Receiver name routes refer to (lower-case letters, digits and dashes)."""
+    topic_arn: str = Field(pattern=r"^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
+    """The topic (``arn:aws:sns:<region>:<account>:<name>``); requests are signed for its
+    region."""
+    send_resolved: bool = True
+    """Also publish when the alert resolves."""
+
+    @property
+    def region(self) -> str:
+        """The topic's region (SigV4 signing region)."""
+        return self.topic_arn.split(":")[3]
+
+
+class EmailReceiver(ArgsModel):
+    """An email receiver through an SMTP relay (such as Amazon SES's SMTP interface)."""
+
+    name: str = Field(pattern=_NAME_PATTERN)
+    """Receiver name routes refer to (lower-case letters, digits and dashes)."""
+    to: tuple[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")], ...] = Field(
+        min_length=1
+    )
+    """Recipients."""
+    sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    """The ``From`` address."""
+    smarthost: str = Field(pattern=r"^[A-Za-z0-9.-]+:\d{1,5}$")
+    """The SMTP relay, ``host:port`` (``email-smtp.eu-west-1.amazonaws.com:587``)."""
+    auth_username: str | None = None
+    """SMTP user (``None``: no SMTP authentication)."""
+    auth_password: Input[str] | None = None
+    """SMTP password; a credential: pass a Pulumi secret."""
+    require_tls: bool = True
+    """Require STARTTLS."""
+    send_resolved: bool = False
+    """Also mail when the alert resolves."""
+
+    @model_validator(mode="after")
+    def _auth_pair(self) -> Self:
+        if (self.auth_username is None) != (self.auth_password is None):
+            raise ValueError(
+                "auth_username and auth_password go together; set both (SMTP authentication) "
+                "or neither."
+            )
+        return self
+
+
 class AlertRoute(ArgsModel):
     """A route under the root: alerts matching every given condition go to ``receiver``."""
 
@@ -165,6 +258,14 @@ class AlertingArgs(ArgsModel):
     """Slack receivers."""
     webhook_receivers: tuple[WebhookReceiver, ...] = ()
     """Webhook receivers."""
+    pagerduty_receivers: tuple[PagerDutyReceiver, ...] = ()
+    """PagerDuty receivers (Events API v2)."""
+    opsgenie_receivers: tuple[OpsgenieReceiver, ...] = ()
+    """Opsgenie receivers."""
+    sns_receivers: tuple[SnsReceiver, ...] = ()
+    """Amazon SNS receivers."""
+    email_receivers: tuple[EmailReceiver, ...] = ()
+    """Email receivers (SMTP)."""
     default_receiver: str = NULL_RECEIVER
     """Receiver of alerts no route matches; ``"null"`` drops them."""
     routes: tuple[AlertRoute, ...] = ()
@@ -205,7 +306,7 @@ class AlertingArgs(ArgsModel):
 
     @model_validator(mode="after")
     def _check_receivers(self) -> Self:
-        names = [r.name for r in self.slack_receivers] + [r.name for r in self.webhook_receivers]
+        names = [r.name for r in self.all_receivers()]
         seen: set[str] = set()
         for name in names:
             if name == NULL_RECEIVER:
@@ -216,7 +317,7 @@ class AlertingArgs(ArgsModel):
             if name in seen:
                 raise ValueError(
                     f"two receivers are named {name!r}; receiver names must be "
-                    "unique across slack_receivers and webhook_receivers."
+                    "unique across all receivers."
                 )
             seen.add(name)
         known = seen | {NULL_RECEIVER}
@@ -228,8 +329,8 @@ class AlertingArgs(ArgsModel):
             if name not in known:
                 raise ValueError(
                     f"{where} is {name!r}, which is no receiver; known receivers: "
-                    f"{sorted(known)}. Define it in slack_receivers or "
-                    "webhook_receivers, or fix the name."
+                    f"{sorted(known)}. Define it in one of the *_receivers fields, or fix "
+                    "the name."
                 )
         webhooks = {r.name for r in self.webhook_receivers}
         if self.heartbeat_receiver is not None and self.heartbeat_receiver not in webhooks:
@@ -248,10 +349,39 @@ class AlertingArgs(ArgsModel):
             )
         return self
 
+    def all_receivers(
+        self,
+    ) -> list[
+        SlackReceiver
+        | WebhookReceiver
+        | PagerDutyReceiver
+        | OpsgenieReceiver
+        | SnsReceiver
+        | EmailReceiver
+    ]:
+        """Return every receiver, in field order."""
+        return [
+            *self.slack_receivers,
+            *self.webhook_receivers,
+            *self.pagerduty_receivers,
+            *self.opsgenie_receivers,
+            *self.sns_receivers,
+            *self.email_receivers,
+        ]
+
     def receiver_urls(self) -> dict[str, Input[str]]:
-        """Return each receiver's URL by receiver name (to resolve inside ``Output.apply``)."""
+        """Return each receiver's credential by receiver name (to resolve inside ``.apply``).
+
+        The Slack and webhook URLs, PagerDuty routing keys, Opsgenie API keys and SMTP
+        passwords; SNS receivers have none (Alertmanager signs with its IAM role).
+        """
         urls: dict[str, Input[str]] = {r.name: r.api_url for r in self.slack_receivers}
         urls.update({r.name: r.url for r in self.webhook_receivers})
+        urls.update({r.name: r.routing_key for r in self.pagerduty_receivers})
+        urls.update({r.name: r.api_key for r in self.opsgenie_receivers})
+        urls.update(
+            {r.name: r.auth_password for r in self.email_receivers if r.auth_password is not None}
+        )
         return urls
 
 
@@ -345,6 +475,63 @@ def build_alertmanager_config(args: AlertingArgs, urls: Mapping[str, str]) -> di
                 ],
             }
         )
+    for pager in args.pagerduty_receivers:
+        receivers.append(
+            {
+                "name": pager.name,
+                "pagerduty_configs": [
+                    {
+                        "routing_key": urls[pager.name],
+                        "send_resolved": pager.send_resolved,
+                        "severity": "{{ if .CommonLabels.severity }}{{ .CommonLabels.severity }}"
+                        "{{ else }}critical{{ end }}",
+                        "description": SLACK_TITLE,
+                    }
+                ],
+            }
+        )
+    for genie in args.opsgenie_receivers:
+        receivers.append(
+            {
+                "name": genie.name,
+                "opsgenie_configs": [
+                    {
+                        "api_key": urls[genie.name],
+                        "api_url": genie.api_url,
+                        "message": SLACK_TITLE,
+                        "priority": genie.priority,
+                        "send_resolved": genie.send_resolved,
+                    }
+                ],
+            }
+        )
+    for topic in args.sns_receivers:
+        receivers.append(
+            {
+                "name": topic.name,
+                "sns_configs": [
+                    {
+                        "topic_arn": topic.topic_arn,
+                        # No keys: the AWS SDK's default chain finds the pod's role.
+                        "sigv4": {"region": topic.region},
+                        "subject": SLACK_TITLE,
+                        "send_resolved": topic.send_resolved,
+                    }
+                ],
+            }
+        )
+    for mail in args.email_receivers:
+        email: dict[str, Any] = {
+            "to": ", ".join(mail.to),
+            "from": mail.sender,
+            "smarthost": mail.smarthost,
+            "require_tls": mail.require_tls,
+            "send_resolved": mail.send_resolved,
+        }
+        if mail.auth_username is not None:
+            email["auth_username"] = mail.auth_username
+            email["auth_password"] = urls[mail.name]
+        receivers.append({"name": mail.name, "email_configs": [email]})
     heartbeat_interval = _seconds(args.heartbeat_interval_seconds)
     routes: list[dict[str, Any]] = [
         {
@@ -402,3 +589,51 @@ def build_alertmanager_config(args: AlertingArgs, urls: Mapping[str, str]) -> di
         ],
         "receivers": receivers,
     }
+
+
+MASKED_URL: Final = "https://masked.invalid/secret"
+"""What a secret URL reads as in the masked configuration (a valid URL, so amtool loads it)."""
+
+MASKED_VALUE: Final = "[secret]"
+"""What any other secret (a routing key, API key, password) reads as in the masked one."""
+
+
+def masked_alertmanager_config(args: AlertingArgs) -> dict[str, Any]:
+    """Return the Alertmanager configuration with every credential masked.
+
+    The routing tree, inhibitions and receivers are exactly those of
+    :func:`build_alertmanager_config`; URLs read :data:`MASKED_URL` and other credentials
+    :data:`MASKED_VALUE`. It loads in ``amtool check-config`` and ``amtool config routes test``,
+    so a user can test routes against the plan without any secret.
+    """
+    urls = {r.name: MASKED_URL for r in args.slack_receivers}
+    urls.update({r.name: MASKED_URL for r in args.webhook_receivers})
+    for name in args.receiver_urls():
+        urls.setdefault(name, MASKED_VALUE)
+    return build_alertmanager_config(args, urls)
+
+
+def masked_alertmanager_yaml(args: AlertingArgs) -> str:
+    """Return :func:`masked_alertmanager_config` as the YAML ``alertmanager.yaml`` would be."""
+    import yaml
+
+    return yaml.safe_dump(masked_alertmanager_config(args), sort_keys=False)
+
+
+def sns_publish_policy(topic_arns: list[str]) -> str:
+    """The Alertmanager role's policy: ``sns:Publish`` on the SNS receivers' topics only."""
+    import json
+
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "PublishAlerts",
+                    "Effect": "Allow",
+                    "Action": "sns:Publish",
+                    "Resource": sorted(set(topic_arns)),
+                }
+            ],
+        }
+    )

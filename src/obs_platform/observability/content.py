@@ -30,9 +30,14 @@ from .._internal import alert_rules, dashboards
 from .._internal.alertmanager import (
     AlertingArgs,
     AlertRoute,
+    EmailReceiver,
+    OpsgenieReceiver,
+    PagerDutyReceiver,
     SlackReceiver,
+    SnsReceiver,
     WebhookReceiver,
     build_alertmanager_config,
+    masked_alertmanager_yaml,
 )
 from .._internal.datasources import DatasourceEndpoints, build_datasources
 from .._internal.errors import ObsPlatformError
@@ -40,8 +45,12 @@ from .._internal.errors import ObsPlatformError
 __all__ = [
     "AlertRoute",
     "AlertingArgs",
+    "EmailReceiver",
     "ObservabilityContent",
+    "OpsgenieReceiver",
+    "PagerDutyReceiver",
     "SlackReceiver",
+    "SnsReceiver",
     "WebhookReceiver",
     "create_observability_content",
     "kubernetes_name",
@@ -71,6 +80,8 @@ class ObservabilityContent:
         resources: Every resource created (rules, dashboard ConfigMaps, the config Secret); the
             Helm release may depend on them.
         alertmanager_config_secret: Kubernetes name of the Alertmanager config Secret.
+        alertmanager_config_masked: The Alertmanager configuration (YAML) with every credential
+            masked, for review and ``amtool config routes test``.
         alert_names: Names of the alerts shipped.
         dashboard_uids: UIDs of the dashboards shipped.
     """
@@ -78,6 +89,7 @@ class ObservabilityContent:
     values_overlay: dict[str, Any]
     resources: list[pulumi.Resource]
     alertmanager_config_secret: str = ""
+    alertmanager_config_masked: str = ""
     alert_names: list[str] = field(default_factory=list)
     dashboard_uids: list[str] = field(default_factory=list)
 
@@ -288,6 +300,7 @@ def create_observability_content(
         values_overlay=values_overlay(endpoints=endpoints, config_secret=secret_name),
         resources=resources,
         alertmanager_config_secret=secret_name,
+        alertmanager_config_masked=masked_alertmanager_yaml(alerting),
         alert_names=alert_rules.alert_names(groups),
         dashboard_uids=[model["uid"] for model in models.values()],
     )

@@ -9,9 +9,10 @@ import pulumi
 import pulumi_aws as aws
 
 from .._component import Component
+from .._internal.alertmanager import masked_alertmanager_yaml, sns_publish_policy
 from .._internal.datasources import DatasourceEndpoints
 from .._internal.errors import ObsPlatformError
-from .._internal.helm_values import in_cluster_urls
+from .._internal.helm_values import IRSA_ANNOTATION, KPS_RELEASE, in_cluster_urls
 from .._internal.types import ArgsModel
 from .args import (
     CapacityType,
@@ -24,6 +25,7 @@ from .args import (
 )
 from .cluster import create_cluster
 from .content import create_observability_content
+from .identity import workload_role
 from .ingest import create_ingest
 from .network import create_network
 from .registry import create_registry, mirror_registries, pull_through_node_policy
@@ -110,6 +112,9 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
     """OTLP HTTP endpoint for cells (internal NLB)."""
     grafana_url: pulumi.Output[str]
     """Grafana URL (internal NLB, reachable over the transit network)."""
+    alertmanager_config: pulumi.Output[str]
+    """The Alertmanager configuration (``alertmanager.yaml``) with every credential masked:
+    review the routing tree in the plan and run ``amtool config routes test`` against it."""
     ingest_host: pulumi.Output[str]
     """The name every ingest URL uses: ``ingest.<ingest_zone_name>`` (or the NLB's DNS name)."""
     ingest_zone_id: pulumi.Output[str] | None
@@ -245,6 +250,17 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             node_policy=node_policy,
         )
         urls = in_cluster_urls(args.namespace, args.scale)
+        alertmanager_role = None
+        if args.alerting.sns_receivers:
+            # Alertmanager signs SNS requests with the AWS SDK's default chain: its pod's role.
+            alertmanager_role = workload_role(
+                self,
+                "alertmanager",
+                cluster.identity,
+                namespace=args.namespace,
+                service_account=f"{KPS_RELEASE}-alertmanager",
+                policy=sns_publish_policy([r.topic_arn for r in args.alerting.sns_receivers]),
+            )
 
         def content(
             namespace: pulumi.Resource, crds: pulumi.Resource
@@ -269,7 +285,13 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                 ),
                 standby_region=args.dr_region,
             )
-            return made.values_overlay, list(made.resources)
+            overlay = made.values_overlay
+            if alertmanager_role is not None and alertmanager_role.annotation_arn is not None:
+                overlay["alertmanager"]["serviceAccount"] = {
+                    "annotations": {IRSA_ANNOTATION: alertmanager_role.annotation_arn}
+                }
+            extra = alertmanager_role.bindings if alertmanager_role is not None else []
+            return overlay, [*made.resources, *extra]
 
         releases = create_releases(
             self,
@@ -318,6 +340,9 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             "otlp_endpoint": endpoints.otlp_endpoint,
             "otlp_http_endpoint": endpoints.otlp_http_endpoint,
             "grafana_url": endpoints.grafana_url,
+            "alertmanager_config": pulumi.Output.from_input(
+                masked_alertmanager_yaml(args.alerting)
+            ),
             "ingest_host": endpoints.host,
             "ingest_zone_id": endpoints.zone_id,
             "loki_bucket_names": pulumi.Output.all(
