@@ -133,7 +133,7 @@ def test_metric_names_are_the_exporters_names() -> None:
         "aws_route53_health_check_status_minimum",
         "aws_rds_aurora_global_dbreplication_lag_average",
         "aws_kafka_replication_latency_maximum",
-        "kafka_connect_mirror_source_connector_replication_latency_ms_max",
+        "kafka_connect_mirror_mirrorsourceconnector_replication_latency_ms_max",
         "prometheus_remote_storage_samples_failed_total",
         "prometheus_remote_storage_samples_total",
         "otelcol_exporter_send_failed_metric_points_total",

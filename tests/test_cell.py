@@ -461,3 +461,37 @@ def test_dr_site_refused_for_standalone_cell() -> None:
     with pytest.raises(ProgramError) as info:
         run(program, config={"aws:region": "eu-west-1"})
     assert "dr_strategy='pilot-light'" in str(info.value.original)
+
+
+def test_a_strimzi_cell_ships_the_kafka_and_mirror_maker_metrics() -> None:
+    plan, _ = build(
+        {
+            **SEED,
+            "replicas": 3,
+            "kafka_engine": "strimzi",
+            "kafka_advertised_host": "kafka.eu-west-1.cells.internal",
+            "telemetry": {"metrics_remote_write_url": "https://prom.shared/api/v1/write"},
+        }
+    )
+    config = yaml.safe_load(plan.get("eu-west-1-telemetry-config").inputs["data"]["config.yaml"])
+    assert "prometheus/strimzi" in config["service"]["pipelines"]["metrics"]["receivers"]
+    (job,) = config["receivers"]["prometheus/strimzi"]["config"]["scrape_configs"]
+    # Only the pods on the collector's own node, so each target is scraped once.
+    assert job["kubernetes_sd_configs"][0]["selectors"] == [
+        {"role": "pod", "field": "spec.nodeName=${env:K8S_NODE_NAME}"}
+    ]
+    kept = {
+        tuple(r["source_labels"]): r["regex"]
+        for r in job["relabel_configs"]
+        if r.get("action") == "keep"
+    }
+    assert kept == {
+        ("__meta_kubernetes_pod_label_strimzi_io_kind",): "Kafka|KafkaMirrorMaker2",
+        ("__meta_kubernetes_pod_container_port_name",): "tcp-prometheus",
+    }
+    rules = plan.get("eu-west-1-telemetry-role").inputs["rules"]
+    assert {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]} in rules
+    msk, _ = build({**SEED, "telemetry": {"metrics_remote_write_url": "https://p/api/v1/write"}})
+    msk_config = yaml.safe_load(msk.get("eu-west-1-telemetry-config").inputs["data"]["config.yaml"])
+    assert "prometheus/strimzi" not in msk_config["receivers"]
+    assert len(msk.get("eu-west-1-telemetry-role").inputs["rules"]) == 1

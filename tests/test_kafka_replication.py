@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -128,3 +130,53 @@ def test_msk_replication_refuses(kwargs: dict[str, Any], message: str) -> None:
     args: dict[str, Any] = {"topics": [".*"], "consumer_groups": [".*"], **kwargs}
     with pytest.raises(ValueError, match=message):
         msk_replication_info(**args)
+
+
+def test_mirror_maker_exports_the_latency_metric_the_dr_rules_read() -> None:
+    from obs_platform._internal.alert_rules import MM2_REPLICATION_LATENCY_MS
+    from obs_platform._internal.kafka_replication import (
+        MM2_METRICS_CONFIG_KEY,
+        mirror_maker2_metrics_config,
+    )
+
+    config = yaml.safe_load(mirror_maker2_metrics_config())
+    assert (config["lowercaseOutputName"], config["lowercaseOutputLabelNames"]) == (True, True)
+    # The JMX exporter matches "domain<properties><>attribute" and names the sample from the
+    # rule; names are lower-cased and characters Prometheus refuses become "_".
+    bean = (
+        "kafka.connect.mirror<type=MirrorSourceConnector, source=eu-west-1, target=us-east-1, "
+        "topic=orders, partition=0><>replication-latency-ms-max"
+    )
+    named = []
+    for rule in config["rules"]:
+        match = re.fullmatch(rule["pattern"], bean)
+        if match:
+            name = match.expand(re.sub(r"\$(\d)", r"\\\1", rule["name"]))
+            labels = {
+                k: match.expand(re.sub(r"\$(\d)", r"\\\1", v))
+                for k, v in rule.get("labels", {}).items()
+            }
+            named.append((re.sub(r"[^a-zA-Z0-9_:]", "_", name.lower()), labels))
+    assert named == [
+        (
+            MM2_REPLICATION_LATENCY_MS,
+            {"source": "eu-west-1", "target": "us-east-1", "topic": "orders", "partition": "0"},
+        )
+    ]
+    resource = mirror_maker2(
+        name="app-mm2",
+        namespace="kafka",
+        source_alias="eu-west-1",
+        source_bootstrap_servers="kafka.eu-west-1.cells.internal:9095",
+        target_alias="us-east-1",
+        target_bootstrap_servers="us-east-1-kafka-kafka-bootstrap.kafka.svc:9093",
+        checkpoint_interval_seconds=10,
+        sync_group_offsets_interval_seconds=10,
+        metrics_config_map="app-mm2-metrics",
+    )
+    assert resource["spec"]["metricsConfig"] == {
+        "type": "jmxPrometheusExporter",
+        "valueFrom": {
+            "configMapKeyRef": {"name": "app-mm2-metrics", "key": MM2_METRICS_CONFIG_KEY}
+        },
+    }

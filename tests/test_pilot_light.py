@@ -484,6 +484,20 @@ def test_strimzi_mirror_maker() -> None:
     reference.validate_custom_resource(body)
     mirror = body["spec"]["mirrors"][0]
     assert mirror["source"]["bootstrapServers"] == "eu-west-1-bootstrap:9093"
+    # The connector metrics the DR rules read: JMX exporter rules from a ConfigMap beside it.
+    metrics = plan.get("app-mirror-maker-2-metrics")
+    assert metrics.type == "kubernetes:core/v1:ConfigMap"
+    assert metrics.provider == plan.get("standby-k8s").urn
+    assert metrics.urn in mm2.depends_on
+    assert metrics.inputs["metadata"]["namespace"] == body["metadata"]["namespace"]
+    assert body["spec"]["metricsConfig"]["valueFrom"]["configMapKeyRef"] == {
+        "name": metrics.inputs["metadata"]["name"],
+        "key": "metrics-config.yml",
+    }
+    assert (
+        "kafka_connect_mirror_mirrorsourceconnector_"
+        in metrics.inputs["data"]["metrics-config.yml"]
+    )
     assert mirror["checkpointConnector"]["config"]["emit.checkpoints.interval.seconds"] == "18"
     assert plan.dr()[0]["terms"]["kafka_lag_seconds"] == 23
 
@@ -729,3 +743,17 @@ def test_plan_text_says_whether_a_drill_verified_the_budget(tmp_path: Path) -> N
         "    drill 2026-11-30T10:00:00+00:00: failover measured 70 s against 85 s of budget "
         "after detection: exceeded (over their terms: wait:node-groups)"
     ) in verified
+
+
+def test_strimzi_source_must_be_reachable_from_the_standby_cluster() -> None:
+    in_cluster = "eu-west-1-kafka-kafka-bootstrap.kafka.svc:9093"
+    with pytest.raises(ProgramError) as info:
+        build(
+            {"kafka": {"engine": "strimzi"}},
+            primary_extra={"kafka_bootstrap_servers": in_cluster},
+            k8s_provider=True,
+        )
+    error = info.value.original
+    assert isinstance(error, ObsPlatformError)
+    assert error.field == "PilotLightDrArgs.primary.kafka_bootstrap_servers"
+    assert in_cluster in str(error) and "kafka_advertised_host" in str(error)

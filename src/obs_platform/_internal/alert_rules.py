@@ -26,9 +26,12 @@ the assumption is stated here and in the runbook:
   (primary) health check with ``cell`` and ``dr-role=primary``, and its database clusters with
   ``cell``; a health check tagged ``dr-role=standby`` is treated as the standby's
   (:data:`PRIMARY_HEALTH_CHECK_MATCHERS`).
-* **MirrorMaker 2 on Strimzi** with Strimzi's JMX-exporter rules: the source connector's
+* **MirrorMaker 2 on Strimzi** with Strimzi 1.2.0's JMX-exporter rules
+  (:func:`.kafka_replication.mirror_maker2_metrics_config`): the source connector's
   ``replication-latency-ms-max`` becomes
-  ``kafka_connect_mirror_source_connector_replication_latency_ms_max{topic, partition}``.
+  ``kafka_connect_mirror_mirrorsourceconnector_replication_latency_ms_max{source, target,
+  topic, partition}``, scraped by the standby cell's collector (which adds ``cell``, the
+  standby's name).
 * **Cells** ship metrics with the OpenTelemetry Collector's Prometheus remote-write exporter,
   labelled ``cell``, ``dr_role`` (``primary``/``standby``) and ``dr_strategy``
   (``none``/``pilot-light``); the kubeletstats receiver's ``k8s.node.memory.usage`` arrives as
@@ -78,7 +81,7 @@ ROUTE53_HEALTH_CHECK_STATUS: Final = "aws_route53_health_check_status_minimum"
 AURORA_GLOBAL_LAG_MS: Final = "aws_rds_aurora_global_dbreplication_lag_average"
 MSK_REPLICATOR_LATENCY_MS: Final = "aws_kafka_replication_latency_maximum"
 MM2_REPLICATION_LATENCY_MS: Final = (
-    "kafka_connect_mirror_source_connector_replication_latency_ms_max"
+    "kafka_connect_mirror_mirrorsourceconnector_replication_latency_ms_max"
 )
 
 NODE_METRIC: Final = "k8s_node_memory_usage_bytes"

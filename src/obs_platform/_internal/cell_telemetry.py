@@ -107,6 +107,41 @@ def _exporter(
     return exporter
 
 
+STRIMZI_SCRAPE_JOB: Final[dict[str, Any]] = {
+    # Strimzi's pods expose the JMX exporter on the container port "tcp-prometheus" (9404,
+    # /metrics; Strimzi's example PodMonitor selects the same). The cells run no Prometheus
+    # operator, so the collector DaemonSet scrapes them itself, each instance only the pods on
+    # its node (the field selector), so that every target is scraped once.
+    "job_name": "strimzi",
+    "scrape_interval": "30s",
+    "kubernetes_sd_configs": [
+        {
+            "role": "pod",
+            "selectors": [{"role": "pod", "field": "spec.nodeName=${env:K8S_NODE_NAME}"}],
+        }
+    ],
+    "relabel_configs": [
+        {
+            "source_labels": ["__meta_kubernetes_pod_label_strimzi_io_kind"],
+            "regex": "Kafka|KafkaMirrorMaker2",
+            "action": "keep",
+        },
+        {
+            "source_labels": ["__meta_kubernetes_pod_container_port_name"],
+            "regex": "tcp-prometheus",
+            "action": "keep",
+        },
+        {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
+        {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
+        {
+            "source_labels": ["__meta_kubernetes_pod_label_strimzi_io_cluster"],
+            "target_label": "strimzi_cluster",
+        },
+    ],
+}
+"""The collector's scrape job for the Strimzi pods on its node (``scrape_strimzi``)."""
+
+
 def collector_config(
     *,
     cell: str,
@@ -118,6 +153,7 @@ def collector_config(
     logs_otlp_url: str | None,
     traces_otlp_endpoint: str | None,
     transport: CollectorTransport | None = None,
+    scrape_strimzi: bool = False,
 ) -> str:
     """Return the collector configuration as YAML.
 
@@ -139,6 +175,10 @@ def collector_config(
             it starts with ``http://``).
         transport: Tenant, credentials and CA; ``None`` is the cell's name as tenant, no
             credentials and the system roots.
+        scrape_strimzi: Also scrape the JMX exporter of the Strimzi pods (Kafka brokers,
+            MirrorMaker 2) on the collector's own node (:data:`STRIMZI_SCRAPE_JOB`), so that
+            MirrorMaker 2's connector metrics reach the central stack. Needs ``pods``
+            get/list/watch for the collector's service account.
     """
     transport = transport or CollectorTransport(tenant=cell)
     labels = {
@@ -189,6 +229,8 @@ def collector_config(
             }
         },
     }
+    if scrape_strimzi:
+        receivers["prometheus/strimzi"] = {"config": {"scrape_configs": [STRIMZI_SCRAPE_JOB]}}
     processors: dict[str, Any] = {
         "memory_limiter": {
             "check_interval": "5s",
@@ -212,7 +254,8 @@ def collector_config(
             "resource_to_telemetry_conversion": {"enabled": True},
         }
         pipelines["metrics"] = {
-            "receivers": ["otlp", "kubeletstats", "prometheus/self"],
+            "receivers": ["otlp", "kubeletstats", "prometheus/self"]
+            + (["prometheus/strimzi"] if scrape_strimzi else []),
             "processors": chain,
             "exporters": ["prometheusremotewrite"],
         }

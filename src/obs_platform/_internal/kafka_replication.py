@@ -13,6 +13,11 @@ Two engines, one choice (:class:`~obs_platform._internal.rto.KafkaReplicationMod
   connector must agree on topic names to translate offsets) and derives the checkpoint and
   group-offset-sync intervals from the RPO target (:func:`offset_sync_interval_seconds`).
 
+MirrorMaker 2 exports its connector metrics through the Prometheus JMX exporter
+(``spec.metricsConfig``, rules from :func:`mirror_maker2_metrics_config`, Strimzi's own example
+rules of 1.2.0 ``packaging/examples/metrics/kafka-mirror-maker-2-metrics.yaml``) on the pods'
+``tcp-prometheus`` port (9404), where the standby cell's collector scrapes them.
+
 Nothing here creates resources; :mod:`obs_platform.dr.kafka` does.
 """
 
@@ -26,6 +31,7 @@ __all__ = [
     "IDENTITY_REPLICATION_POLICY",
     "MM2_API_VERSION",
     "mirror_maker2",
+    "mirror_maker2_metrics_config",
     "msk_replication_info",
     "offset_sync_interval_seconds",
 ]
@@ -35,6 +41,59 @@ IDENTITY_REPLICATION_POLICY = "org.apache.kafka.connect.mirror.IdentityReplicati
 
 MM2_API_VERSION = "kafka.strimzi.io/v1"
 """The Strimzi API version of the pinned CRD (Strimzi 1.2.0 serves only ``v1``)."""
+
+MM2_METRICS_CONFIG_KEY = "metrics-config.yml"
+"""Key of the JMX exporter rules in the metrics ConfigMap (Strimzi's example name)."""
+
+MM2_SOURCE_CONNECTOR_METRIC_PREFIX = "kafka_connect_mirror_mirrorsourceconnector_"
+"""Prefix the JMX exporter rules give the ``MirrorSourceConnector`` MBean's attributes
+(``replication-latency-ms-max`` -> ``..._replication_latency_ms_max``; labels ``source``,
+``target``, ``topic``, ``partition``)."""
+
+STRIMZI_METRICS_PORT_NAME = "tcp-prometheus"
+"""The container port Strimzi names for the JMX exporter endpoint (9404, path ``/metrics``)."""
+
+
+def mirror_maker2_metrics_config() -> str:
+    """Return the Prometheus JMX exporter rules for MirrorMaker 2's connectors, as YAML.
+
+    The MirrorMaker 2 rules of Strimzi 1.2.0's example metrics configuration: the source
+    connector's and the checkpoint connector's per-partition MBeans become gauges named
+    ``kafka_connect_mirror_mirrorsourceconnector_<attribute>`` and
+    ``kafka_connect_mirror_mirrorcheckpointconnector_<attribute>`` (lower case, ``-`` -> ``_``),
+    plus the Connect worker's connector counts.
+    """
+    return (
+        "lowercaseOutputName: true\n"
+        "lowercaseOutputLabelNames: true\n"
+        "rules:\n"
+        "- pattern: kafka.connect<type=connect-worker-metrics><>([a-z-]+)\n"
+        "  name: kafka_connect_worker_$1\n"
+        '  help: "Kafka Connect JMX metric worker"\n'
+        "  type: GAUGE\n"
+        "- pattern: kafka.connect.mirror<type=MirrorSourceConnector, source=(.+), target=(.+), "
+        "topic=(.+), partition=(.+)><>([a-z-_]+)\n"
+        "  name: kafka_connect_mirror_mirrorsourceconnector_$5\n"
+        "  labels:\n"
+        '    source: "$1"\n'
+        '    target: "$2"\n'
+        '    topic: "$3"\n'
+        '    partition: "$4"\n'
+        '  help: "Kafka Mirror Maker 2 Source Connector metrics"\n'
+        "  type: GAUGE\n"
+        "- pattern: kafka.connect.mirror<type=MirrorCheckpointConnector, source=(.+), "
+        "target=(.+), group=(.+), topic=(.+), partition=(.+)><>([a-z-_]+)\n"
+        "  name: kafka_connect_mirror_mirrorcheckpointconnector_$6\n"
+        "  labels:\n"
+        '    source: "$1"\n'
+        '    target: "$2"\n'
+        '    group: "$3"\n'
+        '    topic: "$4"\n'
+        '    partition: "$5"\n'
+        '  help: "Kafka Mirror Maker 2 Checkpoint Connector metrics"\n'
+        "  type: GAUGE\n"
+    )
+
 
 _ALIAS = re.compile(r"^[a-zA-Z0-9._\-]{1,100}$")
 
@@ -101,6 +160,7 @@ def mirror_maker2(
     replication_factor: int = 3,
     trusted_ca_secret: str | None = None,
     labels: dict[str, str] | None = None,
+    metrics_config_map: str | None = None,
 ) -> dict[str, Any]:
     """Return a ``KafkaMirrorMaker2`` custom resource replicating source into target.
 
@@ -125,6 +185,9 @@ def mirror_maker2(
         trusted_ca_secret: Secret (``ca.crt``) that holds the CA of both clusters' TLS listeners;
             ``None`` connects without TLS, which only an in-cluster listener should.
         labels: Extra ``metadata.labels``.
+        metrics_config_map: ConfigMap (key :data:`MM2_METRICS_CONFIG_KEY`) holding
+            :func:`mirror_maker2_metrics_config`, which ``spec.metricsConfig`` points the JMX
+            exporter at; ``None`` exports no metrics.
 
     Raises:
         ValueError: For an alias or pattern the CRD or Kafka would refuse, or intervals that are
@@ -155,6 +218,18 @@ def mirror_maker2(
             }
         }
         if trusted_ca_secret
+        else {}
+    )
+    metrics: dict[str, Any] = (
+        {
+            "metricsConfig": {
+                "type": "jmxPrometheusExporter",
+                "valueFrom": {
+                    "configMapKeyRef": {"name": metrics_config_map, "key": MM2_METRICS_CONFIG_KEY}
+                },
+            }
+        }
+        if metrics_config_map
         else {}
     )
     rf = str(replication_factor)
@@ -221,6 +296,7 @@ def mirror_maker2(
                     "groupsPattern": groups_pattern,
                 }
             ],
+            **metrics,
         },
     }
 

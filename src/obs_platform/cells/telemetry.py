@@ -38,6 +38,7 @@ from .._internal.cell_telemetry import (
     grpc_is_plaintext,
 )
 from .._internal.errors import ObsPlatformError
+from ..dr.args import KafkaEngine
 from .args import TENANT_PATTERN, CellArgs, TelemetryArgs
 
 __all__ = ["TELEMETRY_NAMESPACE", "check_telemetry", "create_telemetry"]
@@ -127,11 +128,20 @@ def create_telemetry(
     }
     meta = {"name": "otel-collector", "namespace": TELEMETRY_NAMESPACE, "labels": labels}
     after = owner.child_opts(provider=provider, depends_on=[namespace])
+    strimzi = args.kafka_replication and args.kafka_engine is KafkaEngine.STRIMZI
     k8s.core.v1.ServiceAccount(owner.child_name("telemetry-sa"), metadata=meta, opts=after)
     k8s.rbac.v1.ClusterRole(
         owner.child_name("telemetry-role"),
         metadata={"name": f"obs-platform-otel-{owner._name}", "labels": labels},
-        rules=[{"apiGroups": [""], "resources": ["nodes/stats"], "verbs": ["get"]}],
+        rules=[
+            {"apiGroups": [""], "resources": ["nodes/stats"], "verbs": ["get"]},
+            # Strimzi cells: the collector discovers the Kafka and MirrorMaker 2 pods to scrape.
+            *(
+                [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]
+                if strimzi
+                else []
+            ),
+        ],
         opts=opts,
     )
     k8s.rbac.v1.ClusterRoleBinding(
@@ -183,6 +193,7 @@ def create_telemetry(
             cell=owner._name,
             dr_role=args.dr_role,
             dr_strategy=args.dr_strategy.value,
+            scrape_strimzi=strimzi,
             region=args.region,
             account=v[0],
             metrics_remote_write_url=v[1],

@@ -13,7 +13,13 @@ One setting (``KafkaReplicationArgs.engine``) chooses:
 * ``strimzi``: a Strimzi ``KafkaMirrorMaker2`` ``{n}-mirror-maker-2``
   (``kubernetes:kafka.strimzi.io/v1:KafkaMirrorMaker2``) on the standby cell's cluster, built by
   :func:`obs_platform._internal.kafka_replication.mirror_maker2` (identity replication policy on
-  the source and checkpoint connectors, offset intervals derived from the RPO target).
+  the source and checkpoint connectors, offset intervals derived from the RPO target), and
+  the ConfigMap ``{n}-mirror-maker-2-metrics`` (``kubernetes:core/v1:ConfigMap``, same
+  namespace) with the JMX exporter rules its ``metricsConfig`` reads, so that the connector
+  metrics the DR rules use (``kafka_connect_mirror_mirrorsourceconnector_*``) are exported on
+  the pods' ``tcp-prometheus`` port, where the standby cell's collector scrapes them. The source
+  address must be reachable from the standby's cluster: an in-cluster Service name of the
+  primary's cluster is refused (:mod:`.pilot_light`).
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from .._internal.kafka_replication import (
+    MM2_METRICS_CONFIG_KEY,
     mirror_maker2,
+    mirror_maker2_metrics_config,
     msk_replication_info,
     offset_sync_interval_seconds,
 )
@@ -172,6 +180,16 @@ def create_mirror_maker2(
     primary, standby = args.primary, args.standby
     interval = offset_sync_interval_seconds(args.rpo_target_seconds, mirror_maker_lag_seconds)
     name = owner.child_name("mirror-maker-2")
+    metrics = k8s.core.v1.ConfigMap(
+        f"{name}-metrics",
+        metadata={
+            "name": f"{name}-metrics",
+            "namespace": kafka.namespace,
+            "labels": {"app.kubernetes.io/managed-by": "obs-platform"},
+        },
+        data={MM2_METRICS_CONFIG_KEY: mirror_maker2_metrics_config()},
+        opts=owner.child_opts(provider=standby.kubernetes_provider),
+    )
 
     def build(servers: list[str]) -> dict[str, Any]:
         return mirror_maker2(
@@ -187,6 +205,7 @@ def create_mirror_maker2(
             groups_pattern="|".join(kafka.consumer_groups),
             replicas=kafka.mirror_maker_replicas,
             trusted_ca_secret=kafka.trusted_ca_secret,
+            metrics_config_map=f"{name}-metrics",
         )
 
     resource = pulumi.Output.all(
@@ -199,5 +218,5 @@ def create_mirror_maker2(
         kind=static["kind"],
         metadata=static["metadata"],
         spec=resource.apply(lambda r: r["spec"]),
-        opts=owner.child_opts(provider=standby.kubernetes_provider),
+        opts=owner.child_opts(provider=standby.kubernetes_provider, depends_on=[metrics]),
     )

@@ -6,6 +6,7 @@ See :mod:`obs_platform.dr` for the parts and :mod:`obs_platform._internal.rto` f
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -261,6 +262,26 @@ class PilotLightDr(Component[PilotLightDrArgs]):
                     value=None,
                     fix="Use Cell.dr_site() of a Strimzi cell, or pass its Kubernetes provider.",
                 )
+            source = primary.kafka_bootstrap_servers
+            if args.kafka.engine is KafkaEngine.STRIMZI and isinstance(source, str):
+                in_cluster = [
+                    server
+                    for server in source.split(",")
+                    if re.search(r"\.svc(\.cluster\.local)?(:\d+)?$", server.strip())
+                ]
+                if in_cluster:
+                    # MirrorMaker 2 runs in the standby's cluster, whose DNS cannot resolve
+                    # the primary cluster's Service names.
+                    raise ObsPlatformError(
+                        f"{label}: MirrorMaker 2 runs on the standby's cluster, but the primary's "
+                        f"Kafka address {in_cluster[0]!r} is a Service name inside the primary's "
+                        "cluster, which the standby cannot resolve or reach.",
+                        field="PilotLightDrArgs.primary.kafka_bootstrap_servers",
+                        value=source,
+                        fix="Set CellArgs.kafka_advertised_host on the primary cell to the DNS "
+                        "name of its Kafka load balancer that the standby reaches through the "
+                        "Transit Gateway.",
+                    )
         if args.database is not None and isinstance(args.database.master_password, str):
             _check_password(args.database.master_password, label)
         check_sites(args, label)
