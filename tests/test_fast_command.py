@@ -19,7 +19,7 @@ import pytest
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime.sync_await import _ensure_event_loop
 
-from obs_platform.cli import main
+from obs_platform.cli import _offline, main
 from obs_platform.cli._offline import run_offline
 from obs_platform.testing import ProgramError, engine, run
 
@@ -169,7 +169,8 @@ def test_program_errors_keep_no_location_when_the_program_itself_raised() -> Non
     assert caught.value.location is None
 
 
-def test_run_offline_freezes_the_run_and_turns_the_collector_back_on() -> None:
+def test_console_run_freezes_the_run_and_turns_the_collector_back_on(monkeypatch) -> None:
+    monkeypatch.setattr(_offline, "process_ends_after_command", True)
     assert gc.isenabled()
     try:
         plan = run_offline(PROGRAMS / "basic", None)
@@ -178,6 +179,14 @@ def test_run_offline_freezes_the_run_and_turns_the_collector_back_on() -> None:
     finally:
         gc.unfreeze()
     assert plan.project == "basic"
+
+
+def test_in_process_main_leaves_the_heap_collectable(capsys) -> None:
+    assert _offline.process_ends_after_command is False
+    assert main(["plan", str(PROGRAMS / "basic")]) == 0
+    assert "Plan for project 'basic'" in capsys.readouterr().out
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
 
 
 def _in_fresh_process(code: str) -> subprocess.CompletedProcess[str]:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from .._version import __version__
+from . import _offline
 from ._errors import CommandError, explain
 
 COMMAND_MODULES: tuple[str, ...] = ("plan", "check", "dr")
@@ -66,7 +67,10 @@ def run() -> None:
     a synthesised program leave behind takes a noticeable share of a ``plan`` and does nothing
     a user can see. Files are written and closed by the commands themselves; log handlers are
     flushed here first. When flushing fails (a closed pipe), the normal exit path reports it.
+    For the same reason, ``plan`` and ``check`` freeze the heap after the run instead of
+    collecting it (:data:`obs_platform.cli._offline.process_ends_after_command`).
     """
+    _offline.process_ends_after_command = True
     code = main()
     try:
         logging.shutdown()
