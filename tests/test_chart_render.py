@@ -85,6 +85,12 @@ def _stack(**overrides: Any) -> Plan:
     return run(program, project="shared-account", config={"aws:region": "eu-west-1"})
 
 
+def _docker_hub(region: str, account: str) -> str:
+    return (
+        f"arn:aws:secretsmanager:{region}:{account}:secret:ecr-pullthroughcache/docker-hub-Ab12Cd"
+    )
+
+
 def _strimzi_cells() -> Plan:
     def program() -> None:
         telemetry = TelemetryArgs(
@@ -94,11 +100,19 @@ def _strimzi_cells() -> Plan:
         )
         cells = []
         for region, cidr, extra, opts in (
-            ("eu-west-1", "10.16.0.0/20", {}, None),
+            (
+                "eu-west-1",
+                "10.16.0.0/20",
+                {"docker_hub_credential_arn": _docker_hub("eu-west-1", "111111111111")},
+                None,
+            ),
             (
                 "us-east-1",
                 "10.32.0.0/20",
-                {"standby": True},
+                {
+                    "standby": True,
+                    "docker_hub_credential_arn": _docker_hub("us-east-1", "222222222222"),
+                },
                 pulumi.ResourceOptions(
                     providers=[
                         aws.Provider(
@@ -658,3 +672,147 @@ def test_rules_of_the_render_pass_promtool(shared: Variant, promtool: str, tmp_p
 
 def test_reference_dir_is_the_configured_one(reference_dir: Path) -> None:
     assert reference_dir == REFERENCE_DIR
+
+
+# --- every metric an alert or a panel reads has a way in ---------------------------------
+
+_PROMQL_WORDS = frozenset(
+    {
+        "and",
+        "or",
+        "unless",
+        "bool",
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+        "offset",
+        "inf",
+        "nan",
+    }
+)
+
+
+def metric_names(expr: str) -> set[str]:
+    """The metric names a PromQL expression reads (label matchers, ranges, grouping removed)."""
+    expr = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
+    expr = re.sub(r"\{[^}]*\}", "", expr)
+    expr = re.sub(r"\[[^\]]*\]", "", expr)
+    expr = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", "", expr)
+    names = set()
+    for match in re.finditer(r"(?<![\w$.])([a-zA-Z_:][\w:]*)(\s*\()?", expr):
+        name, call = match.groups()
+        if not call and name not in _PROMQL_WORDS and not name.startswith("__"):
+            names.add(name)
+    return names
+
+
+def test_metric_names_reads_metrics_not_functions_or_labels() -> None:
+    assert metric_names(
+        'sum by (cell) (rate(a_total{x="b c"}[5m])) / on () group_left () b:rec > bool 1'
+    ) == {"a_total", "b:rec"}
+
+
+def _used_metrics(variant: Variant) -> dict[str, str]:
+    """Metric -> where it is used, over the plan's rules and its dashboards' Prometheus panels."""
+    used: dict[str, str] = {}
+    recorded: set[str] = set()
+    for obj in variant.plan_objects:
+        if obj["kind"] == "PrometheusRule":
+            for group in obj["spec"]["groups"]:
+                for rule in group["rules"]:
+                    if "record" in rule:
+                        recorded.add(rule["record"])
+                    for name in metric_names(rule["expr"]):
+                        used.setdefault(name, f"rule {rule.get('alert') or rule.get('record')}")
+        if obj["kind"] == "ConfigMap" and "grafana_dashboard" in obj["metadata"].get("labels", {}):
+            for model in obj["data"].values():
+                for panel in _all_panels(json.loads(model)):
+                    for target in panel.get("targets") or []:
+                        if target.get("datasource", {}).get("type") == "prometheus":
+                            for name in metric_names(target["expr"]):
+                                used.setdefault(name, f"panel {panel['title']!r}")
+    return {name: where for name, where in used.items() if name not in recorded}
+
+
+def _all_panels(model: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    for panel in model.get("panels") or []:
+        yield panel
+        yield from _all_panels(panel)
+
+
+def _scraped_services(rendered: Rendered) -> set[str]:
+    """Services of a render that one of its ServiceMonitors selects, on a port they have."""
+    selected = set()
+    for monitor in rendered.of_kind("ServiceMonitor"):
+        spec = monitor["spec"]
+        wanted = spec["selector"].get("matchLabels") or {}
+        ports = {e.get("port") for e in spec["endpoints"]}
+        for service in rendered.of_kind("Service"):
+            labels = service["metadata"].get("labels") or {}
+            names = {p.get("name") for p in service["spec"].get("ports") or []}
+            if wanted.items() <= labels.items() and ports & names:
+                selected.add(service["metadata"]["name"])
+    return selected
+
+
+def _cell_receivers(plan: Plan) -> set[str]:
+    """Receivers of the metrics pipelines of the cells' collectors (shipped by remote-write)."""
+    found: set[str] = set()
+    for resource in plan.resources:
+        if resource.name.endswith("-telemetry-config"):
+            config = yaml.safe_load(resource.inputs["data"]["config.yaml"])
+            metrics = config["service"]["pipelines"].get("metrics")
+            if metrics and "prometheusremotewrite" in metrics["exporters"]:
+                found.update(metrics["receivers"])
+    return found
+
+
+# metric prefix -> (release, Service it is scraped from) or ("cells", collector receiver)
+SCRAPE_PATHS: dict[str, tuple[str, str]] = {
+    "aws_": ("yace", "yace"),
+    "loki_": ("loki", "loki"),
+    "tempo_": ("tempo", "tempo"),
+    "prometheus_": ("kps", "kps-prometheus"),
+    # The operator keeps the kubelet's Service (kube-system/kps-kubelet) itself: not rendered.
+    "kubelet_": ("kps", "monitor:kps-kubelet"),
+    "k8s_": ("cells", "kubeletstats"),
+    "otelcol_": ("cells", "prometheus/self"),
+    "kafka_connect_": ("cells", "prometheus/strimzi"),
+}
+
+
+def test_every_metric_an_alert_or_panel_reads_has_a_scrape_path(
+    shared: Variant, helm: str, library: ChartLibrary
+) -> None:
+    used = _used_metrics(shared.whole())
+    scraped = {r.release.name: _scraped_services(r) for r in shared.rendered}
+    receivers = _cell_receivers(_plan("app-cells")) | _cell_receivers(_plan("strimzi-cells"))
+    without = {}
+    for metric, where in sorted(used.items()):
+        paths = [path for prefix, path in SCRAPE_PATHS.items() if metric.startswith(prefix)]
+        if not paths:
+            without[metric] = f"{where}: no known source"
+            continue
+        ((release, target),) = paths
+        if release == "cells":
+            ok = target in receivers
+        elif target.startswith("monitor:"):
+            monitors = shared.release(release).of_kind("ServiceMonitor")
+            ok = target.removeprefix("monitor:") in {m["metadata"]["name"] for m in monitors}
+        else:
+            ok = target in scraped.get(release, ())
+        if not ok:
+            without[metric] = f"{where}: {release}/{target} is not scraped"
+    assert without == {}
+
+
+def test_alertmanager_reads_the_plans_config_secret(shared: Variant) -> None:
+    (alertmanager,) = shared.release("kps").of_kind("Alertmanager")
+    secret_name = alertmanager["spec"]["configSecret"]
+    secrets = {o["metadata"]["name"]: o for o in shared.plan_objects if o["kind"] == "Secret"}
+    # The operator reads alertmanager.yaml from it (the content is a Pulumi secret, amtool-checked
+    # where it is built: tests/test_alertmanager.py).
+    assert secrets[secret_name]["metadata"]["namespace"] == alertmanager["metadata"]["namespace"]
