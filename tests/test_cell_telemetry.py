@@ -9,6 +9,7 @@ import pulumi
 import pytest
 import yaml
 
+from conftest import docker_hub_credential
 from obs_platform import Cell, CellArgs, ObsPlatformError, TelemetryArgs
 from obs_platform._internal.cell_telemetry import (
     CREDENTIALS_ENV,
@@ -28,7 +29,14 @@ def build(telemetry: dict[str, Any], *, name: str = "eu-west-1") -> Plan:
         t = dict(telemetry)
         if "password" in t:
             t["password"] = pulumi.Output.secret(t["password"])
-        Cell(name, {"region": "eu-west-1", "telemetry": t})
+        Cell(
+            name,
+            {
+                "region": "eu-west-1",
+                "telemetry": t,
+                "docker_hub_credential_arn": docker_hub_credential(),
+            },
+        )
 
     return run(program, config={"aws:region": "eu-west-1"})
 
@@ -239,7 +247,11 @@ def test_cell_vpc_joins_the_ingest_zone_through_its_own_provider() -> None:
         )
         Cell(
             "us-east-1",
-            {"region": "us-east-1", "telemetry": {**TLS, "ingest_zone_id": "Z0123456789ABC"}},
+            {
+                "region": "us-east-1",
+                "telemetry": {**TLS, "ingest_zone_id": "Z0123456789ABC"},
+                "docker_hub_credential_arn": docker_hub_credential("us-east-1"),
+            },
             pulumi.ResourceOptions(providers=[provider]),
         )
 
