@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import ast
 import enum
+import functools
 import importlib
 import inspect
 import io
@@ -29,6 +30,7 @@ import sys
 import typing
 from contextlib import redirect_stdout
 from pathlib import Path
+from typing import Any
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
@@ -365,15 +367,46 @@ def cli_page(out: Path) -> None:
     _write(out / "cli.md", "\n".join(lines))
 
 
+STACK_REFERENCES = {"app-cells": ("organization/shared-account/dev", "shared-account")}
+"""Examples that read another example's outputs through ``pulumi.StackReference``: the stack
+name they reference and the example that is that stack."""
+
+
+@functools.cache
+def _outputs_of(example: str) -> dict[str, Any]:
+    from obs_platform.testing import run_program
+
+    return dict(run_program(EXAMPLES / example).outputs)
+
+
+def plan_example(program: Path) -> Any:
+    """Plan one example offline, the shared account's outputs standing in for its references."""
+    from obs_platform.testing import run_program
+
+    reference = STACK_REFERENCES.get(program.name)
+    outputs = {reference[0]: _outputs_of(reference[1])} if reference else None
+    return run_program(program, stack_outputs=outputs)
+
+
+def plan_command(program: Path) -> str:
+    """The documented command that prints an example's plan."""
+    reference = STACK_REFERENCES.get(program.name)
+    if reference is None:
+        return f"obs-platform plan examples/{program.name}"
+    return (
+        f"obs-platform plan examples/{reference[1]} --json shared.json` then "
+        f"`obs-platform plan examples/{program.name} --stack-outputs shared.json"
+    )
+
+
 def examples(out: Path) -> list[str]:
     """Run each example offline; write its plan output and its diagram. Return their names."""
     from obs_platform.diagram import build_diagram, render
-    from obs_platform.testing import run_program
     from obs_platform.testing.render import render_plan
 
     names = []
     for program in sorted(p.parent for p in EXAMPLES.glob("*/Pulumi.yaml")):
-        plan = run_program(program)
+        plan = plan_example(program)
         _write(out / "examples" / f"{program.name}.plan.txt", render_plan(plan))
         dot_text = out / "examples" / f"{program.name}.dot"
         svg = out / "examples" / f"{program.name}.svg"
@@ -395,18 +428,16 @@ README_MARK = "<!-- plan-output -->"
 def readme_plan_section(program: Path) -> str:
     """Return the README section showing ``obs-platform plan`` output for an example."""
     from obs_platform import __version__
-    from obs_platform.testing import run_program
     from obs_platform.testing.render import render_plan
 
-    text = render_plan(run_program(program))
+    text = render_plan(plan_example(program))
     summary = text.splitlines()[0]
     return "\n".join(
         [
             README_MARK,
             "## Plan output",
             "",
-            f"The output of `obs-platform plan examples/{program.name}` "
-            f"(obs-platform {__version__}),",
+            f"The output of `{plan_command(program)}` (obs-platform {__version__}),",
             "pasted from a real run; the documentation regenerates it on every build.",
             "",
             "<details>",

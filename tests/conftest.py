@@ -15,8 +15,11 @@ when it is missing, and fail instead when ``CI`` is set, so CI always runs them.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,6 +29,31 @@ EXAMPLES = PROJECT_ROOT / "examples"
 REFERENCE_DIR = Path(
     os.environ.get("OBS_PLATFORM_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "reference")
 )
+
+
+SHARED_STACK = "organization/shared-account/dev"
+"""The stack examples/app-cells reads through ``pulumi.StackReference`` (its ``sharedStack``)."""
+
+
+@functools.cache
+def shared_account_plan_json() -> Path:
+    """Plan examples/shared-account once per test process and return its plan JSON file.
+
+    examples/app-cells reads the shared account's outputs through a stack reference; offline,
+    they come from this file, as ``obs-platform plan --stack-outputs`` reads it.
+    """
+    from obs_platform.testing import run_program
+
+    directory = Path(tempfile.mkdtemp(prefix="obs-platform-shared-plan-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    path = directory / "shared.json"
+    path.write_text(run_program(EXAMPLES / "shared-account").dumps(), encoding="utf-8")
+    return path
+
+
+def app_cells_stack_outputs() -> dict[str, Path]:
+    """``stack_outputs`` for planning examples/app-cells: the shared account's plan JSON."""
+    return {SHARED_STACK: shared_account_plan_json()}
 
 
 def clear_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

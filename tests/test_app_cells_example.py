@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import app_cells_stack_outputs, shared_account_plan_json
 from obs_platform.cli import main
 from obs_platform.testing import Plan, run_program
 
@@ -15,7 +16,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "app-cells"
 
 @pytest.fixture(scope="module")
 def plan() -> Plan:
-    return run_program(EXAMPLE)
+    return run_program(EXAMPLE, stack_outputs=app_cells_stack_outputs())
 
 
 def test_project_files() -> None:
@@ -32,12 +33,34 @@ def test_two_cells_and_the_dr(plan: Plan) -> None:
         ("obs-platform:cell:Cell", "us-east-1"),
         ("obs-platform:dr:PilotLightDr", "app"),
         ("pulumi:providers:aws", "standby-account"),
+        ("pulumi:pulumi:StackReference", "organization/shared-account/dev"),
     }
     primary_nodes = plan.get("eu-west-1-nodes")
     standby_nodes = plan.get("us-east-1-nodes")
     assert primary_nodes.inputs["scalingConfig"]["desiredSize"] == 3
     assert standby_nodes.inputs["scalingConfig"]["desiredSize"] == 0
     assert plan.get("us-east-1-eks").type == "eks:index:Cluster"
+
+
+def test_cells_take_their_pools_from_the_shared_accounts_plan(plan: Plan) -> None:
+    shared = json.loads(shared_account_plan_json().read_text(encoding="utf-8"))
+    pools = shared["outputs"]["regional_pool_ids"]
+    reference = plan.get("organization/shared-account/dev", "pulumi:pulumi:StackReference")
+    assert reference.inputs == {"name": "organization/shared-account/dev"}
+    assert reference.outputs["outputs"]["regional_pool_ids"] == pools
+    assert plan.get("eu-west-1-vpc").inputs["ipv4IpamPoolId"] == pools["eu-west-1"]
+    assert plan.get("us-east-1-vpc").inputs["ipv4IpamPoolId"] == pools["us-east-1"]
+    assert pools["eu-west-1"] != pools["us-east-1"]
+
+
+def test_without_the_shared_outputs_the_plan_names_the_stack(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["plan", str(EXAMPLE)]) == 2
+    err = capsys.readouterr().err
+    assert "pulumi.StackReference('organization/shared-account/dev') has no outputs offline" in err
+    assert "--stack-outputs organization/shared-account/dev=PLAN.json" in err
+    assert "Traceback" not in err
 
 
 def test_standby_in_another_region_and_account(plan: Plan) -> None:
@@ -116,7 +139,8 @@ def test_budget_in_plan_and_outputs(plan: Plan) -> None:
 
 def test_cli_prints_tree_and_budget(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "plan.json"
-    assert main(["plan", str(EXAMPLE), "--json", str(target)]) == 0
+    shared = shared_account_plan_json()
+    assert main(["plan", str(EXAMPLE), "--stack-outputs", str(shared), "--json", str(target)]) == 0
     text = capsys.readouterr().out
     assert "Plan for project 'app-cells', stack 'dev'" in text
     assert "obs-platform:dr:PilotLightDr  app" in text

@@ -29,7 +29,7 @@ import pulumi_aws as aws
 import pytest
 import yaml
 
-from conftest import EXAMPLES, REFERENCE_DIR, need
+from conftest import EXAMPLES, REFERENCE_DIR, app_cells_stack_outputs, need
 from helm_render import (
     INSTALL_HELM,
     ChartLibrary,
@@ -164,7 +164,9 @@ VARIANTS: dict[str, Callable[[], Plan]] = {
     "shared-pull-through-cache": lambda: _stack(
         image_source="pull-through-cache", docker_hub_credential_arn=DOCKER_HUB_SECRET
     ),
-    "app-cells": lambda: run_program(EXAMPLES / "app-cells"),
+    "app-cells": lambda: run_program(
+        EXAMPLES / "app-cells", stack_outputs=app_cells_stack_outputs()
+    ),
     "strimzi-cells": _strimzi_cells,
 }
 

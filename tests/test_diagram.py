@@ -346,10 +346,12 @@ def test_cli_plan_writes_a_diagram(
 
 
 def test_app_cells_example_draws_two_accounts_and_its_dr_links() -> None:
-    from conftest import EXAMPLES
+    from conftest import EXAMPLES, app_cells_stack_outputs
     from obs_platform.testing import run_program
 
-    diagram = build_diagram(run_program(EXAMPLES / "app-cells"))
+    diagram = build_diagram(
+        run_program(EXAMPLES / "app-cells", stack_outputs=app_cells_stack_outputs())
+    )
     assert len(diagram.clusters()) == 2  # the primary's and the standby's accounts
     kinds = {edge.kind for edge in diagram.edges}
     assert {LinkKind.AURORA, LinkKind.FAILOVER} <= kinds and LinkKind.KAFKA not in kinds

@@ -26,7 +26,7 @@ from types import ModuleType
 import pytest
 
 import obs_platform
-from conftest import EXAMPLES, PROJECT_ROOT, find_tool
+from conftest import EXAMPLES, PROJECT_ROOT, app_cells_stack_outputs, find_tool
 from obs_platform import testing
 from obs_platform.testing import run
 
@@ -418,7 +418,7 @@ def test_example_readme_shows_real_plan_output(example: str) -> None:
     from obs_platform.testing.render import render_plan
 
     pasted = _readme(example).partition("<!-- plan-output -->")[2]
-    current = render_plan(run_program(EXAMPLES / example))
+    current = render_plan(run_program(EXAMPLES / example, stack_outputs=app_cells_stack_outputs()))
 
     def skeleton(text: str) -> list[str]:
         head = [line for line in text.splitlines() if line.startswith("Plan for project")]

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import EXAMPLES, PROJECT_ROOT, find_tool
+from conftest import EXAMPLES, PROJECT_ROOT, app_cells_stack_outputs, find_tool
 from obs_platform.cli import main
 from obs_platform.testing import run_program
 
@@ -213,11 +213,15 @@ def test_the_offline_commands_that_matter_are_run() -> None:
         if offline(c.text) is True and not c.text.startswith("cd ")
     }
     assert ("README.md", "obs-platform plan examples/shared-account") in runnable
-    for example in ("app-cells", "shared-account"):
-        assert (
-            f"examples/{example}/README.md",
-            f"obs-platform plan . --diagram {example}.svg --json plan.json",
-        ) in runnable
+    assert (
+        "examples/shared-account/README.md",
+        "obs-platform plan . --diagram shared-account.svg --json plan.json",
+    ) in runnable
+    assert (
+        "examples/app-cells/README.md",
+        "obs-platform plan . --stack-outputs ../../shared.json --diagram app-cells.svg "
+        "--json plan.json",
+    ) in runnable
     assert (
         "docs/howto/failover-drill.md",
         "obs-platform dr failover --plan plan.json --dry-run",
@@ -287,7 +291,7 @@ EXAMPLE_NAMES = sorted(p.parent.name for p in EXAMPLES.glob("*/Pulumi.yaml"))
 def test_the_destroy_step_turns_every_protection_off(example: str, tmp_path: Path) -> None:
     program = tmp_path / example
     shutil.copytree(EXAMPLES / example, program, ignore=shutil.ignore_patterns("__pycache__"))
-    protected = run_program(program)
+    protected = run_program(program, stack_outputs=app_cells_stack_outputs())
     assert [r.name for r in protected.resources if r.protect], "nothing is protected by default"
 
     sets = _config_sets(example)
@@ -298,7 +302,7 @@ def test_the_destroy_step_turns_every_protection_off(example: str, tmp_path: Pat
         stack["config"][key if ":" in key else f"{example}:{key}"] = yaml.safe_load(value)
     stack_file.write_text(yaml.safe_dump(stack), encoding="utf-8")
 
-    plan = run_program(program)
+    plan = run_program(program, stack_outputs=app_cells_stack_outputs())
     assert [r.name for r in plan.resources if r.protect] == []
     deletion_protected = [
         (r.name, key)

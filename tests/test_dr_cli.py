@@ -1139,7 +1139,9 @@ def example_plan() -> dict[str, Any]:
 
     if not (EXAMPLE / "Pulumi.yaml").is_file():
         pytest.skip("examples/app-cells is not there")
-    return dict(run_program(EXAMPLE, None).to_json())
+    from conftest import app_cells_stack_outputs
+
+    return dict(run_program(EXAMPLE, None, stack_outputs=app_cells_stack_outputs()).to_json())
 
 
 def _build_example_world(plan: dict[str, Any]) -> dict[str, str]:

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from conftest import app_cells_stack_outputs
 from obs_platform import Cell, CellArgs
 from obs_platform._internal.aws_names import (
     NAME_RULES,
@@ -188,7 +189,10 @@ def test_unknown_name_is_not_checked() -> None:
 
 @pytest.fixture(scope="module")
 def example_plans():
-    return [run_program(EXAMPLES / "shared-account"), run_program(EXAMPLES / "app-cells")]
+    return [
+        run_program(EXAMPLES / "shared-account"),
+        run_program(EXAMPLES / "app-cells", stack_outputs=app_cells_stack_outputs()),
+    ]
 
 
 def test_every_aws_type_in_the_examples_has_a_row(example_plans) -> None:

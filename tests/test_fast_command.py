@@ -19,6 +19,7 @@ import pytest
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime.sync_await import _ensure_event_loop
 
+from conftest import shared_account_plan_json
 from obs_platform.cli import _offline, main
 from obs_platform.cli._offline import run_offline
 from obs_platform.testing import ProgramError, engine, run
@@ -200,7 +201,8 @@ def test_plan_does_not_import_the_dr_operations_code() -> None:
         "import sys, io, contextlib\n"
         "from obs_platform.cli import main\n"
         f"with contextlib.redirect_stdout(io.StringIO()):\n"
-        f"    code = main(['plan', {str(EXAMPLES / 'app-cells')!r}])\n"
+        f"    code = main(['plan', {str(EXAMPLES / 'app-cells')!r}, '--stack-outputs', "
+        f"{str(shared_account_plan_json())!r}])\n"
         "print(code, sorted(m for m in sys.modules if m.startswith('obs_platform.ops')))\n"
     )
     assert result.stdout.strip() == "0 []", result.stderr[-3000:]

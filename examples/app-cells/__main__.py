@@ -37,6 +37,28 @@ record_name = config.get("recordName") or "app.example.com"
 protect = config.get_bool("protect")
 protect = True if protect is None else protect
 
+# --- 0. What the shared account exports ------------------------------------------------------
+# examples/shared-account is its own stack; the cells read its outputs through a stack reference
+# (`pulumi stack output` of that stack). Offline, plan the shared account first and pass its
+# plan JSON: obs-platform plan examples/app-cells --stack-outputs shared.json (README).
+shared = pulumi.StackReference(config.get("sharedStack") or "organization/shared-account/dev")
+
+
+def shared_pool(region: str) -> pulumi.Output[str]:
+    """The shared account's IPAM pool for a region (its `regional_pool_ids` output)."""
+
+    def pick(pool_ids: dict[str, str] | None) -> str:
+        if not pool_ids or region not in pool_ids:
+            raise ValueError(
+                f"the shared stack exports no IPAM pool for {region} (regional_pool_ids has "
+                f"{sorted(pool_ids or {})}); add {region} to shared-account:regions and update "
+                "that stack, or set this stack's primaryIpamPoolId/standbyIpamPoolId"
+            )
+        return pool_ids[region]
+
+    return shared.get_output("regional_pool_ids").apply(pick)
+
+
 telemetry = TelemetryArgs(
     metrics_remote_write_url=config.get("metricsRemoteWriteUrl"),
     logs_otlp_url=config.get("logsOtlpUrl"),
@@ -63,7 +85,7 @@ primary = Cell(
         dr_strategy="pilot-light",
         replicas=3,
         rds_global=True,
-        ipam_pool_id=config.get("primaryIpamPoolId"),
+        ipam_pool_id=config.get("primaryIpamPoolId") or shared_pool(primary_region),
         vpc_cidr="10.16.0.0/20",
         telemetry=primary_telemetry,
         # Each cell serves the clients' name itself, so TLS still matches after a failover.
@@ -95,7 +117,7 @@ standby = Cell(
         dr_strategy="pilot-light",
         replicas=0,
         rds_global=True,
-        ipam_pool_id=config.get("standbyIpamPoolId"),
+        ipam_pool_id=config.get("standbyIpamPoolId") or shared_pool(standby_region),
         vpc_cidr="10.32.0.0/20",
         telemetry=standby_telemetry,
         api_domain_name=record_name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..testing import Plan
@@ -16,7 +16,12 @@ command returns, so what a run leaves on the heap can be frozen rather than coll
 frozen heap would never be collected."""
 
 
-def run_offline(program_dir: Path, stack: str | None, timeout_seconds: float | None = None) -> Plan:
+def run_offline(
+    program_dir: Path,
+    stack: str | None,
+    timeout_seconds: float | None = None,
+    **engine_options: Any,
+) -> Plan:
     """Run the program in ``program_dir`` and return its plan, without paying for the collector.
 
     The collector stays off while the SDKs load and the program runs (the engine pauses it for
@@ -31,13 +36,15 @@ def run_offline(program_dir: Path, stack: str | None, timeout_seconds: float | N
         program_dir: The directory holding ``Pulumi.yaml``.
         stack: The stack whose configuration to load (``None``: the first stack file found).
         timeout_seconds: Stop a program that runs longer (``None``: no limit).
+        engine_options: Passed on to :func:`obs_platform.testing.run_program`
+            (``stack_outputs``, ``secret_values``).
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         from ..testing import run_program
 
-        return run_program(program_dir, stack, timeout_seconds=timeout_seconds)
+        return run_program(program_dir, stack, timeout_seconds=timeout_seconds, **engine_options)
     finally:
         if process_ends_after_command:
             gc.freeze()

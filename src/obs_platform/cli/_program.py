@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._errors import CommandError
 
@@ -42,7 +42,9 @@ def add_program_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_checked(program_dir: Path, stack: str | None, timeout_seconds: float) -> Plan:
+def run_checked(
+    program_dir: Path, stack: str | None, timeout_seconds: float, **engine_options: Any
+) -> Plan:
     """Run the program and refuse a plan with no resources.
 
     A program that registers nothing has not run to its end: it returned early, swallowed its
@@ -55,7 +57,7 @@ def run_checked(program_dir: Path, stack: str | None, timeout_seconds: float) ->
     from ..testing.plan import STACK_TYPE
     from ._offline import run_offline
 
-    plan = run_offline(program_dir, stack, timeout_seconds)
+    plan = run_offline(program_dir, stack, timeout_seconds, **engine_options)
     if not any(r.type != STACK_TYPE for r in plan.resources):
         raise CommandError(
             f"the program in {program_dir} registered no resources (stack {plan.stack}): it "

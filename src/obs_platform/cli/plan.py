@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ._errors import write_file
+from ._errors import CommandError, write_file
 from ._program import add_program_options, run_checked
 
 
@@ -33,6 +33,17 @@ def register(subparsers: Any) -> None:
         help="stack whose Pulumi.<NAME>.yaml to load (default: the first found)",
     )
     parser.add_argument(
+        "--stack-outputs",
+        metavar="[STACK=]FILE",
+        action="append",
+        default=[],
+        dest="stack_outputs",
+        help="outputs of a stack the program reads with pulumi.StackReference: another "
+        "program's plan JSON (from 'plan --json'; STACK defaults to its project/stack) or a "
+        "'pulumi stack output --json' file (STACK required, such as org/shared-account/dev); "
+        "repeat for several stacks",
+    )
+    parser.add_argument(
         "--json",
         metavar="FILE",
         type=Path,
@@ -51,11 +62,43 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
+def stack_outputs_option(values: list[str]) -> dict[str, Any]:
+    """Parse ``--stack-outputs [STACK=]FILE`` options into ``run_program``'s ``stack_outputs``.
+
+    Raises:
+        CommandError: If a file cannot be read, or a plain outputs file has no stack name.
+    """
+    from ..testing._references import read_stack_outputs
+
+    result: dict[str, Any] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep:
+            name, path = "", value
+        outputs = read_stack_outputs(path)
+        if not name:
+            if outputs.project_stack is None:
+                raise CommandError(
+                    f"--stack-outputs {value}: {path} is not a plan JSON, so it does not say "
+                    "which stack it holds. Name it: --stack-outputs "
+                    f"ORG/PROJECT/STACK={path} (the name the program passes to "
+                    "pulumi.StackReference)."
+                )
+            name = outputs.project_stack
+        result[name] = outputs
+    return result
+
+
 def handle(args: argparse.Namespace) -> int:
     """Run ``plan``."""
     from ..testing.render import render_plan
 
-    plan = run_checked(args.program_dir, args.stack, args.timeout_seconds)
+    plan = run_checked(
+        args.program_dir,
+        args.stack,
+        args.timeout_seconds,
+        stack_outputs=stack_outputs_option(args.stack_outputs),
+    )
     print(render_plan(plan), end="")
     if args.json_file is not None:
         write_file(args.json_file, plan.dumps(), "--json")

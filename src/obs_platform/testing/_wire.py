@@ -108,6 +108,16 @@ def echo(value: Any) -> Any:
     return value
 
 
+def unknown() -> str:
+    """Return the wire form of a value known only after deploy."""
+    return _UNKNOWN_WIRE
+
+
+def secret(value: Any) -> dict[str, Any]:
+    """Return the wire form of a secret value."""
+    return {_SIG_KEY: _SECRET_SIG, "value": value}
+
+
 def resource_reference(urn: str, resource_id: str) -> dict[str, Any]:
     """Return the wire form of a reference to a custom resource."""
     return {_SIG_KEY: _RESOURCE_SIG, "urn": urn, "id": resource_id, "packageVersion": ""}

@@ -25,6 +25,7 @@ import sys
 import sysconfig
 import types
 import urllib.parse
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -40,13 +41,15 @@ from pulumi.runtime.stack import Stack
 from pulumi.runtime.sync_await import _sync_await
 
 from .._internal.errors import ObsPlatformError
-from . import _checks, _wire
+from . import _checks, _references, _wire
 from ._answers import DEFAULT_ACCOUNT_ID, ResourceContext, answer_call, answer_resource
 from ._limits import Guard, ProgramTooDeepError, abandon_event_loop, exit_error, location_of
 from ._project import load_program
 from .plan import STACK_TYPE, Plan, PlanResource
 
 AWS_REGION_KEY = "aws:region"
+StackOutputsSource = str | os.PathLike[str] | Mapping[str, Any] | _references.StackOutputs
+"""What ``stack_outputs`` takes for one stack: a plan JSON or outputs file, or the outputs."""
 _AWS_PACKAGES = ("aws:", "eks:", "pulumi:providers:aws", "pulumi:providers:eks")
 _FALLBACK_REGION = "us-east-1"
 _HIDDEN_CHILDREN: dict[str, dict[str, tuple[str, str]]] = {
@@ -100,6 +103,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         self.default_region = default_region
         self.default_account = default_account
         self.records: dict[str, PlanResource] = {}
+        # Outputs of the stacks a program may read with pulumi.StackReference, by name.
+        self.stack_references: dict[str, _references.StackOutputs] = {}
         # Each registration's SDK stack trace, resolved to a file:line only when a URN repeats.
         self._stack_traces: dict[str, Any] = {}
         self.stack_outputs: dict[str, Any] = {}
@@ -257,11 +262,30 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
     @_names_call_site
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        raise NotImplementedError(
-            f"the offline engine cannot read the existing resource {request.type} "
-            f"{request.name!r} (id {request.id!r}): there is no cloud to read it from. "
-            "Pass its ID or ARN as an input instead of calling .get()."
+        if request.type != _references.STACK_REFERENCE_TYPE:
+            raise NotImplementedError(
+                f"the offline engine cannot read the existing resource {request.type} "
+                f"{request.name!r} (id {request.id!r}): there is no cloud to read it from. "
+                "Pass its ID or ARN as an input instead of calling .get()."
+            )
+        urn = self.make_urn(request.parent, request.type, request.name)
+        outputs = _references.resolve(
+            self.stack_references, request.id, pulumi_settings.get_project()
         )
+        state = {"name": request.id, **_references.wire_outputs(outputs)}
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, request.id, state)
+        self.records[urn] = PlanResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            custom=True,
+            provider=None,
+            region=None,
+            inputs={"name": request.id},
+            outputs=_wire.to_plain(state),
+        )
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=_wire.to_struct(state))
 
 
 def _account_of_provider(inputs: Mapping[str, Any]) -> str | None:
@@ -329,6 +353,7 @@ def run(
     secret_keys: set[str] | frozenset[str] = frozenset(),
     account_id: str = DEFAULT_ACCOUNT_ID,
     timeout_seconds: float | None = None,
+    stack_outputs: Mapping[str, StackOutputsSource] | None = None,
 ) -> Plan:
     """Run a Python function as a Pulumi program under the offline engine.
 
@@ -342,6 +367,10 @@ def run(
         account_id: The AWS account the engine answers for when no provider names one.
         timeout_seconds: Stop the program when it runs longer than this (``None``: no limit).
             Enforced in the main thread only (it uses ``SIGALRM``).
+        stack_outputs: Outputs of the stacks the program reads with ``pulumi.StackReference``,
+            by stack name (``org/project/stack``, ``project/stack`` or ``stack``): a path to
+            another program's plan JSON or to a ``pulumi stack output --json`` file, or a
+            mapping of outputs. A reference with none fails the run, naming the stack.
 
     Returns:
         The recorded plan.
@@ -359,6 +388,7 @@ def run(
     if unknown_secrets:
         raise ValueError(f"secret_keys {sorted(unknown_secrets)} are not keys of config")
     monitor = _RecordingMonitor(config_strings.get(AWS_REGION_KEY), account_id)
+    monitor.stack_references = _references.normalise(stack_outputs)
     engine = _RecordingEngine()
     pulumi_settings.reset_options(project=project, stack=stack, preview=False)
     set_all_config(config_strings, sorted(secret_keys))
@@ -379,7 +409,7 @@ def run(
     full_stack_trace = pulumi_resource._get_stack_trace
     pulumi_resource._get_stack_trace = _call_site_trace
     try:
-        with guard.active():
+        with guard.active(), _quiet_when_failed():
             _sync_await(_run_in_stack(program))
     except BaseException as exc:
         if guard.timed_out is not None or isinstance(exc, SystemExit):
@@ -496,14 +526,56 @@ def _root_cause(exc: BaseException) -> BaseException:
     return current
 
 
-def _forget_failed_futures() -> None:
-    """Mark every failed future as seen, so asyncio does not report them one by one.
+@contextlib.contextmanager
+def _quiet_when_failed() -> Iterator[None]:
+    """Hold back what asyncio reports about abandoned work until the run's end.
 
-    A refused registration fails the futures of every resource that waited for it; nobody
-    awaits them after the run stops, so without this the garbage collector logs each one
-    ("Future exception was never retrieved"), whenever it gets to them. Runs once per failed
-    run, over the objects the collector tracks.
+    When a registration is refused, the SDK's tasks for every resource that waited on it fail,
+    and asyncio reports each ("Task exception was never retrieved") as the collector meets
+    them, and the coroutines they never reached ("coroutine ... was never awaited"). A failed
+    run reports its one cause instead; a run that succeeds passes the loop's reports on.
     """
+    loop = asyncio.get_event_loop()
+    previous = loop.get_exception_handler()
+    held: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: held.append(context))
+    failed = False
+    with warnings.catch_warnings():
+        # The SDK's own bookkeeping coroutines, dropped when a run stops early.
+        warnings.filterwarnings(
+            "ignore", message=r"coroutine '.*' was never awaited", category=RuntimeWarning
+        )
+        try:
+            yield
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            loop.set_exception_handler(previous)
+    if not failed:
+        for context in held:
+            if previous is not None:
+                previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+
+
+def _forget_failed_futures() -> None:
+    """Finish what a failed run leaves behind, so asyncio does not report it one by one.
+
+    A refused registration fails the futures of every resource that waited for it, and tasks
+    the SDK started (secret checks, output resolution) are still pending when the run stops:
+    they are cancelled and run to their end here, and every failed future is marked as seen,
+    so the garbage collector does not log each ("Future exception was never retrieved") when
+    it gets to them, or the next run's loop does not run them.
+    """
+    loop = asyncio.get_event_loop()
+    if not loop.is_running():
+        leftovers = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in leftovers:
+            task.cancel()
+        if leftovers:
+            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
     for obj in gc.get_objects():
         if isinstance(obj, asyncio.Future) and obj.done() and not obj.cancelled():
             obj.exception()
@@ -607,6 +679,7 @@ def run_program(
     *,
     account_id: str = DEFAULT_ACCOUNT_ID,
     timeout_seconds: float | None = None,
+    stack_outputs: Mapping[str, StackOutputsSource] | None = None,
 ) -> Plan:
     """Run a Pulumi program directory under the offline engine.
 
@@ -620,12 +693,15 @@ def run_program(
         stack: The stack whose configuration to load.
         account_id: The AWS account the engine answers for when no provider names one.
         timeout_seconds: Stop the program when it runs longer than this (``None``: no limit).
+        stack_outputs: Outputs of the stacks it reads with ``pulumi.StackReference``; see
+            :func:`run`. Paths are read before the program's directory becomes the cwd.
 
     Raises:
         ProjectError: If ``Pulumi.yaml`` or the stack file is missing or malformed.
         ProgramError: If the program raised.
     """
     program = load_program(Path(program_dir), stack)
+    references = _references.normalise(stack_outputs)
 
     def body() -> None:
         runpy.run_path(str(program.main), run_name="__main__")
@@ -639,6 +715,7 @@ def run_program(
             secret_keys=program.secret_keys,
             account_id=account_id,
             timeout_seconds=timeout_seconds,
+            stack_outputs=references,
         )
 
 
