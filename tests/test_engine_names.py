@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from conftest import app_cells_stack_outputs
+from conftest import app_cells_stack_outputs, docker_hub_credential
 from obs_platform import Cell, CellArgs
 from obs_platform._internal.aws_names import (
     NAME_RULES,
@@ -23,7 +23,11 @@ from obs_platform.testing import ProgramError, run, run_program
 from obs_platform.testing._checks import PlanRefusedError
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-CELL_SEED = {"region": "eu-west-1", "vpc_cidr": "10.16.0.0/20"}
+CELL_SEED = {
+    "region": "eu-west-1",
+    "vpc_cidr": "10.16.0.0/20",
+    "docker_hub_credential_arn": docker_hub_credential("eu-west-1"),
+}
 
 
 def _refusal(program, **kwargs) -> PlanRefusedError:
