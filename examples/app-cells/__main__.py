@@ -31,7 +31,7 @@ config = pulumi.Config()
 primary_region = pulumi.Config("aws").require("region")
 standby_region = config.get("standbyRegion") or "us-east-1"
 record_name = config.get("recordName") or "app.example.com"
-# Stateful resources (EKS clusters, Aurora, MSK, KMS keys) carry Pulumi `protect` and AWS deletion
+# Stateful resources (EKS clusters, Aurora, KMS keys) carry Pulumi `protect` and AWS deletion
 # protection unless the stack sets `app-cells:protect false`: the first step of destroying it
 # (README, "Destroy").
 protect = config.get_bool("protect")
