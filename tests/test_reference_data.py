@@ -309,3 +309,31 @@ def test_fetch_refuses_a_pin_the_repository_does_not_have() -> None:
     )
     with pytest.raises(SystemExit, match=r"loki 9\.9\.9 is not in https://r\.example/charts"):
         fetch.chart_url("https://r.example/charts", index, "loki", "9.9.9")
+
+
+BUILT_IN_GROUPS = ("", "apps", "batch", "policy", "helm.sh", "yaml", "kustomize")
+"""Kubernetes groups that are not custom resources (with every ``*.k8s.io`` group), and the
+pulumi-kubernetes components (``helm.sh``, ``yaml``, ``kustomize``)."""
+
+
+@pytest.mark.parametrize("example", ["shared-account", "app-cells"])
+def test_every_custom_resource_of_the_examples_has_and_passes_its_derived_crd(
+    example: str,
+) -> None:
+    from conftest import EXAMPLES, app_cells_stack_outputs
+    from obs_platform.testing import run_program
+
+    outputs = app_cells_stack_outputs() if example == "app-cells" else None
+    plan = run_program(EXAMPLES / example, stack_outputs=outputs)
+    custom = []
+    for resource in plan.resources:
+        if not resource.type.startswith("kubernetes:"):
+            continue
+        group = resource.type.split(":")[1].rpartition("/")[0]
+        group = "" if group == "core" else group
+        if group in BUILT_IN_GROUPS or group.endswith(".k8s.io"):
+            continue
+        custom.append(resource)
+        reference.validate_custom_resource(resource.inputs)  # a CRD nobody derived fails here
+    kinds = sorted({r.inputs["kind"] for r in custom})
+    assert kinds == (["PrometheusRule"] if example == "shared-account" else [])
