@@ -170,7 +170,21 @@ def test_values_structure() -> None:
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
         "extraArgs": {"scraping-interval": 60},
         "testConnection": False,
-        "serviceMonitor": {"enabled": True, "interval": "60s", "timeout": "30s"},
+        "serviceMonitor": {
+            "enabled": True,
+            "interval": "60s",
+            "timeout": "30s",
+            "metricRelabelings": [
+                {
+                    "sourceLabels": ["tag_cell", "custom_tag_cell"],
+                    "separator": ";",
+                    "regex": ";(.+)",
+                    "targetLabel": "tag_cell",
+                    "replacement": "$1",
+                    "action": "replace",
+                }
+            ],
+        },
         "configMap": {"enabled": True},
         "config": config,
     }

@@ -66,6 +66,9 @@ telemetry = TelemetryArgs(
     # The shared stack's private zone (its ingest_zone_id output): each cell's VPC joins it.
     ingest_zone_id=config.get("ingestZoneId"),
     ca_certificate_pem=config.get("ingestCaCertificatePem"),
+    # The shared stack's CloudWatch exporter role (its cloudwatch_exporter_role_arn output):
+    # each cell makes a read-only role for it in its own account.
+    cloudwatch_reader_principal_arn=config.get("cloudwatchExporterRoleArn"),
 )
 
 # Each cell writes as its own ingest user (its name) with its own password (a secret that the
@@ -150,6 +153,8 @@ pulumi.export("primary_healthz_url", primary.healthz_url)
 pulumi.export("standby_healthz_url", standby.healthz_url)
 pulumi.export("primary_cluster_name", primary.cluster_name)
 pulumi.export("standby_cluster_name", standby.cluster_name)
+pulumi.export("primary_cloudwatch_reader_role_arn", primary.cloudwatch_reader_role_arn)
+pulumi.export("standby_cloudwatch_reader_role_arn", standby.cloudwatch_reader_role_arn)
 pulumi.export("global_cluster_id", dr.global_cluster_id)
 pulumi.export("region_switch_plan_arn", dr.region_switch_plan_arn)
 pulumi.export("rto_seconds", dr.rto_seconds)

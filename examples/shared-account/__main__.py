@@ -94,6 +94,9 @@ observability = ObservabilityStack(
         ingest_zone_authorized_vpcs=config.get_object("cellVpcs") or [],
         # Who may write: each cell's ingest user (its name) and password (a secret; the cell's
         # stack holds the same value).
+        # Cell accounts whose DR metrics the CloudWatch exporter reads (each cell's
+        # cloudwatch_reader_role_arn output, with the regions of its DR resources).
+        cloudwatch_accounts=config.get_object("cloudwatchAccounts") or [],
         ingest_tenants={
             tenant: config.require_secret(f"ingestPassword-{tenant}")
             for tenant in config.get_object("ingestTenants") or []
@@ -117,3 +120,5 @@ pulumi.export("loki_push_url", observability.loki_push_url)
 pulumi.export("loki_otlp_url", observability.loki_otlp_url)
 pulumi.export("otlp_endpoint", observability.otlp_endpoint)
 pulumi.export("ingest_zone_id", observability.ingest_zone_id)
+pulumi.export("cloudwatch_exporter_role_arn", observability.cloudwatch_exporter_role_arn)
+pulumi.export("alertmanager_config", observability.alertmanager_config)

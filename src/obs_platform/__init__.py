@@ -38,6 +38,7 @@ _LAZY: dict[str, str] = {
     "ChartVersions": "obs_platform.observability.args",
     "ImageSource": "obs_platform.observability.args",
     "IngestZoneVpc": "obs_platform.observability.args",
+    "CloudWatchAccountArgs": "obs_platform.observability.args",
     "NodeGroupArgs": "obs_platform.observability.args",
     "Scale": "obs_platform.observability.args",
     "WorkloadIdentity": "obs_platform.observability.identity",
@@ -66,6 +67,7 @@ __all__ = [
     "CellArgs",
     "CellImageSource",
     "ChartVersions",
+    "CloudWatchAccountArgs",
     "DrSite",
     "DrStrategy",
     "EmailReceiver",
@@ -126,6 +128,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .observability.args import (
         CapacityType,
         ChartVersions,
+        CloudWatchAccountArgs,
         ImageSource,
         IngestZoneVpc,
         NodeGroupArgs,

@@ -31,7 +31,7 @@ from .cells.images import check_image_source, create_image_source
 from .cells.network import INTERFACE_ENDPOINTS as INTERFACE_ENDPOINTS
 from .cells.network import create_endpoints, create_network, share_subnets
 from .cells.telemetry import TELEMETRY_NAMESPACE as TELEMETRY_NAMESPACE
-from .cells.telemetry import check_telemetry, create_telemetry
+from .cells.telemetry import check_telemetry, create_cloudwatch_reader, create_telemetry
 from .dr.args import KafkaEngine
 from .dr.site import DrSite
 from .network.vpc import check_vpc_sizes, check_zone_ids
@@ -139,6 +139,9 @@ class Cell(Component[CellArgs]):
     global cluster)."""
     kafka_cluster_arn: pulumi.Output[str | None]
     """The MSK cluster (``None`` without MSK)."""
+    cloudwatch_reader_role_arn: pulumi.Output[str | None]
+    """The role the shared stack's CloudWatch exporter assumes in this cell's account
+    (``None`` without ``TelemetryArgs.cloudwatch_reader_principal_arn``)."""
     kafka_bootstrap_servers: pulumi.Output[str | None]
     """Kafka bootstrap servers (``None`` without Kafka)."""
 
@@ -370,6 +373,7 @@ class Cell(Component[CellArgs]):
             image=images.collector_image,
             image_ready=images.ready,
         )
+        reader_role_arn = create_cloudwatch_reader(self, args)
         self._site = {
             "healthz_host": host,
             "record_target": self._record_target,
@@ -411,6 +415,7 @@ class Cell(Component[CellArgs]):
                 attachment.id if attachment is not None else pulumi.Output.from_input(None)
             ),
             "ingress_target_group_arn": ingress.target_group.arn,
+            "cloudwatch_reader_role_arn": reader_role_arn,
         }
 
     # --- DR -----------------------------------------------------------------------------------

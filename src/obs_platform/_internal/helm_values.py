@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from .yace import CELL_FROM_CUSTOM_TAG
+
 KPS_RELEASE = "kps"
 """Release name and ``fullnameOverride`` of kube-prometheus-stack."""
 
@@ -616,6 +618,8 @@ def yace_values(
             "enabled": True,
             "interval": f"{scrape_interval_seconds}s",
             "timeout": "30s",
+            # Series without resource tags keep their job's cell (yace.CELL_FROM_CUSTOM_TAG).
+            "metricRelabelings": [dict(CELL_FROM_CUSTOM_TAG)],
         },
         "configMap": {"enabled": True},
         "config": config_yaml,

@@ -73,11 +73,67 @@ class DiscoveryJob:
         namespace: The CloudWatch namespace (``AWS/RDS``).
         regions: The regions to read it in.
         metrics: ``(metric name, statistic)`` pairs.
+        role_arn: A role in another account YACE assumes to read it (YACE's job ``roles``),
+            or ``None`` for the exporter's own account.
+        cell: A ``cell`` the job's series carry as ``custom_tag_cell`` (YACE's ``customTags``)
+            even where discovery cannot associate a resource (MSK Replicator series have no
+            tags, so they would lose ``tag_cell``), or ``None``.
     """
 
     namespace: str
     regions: tuple[str, ...]
     metrics: tuple[tuple[str, str], ...]
+    role_arn: str | None = None
+    cell: str | None = None
+
+
+@dataclass(frozen=True)
+class CloudWatchAccount:
+    """Another account whose DR metrics YACE reads through a role there.
+
+    Attributes:
+        role_arn: The role YACE assumes (the cell's ``cloudwatch_reader_role_arn``).
+        regions: The regions of its databases and replicators (a standby cell's region: the
+            Aurora secondary emits the global lag, MSK Replicator emits in the target region).
+        cell: The cell whose series these are (the ``cell`` label kept on untagged series).
+    """
+
+    role_arn: str
+    regions: tuple[str, ...]
+    cell: str | None = None
+
+
+CELL_FROM_CUSTOM_TAG: Final = {
+    "sourceLabels": ["tag_cell", "custom_tag_cell"],
+    "separator": ";",
+    "regex": ";(.+)",
+    "targetLabel": "tag_cell",
+    "replacement": "$1",
+    "action": "replace",
+}
+"""ServiceMonitor ``metricRelabelings`` entry: a series without ``tag_cell`` (no resource tags
+found, such as MSK Replicator's) takes its job's ``custom_tag_cell``."""
+
+
+def account_discovery_jobs(accounts: Iterable[CloudWatchAccount]) -> list[DiscoveryJob]:
+    """Return the DR discovery jobs for other accounts, each read through its role.
+
+    Per account: Aurora and MSK in its regions, Route 53 health checks in us-east-1 (a
+    PilotLightDr in that account owns them), with the account's ``cell`` as a custom tag.
+    """
+    jobs: list[DiscoveryJob] = []
+    for account in accounts:
+        for job in dr_discovery_jobs(account.regions):
+            jobs.append(
+                DiscoveryJob(
+                    job.namespace,
+                    job.regions,
+                    job.metrics,
+                    role_arn=account.role_arn,
+                    cell=account.cell,
+                )
+            )
+    return jobs
 
 
 def dr_discovery_jobs(regions: Sequence[str]) -> list[DiscoveryJob]:
@@ -111,26 +167,42 @@ def yace_config(jobs: Iterable[DiscoveryJob], *, sts_region: str) -> dict[str, A
         sts_region: The region whose STS endpoint YACE uses (the cluster's).
     """
     listed = list(jobs)
+
+    def render(job: DiscoveryJob) -> dict[str, Any]:
+        rendered: dict[str, Any] = {
+            "type": job.namespace,
+            "regions": list(job.regions),
+        }
+        if job.role_arn is not None:
+            rendered["roles"] = [{"roleArn": job.role_arn}]
+        if job.cell is not None:
+            rendered["customTags"] = [{"key": "cell", "value": job.cell}]
+        rendered.update(
+            {
+                "period": YACE_PERIOD_SECONDS,
+                "length": YACE_LENGTH_SECONDS,
+                "metrics": [
+                    {"name": metric, "statistics": [statistic]} for metric, statistic in job.metrics
+                ],
+            }
+        )
+        return rendered
+
     return {
         "apiVersion": "v1alpha1",
         "sts-region": sts_region,
         "discovery": {
             "exportedTagsOnMetrics": {job.namespace: list(EXPORTED_TAGS) for job in listed},
-            "jobs": [
-                {
-                    "type": job.namespace,
-                    "regions": list(job.regions),
-                    "period": YACE_PERIOD_SECONDS,
-                    "length": YACE_LENGTH_SECONDS,
-                    "metrics": [
-                        {"name": metric, "statistics": [statistic]}
-                        for metric, statistic in job.metrics
-                    ],
-                }
-                for job in listed
-            ],
+            "jobs": [render(job) for job in listed],
         },
     }
+
+
+def assumed_role_arns(config: Mapping[str, Any]) -> list[str]:
+    """Return the roles a YACE configuration assumes (what its own role may ``AssumeRole``)."""
+    return sorted(
+        {role["roleArn"] for job in config["discovery"]["jobs"] for role in job.get("roles", [])}
+    )
 
 
 def exported_metric_names(config: Mapping[str, Any]) -> set[str]:

@@ -149,6 +149,11 @@ class TelemetryArgs(ArgsModel):
     """The stack's private ingest zone (``ObservabilityStack.ingest_zone_id``): the cell's VPC
     joins it, so that ``ingest.<zone>`` resolves in the cell. A cell in another account than
     the stack must be listed in ``ObservabilityStackArgs.ingest_zone_authorized_vpcs`` first."""
+    cloudwatch_reader_principal_arn: Input[str] | None = None
+    """The shared stack's CloudWatch exporter role (``ObservabilityStack.cloudwatch_exporter_
+    role_arn``): the cell creates ``{n}-cloudwatch-reader-role`` in its own account, which only
+    that role may assume, so the DR metrics of this account reach the DR alerts; list the
+    cell's ``cloudwatch_reader_role_arn`` in ``ObservabilityStackArgs.cloudwatch_accounts``."""
     host_ports: bool = False
     """Also expose OTLP on each node's ports 4317/4318 (for workloads that send to the node IP);
     by default workloads send to ``otel-collector.obs-telemetry:4317``, which stays on the

@@ -21,6 +21,7 @@ The DaemonSet runs with the least it needs:
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -41,7 +42,89 @@ from .._internal.errors import ObsPlatformError
 from ..dr.args import KafkaEngine
 from .args import TENANT_PATTERN, CellArgs, TelemetryArgs
 
-__all__ = ["TELEMETRY_NAMESPACE", "check_telemetry", "create_telemetry"]
+__all__ = [
+    "CLOUDWATCH_READER_ACTIONS",
+    "TELEMETRY_NAMESPACE",
+    "check_telemetry",
+    "cloudwatch_reader_policy",
+    "cloudwatch_reader_trust",
+    "create_cloudwatch_reader",
+    "create_telemetry",
+]
+
+CLOUDWATCH_READER_ACTIONS: tuple[str, ...] = (
+    "cloudwatch:GetMetricData",
+    "cloudwatch:GetMetricStatistics",
+    "cloudwatch:ListMetrics",
+    "tag:GetResources",
+)
+"""What the shared stack's CloudWatch exporter does in the cell's account (read-only; these
+APIs take no resource ARNs, so the grant is on ``*`` for these actions only)."""
+
+
+def cloudwatch_reader_trust(principal_arn: str) -> str:
+    """The reader role's trust policy: only the given principal (the exporter's role)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": principal_arn},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+
+
+def cloudwatch_reader_policy() -> str:
+    """The reader role's inline policy: :data:`CLOUDWATCH_READER_ACTIONS` only."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ReadCloudWatchMetrics",
+                    "Effect": "Allow",
+                    "Action": list(CLOUDWATCH_READER_ACTIONS),
+                    "Resource": "*",
+                }
+            ],
+        }
+    )
+
+
+def create_cloudwatch_reader(owner: Component[Any], args: CellArgs) -> pulumi.Output[str | None]:
+    """Create ``{n}-cloudwatch-reader-role`` for the shared stack's CloudWatch exporter.
+
+    Made through the cell's own provider, so it lives in the cell's account, where the cell's
+    DR metrics are (Aurora's global lag on a standby's secondary, MSK Replicator in the target
+    region). The stack lists it in ``ObservabilityStackArgs.cloudwatch_accounts``; YACE assumes
+    it (its job ``roles``). ``None`` without ``TelemetryArgs.cloudwatch_reader_principal_arn``.
+    """
+    principal = args.telemetry.cloudwatch_reader_principal_arn
+    if principal is None:
+        return pulumi.Output.from_input(None)
+    role = aws.iam.Role(
+        owner.child_name("cloudwatch-reader-role"),
+        assume_role_policy=pulumi.Output.from_input(principal).apply(
+            lambda arn: cloudwatch_reader_trust(str(arn))
+        ),
+        description="The central CloudWatch exporter reads this account's DR metrics",
+        max_session_duration=3600,
+        tags=owner.tags(),
+        opts=owner.child_opts(),
+    )
+    aws.iam.RolePolicy(
+        owner.child_name("cloudwatch-reader-policy"),
+        role=role.id,
+        policy=cloudwatch_reader_policy(),
+        opts=owner.child_opts(),
+    )
+    arn: pulumi.Output[str | None] = role.arn
+    return arn
+
 
 TELEMETRY_NAMESPACE = "obs-telemetry"
 """Namespace of the cell's collector."""

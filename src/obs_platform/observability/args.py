@@ -32,6 +32,7 @@ from .registry import check_repository_name
 __all__ = [
     "CapacityType",
     "ChartVersions",
+    "CloudWatchAccountArgs",
     "ImageSource",
     "IngestZoneVpc",
     "NodeGroupArgs",
@@ -120,6 +121,24 @@ class IngestZoneVpc(ArgsModel):
     """The VPC's ID (``Cell.vpc_id`` of a cell in another account)."""
     region: Region
     """The VPC's region."""
+
+
+_ROLE_ARN = r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$"
+
+
+class CloudWatchAccountArgs(ArgsModel):
+    """Another account whose DR metrics the CloudWatch exporter reads, through a role there."""
+
+    role_arn: str = Field(pattern=_ROLE_ARN)
+    """The role the exporter assumes (``Cell.cloudwatch_reader_role_arn`` of a cell made with
+    ``TelemetryArgs.cloudwatch_reader_principal_arn``)."""
+    regions: tuple[Region, ...] = Field(min_length=1)
+    """The regions of the account's Aurora members and MSK Replicators: the standby's region
+    for Aurora's global lag (the secondary emits it) and for MSK Replicator (emitted in the
+    target region). Route 53 health checks are read in us-east-1 as well."""
+    cell: str | None = Field(default=None, pattern=TENANT_PATTERN)
+    """The cell these series belong to: kept as ``cell`` on series whose resource has no tags
+    for YACE to find (MSK Replicator)."""
 
 
 class CapacityType(StrEnum):
@@ -319,6 +338,12 @@ class ObservabilityStackArgs(ArgsModel):
     scrapes it through a ServiceMonitor. Turn it off only if another exporter publishes the same
     series (``aws_rds_aurora_global_dbreplication_lag_average`` ...); without them the DR alerts
     cannot fire."""
+
+    cloudwatch_accounts: tuple[CloudWatchAccountArgs, ...] = ()
+    """Cell accounts whose DR metrics (Aurora global lag, MSK Replicator latency, Route 53
+    health checks) the CloudWatch exporter reads through a role it assumes there; its own role
+    may assume exactly these. Without them it reads only the stack's account, so DR resources
+    in application accounts give the DR alerts no data."""
 
     ecr_repositories: tuple[RepositoryName, ...] = (
         "observability/exporters",

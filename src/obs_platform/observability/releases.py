@@ -61,7 +61,14 @@ from .._internal.helm_values import (
     tempo_values,
     yace_values,
 )
-from .._internal.yace import YACE_SCRAPE_INTERVAL_SECONDS, dr_discovery_jobs, yace_config
+from .._internal.yace import (
+    YACE_SCRAPE_INTERVAL_SECONDS,
+    CloudWatchAccount,
+    account_discovery_jobs,
+    assumed_role_arns,
+    dr_discovery_jobs,
+    yace_config,
+)
 from .cluster import GP3_STORAGE_CLASS, ClusterParts
 from .identity import WorkloadRole, bucket_access_policy, workload_role
 from .storage import Bucket
@@ -180,21 +187,30 @@ def _cloudwatch_policy() -> str:
     )
 
 
-def cloudwatch_exporter_policy() -> str:
-    """The CloudWatch exporter's inline policy: :data:`CLOUDWATCH_EXPORTER_ACTIONS` only."""
-    return json.dumps(
+def cloudwatch_exporter_policy(assume_roles: list[str] | None = None) -> str:
+    """Return the CloudWatch exporter's inline policy.
+
+    :data:`CLOUDWATCH_EXPORTER_ACTIONS`, and ``sts:AssumeRole`` on exactly the other accounts'
+    reader roles it is given.
+    """
+    statements: list[dict[str, Any]] = [
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "ReadCloudWatchMetrics",
-                    "Effect": "Allow",
-                    "Action": list(CLOUDWATCH_EXPORTER_ACTIONS),
-                    "Resource": "*",
-                }
-            ],
+            "Sid": "ReadCloudWatchMetrics",
+            "Effect": "Allow",
+            "Action": list(CLOUDWATCH_EXPORTER_ACTIONS),
+            "Resource": "*",
         }
-    )
+    ]
+    if assume_roles:
+        statements.append(
+            {
+                "Sid": "ReadOtherAccounts",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": sorted(set(assume_roles)),
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def _amp_policy(workspace_arn: Any) -> str:
@@ -443,16 +459,23 @@ def create_releases(
     )
     exporter = None
     if args.cloudwatch_exporter:
+        regions = [args.region] + ([args.dr_region] if args.dr_region is not None else [])
+        accounts = [
+            CloudWatchAccount(a.role_arn, tuple(a.regions), a.cell)
+            for a in args.cloudwatch_accounts
+        ]
+        config = yace_config(
+            [*dr_discovery_jobs(regions), *account_discovery_jobs(accounts)],
+            sts_region=args.region,
+        )
         roles["yace"] = workload_role(
             owner,
             "yace",
             identity,
             namespace=ns,
             service_account=YACE_SERVICE_ACCOUNT,
-            policy=cloudwatch_exporter_policy(),
+            policy=cloudwatch_exporter_policy(assumed_role_arns(config)),
         )
-        regions = [args.region] + ([args.dr_region] if args.dr_region is not None else [])
-        config = yace_config(dr_discovery_jobs(regions), sts_region=args.region)
         exporter = _chart(
             owner,
             "cloudwatch-exporter",

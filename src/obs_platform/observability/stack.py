@@ -112,6 +112,10 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
     """OTLP HTTP endpoint for cells (internal NLB)."""
     grafana_url: pulumi.Output[str]
     """Grafana URL (internal NLB, reachable over the transit network)."""
+    cloudwatch_exporter_role_arn: pulumi.Output[str | None]
+    """The CloudWatch exporter's role: give it to the cells
+    (``TelemetryArgs.cloudwatch_reader_principal_arn``) so that it may read their accounts;
+    ``None`` with ``cloudwatch_exporter=False``."""
     alertmanager_config: pulumi.Output[str]
     """The Alertmanager configuration (``alertmanager.yaml``) with every credential masked:
     review the routing tree in the plan and run ``amtool config routes test`` against it."""
@@ -340,6 +344,11 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             "otlp_endpoint": endpoints.otlp_endpoint,
             "otlp_http_endpoint": endpoints.otlp_http_endpoint,
             "grafana_url": endpoints.grafana_url,
+            "cloudwatch_exporter_role_arn": (
+                releases.roles["yace"].role.arn
+                if "yace" in releases.roles
+                else pulumi.Output.from_input(None)
+            ),
             "alertmanager_config": pulumi.Output.from_input(
                 masked_alertmanager_yaml(args.alerting)
             ),

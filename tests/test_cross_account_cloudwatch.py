@@ -1,0 +1,138 @@
+"""DR metrics from the accounts and regions that hold them: reader roles the exporter assumes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import yaml
+
+from conftest import docker_hub_credential as docker_hub
+from obs_platform import Cell
+from obs_platform._internal.yace import (
+    CELL_FROM_CUSTOM_TAG,
+    CloudWatchAccount,
+    account_discovery_jobs,
+    assumed_role_arns,
+    dr_discovery_jobs,
+    yace_config,
+)
+from obs_platform.observability.stack import ObservabilityStack
+from obs_platform.testing import run
+
+EXPORTER = "arn:aws:iam::111111111111:role/shared-yace-role-abc1234"
+READER = "arn:aws:iam::222222222222:role/us-east-1-cloudwatch-reader-role-1234567"
+
+
+def test_standby_account_jobs_read_its_region_with_its_role_and_keep_the_cell() -> None:
+    jobs = account_discovery_jobs([CloudWatchAccount(READER, ("us-east-1",), "us-east-1")])
+    config = yace_config([*dr_discovery_jobs(["eu-west-1"]), *jobs], sts_region="eu-west-1")
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for job in config["discovery"]["jobs"]:
+        by_type.setdefault(job["type"], []).append(job)
+    own_rds, other_rds = by_type["AWS/RDS"]
+    assert "roles" not in own_rds and own_rds["regions"] == ["eu-west-1"]
+    # Aurora's global lag comes from the secondary, in the standby's region and account
+    assert other_rds["regions"] == ["us-east-1"]
+    assert other_rds["roles"] == [{"roleArn": READER}]
+    assert other_rds["customTags"] == [{"key": "cell", "value": "us-east-1"}]
+    # MSK Replicator metrics live in the target region, under the target's account
+    _, other_kafka = by_type["AWS/Kafka"]
+    assert (other_kafka["regions"], other_kafka["roles"]) == (["us-east-1"], [{"roleArn": READER}])
+    # Route 53 health-check metrics exist only in us-east-1, in the account of the checks
+    _, other_route53 = by_type["AWS/Route53"]
+    assert other_route53["regions"] == ["us-east-1"]
+    assert assumed_role_arns(config) == [READER]
+
+
+def test_untagged_series_take_the_jobs_cell() -> None:
+    # Prometheus relabelling semantics: source labels joined by ';', the regex anchored.
+    import re
+
+    rule = CELL_FROM_CUSTOM_TAG
+    regex = re.compile(f"^(?:{rule['regex']})$")
+
+    def relabel(labels: dict[str, str]) -> dict[str, str]:
+        joined = rule["separator"].join(labels.get(name, "") for name in rule["sourceLabels"])
+        match = regex.match(joined)
+        if match:
+            labels = {
+                **labels,
+                rule["targetLabel"]: match.expand(rule["replacement"].replace("$", "\\")),
+            }
+        return labels
+
+    assert relabel({"custom_tag_cell": "us-east-1"})["tag_cell"] == "us-east-1"
+    tagged = relabel({"tag_cell": "eu-west-1", "custom_tag_cell": "us-east-1"})
+    assert tagged["tag_cell"] == "eu-west-1"  # a resource's own tag wins
+    assert "tag_cell" not in relabel({"dimension_ReplicatorName": "x"})
+
+
+def test_stack_exporter_may_assume_exactly_the_listed_readers() -> None:
+    def program() -> None:
+        stack = ObservabilityStack(
+            "shared",
+            {
+                "region": "eu-west-1",
+                "vpc_id": "vpc-0123456789abcdef0",
+                "private_subnet_ids": ["subnet-0a", "subnet-0b"],
+                "grafana_admin_password": pulumi.Output.secret("pw-123456789"),
+                "cloudwatch_accounts": [
+                    {"role_arn": READER, "regions": ["us-east-1"], "cell": "us-east-1"}
+                ],
+            },
+        )
+        pulumi.export("exporter", stack.cloudwatch_exporter_role_arn)
+
+    plan = run(program, config={"aws:region": "eu-west-1"})
+    policy = json.loads(plan.get("shared-yace-policy").inputs["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert statements["ReadOtherAccounts"] == {
+        "Sid": "ReadOtherAccounts",
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Resource": [READER],
+    }
+    values = plan.get("shared-cloudwatch-exporter").inputs["values"]
+    config = yaml.safe_load(values["config"])
+    assert assumed_role_arns(config) == [READER]
+    assert values["serviceMonitor"]["metricRelabelings"] == [CELL_FROM_CUSTOM_TAG]
+    assert plan.outputs["exporter"] == plan.get("shared-yace-role").outputs["arn"]
+
+
+def test_cell_creates_its_reader_role_in_its_own_account() -> None:
+    def program() -> None:
+        provider = aws.Provider(
+            "standby-account",
+            region="us-east-1",
+            assume_roles=[{"role_arn": "arn:aws:iam::222222222222:role/deployer"}],
+        )
+        cell = Cell(
+            "us-east-1",
+            {
+                "region": "us-east-1",
+                "docker_hub_credential_arn": docker_hub("us-east-1"),
+                "telemetry": {"cloudwatch_reader_principal_arn": EXPORTER},
+            },
+            pulumi.ResourceOptions(providers=[provider]),
+        )
+        pulumi.export("reader", cell.cloudwatch_reader_role_arn)
+
+    plan = run(program, config={"aws:region": "eu-west-1"})
+    role = plan.get("us-east-1-cloudwatch-reader-role")
+    assert role.type == "aws:iam/role:Role"
+    assert role.provider == plan.get("standby-account").urn
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"] == [
+        {"Effect": "Allow", "Principal": {"AWS": EXPORTER}, "Action": "sts:AssumeRole"}
+    ]
+    policy = json.loads(plan.get("us-east-1-cloudwatch-reader-policy").inputs["policy"])
+    assert policy["Statement"][0]["Action"] == [
+        "cloudwatch:GetMetricData",
+        "cloudwatch:GetMetricStatistics",
+        "cloudwatch:ListMetrics",
+        "tag:GetResources",
+    ]
+    assert plan.outputs["reader"] == role.outputs["arn"]
