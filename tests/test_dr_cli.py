@@ -319,6 +319,22 @@ def queue_switchover(
     )
 
 
+def publish_lag(world: World, milliseconds: float = 120.0) -> None:
+    """Publish the old primary's replication lag, as Aurora does once it is a secondary."""
+    client("cloudwatch", PRIMARY).put_metric_data(
+        Namespace="AWS/RDS",
+        MetricData=[
+            {
+                "MetricName": "AuroraGlobalDBReplicationLag",
+                "Value": milliseconds,
+                "Unit": "Milliseconds",
+                "Timestamp": dt.datetime.now(dt.UTC),
+                "Dimensions": [{"Name": "DBClusterIdentifier", "Value": world.primary_db}],
+            }
+        ],
+    )
+
+
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
@@ -875,6 +891,7 @@ def test_failover_then_failback_restores_pilot_light(
 ) -> None:
     queue_switchover(stubs, world, STANDBY)
     assert run_cli(capsys, "dr", "failover", *world.target_args())[0] == 0
+    publish_lag(world)
     queue_switchover(stubs, world, PRIMARY)
     code, out, err = run_cli(capsys, "dr", "failback", *world.target_args(), "--json")
     assert code == 0, err
@@ -902,6 +919,7 @@ def test_drill_writes_json_and_markdown_reports(
 ) -> None:
     queue_switchover(stubs, world, STANDBY)
     queue_switchover(stubs, world, PRIMARY)
+    publish_lag(world)
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps(_plan_for(world)))
     code, out, err = run_cli(

@@ -74,6 +74,7 @@ class FakeAws(AwsContext):
         }
         self.calls: list[str] = []
         self.fail_next: dict[str, OpsError] = {}
+        self.lag_ms: float | None = 200.0  # None: no datapoint published
 
     def _settle(self) -> None:
         if self.promote_at and self.clock() >= self.promote_at[0]:
@@ -120,7 +121,9 @@ class FakeAws(AwsContext):
                 check = params["Dimensions"][0]["Value"]
                 value = 1.0 if check == "gate" and self.writer == P else 0.0
                 return {"Datapoints": [{"Timestamp": params["StartTime"], "Minimum": value}]}
-            return {"Datapoints": []}
+            if self.lag_ms is None:
+                return {"Datapoints": []}
+            return {"Datapoints": [{"Timestamp": params["StartTime"], "Maximum": self.lag_ms}]}
         if operation == "get_health_check":
             return {"HealthCheck": {"Id": params["HealthCheckId"]}}
         if operation == "describe_nodegroup":
@@ -364,3 +367,66 @@ def test_render_dry_run_marks_steps() -> None:
     )
     assert "database:failover" in text and "[CAN LOSE DATA]" in text
     assert text.endswith("note: n1\n")
+
+
+def test_failback_with_unknown_lag_is_refused(tmp_path: Path) -> None:
+    clock = Clock()
+    aws = FakeAws(clock)
+    aws.writer = S
+    aws.lag_ms = None  # the metric stops when replication stops
+    with pytest.raises(OpsError) as info:
+        Runner(aws, TARGETS, OperationSpec(Direction.FAILBACK), options(tmp_path, clock)).run()
+    assert info.value.exit_code == 4
+    assert (
+        "refusing to fail back: the old primary app-p in eu-west-1 is not caught up: its "
+        "replication lag is unknown (no AuroraGlobalDBReplicationLag datapoint in eu-west-1 "
+        "over the last 5 minutes)"
+    ) in str(info.value)
+    assert "switchover_global_cluster" not in aws.calls and aws.writer == S
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("wait_timeout_seconds", float("nan")),
+        ("wait_timeout_seconds", float("inf")),
+        ("wait_timeout_seconds", 0.0),
+        ("poll_seconds", float("nan")),
+        ("poll_seconds", -1.0),
+        ("max_lag_seconds", float("nan")),
+        ("max_lag_seconds", float("inf")),
+    ],
+)
+def test_run_options_refuse_non_finite_seconds(tmp_path: Path, option: str, value: float) -> None:
+    with pytest.raises(OpsError, match=f"--{option.replace('_', '-')} {value!r} is not a usable"):
+        RunOptions(state_path=tmp_path / "s.json", **{option: value})
+
+
+def test_resume_rechecks_a_switchover_the_file_calls_done(tmp_path: Path) -> None:
+    """The file says the switchover is done, AWS says the writer never moved: run it again."""
+    clock = Clock()
+    aws = FakeAws(clock)
+    Runner(aws, TARGETS, OperationSpec(Direction.FAILOVER), options(tmp_path, clock)).run()
+    path = tmp_path / "state.json"
+    state = json.loads(path.read_text())
+    assert state["steps"]["database:switchover"]["status"] == "done"
+    # a run that stopped at its last step, as the issue's stuck failover did
+    state["status"] = "failed"
+    state["steps"]["wait:health"] = {"status": "failed", "started_at": clock(), "error": "x"}
+    path.write_text(json.dumps(state))
+    aws.writer, aws.promote_at = P, None  # AWS dropped the switchover
+    calls_before = aws.calls.count("switchover_global_cluster")
+    log: list[str] = []
+    result = Runner(
+        aws, TARGETS, OperationSpec(Direction.FAILOVER), options(tmp_path, clock, log=log.append)
+    ).run()
+    outcomes = {s.step.step_id: s.outcome for s in result.steps}
+    assert outcomes["database:switchover"] == "ran"
+    assert aws.calls.count("switchover_global_cluster") == calls_before + 1
+    assert aws.writer == S
+    assert any(
+        "[database:switchover] the state file says done, but the writer is in eu-west-1: "
+        "running it again" in line
+        for line in log
+    ), log
+    assert outcomes["scale:us-east-1/cs:w"] == "skipped"  # still scaled: trusted after a check

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,19 @@ from typing import Any
 from ._errors import CommandError
 
 DEFAULT_STATE = Path(".obs-platform") / "dr-state.json"
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a finite, non-negative number of seconds (``nan``/``inf`` refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds: give a finite number >= 0"
+        )
+    return value
 
 
 def register(subparsers: Any) -> None:
@@ -60,13 +74,13 @@ def register(subparsers: Any) -> None:
     )
     group.add_argument(
         "--rto-budget-seconds",
-        type=float,
+        type=_seconds,
         metavar="S",
         help="RTO budget (default: the plan's dr entry)",
     )
     group.add_argument(
         "--rto-target-seconds",
-        type=float,
+        type=_seconds,
         metavar="S",
         help="RTO target (default: the plan's dr entry)",
     )
@@ -110,14 +124,14 @@ def register(subparsers: Any) -> None:
     )
     rg.add_argument(
         "--poll-seconds",
-        type=float,
+        type=_seconds,
         default=10.0,
         metavar="S",
         help="pause between polls (default 10)",
     )
     rg.add_argument(
         "--wait-timeout-seconds",
-        type=float,
+        type=_seconds,
         default=1800.0,
         metavar="S",
         help="longest wait for one step before stopping, resumable (default 1800)",
@@ -166,7 +180,7 @@ def register(subparsers: Any) -> None:
     )
     failback.add_argument(
         "--max-lag-seconds",
-        type=float,
+        type=_seconds,
         default=1.0,
         metavar="S",
         help="refuse while the old primary lags more than this (default 1)",
@@ -209,14 +223,14 @@ def register(subparsers: Any) -> None:
     )
     drill.add_argument(
         "--hold-seconds",
-        type=float,
+        type=_seconds,
         default=0.0,
         metavar="S",
         help="stay on the standby this long before failing back",
     )
     drill.add_argument(
         "--max-lag-seconds",
-        type=float,
+        type=_seconds,
         default=1.0,
         metavar="S",
         help="the failback refuses while the primary lags more than this (default 1)",
@@ -320,20 +334,46 @@ def _spec(args: argparse.Namespace, direction: str) -> Any:
 
 
 def _choose_engine(args: argparse.Namespace, spec: Any, targets: Any) -> Any:
+    """Return ``spec`` with the engine the run uses; never a silent change of engine.
+
+    ``--dry-run`` shows the Region switch plan the plan JSON names (it looks nothing up); a
+    real run whose lookup of that plan fails must not run the direct steps instead, which would
+    skip the plan's approval gates and its own ordering. It stops, and the operator chooses.
+
+    Raises:
+        CommandError: (exit code 4) when ``--engine auto`` cannot find the named plan.
+    """
     import dataclasses
 
     from ..ops import Engine
 
     if args.engine == "region-switch" or (args.engine == "auto" and targets.region_switch_plan_arn):
         return dataclasses.replace(spec, engine=Engine.REGION_SWITCH)
+    if args.engine == "auto" and targets.region_switch_plan_unresolved:
+        raise CommandError(
+            "the plan names an ARC Region switch plan, but it could not be resolved "
+            f"({targets.region_switch_plan_unresolved}); refusing to switch to the direct "
+            "steps silently (they skip the plan's approval gates). Pass --region-switch-plan "
+            "ARN to use it, or --engine direct to run the direct steps on purpose.",
+            exit_code=4,
+        )
     return spec
+
+
+def _engine_line(spec: Any, targets: Any) -> str:
+    if str(spec.engine) == "region-switch":
+        return f"region-switch (ARC Region switch plan {targets.region_switch_plan_arn})"
+    return "direct (obs-platform calls Aurora, EKS and Route 53 itself)"
 
 
 def _options(args: argparse.Namespace) -> Any:
     from ..ops import RunOptions
 
-    if args.poll_seconds < 0 or args.wait_timeout_seconds <= 0:
-        raise CommandError("--poll-seconds must be >= 0 and --wait-timeout-seconds > 0")
+    if args.wait_timeout_seconds <= 0:
+        raise CommandError(
+            f"--wait-timeout-seconds {args.wait_timeout_seconds:g} must be above 0: a wait "
+            "that times out at once can never succeed."
+        )
 
     return RunOptions(
         state_path=args.state,
@@ -415,6 +455,7 @@ def handle_failover(args: argparse.Namespace) -> int:
     for note in notes:
         _log(f"note: {note}")
     spec = _choose_engine(args, spec, targets)
+    _log(f"engine: {_engine_line(spec, targets)}")
     result = Runner(aws, targets, spec, _options(args)).run()
     _emit(args, result.to_json(), render_operation(result))
     return 0
@@ -437,6 +478,7 @@ def handle_drill(args: argparse.Namespace) -> int:
     for note in notes:
         _log(f"note: {note}")
     spec = _choose_engine(args, spec, targets)
+    _log(f"engine: {_engine_line(spec, targets)}")
     report = run_drill(aws, targets, spec, _options(args), args.hold_seconds, notes)
     markdown = drill_markdown(report)
     for path, content in (

@@ -98,6 +98,9 @@ class DrTargets:
         replicator_arn: The MSK Replicator ARN, or ``None``.
         region_switch_plan_arn: The ARC Region switch plan ARN, or ``None``.
         budget: The RTO budget from the plan, or ``None``.
+        region_switch_plan_unresolved: Why the Region switch plan that the plan JSON names has
+            no ARN here (lookup failed, not found), else ``None``. ``--engine auto`` refuses
+            to run without it rather than change engine silently.
     """
 
     primary_region: str
@@ -108,6 +111,7 @@ class DrTargets:
     replicator_arn: str | None = None
     region_switch_plan_arn: str | None = None
     budget: RtoBudget | None = None
+    region_switch_plan_unresolved: str | None = None
 
     def __post_init__(self) -> None:
         if self.primary_region == self.standby_region:

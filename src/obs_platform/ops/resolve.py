@@ -102,7 +102,9 @@ def build_targets(args: TargetArgs, aws: AwsContext | None) -> tuple[DrTargets, 
             _find_replicator,
         )
     switch_plan = args.region_switch_plan_arn
+    switch_plan_unresolved = None
     if switch_plan is None and hints and hints.region_switch_plans:
+        before = len(notes)
         switch_plan = _resolve_named(
             hints.region_switch_plans,
             standby,
@@ -112,6 +114,8 @@ def build_targets(args: TargetArgs, aws: AwsContext | None) -> tuple[DrTargets, 
             "--region-switch-plan ARN",
             _find_switch_plan,
         )
+        if switch_plan is None:
+            switch_plan_unresolved = "; ".join(notes[before:]) or "not resolved"
     budget = hints.budget if hints else None
     if args.rto_budget_seconds is not None or args.rto_target_seconds is not None:
         base = budget or RtoBudget(0.0, 0.0)
@@ -131,6 +135,7 @@ def build_targets(args: TargetArgs, aws: AwsContext | None) -> tuple[DrTargets, 
         replicator,
         switch_plan,
         budget,
+        switch_plan_unresolved,
     )
     return targets, notes
 

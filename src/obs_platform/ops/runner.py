@@ -9,6 +9,7 @@ to resume from.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from . import actions
 from .aws import AwsContext
 from .errors import OpsError
 from .model import DrTargets, NodeGroupRef
-from .state import OperationState, load_state, save_state
+from .state import OperationState, load_state, locked, save_state
 from .steps import (
     Direction,
     Mode,
@@ -35,6 +36,31 @@ from .steps import (
 )
 
 Log = Callable[[str], None]
+
+
+class _NotInPlaceError(Exception):
+    """A completed wait's condition no longer holds (raised only while re-checking)."""
+
+
+def check_seconds(option: str, value: float, low: float, *, inclusive: bool = True) -> None:
+    """Refuse a duration that is not a finite number of seconds above (or at) ``low``.
+
+    Raises:
+        OpsError: Naming the option, the value and the fix.
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < low
+        or (value == low and not inclusive)
+    ):
+        bound = f">= {low:g}" if inclusive else f"> {low:g}"
+        raise OpsError(
+            f"{option} {value!r} is not a usable number of seconds",
+            fix=f"give a finite number {bound} (nan and inf are refused: a wait that can never "
+            "time out, or a check that always passes, is not a setting).",
+        )
 
 
 @dataclass
@@ -58,6 +84,14 @@ class RunOptions:
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     log: Log = field(default=lambda line: None)
+
+    def __post_init__(self) -> None:
+        for name, value, low, inclusive in (
+            ("poll_seconds", self.poll_seconds, 0.0, True),
+            ("wait_timeout_seconds", self.wait_timeout_seconds, 0.0, False),
+            ("max_lag_seconds", self.max_lag_seconds, 0.0, True),
+        ):
+            check_seconds(f"--{name.replace('_', '-')}", value, low, inclusive=inclusive)
 
 
 @dataclass
@@ -170,6 +204,7 @@ class Runner:
         self.from_region, self.to_region = regions_for(spec.direction, targets)
         self.signature = signature(spec, targets)
         self._state: OperationState | None = None
+        self._verifying = False
 
     # --- state -------------------------------------------------------------------------------
 
@@ -221,6 +256,11 @@ class Runner:
             OpsError: When a step fails; the state file records the completed steps and the
                 message says how to resume.
         """
+        what = f"{self.spec.direction} ({self.spec.mode}) {self.from_region} -> {self.to_region}"
+        with locked(self.options.state_path, what):
+            return self._run_locked()
+
+    def _run_locked(self) -> OperationResult:
         state, resumed = self._open_state()
         self._state = state
         log = self.options.log
@@ -235,9 +275,17 @@ class Runner:
         for step in self.steps:
             if state.done(step.step_id) and step.kind is not StepKind.PREFLIGHT:
                 record = state.steps[step.step_id]
-                results.append(self._result(step, "skipped", record))
-                log(f"  [done earlier] {step.description}")
-                continue
+                # The file may say done while AWS says otherwise (a switchover AWS dropped, a
+                # node group scaled back in, a hand-edited file): trust AWS.
+                try:
+                    still, found = self._still_done(step, record)
+                except OpsError as exc:
+                    raise self._stopped(step, exc) from None
+                if still:
+                    results.append(self._result(step, "skipped", record))
+                    log(f"  [done earlier] {step.description} (checked: {found})")
+                    continue
+                log(f"  [{step.step_id}] the state file says done, but {found}: running it again")
             if step.data_loss and not self.spec.allow_data_loss:
                 raise OpsError(
                     f"step {step.step_id} can lose data and --allow-data-loss was not given",
@@ -377,6 +425,52 @@ class Runner:
 
     # --- steps -------------------------------------------------------------------------------
 
+    def _still_done(self, step: Step, record: dict[str, Any]) -> tuple[bool, str]:
+        """Check against AWS that a step the state file calls done still has its effect.
+
+        Returns:
+            Whether it does, and what was found.
+        """
+        kind = step.kind
+        if kind is StepKind.SCALE_NODEGROUP:
+            current = actions.scaling_of(actions.describe_nodegroup(self.aws, self._ref(step)))
+            target = tuple(record.get("data", {}).get("target") or current)
+            ok = scaled_enough(current, target)
+            return ok, f"{self._ref(step).nodegroup} at min/desired/max {current}"
+        if kind is StepKind.SCALE_DOWN_NODEGROUP:
+            current = actions.scaling_of(actions.describe_nodegroup(self.aws, self._ref(step)))
+            idle = int(step.params["desired_size"])
+            ok = current[1] <= idle and current[0] <= idle
+            return ok, f"{self._ref(step).nodegroup} at min/desired/max {current}"
+        if kind in (StepKind.SWITCHOVER_DATABASE, StepKind.FAILOVER_DATABASE):
+            cluster = self._global_cluster()
+            writer = actions.writer_region(cluster)
+            heading = actions.arn_region(
+                str((cluster.get("FailoverState") or {}).get("ToDbClusterArn", ""))
+            )
+            busy = actions.failover_in_progress(cluster)
+            ok = writer == self.to_region or (busy and heading == self.to_region)
+            found = f"the writer is in {writer}" + (f", moving to {heading}" if busy else "")
+            return ok, found
+        if kind is StepKind.START_REGION_SWITCH:
+            execution = str(record.get("data", {}).get("execution_id", ""))
+            if not execution:
+                return False, "no execution is recorded"
+            info = actions.region_switch_execution(
+                self.aws, str(step.params["plan_arn"]), execution, self.to_region
+            )
+            state = str(info["state"])
+            return state not in actions.REGION_SWITCH_FAILED, f"execution {execution} {state}"
+        if step.is_wait:
+            self._verifying = True
+            try:
+                return True, self._execute(step)[1]
+            except _NotInPlaceError as exc:
+                return False, str(exc)
+            finally:
+                self._verifying = False
+        return True, "not re-checked (no AWS state to read)"
+
     def _execute(self, step: Step) -> tuple[str, str, dict[str, Any]]:
         handler = {
             StepKind.PREFLIGHT: self._preflight,
@@ -455,7 +549,13 @@ class Runner:
             reasons.append(f"the cluster is {status!r}")
         now = dt.datetime.fromtimestamp(self.options.clock(), tz=dt.UTC)
         lag = actions.replication_lag_seconds(self.aws, arn, now)
-        if lag is not None and lag > self.options.max_lag_seconds:
+        if lag is None:
+            # No datapoint is not zero lag: the metric stops when replication stops.
+            reasons.append(
+                f"its replication lag is unknown (no {actions.LAG_METRIC} datapoint in "
+                f"{self.to_region} over the last 5 minutes)"
+            )
+        elif lag > self.options.max_lag_seconds:
             reasons.append(
                 f"its replication lag is {lag:.1f} s (limit {self.options.max_lag_seconds:g} s)"
             )
@@ -553,6 +653,8 @@ class Runner:
             ready, detail = probe()
             if ready:
                 return detail
+            if self._verifying:
+                raise _NotInPlaceError(detail)
             if self.options.clock() >= deadline:
                 raise OpsError(
                     f"timed out after {self.options.wait_timeout_seconds:g} s waiting for "
