@@ -163,17 +163,7 @@ def test_mirror_maker_exports_the_latency_metric_the_dr_rules_read() -> None:
             {"source": "eu-west-1", "target": "us-east-1", "topic": "orders", "partition": "0"},
         )
     ]
-    resource = mirror_maker2(
-        name="app-mm2",
-        namespace="kafka",
-        source_alias="eu-west-1",
-        source_bootstrap_servers="kafka.eu-west-1.cells.internal:9095",
-        target_alias="us-east-1",
-        target_bootstrap_servers="us-east-1-kafka-kafka-bootstrap.kafka.svc:9093",
-        checkpoint_interval_seconds=10,
-        sync_group_offsets_interval_seconds=10,
-        metrics_config_map="app-mm2-metrics",
-    )
+    resource = _mm2(metrics_config_map="app-mm2-metrics")
     assert resource["spec"]["metricsConfig"] == {
         "type": "jmxPrometheusExporter",
         "valueFrom": {
