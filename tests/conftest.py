@@ -76,6 +76,15 @@ def docker_hub_credential(region: str = "eu-west-1") -> str:
     )
 
 
+STACK_IMAGES = {
+    "docker_hub_credential_arn": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:"
+    "ecr-pullthroughcache/docker-hub-Ab12Cd",
+    "ghcr_credential_arn": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:"
+    "ecr-pullthroughcache/ghcr-Ef34Gh",
+}
+"""The credentials of the shared stack's default image source (ECR pull-through caches)."""
+
+
 def need(available: bool, reason: str) -> None:
     """Skip the test when something it needs is missing; fail instead under CI."""
     if available:

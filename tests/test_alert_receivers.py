@@ -12,6 +12,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from conftest import STACK_IMAGES
 from obs_platform import (
     AlertingArgs,
     AlertRoute,
@@ -121,6 +122,7 @@ def _stack_plan(alerting: AlertingArgs) -> Any:
                 "vpc_id": "vpc-0123456789abcdef0",
                 "private_subnet_ids": ["subnet-0a", "subnet-0b"],
                 "grafana_admin_password": pulumi.Output.secret("pw-123456789"),
+                **STACK_IMAGES,
                 "alerting": alerting,
             },
         )

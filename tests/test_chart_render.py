@@ -29,7 +29,7 @@ import pulumi_aws as aws
 import pytest
 import yaml
 
-from conftest import EXAMPLES, REFERENCE_DIR, app_cells_stack_outputs, need
+from conftest import EXAMPLES, REFERENCE_DIR, STACK_IMAGES, app_cells_stack_outputs, need
 from helm_render import (
     INSTALL_HELM,
     ChartLibrary,
@@ -78,6 +78,7 @@ def _stack(**overrides: Any) -> Plan:
                 "region": "eu-west-1",
                 **GIVEN_VPC,
                 "grafana_admin_password": pulumi.Output.secret("not-a-real-password"),
+                **STACK_IMAGES,
                 **overrides,
             },
         )

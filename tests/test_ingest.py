@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from conftest import STACK_IMAGES
 from obs_platform import ObsPlatformError
 from obs_platform.observability.network import INTERFACE_ENDPOINTS
 from obs_platform.observability.stack import ObservabilityStack
@@ -28,6 +29,7 @@ def _plan(**overrides: Any) -> Plan:
                 "region": EU,
                 **VPC,
                 "grafana_admin_password": pulumi.Output.secret("pw-123456789"),
+                **STACK_IMAGES,
                 **overrides,
             },
         )

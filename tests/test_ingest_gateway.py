@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import pulumi
 import pytest
 
-from conftest import find_tool
+from conftest import STACK_IMAGES, find_tool
 from obs_platform._internal.ingest_gateway import (
     HTPASSWD_PATH,
     GatewayUpstreams,
@@ -196,6 +196,7 @@ def test_the_stack_renders_this_gateway() -> None:
                 "vpc_id": "vpc-0123456789abcdef0",
                 "private_subnet_ids": ["subnet-0a", "subnet-0b"],
                 "grafana_admin_password": pulumi.Output.secret("pw-123456789"),
+                **STACK_IMAGES,
                 "ingest_tenants": {
                     name: pulumi.Output.secret(password) for name, password in USERS.items()
                 },
@@ -221,7 +222,11 @@ def test_the_stack_renders_this_gateway() -> None:
     pod = deployment.inputs["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True
     (container,) = pod["containers"]
-    assert container["image"] == "docker.io/nginxinc/nginx-unprivileged:1.31-alpine"
+    # The stack's default image source: its ECR pull-through cache of Docker Hub.
+    assert container["image"] == (
+        "111111111111.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/"
+        "nginxinc/nginx-unprivileged:1.31-alpine"
+    )
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert {v["name"]: v for v in pod["volumes"]}["users"] == {
         "name": "users",

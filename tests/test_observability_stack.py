@@ -14,6 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import STACK_IMAGES
 from obs_platform import Ipam, IpamArgs, ObsPlatformError, TransitNetwork, TransitNetworkArgs
 from obs_platform._internal import helm_values as hv
 from obs_platform.observability.stack import ObservabilityStack, ObservabilityStackArgs
@@ -55,6 +56,7 @@ def _plan(seen: dict[str, Any] | None = None, **overrides: Any) -> Plan:
             "region": EU,
             **GIVEN_VPC,
             "grafana_admin_password": pulumi.Output.secret(PASSWORD),
+            **STACK_IMAGES,
             "admin_principal_arns": [ADMIN],
         }
         args.update(overrides)
@@ -515,8 +517,15 @@ def test_registry_repositories_and_caches(plan: Plan) -> None:
         assert repo["imageTagMutability"] == "IMMUTABLE"
         assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
         assert repo["encryptionConfigurations"][0]["encryptionType"] == "KMS"
-    upstreams = {r.inputs["upstreamRegistryUrl"] for r in plan.by_type(PTC)}
-    assert upstreams == {"quay.io", "registry.k8s.io", "ghcr.io"}  # Docker Hub needs creds
+    rules = {r.inputs["upstreamRegistryUrl"]: r.inputs for r in plan.by_type(PTC)}
+    assert set(rules) == {"quay.io", "registry.k8s.io", "ghcr.io", "registry-1.docker.io"}
+    # ECR caches Docker Hub and ghcr.io only with a credential.
+    assert rules["ghcr.io"]["credentialArn"] == STACK_IMAGES["ghcr_credential_arn"]
+    assert (
+        rules["registry-1.docker.io"]["credentialArn"]
+        == (STACK_IMAGES["docker_hub_credential_arn"])
+    )
+    assert "credentialArn" not in rules["quay.io"]
     lifecycle = json.loads(
         plan.get("shared-ecr-observability-exporters-lifecycle").inputs["policy"]
     )
@@ -555,6 +564,7 @@ def _ipam_plan(**overrides: Any) -> Plan:
             "ipam": ipam,
             "transit": transit,
             "grafana_admin_password": pulumi.Output.secret(PASSWORD),
+            **STACK_IMAGES,
         }
         args.update(overrides)
         ObservabilityStack("shared", args)
@@ -636,7 +646,13 @@ def test_ipam_without_the_region_is_refused() -> None:
     ],
 )
 def test_bad_args_are_refused_clearly(overrides: dict[str, Any], message: str) -> None:
-    args: dict[str, Any] = {"region": EU, **GIVEN_VPC, "grafana_admin_password": "x", **overrides}
+    args: dict[str, Any] = {
+        "region": EU,
+        **GIVEN_VPC,
+        "grafana_admin_password": "x",
+        **STACK_IMAGES,
+        **overrides,
+    }
     with pytest.raises(ObsPlatformError, match=re.escape(message)) as info:
         _validate(args)
     assert "ObservabilityStack" in str(info.value)
@@ -661,7 +677,7 @@ def test_example_values_file_shape_is_json_serialisable(plan: Plan) -> None:
     assert hv.KPS_RELEASE == "kps"
 
 
-_BASE: dict[str, Any] = {"region": EU, **GIVEN_VPC, "grafana_admin_password": "x"}
+_BASE: dict[str, Any] = {"region": EU, **GIVEN_VPC, "grafana_admin_password": "x", **STACK_IMAGES}
 _RANGES = {
     "prometheus_retention_days": (1, 365),
     "loki_retention_days": (1, 3650),
@@ -750,16 +766,32 @@ def test_images_through_the_pull_through_caches() -> None:
     assert plan.get("shared-node-role-pull-through").urn in plan.get("shared-system").depends_on
 
 
-def test_upstream_images_by_default(plan: Plan) -> None:
+def test_images_through_the_caches_by_default(plan: Plan) -> None:
     kps = plan.get("shared-kube-prometheus-stack").inputs["values"]
-    assert "image" not in kps["prometheus"]["prometheusSpec"]
-    with pytest.raises(KeyError):
-        plan.get("shared-node-role-pull-through")
+    assert kps["prometheus"]["prometheusSpec"]["image"]["registry"] == (
+        "111111111111.dkr.ecr.eu-west-1.amazonaws.com/quay"
+    )
+    assert plan.get("shared-node-role-pull-through").type == "aws:iam/rolePolicy:RolePolicy"
 
 
-def test_pull_through_images_need_docker_hub_credentials() -> None:
-    with pytest.raises(ObsPlatformError, match="docker_hub_credential_arn"):
-        _validate({**_BASE, "image_source": "pull-through-cache"})
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("docker_hub_credential_arn", "docker_hub_credential_arn"),
+        ("ghcr_credential_arn", "ghcr_credential_arn"),
+    ],
+)
+def test_pull_through_images_need_both_credentials(missing: str, message: str) -> None:
+    args = {k: v for k, v in _BASE.items() if k != missing}
+    with pytest.raises(ObsPlatformError, match=message) as info:
+        _validate(args)
+    assert "no internet path" in str(info.value)
+
+
+def test_upstream_images_need_a_declared_egress_path() -> None:
+    with pytest.raises(ObsPlatformError, match="internet_egress=True"):
+        _validate({**_BASE, "image_source": "upstream"})
+    _validate({**_BASE, "image_source": "upstream", "internet_egress": True})
 
 
 def test_transit_without_the_region_is_refused() -> None:
@@ -768,7 +800,13 @@ def test_transit_without_the_region_is_refused() -> None:
         transit = TransitNetwork("tn", TransitNetworkArgs(regions=[US]))
         ObservabilityStack(
             "shared",
-            {"region": EU, "ipam": ipam, "transit": transit, "grafana_admin_password": "x"},
+            {
+                "region": EU,
+                "ipam": ipam,
+                "transit": transit,
+                "grafana_admin_password": "x",
+                **STACK_IMAGES,
+            },
         )
 
     with pytest.raises(ProgramError) as info:

@@ -82,6 +82,10 @@ observability = ObservabilityStack(
         ipam=ipam,
         transit=transit,
         grafana_admin_password=config.require_secret("grafanaAdminPassword"),
+        # The VPC has no internet path: every chart image comes through the stack's ECR
+        # pull-through caches, and ECR caches Docker Hub and ghcr.io only with a credential.
+        docker_hub_credential_arn=config.require("dockerHubCredentialArn"),
+        ghcr_credential_arn=config.require("ghcrCredentialArn"),
         admin_principal_arns=config.get_object("clusterAdminArns") or [],
         scale=config.get("scale") or "monolithic",
         dr_region=dr_region,

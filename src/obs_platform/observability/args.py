@@ -104,11 +104,13 @@ class ImageSource(StrEnum):
     """Where the cluster pulls the charts' images from."""
 
     UPSTREAM = "upstream"
-    """quay.io, registry.k8s.io, ghcr.io and Docker Hub directly: the VPC needs an egress path."""
+    """quay.io, registry.k8s.io, ghcr.io and Docker Hub directly: the VPC needs an egress path,
+    which ``internet_egress=True`` declares."""
     PULL_THROUGH_CACHE = "pull-through-cache"
     """The stack's ECR pull-through caches (every chart's image registries are rewritten): no
     internet path needed; needs ``docker_hub_credential_arn`` (Grafana, Loki and Tempo images
-    are on Docker Hub)."""
+    are on Docker Hub) and ``ghcr_credential_arn`` (the admission webhook's certificate job is
+    on ghcr.io): ECR caches both only with a credential."""
 
 
 _ZONE_NAME = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z][-a-z0-9]{0,61}[a-z0-9]$"
@@ -357,8 +359,17 @@ class ObservabilityStackArgs(ArgsModel):
     with ``docker_hub_credential_arn``)."""
     docker_hub_credential_arn: Input[str] | None = None
     """Secrets Manager secret (``ecr-pullthroughcache/...``) with Docker Hub credentials."""
-    image_source: ImageSource = ImageSource.UPSTREAM
-    """Pull images upstream (needs egress) or through the ECR pull-through caches."""
+    ghcr_credential_arn: Input[str] | None = None
+    """Secrets Manager secret (``ecr-pullthroughcache/...``) with a GitHub Container Registry
+    user name and token (ECR requires one for a ghcr.io pull-through cache)."""
+    image_source: ImageSource = ImageSource.PULL_THROUGH_CACHE
+    """Through the ECR pull-through caches (default; needs both credentials), or upstream (needs
+    ``internet_egress``). A stack with neither is refused: its VPC has no internet path and no
+    pod could pull its image."""
+    internet_egress: bool = False
+    """Declare that the stack's VPC reaches the internet (your own ``vpc_id`` with a NAT gateway,
+    or a default route to an egress VPC behind the Transit Gateway), so ``image_source=
+    "upstream"`` can pull. The library creates no such path."""
 
     dr_region: Region | None = None
     """The DR region for replication (required by the ``replicate_*`` switches)."""
@@ -404,13 +415,32 @@ class ObservabilityStackArgs(ArgsModel):
                 "scale 'distributed' runs Tempo 3 microservices, which ingest "
                 "through Kafka; set tempo_kafka_address (host:port)."
             )
-        if self.image_source is ImageSource.PULL_THROUGH_CACHE and (
-            not self.pull_through_cache or self.docker_hub_credential_arn is None
-        ):
+        if self.image_source is ImageSource.PULL_THROUGH_CACHE:
+            missing = [
+                name
+                for name, value in (
+                    ("docker_hub_credential_arn", self.docker_hub_credential_arn),
+                    ("ghcr_credential_arn", self.ghcr_credential_arn),
+                )
+                if value is None
+            ]
+            if not self.pull_through_cache or missing:
+                raise ValueError(
+                    "the stack's VPC has no internet path, so its images come through ECR "
+                    "pull-through caches (image_source 'pull-through-cache', the default), which "
+                    f"need pull_through_cache=True and {' and '.join(missing) or 'the caches'}: "
+                    "ECR caches Docker Hub (Grafana, Loki, Tempo) and ghcr.io (the admission "
+                    "webhook job) only with a Secrets Manager credential named "
+                    "'ecr-pullthroughcache/...'. Pass them, or image_source='upstream' with "
+                    "internet_egress=True if the VPC has an egress path."
+                )
+        elif not self.internet_egress:
             raise ValueError(
-                "image_source 'pull-through-cache' needs pull_through_cache=True and "
-                "docker_hub_credential_arn (Grafana, Loki and Tempo images are on Docker Hub, "
-                "whose cache ECR creates only with credentials)."
+                "image_source 'upstream' pulls from quay.io, registry.k8s.io, ghcr.io and Docker "
+                "Hub, but the stack's VPC has no internet path unless you provide one; set "
+                "internet_egress=True once it has (NAT, or an egress VPC behind the Transit "
+                "Gateway), or use image_source='pull-through-cache' with docker_hub_credential_arn "
+                "and ghcr_credential_arn."
             )
         if self.ingest_zone_authorized_vpcs and self.ingest_zone_name is None:
             raise ValueError(

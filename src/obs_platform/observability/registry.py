@@ -2,7 +2,10 @@
 
 Repositories scan on push, refuse tag overwrites (IMMUTABLE), expire old images and encrypt with
 a customer-managed key. Pull-through cache rules let the cluster pull the charts' upstream images
-(quay.io, registry.k8s.io, ghcr.io, and Docker Hub when credentials are given) through ECR, so
+(quay.io, registry.k8s.io, and ghcr.io and Docker Hub when their credentials are given: ECR
+requires a Secrets Manager credential for those two, "Docker Hub, Microsoft Azure Container
+Registry, GitHub Container Registry, and GitLab Container Registry (requires authentication
+with AWS Secrets Manager secret)", ECR user guide, "Sync an upstream registry") through ECR, so
 nodes in private subnets need no internet path for images. Replication copies the registry's
 images to the DR region on a switch.
 """
@@ -51,7 +54,7 @@ class Upstream:
 UPSTREAMS: tuple[Upstream, ...] = (
     Upstream("quay", "quay.io"),
     Upstream("k8s", "registry.k8s.io"),
-    Upstream("ghcr", "ghcr.io"),
+    Upstream("ghcr", "ghcr.io", needs_credentials=True),
     Upstream("docker-hub", "registry-1.docker.io", needs_credentials=True, image_host="docker.io"),
 )
 """The registries the pinned charts pull from: Prometheus and its operator (quay.io),
@@ -170,6 +173,7 @@ def create_registry(
     pull_through_cache: bool,
     docker_hub_credential_arn: pulumi.Input[str] | None,
     replicate_to: str | None,
+    ghcr_credential_arn: pulumi.Input[str] | None = None,
     opts: pulumi.ResourceOptions | None = None,
 ) -> Registry:
     """Create the repositories, pull-through cache rules and (optionally) replication.
@@ -184,6 +188,7 @@ def create_registry(
         docker_hub_credential_arn: Secrets Manager secret (name prefixed
             ``ecr-pullthroughcache/``) holding Docker Hub credentials; without it, no Docker Hub
             rule is made (ECR refuses one without credentials).
+        ghcr_credential_arn: The same for GitHub Container Registry (a GitHub token).
         replicate_to: The DR region to replicate images to, or ``None``.
         opts: Extra options for the children.
 
@@ -214,7 +219,9 @@ def create_registry(
     rules: dict[str, aws.ecr.PullThroughCacheRule] = {}
     if pull_through_cache:
         for upstream in UPSTREAMS:
-            credential = docker_hub_credential_arn if upstream.needs_credentials else None
+            credential = {"docker-hub": docker_hub_credential_arn, "ghcr": ghcr_credential_arn}.get(
+                upstream.prefix
+            )
             if upstream.needs_credentials and credential is None:
                 continue
             rules[upstream.host] = aws.ecr.PullThroughCacheRule(

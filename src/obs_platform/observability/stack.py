@@ -78,9 +78,10 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
 
     A VPC created from the IPAM has no internet path: AWS APIs are reached through its VPC
     endpoints, but the charts' images come from quay.io, registry.k8s.io, ghcr.io and Docker Hub.
-    Give the ``shared`` segment an egress route (an egress VPC behind the Transit Gateway), or
-    set ``image_source="pull-through-cache"`` (with ``docker_hub_credential_arn``): every chart
-    image is then pulled through the stack's ECR pull-through caches.
+    By default (``image_source="pull-through-cache"``) every chart image is pulled through the
+    stack's ECR pull-through caches, which needs ``docker_hub_credential_arn`` and
+    ``ghcr_credential_arn``; ``image_source="upstream"`` needs ``internet_egress=True`` (an
+    egress path you provide). A stack with neither is refused.
 
     Example:
         ::
@@ -234,6 +235,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             key=registry_key,
             pull_through_cache=args.pull_through_cache,
             docker_hub_credential_arn=args.docker_hub_credential_arn,
+            ghcr_credential_arn=args.ghcr_credential_arn,
             replicate_to=args.dr_region if args.replicate_images else None,
         )
 
