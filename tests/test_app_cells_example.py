@@ -121,8 +121,20 @@ def test_dr_joins_the_cells(plan: Plan) -> None:
     assert clusters["eksClusters"][1]["crossAccountRole"] == cross.outputs["arn"]
     assert plan.get("app-arc-standby-access").inputs["principalArn"] == cross.outputs["arn"]
     assert '"sts:AssumeRole"' in plan.get("app-arc-policy").inputs["policy"]
-    # MSK Replicator cannot join two accounts, so the example replicates no Kafka.
-    assert not [r for r in plan.resources if r.type.startswith("aws:msk/")]
+    # MSK Replicator joins one account's clusters: the standby's MSK cluster is the DR's, in
+    # the primary account (default provider), on the standby's RAM-shared subnets.
+    target = plan.get("app-standby-kafka", "aws:msk/cluster:Cluster")
+    assert target.provider is None and target.region == "us-east-1"
+    assert (
+        target.inputs["brokerNodeGroupInfo"]["clientSubnets"]
+        == (plan.get("us-east-1", "obs-platform:cell:Cell").outputs["subnet_ids"])
+    )
+    assert not [r for r in plan.resources if r.name == "us-east-1-kafka"]
+    replicator = plan.get("app-kafka-replicator")
+    assert replicator.provider is None
+    info = replicator.inputs["replicationInfoList"]
+    assert info["sourceKafkaClusterArn"] == plan.get("eu-west-1-kafka").outputs["arn"]
+    assert info["targetKafkaClusterArn"] == target.outputs["arn"]
     arc = plan.get("app-region-switch")
     assert arc.inputs["regions"] == ["eu-west-1", "us-east-1"]
 
@@ -131,8 +143,8 @@ def test_budget_in_plan_and_outputs(plan: Plan) -> None:
     [entry] = plan.dr()
     assert entry["primary_region"] == "eu-west-1" and entry["standby_region"] == "us-east-1"
     assert entry["rto_seconds"] == 185 < entry["rto_target_seconds"]
-    assert entry["rpo_seconds"] == 1 < entry["rpo_target_seconds"] == 60
-    assert plan.outputs["rto_seconds"] == 185 and plan.outputs["rpo_seconds"] == 1
+    assert entry["rpo_seconds"] == 30 < entry["rpo_target_seconds"] == 60
+    assert plan.outputs["rto_seconds"] == 185 and plan.outputs["rpo_seconds"] == 30
     assert plan.outputs["primary_healthz_url"].endswith("/healthz")
     assert plan.diagnostics == ()
 
@@ -149,7 +161,7 @@ def test_cli_prints_tree_and_budget(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "RTO 185 s, target 300 s: meets" in text
     assert "drill: unverified" in text
     assert document_has_unverified(target)
-    assert "RPO 1 s, target 60 s: meets" in text
+    assert "RPO 30 s, target 60 s: meets" in text
     document = json.loads(target.read_text())
     assert document["dr"][0]["terms"]["orchestration_seconds"] == 70
 

@@ -1243,9 +1243,12 @@ def test_example_plan_end_to_end(
     (switch_plan,) = [
         r for r in example_plan["resources"] if r["type"] == "aws:arcregionswitch/plan:Plan"
     ]
-    # The example replicates no Kafka (MSK Replicator cannot join its two accounts).
-    assert not [r for r in example_plan["resources"] if r["type"].startswith("aws:msk/")]
+    (replicator,) = [
+        r for r in example_plan["resources"] if r["type"] == "aws:msk/replicator:Replicator"
+    ]
     plan_name = switch_plan["inputs"]["name"]
+    rep_name = replicator["inputs"]["replicatorName"]
+    rep_arn = f"arn:aws:kafka:{standby}:{ACCOUNT}:replicator/{rep_name}/x"
 
     def gate_status(healthy: bool) -> None:
         # The gate is a calculated check: its status comes from CloudWatch in us-east-1
@@ -1285,8 +1288,19 @@ def test_example_plan_end_to_end(
                 ]
             },
         )
+        stubs.respond(
+            "kafka",
+            "list_replicators",
+            {"Replicators": [{"ReplicatorName": rep_name, "ReplicatorArn": rep_arn}]},
+            {"ReplicatorNameFilter": rep_name},
+        )
 
     lookups()
+    stubs.respond(
+        "kafka",
+        "describe_replicator",
+        {"ReplicatorArn": rep_arn, "ReplicatorName": rep_name, "ReplicatorState": "RUNNING"},
+    )
     # dr status reads the secondary's replication lag first, then the gate.
     stubs.respond("cloudwatch", "get_metric_statistics", {"Datapoints": []})
     gate_status(True)
@@ -1299,7 +1313,7 @@ def test_example_plan_end_to_end(
         (gate, primary, True),
         (healthz, primary, False),
     }
-    assert "kafka_replication" not in status
+    assert status["kafka_replication"]["state"] == "RUNNING"
     gate_entry = next(h for h in status["health_checks"] if h["gate"])
     assert gate_entry["healthy"] is True and gate_entry["source"] == "HealthCheckStatus"
     assert status["region_switch_plan"] == {"arn": PLAN_ARN}

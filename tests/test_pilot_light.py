@@ -757,3 +757,61 @@ def test_strimzi_source_must_be_reachable_from_the_standby_cluster() -> None:
     assert isinstance(error, ObsPlatformError)
     assert error.field == "PilotLightDrArgs.primary.kafka_bootstrap_servers"
     assert in_cluster in str(error) and "kafka_advertised_host" in str(error)
+
+
+def test_standby_msk_in_primary_account() -> None:
+    plan = build(
+        {
+            "database": {"standby_in_primary_account": True},
+            "kafka": {"engine": "msk", "standby_in_primary_account": True},
+        },
+        standby_extra={
+            **SHARED,
+            "kafka_cluster_arn": None,
+            "kafka_subnet_ids": None,
+            "kafka_security_group_ids": None,
+        },
+        same_account=False,
+    )
+    cluster = plan.get("app-standby-kafka", "aws:msk/cluster:Cluster")
+    assert cluster.provider is None and cluster.region == "us-east-1" and cluster.protect
+    info = cluster.inputs["brokerNodeGroupInfo"]
+    assert info["clientSubnets"] == ["subnet-a", "subnet-b"]
+    sg = plan.get("app-standby-kafka-sg")
+    assert info["securityGroups"] == [sg.outputs["id"]]
+    assert sg.inputs["vpcId"] == "vpc-standby" and sg.provider is None
+    assert cluster.inputs["clientAuthentication"]["sasl"] == {"iam": True}
+    key = plan.get("app-standby-kafka-key")
+    assert cluster.inputs["encryptionInfo"]["encryptionAtRestKmsKeyArn"] == key.outputs["arn"]
+    replicator = plan.get("app-kafka-replicator")
+    assert replicator.provider is None and replicator.region == "us-east-1"
+    source, target = replicator.inputs["kafkaClusters"]
+    assert "securityGroupsIds" not in source["vpcConfig"]  # cross-region: no source SGs
+    assert target["amazonMskCluster"]["mskClusterArn"] == cluster.outputs["arn"]
+    assert target["vpcConfig"]["securityGroupsIds"] == [sg.outputs["id"]]
+    role = plan.get("app-kafka-replicator-role")
+    assert role.provider is None
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "111111111111"}}
+    policy = json.loads(plan.get("app-kafka-replicator-policy").inputs["policy"])
+    cluster_statement = policy["Statement"][0]
+    assert "kafka-cluster:WriteDataIdempotently" in cluster_statement["Action"]
+    assert cluster_statement["Resource"] == [
+        "arn:aws:kafka:eu-west-1:111111111111:cluster/eu-west-1/uuid-1",
+        cluster.outputs["arn"],
+    ]
+
+
+def test_standby_msk_in_primary_account_refusals() -> None:
+    shared_kafka = {
+        "database": {"standby_in_primary_account": True},
+        "kafka": {"engine": "msk", "standby_in_primary_account": True},
+    }
+    own = _refused(shared_kafka, same_account=False, standby_extra=SHARED)
+    assert "already has one of its own" in str(own)
+    unshared = _refused(
+        shared_kafka,
+        same_account=False,
+        standby_extra={**SHARED, "subnets_shared_with": [], "kafka_cluster_arn": None},
+    )
+    assert "shares its subnets with no account" in str(unshared)

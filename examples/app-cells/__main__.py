@@ -7,10 +7,11 @@
    and the ARC Region switch plan that fails over when the primary's /healthz fails. Its
    RTO/RPO budget is checked before anything is created and exported.
 
-Kafka is left out of this two-account example: MSK Replicator joins clusters of one account
-only, so across accounts Kafka replication needs the standby's MSK cluster in the primary
-account (on subnets shared through RAM) or MirrorMaker 2 on a cluster that runs all the time
-(docs/concepts/dr-model.md, "Kafka across accounts").
+Kafka: MSK Replicator joins clusters of one account only, so the standby's MSK cluster is
+created by the DR in the primary account, in the standby region, on the standby cell's subnets
+shared through RAM (``KafkaReplicationArgs(standby_in_primary_account=True)``), as the Aurora
+member is; the standby cell runs no MSK of its own (docs/concepts/dr-model.md, "Kafka across
+accounts").
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from obs_platform import (
     AuroraGlobalArgs,
     Cell,
     CellArgs,
+    KafkaReplicationArgs,
     PilotLightDr,
     PilotLightDrArgs,
     TelemetryArgs,
@@ -88,6 +90,7 @@ primary = Cell(
         dr_strategy="pilot-light",
         replicas=3,
         rds_global=True,
+        kafka_replication=True,
         ipam_pool_id=config.get("primaryIpamPoolId") or shared_pool(primary_region),
         vpc_cidr="10.16.0.0/20",
         telemetry=primary_telemetry,
@@ -145,6 +148,7 @@ dr = PilotLightDr(
         database=AuroraGlobalArgs(
             standby_in_primary_account=True, protect=protect, deletion_protection=protect
         ),
+        kafka=KafkaReplicationArgs(engine="msk", standby_in_primary_account=True, protect=protect),
     ),
 )
 

@@ -98,6 +98,20 @@ class KafkaReplicationArgs(ArgsModel):
     """Kafka Connect workers of MirrorMaker 2."""
     trusted_ca_secret: str | None = None
     """Secret with the CA (``ca.crt``) of both Strimzi clusters' TLS listeners (MirrorMaker 2)."""
+    standby_in_primary_account: bool = False
+    """MSK Replicator joins clusters of one account only. Set this when the standby site lives in
+    another account: the DR then creates the standby's MSK cluster ``{n}-standby-kafka`` (with
+    its key and security group) in the primary site's account, in the standby region, on the
+    standby cell's subnets shared with the primary account through RAM (as
+    ``AuroraGlobalArgs.standby_in_primary_account`` does for the database). Build the standby
+    cell with ``kafka_replication=False``; its workloads use
+    ``PilotLightDr.standby_kafka_bootstrap_servers``."""
+    protect: bool = True
+    """Pulumi ``protect`` on the standby MSK cluster and its key that the DR creates
+    (``standby_in_primary_account``)."""
+    standby_broker_nodes: int = Field(default=3, ge=2, le=30)
+    """Brokers of the DR-created standby cluster (``standby_in_primary_account``); MSK needs a
+    multiple of the number of subnets (one per zone: the cell's ``az_count``)."""
 
 
 class PilotLightDrArgs(ArgsModel):

@@ -99,17 +99,38 @@ def check_sites(args: PilotLightDrArgs, label: str) -> None:
                 "(RAM, same organization), or set DrSite.subnets_shared_with when the sharing "
                 "is done elsewhere.",
             )
-    if args.kafka is not None and args.kafka.engine is KafkaEngine.MSK and split:
+    if (
+        args.kafka is not None
+        and args.kafka.engine is KafkaEngine.MSK
+        and args.kafka.standby_in_primary_account
+        and not standby.subnets_shared_with
+    ):
+        raise ObsPlatformError(
+            f"{label}: kafka.standby_in_primary_account places the standby's MSK cluster on "
+            f"{standby.name!r}'s subnets from the primary account, but the site shares its "
+            "subnets with no account.",
+            field="PilotLightDrArgs.standby.subnets_shared_with",
+            value=(),
+            fix="Build the standby cell with share_subnets_with=[primary.account_id] (RAM, "
+            "same organization), or set DrSite.subnets_shared_with.",
+        )
+    if (
+        args.kafka is not None
+        and args.kafka.engine is KafkaEngine.MSK
+        and split
+        and not args.kafka.standby_in_primary_account
+    ):
         raise ObsPlatformError(
             f'{label}: MSK Replicator joins clusters of one account only ("both the source and '
             'target clusters must be in the same AWS account", Amazon MSK developer guide), '
             f"but the standby site {standby.name!r} is in another account.",
             field="PilotLightDrArgs.kafka.engine",
             value=args.kafka.engine.value,
-            fix="Either keep the standby's MSK cluster in the primary account (on the standby "
-            "VPC's subnets shared through RAM, as the Aurora member is) and give the site that "
-            "cluster, or replicate with MirrorMaker 2 (kafka=KafkaReplicationArgs("
-            "engine='strimzi')), which connects as an ordinary Kafka client; or set kafka=None.",
+            fix="Either keep the standby's MSK cluster in the primary account, on the standby "
+            "VPC's subnets shared through RAM, as the Aurora member is (kafka=KafkaReplicationArgs("
+            "standby_in_primary_account=True), standby cell kafka_replication=False), or "
+            "replicate with MirrorMaker 2 (kafka=KafkaReplicationArgs(engine='strimzi')), which "
+            "connects as an ordinary Kafka client; or set kafka=None.",
         )
 
 

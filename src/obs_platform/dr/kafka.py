@@ -9,7 +9,12 @@ One setting (``KafkaReplicationArgs.engine``) chooses:
   this account only, ``aws:SourceAccount``) with the actions of the managed
   ``AWSMSKReplicatorExecutionRole`` scoped to the two clusters, their topics and groups. Both
   clusters are in one account: MSK Replicator supports nothing else (the DR refuses it across
-  accounts, see :mod:`.checks`).
+  accounts, see :mod:`.checks`). For a standby in another account,
+  ``KafkaReplicationArgs.standby_in_primary_account`` creates the standby's cluster
+  ``{n}-standby-kafka`` (``aws:msk/cluster:Cluster``, IAM auth, TLS, its own key
+  ``{n}-standby-kafka-key`` and security group ``{n}-standby-kafka-sg``) in the primary account,
+  in the standby region, on the standby's subnets shared through RAM; the replicator and its
+  role are then in the primary account too.
 * ``strimzi``: a Strimzi ``KafkaMirrorMaker2`` ``{n}-mirror-maker-2``
   (``kubernetes:kafka.strimzi.io/v1:KafkaMirrorMaker2``) on the standby cell's cluster, built by
   :func:`obs_platform._internal.kafka_replication.mirror_maker2` (identity replication policy on
@@ -114,33 +119,127 @@ def _replicator_trust(account_id: str) -> str:
     )
 
 
-def create_msk_replicator(owner: PilotLightDr, args: PilotLightDrArgs) -> aws.msk.Replicator:
-    """Create the MSK Replicator (and its role) in the standby region."""
+MSK_PORT_IAM = 9098
+"""The brokers' SASL/IAM TLS port (Amazon MSK developer guide, port information)."""
+
+
+def _standby_cluster(owner: PilotLightDr, args: PilotLightDrArgs) -> tuple[Any, Any, Any]:
+    """Create the standby's MSK cluster in the primary account, on the standby's shared subnets.
+
+    Returns:
+        The cluster's ARN, its SASL/IAM bootstrap servers and the security group ID.
+    """
     kafka: KafkaReplicationArgs = args.kafka  # type: ignore[assignment]
     primary, standby = args.primary, args.standby
+    opts = primary.opts()
+    key = aws.kms.Key(
+        owner.child_name("standby-kafka-key"),
+        region=standby.region,
+        description=f"MSK cluster of {standby.name}, in the primary account.",
+        enable_key_rotation=True,
+        deletion_window_in_days=30,
+        tags=owner.tags({"Name": owner.child_name("standby-kafka-key")}),
+        opts=owner.child_opts(**opts, protect=kafka.protect),
+    )
+    sg = aws.ec2.SecurityGroup(
+        owner.child_name("standby-kafka-sg"),
+        region=standby.region,
+        vpc_id=standby.vpc_id,
+        description=f"Kafka (IAM auth, TLS) from {standby.name}'s VPC and the MSK Replicator.",
+        ingress=[
+            {
+                "protocol": "tcp",
+                "from_port": MSK_PORT_IAM,
+                "to_port": MSK_PORT_IAM,
+                "cidr_blocks": [standby.vpc_cidr],
+            },
+            {"protocol": "-1", "from_port": 0, "to_port": 0, "self": True},
+        ],
+        egress=[
+            {"protocol": "-1", "from_port": 0, "to_port": 0, "self": True},
+            {
+                "protocol": "tcp",
+                "from_port": MSK_PORT_IAM,
+                "to_port": MSK_PORT_IAM,
+                "cidr_blocks": [standby.vpc_cidr],
+            },
+        ],
+        tags=owner.tags({"Name": owner.child_name("standby-kafka-sg")}),
+        # The primary account sees the standby's VPC and subnets only once the RAM share is
+        # associated (see dr/aurora.py's standby placement).
+        opts=owner.child_opts(**opts, depends_on=list(standby.shared_subnets_ready)),
+    )
+    cluster = aws.msk.Cluster(
+        owner.child_name("standby-kafka"),
+        cluster_name=owner.child_name("standby-kafka"),
+        region=standby.region,
+        kafka_version="3.8.x",
+        number_of_broker_nodes=kafka.standby_broker_nodes,
+        broker_node_group_info={
+            "instance_type": "kafka.m7g.large",
+            "client_subnets": standby.db_subnet_ids,
+            "security_groups": [sg.id],
+            "storage_info": {"ebs_storage_info": {"volume_size": 100}},
+        },
+        encryption_info={
+            "encryption_at_rest_kms_key_arn": key.arn,
+            "encryption_in_transit": {"client_broker": "TLS", "in_cluster": True},
+        },
+        client_authentication={"sasl": {"iam": True}, "unauthenticated": False},
+        enhanced_monitoring="PER_TOPIC_PER_BROKER",
+        tags=owner.tags({"Name": owner.child_name("standby-kafka"), "cell": standby.name}),
+        opts=owner.child_opts(
+            **opts, protect=kafka.protect, depends_on=list(standby.shared_subnets_ready)
+        ),
+    )
+    return cluster.arn, cluster.bootstrap_brokers_sasl_iam, sg.id
+
+
+def create_msk_replicator(
+    owner: PilotLightDr, args: PilotLightDrArgs
+) -> tuple[aws.msk.Replicator, Any]:
+    """Create the MSK Replicator (and its role) in the standby region.
+
+    With ``kafka.standby_in_primary_account`` the target cluster is created here, in the primary
+    account, and so are the replicator and its role (one account for both clusters).
+
+    Returns:
+        The replicator and the bootstrap servers of a cluster created here (else ``None``).
+    """
+    kafka: KafkaReplicationArgs = args.kafka  # type: ignore[assignment]
+    primary, standby = args.primary, args.standby
+    servers: Any = None
+    target_arn: Any = standby.kafka_cluster_arn
+    target_subnets: Any = standby.kafka_subnet_ids
+    target_sgs: Any = standby.kafka_security_group_ids
+    account = standby
+    if kafka.standby_in_primary_account:
+        target_arn, servers, sg_id = _standby_cluster(owner, args)
+        target_subnets, target_sgs = standby.db_subnet_ids, [sg_id]
+        account = primary
     role = aws.iam.Role(
         owner.child_name("kafka-replicator-role"),
         assume_role_policy=aws.get_caller_identity_output(
-            opts=pulumi.InvokeOutputOptions(parent=owner, provider=standby.provider)
+            opts=pulumi.InvokeOutputOptions(parent=owner, provider=account.provider)
         ).account_id.apply(_replicator_trust),
         description="MSK Replicator service role: read the primary cluster, write the standby.",
         tags=owner.tags({"Name": owner.child_name("kafka-replicator-role")}),
-        opts=owner.child_opts(**standby.opts()),
+        opts=owner.child_opts(**account.opts()),
     )
     policy = aws.iam.RolePolicy(
         owner.child_name("kafka-replicator-policy"),
         role=role.id,
-        policy=pulumi.Output.all(primary.kafka_cluster_arn, standby.kafka_cluster_arn).apply(
+        policy=pulumi.Output.all(primary.kafka_cluster_arn, target_arn).apply(
             lambda arns: _replicator_policy(arns[0], arns[1])
         ),
-        opts=owner.child_opts(**standby.opts()),
+        opts=owner.child_opts(**account.opts()),
     )
     info: dict[str, Any] = msk_replication_info(
         topics=list(kafka.topics),
         consumer_groups=list(kafka.consumer_groups),
         topics_exclude=list(kafka.topics_exclude) or None,
     )
-    return aws.msk.Replicator(
+    replicator = aws.msk.Replicator(
         owner.child_name("kafka-replicator"),
         replicator_name=owner.child_name("kafka"),
         region=standby.region,
@@ -155,21 +254,19 @@ def create_msk_replicator(owner: PilotLightDr, args: PilotLightDrArgs) -> aws.ms
                 "vpc_config": {"subnet_ids": primary.kafka_subnet_ids},
             },
             {
-                "amazon_msk_cluster": {"msk_cluster_arn": standby.kafka_cluster_arn},
-                "vpc_config": {
-                    "subnet_ids": standby.kafka_subnet_ids,
-                    "security_groups_ids": standby.kafka_security_group_ids,
-                },
+                "amazon_msk_cluster": {"msk_cluster_arn": target_arn},
+                "vpc_config": {"subnet_ids": target_subnets, "security_groups_ids": target_sgs},
             },
         ],
         replication_info_list={
             "source_kafka_cluster_arn": primary.kafka_cluster_arn,
-            "target_kafka_cluster_arn": standby.kafka_cluster_arn,
+            "target_kafka_cluster_arn": target_arn,
             **info,
         },
         tags=owner.tags({"Name": owner.child_name("kafka-replicator")}),
-        opts=owner.child_opts(**standby.opts(), depends_on=[policy]),
+        opts=owner.child_opts(**account.opts(), depends_on=[policy]),
     )
+    return replicator, servers
 
 
 def create_mirror_maker2(

@@ -190,6 +190,9 @@ class PilotLightDr(Component[PilotLightDrArgs]):
     master_secret_arn: pulumi.Output[str | None]
     """The Secrets Manager secret with the database's master credentials, replicated to the
     standby region (``None`` without a database)."""
+    standby_kafka_bootstrap_servers: pulumi.Output[str | None]
+    """Bootstrap servers (SASL/IAM) of the standby MSK cluster the DR created in the primary
+    account (``kafka.standby_in_primary_account``); ``None`` otherwise."""
     kafka_replication_id: pulumi.Output[str | None]
     """ARN of the MSK Replicator or name of the MirrorMaker 2 resource (``None`` without)."""
     region_switch_plan_arn: pulumi.Output[str]
@@ -238,13 +241,29 @@ class PilotLightDr(Component[PilotLightDrArgs]):
                         "rds_global=True, or set database=None.",
                     )
         if args.kafka is not None:
-            needed = (
-                _MSK_FIELDS
-                if args.kafka.engine is KafkaEngine.MSK
-                else ("kafka_bootstrap_servers",)
-            )
+            msk = args.kafka.engine is KafkaEngine.MSK
+            shared_kafka = msk and args.kafka.standby_in_primary_account
+            if args.kafka.standby_in_primary_account and not msk:
+                raise ObsPlatformError(
+                    f"{label}: kafka.standby_in_primary_account places an MSK cluster; "
+                    "MirrorMaker 2 connects across accounts as it is.",
+                    field="PilotLightDrArgs.kafka.standby_in_primary_account",
+                    value=True,
+                    fix="Set it to False with engine='strimzi', or use engine='msk'.",
+                )
+            if shared_kafka and standby.kafka_cluster_arn is not None:
+                raise ObsPlatformError(
+                    f"{label}: kafka.standby_in_primary_account creates the standby's MSK "
+                    f"cluster in the primary account, but the standby site {standby.name!r} "
+                    "already has one of its own, which would stay unused.",
+                    field="PilotLightDrArgs.standby.kafka_cluster_arn",
+                    value="set",
+                    fix="Build the standby cell with kafka_replication=False.",
+                )
+            needed: tuple[str, ...] = _MSK_FIELDS if msk else ("kafka_bootstrap_servers",)
             for role, site in (("primary", primary), ("standby", standby)):
-                missing = [f for f in needed if getattr(site, f) is None]
+                wanted = _SHARED_DB_FIELDS if shared_kafka and role == "standby" else needed
+                missing = [f for f in wanted if getattr(site, f) is None]
                 if missing:
                     raise ObsPlatformError(
                         f"{label}: {args.kafka.engine.value} replication needs "
@@ -312,9 +331,11 @@ class PilotLightDr(Component[PilotLightDrArgs]):
             aurora = create_aurora(self, args)
         dns = create_route53(self, args, aurora.primary_cluster.id if aurora else None)
         kafka_id: Any = None
+        standby_servers: Any = None
         if args.kafka is not None:
             if args.kafka.engine is KafkaEngine.MSK:
-                kafka_id = create_msk_replicator(self, args).arn
+                replicator, standby_servers = create_msk_replicator(self, args)
+                kafka_id = replicator.arn
             else:
                 kafka_id = create_mirror_maker2(
                     self, args, args.timing.mirror_maker_lag_seconds
@@ -343,6 +364,7 @@ class PilotLightDr(Component[PilotLightDrArgs]):
             "master_secret_arn": pulumi.Output.from_input(
                 aurora.master_secret.arn if aurora else None
             ),
+            "standby_kafka_bootstrap_servers": pulumi.Output.from_input(standby_servers),
             "kafka_replication_id": pulumi.Output.from_input(kafka_id),
             "region_switch_plan_arn": plan.arn,
         }
