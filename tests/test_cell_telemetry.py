@@ -140,6 +140,7 @@ def test_collector_scrapes_its_own_metrics() -> None:
     assert config["service"]["pipelines"]["metrics"]["receivers"] == [
         "otlp",
         "kubeletstats",
+        "prometheus/kubelet",
         "prometheus/self",
     ]
     (scrape,) = config["receivers"]["prometheus/self"]["config"]["scrape_configs"]
@@ -152,7 +153,7 @@ def test_daemonset_least_privilege() -> None:
     plan = build(TLS)
     role = plan.get("eu-west-1-telemetry-role")
     assert role.inputs["rules"] == [
-        {"apiGroups": [""], "resources": ["nodes/stats"], "verbs": ["get"]}
+        {"apiGroups": [""], "resources": ["nodes/stats", "nodes/metrics"], "verbs": ["get"]}
     ]
     pod = plan.get("eu-west-1-telemetry-collector").inputs["spec"]["template"]["spec"]
     # root (group 0) reads the root-owned 0640 pod logs; nothing else is granted
@@ -265,3 +266,25 @@ def test_cell_vpc_joins_the_ingest_zone_through_its_own_provider() -> None:
     }
     assert association.provider == plan.get("cell-account").urn
     assert association.parent == plan.get("us-east-1", "obs-platform:cell:Cell").urn
+
+
+def test_kubelet_and_cadvisor_metrics_as_kube_prometheus_stack_labels_them() -> None:
+    config = config_of(build(TLS))
+    jobs = config["receivers"]["prometheus/kubelet"]["config"]["scrape_configs"]
+    assert [(j["job_name"], j["metrics_path"]) for j in jobs] == [
+        ("kubelet", "/metrics"),
+        ("kubelet-cadvisor", "/metrics/cadvisor"),
+    ]
+    for job in jobs:
+        assert job["scheme"] == "https"
+        assert job["authorization"] == {
+            "credentials_file": "/var/run/secrets/kubernetes.io/serviceaccount/token"
+        }
+        (static,) = job["static_configs"]
+        assert static["targets"] == ["${env:K8S_NODE_NAME}:10250"]
+        assert static["labels"]["metrics_path"] == job["metrics_path"]
+        # the stock dashboards select job="kubelet" for both paths
+        assert job["relabel_configs"] == [{"target_label": "job", "replacement": "kubelet"}]
+    # cell, region, account and dr_role ride on every remote-written series
+    external = config["exporters"]["prometheusremotewrite"]["external_labels"]
+    assert {"cell", "region", "account", "dr_role"} <= set(external)

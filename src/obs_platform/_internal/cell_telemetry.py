@@ -142,6 +142,42 @@ STRIMZI_SCRAPE_JOB: Final[dict[str, Any]] = {
 """The collector's scrape job for the Strimzi pods on its node (``scrape_strimzi``)."""
 
 
+SERVICE_ACCOUNT_TOKEN: Final = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+"""The pod's service-account token (the kubelet authenticates and authorizes it)."""
+
+
+def kubelet_scrape_jobs() -> list[dict[str, Any]]:
+    """The kubelet's own metrics and cAdvisor's, from the collector's node.
+
+    kube-prometheus-stack's Kubernetes dashboards and alerts read these series with
+    ``job="kubelet"`` and ``metrics_path`` (``/metrics``, ``/metrics/cadvisor``): both jobs set
+    ``job`` to ``kubelet`` and say their path. The kubelet authorizes ``/metrics/*`` as the
+    ``nodes/metrics`` subresource (Kubernetes "Kubelet authentication/authorization"), which
+    the collector's ClusterRole grants (``get`` only). Its serving certificate is self-signed
+    on EKS, hence ``insecure_skip_verify`` (the same as the kubeletstats receiver).
+    """
+    jobs = []
+    for name, path in (("kubelet", "/metrics"), ("kubelet-cadvisor", "/metrics/cadvisor")):
+        jobs.append(
+            {
+                "job_name": name,
+                "scheme": "https",
+                "metrics_path": path,
+                "scrape_interval": "30s",
+                "authorization": {"credentials_file": SERVICE_ACCOUNT_TOKEN},
+                "tls_config": {"insecure_skip_verify": True},
+                "static_configs": [
+                    {
+                        "targets": ["${env:K8S_NODE_NAME}:10250"],
+                        "labels": {"node": "${env:K8S_NODE_NAME}", "metrics_path": path},
+                    }
+                ],
+                "relabel_configs": [{"target_label": "job", "replacement": "kubelet"}],
+            }
+        )
+    return jobs
+
+
 def collector_config(
     *,
     cell: str,
@@ -229,6 +265,7 @@ def collector_config(
             }
         },
     }
+    receivers["prometheus/kubelet"] = {"config": {"scrape_configs": kubelet_scrape_jobs()}}
     if scrape_strimzi:
         receivers["prometheus/strimzi"] = {"config": {"scrape_configs": [STRIMZI_SCRAPE_JOB]}}
     processors: dict[str, Any] = {
@@ -254,7 +291,7 @@ def collector_config(
             "resource_to_telemetry_conversion": {"enabled": True},
         }
         pipelines["metrics"] = {
-            "receivers": ["otlp", "kubeletstats", "prometheus/self"]
+            "receivers": ["otlp", "kubeletstats", "prometheus/kubelet", "prometheus/self"]
             + (["prometheus/strimzi"] if scrape_strimzi else []),
             "processors": chain,
             "exporters": ["prometheusremotewrite"],

@@ -2,10 +2,11 @@
 
 The DaemonSet runs with the least it needs:
 
-* RBAC: ``get`` on ``nodes/stats`` only (what the kubeletstats receiver needs with
+* RBAC: ``get`` on ``nodes/stats`` (what the kubeletstats receiver needs with
   ``auth_type: serviceAccount`` and no ``extra_metadata_labels``; its README, "Role-based
-  access control"). No ``nodes/proxy``, which would allow running commands in any container
-  through the kubelet.
+  access control") and ``nodes/metrics`` (the kubelet's and cAdvisor's ``/metrics`` paths).
+  No ``nodes/proxy``, which would allow running commands in any container through the
+  kubelet.
 * User 0 and group 0, because containerd writes ``/var/log/pods/*/*/*.log`` as
   ``-rw-r----- root root`` (kubernetes/kubernetes#124349): the contrib image's default non-root
   user cannot read them, which is why the collector's own Helm chart runs its log-collection
@@ -217,7 +218,9 @@ def create_telemetry(
         owner.child_name("telemetry-role"),
         metadata={"name": f"obs-platform-otel-{owner._name}", "labels": labels},
         rules=[
-            {"apiGroups": [""], "resources": ["nodes/stats"], "verbs": ["get"]},
+            # kubeletstats reads /stats/summary (nodes/stats); the kubelet and cAdvisor
+            # metrics are /metrics and /metrics/cadvisor (nodes/metrics).
+            {"apiGroups": [""], "resources": ["nodes/stats", "nodes/metrics"], "verbs": ["get"]},
             # Strimzi cells: the collector discovers the Kafka and MirrorMaker 2 pods to scrape.
             *(
                 [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]
