@@ -10,6 +10,7 @@ Subclasses declare their type token and args model, implement :meth:`Component._
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -66,6 +67,46 @@ def validate_args(
         raise args_error(exc, component=component) from None
 
 
+_NAME_CHARACTERS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+"""What a component name may hold: every child's name, ``Name`` tag and label derives from it,
+and this is where the AWS tag character set (letters, digits, spaces, ``_ . : / = + - @``) and
+the characters of AWS resource names meet."""
+
+_SECRET_FIELD = re.compile(
+    r"(password|passwd|secret|token|api_key|routing_key|credential|webhook|_url|\burl)$",
+    re.IGNORECASE,
+)
+
+
+def is_secret_field(location: str) -> bool:
+    """True for a field whose value may be a credential (a password, token or webhook URL)."""
+    return any(_SECRET_FIELD.search(part) for part in re.split(r"[.\[\]]", location) if part)
+
+
+def masked(value: Any) -> Any:
+    """A secret field's value as an error message may show it: its type and length only."""
+    if isinstance(value, str):
+        return f"[masked: {len(value)} characters]"
+    return value if value is None else f"[masked {type(value).__name__}]"
+
+
+def scrubbed(value: Any, depth: int = 0) -> Any:
+    """Return ``value`` with every entry under a secret-looking key masked, however deep.
+
+    An unknown field's dict can hold a webhook URL.
+    """
+    if depth > 20:
+        return "[...]"
+    if isinstance(value, Mapping):
+        return {
+            k: masked(v) if is_secret_field(str(k)) else scrubbed(v, depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return type(value)(scrubbed(v, depth + 1) for v in value)
+    return value
+
+
 def args_error(exc: ValidationError, *, component: str) -> ObsPlatformError:
     """Turn a pydantic ``ValidationError`` into one readable :class:`ObsPlatformError`."""
     lines = []
@@ -81,6 +122,11 @@ def args_error(exc: ValidationError, *, component: str) -> ObsPlatformError:
         elif error["type"] == "missing":
             message = "required, and no default exists; set it"
         received = error.get("input")
+        if is_secret_field(location):
+            received = masked(received)
+            first_value = masked(first_value) if first_field == location else first_value
+        received = scrubbed(received)
+        first_value = scrubbed(first_value)
         shown = "" if error["type"] == "missing" else f" (got {received!r})"
         lines.append(f"  {location}{shown}: {message}")
     return ObsPlatformError(
@@ -147,6 +193,15 @@ class Component(pulumi.ComponentResource, Generic[ArgsT]):
                 field="name",
                 value=name,
                 fix="Pass a short name such as 'core' or 'eu-west-1'.",
+            )
+        if not _NAME_CHARACTERS.match(name):
+            raise ObsPlatformError(
+                f"{type(self).__name__} {name!r}: the name has characters its children's AWS "
+                "names, Name tags and Kubernetes objects refuse (only letters, digits, '.', "
+                "'_' and '-' reach all of them).",
+                field="name",
+                value=name,
+                fix="Use letters, digits and hyphens, such as 'core' or 'eu-west-1'.",
             )
         check_component_name(type(self).__name__, self.TYPE_TOKEN, name)
         validated: ArgsT = validate_args(self.ARGS_TYPE, args, component=label)  # type: ignore[assignment]

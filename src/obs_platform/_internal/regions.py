@@ -152,3 +152,38 @@ def check_region(value: str) -> str:
         f"{value!r} is not a commercial AWS region.{did_you_mean} "
         "Use a region code such as 'eu-west-1' or 'us-east-1'."
     )
+
+
+ZONE_COUNTS: dict[str, int] = {
+    "us-east-1": 6,
+    "us-east-2": 3,
+    "us-west-1": 2,
+    "us-west-2": 4,
+    "ap-northeast-1": 3,
+    "ap-northeast-2": 4,
+}
+"""Availability Zones a new account can use, where the region has other than three. Sources: the
+AWS Global Infrastructure page (us-east-1 six zones, us-west-2 four, ap-northeast-2 four) and
+``aws ec2 describe-availability-zones`` in a new account (us-west-1 offers two of its three,
+``usw1-az1`` and ``usw1-az3``; ap-northeast-1 three of its four). Every other
+commercial region has three (AWS builds each new region with at least three)."""
+DEFAULT_ZONE_COUNT = 3
+
+
+def zone_count(region: str) -> int:
+    """Return how many Availability Zones an account can place subnets in, in ``region``."""
+    return ZONE_COUNTS.get(region, DEFAULT_ZONE_COUNT)
+
+
+def check_az_count(az_count: int, region: str) -> None:
+    """Refuse more zones than the region has (the subnets would fail half-way in ``pulumi up``).
+
+    Raises:
+        ValueError: Naming the field, the value, the region's count and the fix.
+    """
+    zones = zone_count(region)
+    if az_count > zones:
+        raise ValueError(
+            f"az_count {az_count} is more than the {zones} Availability Zones {region} offers; "
+            f"set az_count to {zones} or fewer"
+        )

@@ -42,9 +42,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .types import check_numbers
 
 __all__ = [
     "DRILL_FORMAT",
@@ -78,10 +80,24 @@ class KafkaReplicationMode(StrEnum):
     """Strimzi KafkaMirrorMaker2 (Kafka Connect based; offsets via checkpoints)."""
 
 
+MAX_TIMING_SECONDS = 86_400
+"""No timing assumption is above a day: a larger figure is a typo, and a figure no DR budget can
+use (``inf`` or ``10**30`` would only fail later, half-way)."""
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(
-        frozen=True, extra="forbid", use_attribute_docstrings=True, validate_default=True
+        frozen=True,
+        extra="forbid",
+        use_attribute_docstrings=True,
+        validate_default=True,
+        allow_inf_nan=False,
     )
+
+    @model_validator(mode="after")
+    def _numbers_in_range(self) -> Self:
+        check_numbers(self, MAX_TIMING_SECONDS)
+        return self
 
 
 class TimingAssumptions(_Frozen):

@@ -18,6 +18,14 @@ import re
 from collections.abc import Mapping
 
 MAX_TAGS = 50
+"""AWS's limit of user tags per resource (EC2, IAM, S3 and the others the library tags)."""
+RESERVED_TAGS = 10
+"""Keys the library may add to one resource: its own two (``obs-platform:managed-by``,
+``obs-platform:component``) and the per-child keys a component sets (``Name``, ``cell``,
+``region``, ``dr-role``, Kubernetes discovery tags on subnets...)."""
+MAX_USER_TAGS = MAX_TAGS - RESERVED_TAGS
+"""Tags a caller may pass on a component's args: the rest of AWS's 50 is kept for the library,
+so a map that fits the args always fits every child (refused at validation, not half-way)."""
 MAX_KEY_LENGTH = 128
 MAX_VALUE_LENGTH = 256
 _ALLOWED = re.compile(r"^[\w\s.:/=+\-@]*$", re.UNICODE)
@@ -26,19 +34,23 @@ MANAGED_BY_KEY = "obs-platform:managed-by"
 COMPONENT_KEY = "obs-platform:component"
 
 
-def check_tags(tags: Mapping[str, str]) -> dict[str, str]:
+def check_tags(tags: Mapping[str, str], limit: int = MAX_TAGS) -> dict[str, str]:
     """Validate a tag map against AWS's limits and return it as a plain dict.
 
     Args:
         tags: Keys and values as the caller wrote them.
+        limit: The most tags allowed (:data:`MAX_USER_TAGS` for a caller's map).
 
     Raises:
         ValueError: Naming the key at fault, the limit broken and the fix.
     """
-    if len(tags) > MAX_TAGS:
+    if len(tags) > limit:
+        kept = (
+            f" ({RESERVED_TAGS} of them are kept for the library's own)" if limit < MAX_TAGS else ""
+        )
         raise ValueError(
-            f"{len(tags)} tags given; AWS allows at most {MAX_TAGS} per resource, and the "
-            "library adds its own. Remove some tags or move them to a cost-allocation scheme."
+            f"{len(tags)} tags given; at most {limit} fit: AWS allows {MAX_TAGS} per "
+            f"resource{kept}. Remove some tags or move them to a cost-allocation scheme."
         )
     for key, value in tags.items():
         if not isinstance(key, str) or not isinstance(value, str):

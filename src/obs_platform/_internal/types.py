@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, TypeVar, Union
+from typing import Annotated, Any, Self, TypeVar, Union
 
 import pulumi
-from pydantic import AfterValidator, BaseModel, ConfigDict, InstanceOf
+from pydantic import AfterValidator, BaseModel, ConfigDict, InstanceOf, model_validator
 
 from .regions import check_region
-from .tags import check_tags
+from .tags import MAX_USER_TAGS, check_tags
 
 T = TypeVar("T")
 
@@ -54,7 +54,7 @@ def _check_cidr(value: str) -> str:
 
 
 def _check_tag_map(value: dict[str, str]) -> dict[str, str]:
-    return check_tags(value)
+    return check_tags(value, MAX_USER_TAGS)
 
 
 Region = Annotated[str, AfterValidator(check_region)]
@@ -67,12 +67,43 @@ Cidr = Annotated[str, AfterValidator(_check_cidr)]
 """An IPv4 network in CIDR notation, with no host bits set (``10.0.0.0/16``)."""
 
 Tags = Annotated[dict[str, str], AfterValidator(_check_tag_map)]
-"""Resource tags within AWS's limits: at most 50, keys up to 128 and values up to 256 characters,
-no ``aws:`` prefix."""
+"""Resource tags within AWS's limits: at most 40 (AWS's 50 less the 10 the library keeps for its
+own keys), keys up to 128 and values up to 256 characters, no ``aws:`` prefix."""
+
+
+INT32_MAX = 2**31 - 1
+"""The largest value of an AWS API ``integer`` (a 32-bit signed Java integer on the service
+side; botocore's models type counts, sizes and seconds as ``integer``)."""
+
+
+def check_numbers(model: BaseModel, limit: float = INT32_MAX) -> None:
+    """Refuse any number in ``model``'s fields (nested in tuples and lists too) above ``limit``.
+
+    ``inf`` and ``nan`` are refused by ``allow_inf_nan=False``; this catches the finite values no
+    AWS API or duration can hold (``retention_days=10**30``), which would otherwise pass
+    validation and fail half-way, in ``pulumi up``.
+
+    Raises:
+        ValueError: Naming the field, the value and the limit.
+    """
+    for name, value in model:
+        items = value if isinstance(value, tuple | list) else (value,)
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, int | float):
+                continue
+            if abs(item) > limit:
+                shown = f"{item:.3g}" if abs(item) > 1e15 else repr(item)
+                raise ValueError(
+                    f"{name} is {shown}, beyond the largest value accepted ({limit:g}); "
+                    "give a realistic figure"
+                )
 
 
 class ArgsModel(BaseModel):
-    """Base of every component's args: frozen, unknown fields refused, Outputs allowed."""
+    """Base of every component's args: frozen, unknown fields refused, Outputs allowed.
+
+    Numbers are finite (``inf``/``nan`` refused) and within what an AWS API integer holds.
+    """
 
     model_config = ConfigDict(
         frozen=True,
@@ -80,4 +111,13 @@ class ArgsModel(BaseModel):
         arbitrary_types_allowed=True,
         use_attribute_docstrings=True,
         validate_default=True,
+        allow_inf_nan=False,
+        # pydantic's messages end with ``input_value=...``, which for a webhook URL or a password
+        # prints the secret; the library's own messages name the value where it is safe to.
+        hide_input_in_errors=True,
     )
+
+    @model_validator(mode="after")
+    def _numbers_in_range(self) -> Self:
+        check_numbers(self)
+        return self

@@ -15,6 +15,7 @@ import pulumi
 from pydantic import AfterValidator, Field, InstanceOf, field_validator, model_validator
 
 from .._internal.ingest_gateway import TENANT_PATTERN as INGEST_TENANT_PATTERN
+from .._internal.regions import check_az_count
 from .._internal.types import ArgsModel, Cidr, Input, Region, Tags
 from ..dr.args import KafkaEngine
 from ..network.transit import TransitGatewayHandle, TransitNetwork
@@ -357,6 +358,11 @@ class CellArgs(ArgsModel):
     """Pulumi ``protect`` on the stateful children (KMS key, Aurora, MSK, EKS cluster)."""
     tags: Tags = Field(default_factory=dict)
     """Tags on every taggable child."""
+
+    @model_validator(mode="after")
+    def _zones_exist(self) -> CellArgs:
+        check_az_count(self.az_count, self.region)
+        return self
 
     @model_validator(mode="after")
     def _standby_needs_pilot_light(self) -> CellArgs:

@@ -8,7 +8,7 @@ They live apart from the component so that its helpers (:mod:`.arc`, :mod:`.auro
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -86,8 +86,11 @@ class KafkaReplicationArgs(ArgsModel):
 
     engine: KafkaEngine = KafkaEngine.MSK
     """MSK Replicator or Strimzi MirrorMaker 2 (the sites must run that engine)."""
-    topics: tuple[str, ...] = (".*",)
-    """Regular expressions of the topics to replicate."""
+    topics: tuple[Annotated[str, Field(min_length=1, max_length=249)], ...] = Field(
+        default=(".*",), min_length=1
+    )
+    """Regular expressions of the topics to replicate (at least one: an empty list replicates
+    nothing; each at most 249 characters, botocore ``__stringMax249``)."""
     consumer_groups: tuple[str, ...] = (".*",)
     """Regular expressions of the consumer groups whose offsets follow."""
     topics_exclude: tuple[str, ...] = ()

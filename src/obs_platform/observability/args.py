@@ -23,6 +23,7 @@ from .._internal.charts import (
 from .._internal.eks import InstanceType, KubernetesVersion, ami_type_for
 from .._internal.helm_values import NODE_EXPORTER_NAMESPACE_SUFFIX, Scale
 from .._internal.ingest_gateway import TENANT_PATTERN
+from .._internal.regions import check_az_count
 from .._internal.types import ArgsModel, Cidr, Input, Region, Tags
 from ..network.ipam import Ipam
 from ..network.transit import TransitNetwork
@@ -386,6 +387,7 @@ class ObservabilityStackArgs(ArgsModel):
 
     @model_validator(mode="after")
     def _cross_fields(self) -> Self:
+        check_az_count(self.az_count, self.region)
         if (self.vpc_id is None) != (self.private_subnet_ids is None):
             raise ValueError(
                 "vpc_id and private_subnet_ids go together; set both (an existing "

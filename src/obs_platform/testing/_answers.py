@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .._internal.regions import zone_count
+
 PARTITION = "aws"
 DNS_SUFFIX = "amazonaws.com"
 DEFAULT_ACCOUNT_ID = "111111111111"
@@ -735,11 +737,15 @@ def answer_call(token: str, args: dict[str, Any], region: str, account: str) -> 
         }
     if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
         name = args.get("region") or region
-        # us-east-1 has six zones (use1-az1..az6), the other regions three here. Zone IDs are
+        # As many zones as the region offers a new account (regions.ZONE_COUNTS). Zone IDs are
         # written as AWS writes them ("use1-az1", "apse2-az3"), and the exclusion arguments
         # filter as the data source does.
-        letters = "abcdef" if name == "us-east-1" else "abc"
-        zones = [(f"{name}{x}", f"{zone_id_prefix(name)}-az{i}") for i, x in enumerate(letters, 1)]
+        letters = "abcdef"[: zone_count(name)]
+        numbers = (1, 3) if name == "us-west-1" else tuple(range(1, len(letters) + 1))
+        zones = [
+            (f"{name}{x}", f"{zone_id_prefix(name)}-az{i}")
+            for x, i in zip(letters, numbers, strict=True)
+        ]
         excluded_names = set(args.get("excludeNames") or ())
         excluded_ids = set(args.get("excludeZoneIds") or ())
         zones = [z for z in zones if z[0] not in excluded_names and z[1] not in excluded_ids]
