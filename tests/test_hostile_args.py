@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from conftest import docker_hub_credential
+from conftest import STACK_IMAGES, docker_hub_credential
 from obs_platform import (
     Cell,
     CellArgs,
@@ -119,6 +119,7 @@ def test_validation_errors_mask_secret_values() -> None:
                 "private_subnet_ids": ["subnet-1", "subnet-2", "subnet-3"],
                 "grafana_admin_password": "hunter2-Gr4fana-secret",
                 "admin_principal_arns": ["arn:aws:iam::111111111111:role/admin"],
+                **STACK_IMAGES,
                 "alerting": {"receivers": [{"kind": "slack", "name": "ops", "api_url": bad}]},
             },
         )
@@ -188,6 +189,10 @@ def _site(name: str, region: str) -> dict[str, Any]:
         "healthz_host": f"{name}.cells.example.com",
         "eks_cluster_name": f"{name}-eks",
         "eks_cluster_arn": f"arn:aws:eks:{region}:{account}:cluster/{name}-eks",
+        "node_group_asg_arn": (
+            f"arn:aws:autoscaling:{region}:{account}:autoScalingGroup:0000-1111:"
+            f"autoScalingGroupName/eks-{region}"
+        ),
         "db_subnet_group_name": f"{name}-db",
         "db_security_group_ids": [f"sg-{name}"],
         "db_kms_key_arn": f"arn:aws:kms:{region}:{account}:key/{name}",
@@ -214,6 +219,7 @@ def _bases() -> dict[str, tuple[type, dict[str, Any]]]:
                 "private_subnet_ids": ["subnet-0a", "subnet-0b", "subnet-0c"],
                 "grafana_admin_password": pulumi.Output.secret("Gr4fana-Adm1n-Secret!"),
                 "admin_principal_arns": ["arn:aws:iam::111111111111:role/platform-admin"],
+                **STACK_IMAGES,
             },
         ),
         "PilotLightDr": (
@@ -287,6 +293,13 @@ def test_generated_args_fail_only_in_validation(component: str, data: st.DataObj
 @given(data=st.data())
 def test_generated_args_of_the_large_components(component: str, data: st.DataObject) -> None:
     _check_outcome(component, data.draw(_mutation(component)))
+
+
+@pytest.mark.parametrize("component", sorted(_bases()))
+def test_each_base_builds(component: str) -> None:
+    kind, base = _bases()[component]
+    plan = run(lambda: kind("hostile", dict(base)), config={"aws:region": "eu-west-1"})
+    assert any(r.type == kind.TYPE_TOKEN and r.name == "hostile" for r in plan.resources)
 
 
 def test_the_hostile_pool_covers_what_the_issue_lists() -> None:
