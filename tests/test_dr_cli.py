@@ -1373,13 +1373,7 @@ def test_example_plan_end_to_end(
 def test_dry_run_shows_graceful_and_ungraceful_paths(
     engine: str, planned_db: str, unplanned_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run_cli(
-        capsys,
-        "dr",
-        "failover",
-        "--dry-run",
-        "--engine",
-        engine,
+    names = (
         "--primary-region",
         PRIMARY,
         "--standby-region",
@@ -1390,8 +1384,9 @@ def test_dry_run_shows_graceful_and_ungraceful_paths(
         PLAN_ARN,
         "--node-group",
         f"{STANDBY}/c:ng",
-        "--json",
     )
+    dry_run = ("dr", "failover", "--dry-run", "--engine", engine, *names)
+    code, out, err = run_cli(capsys, *dry_run, "--json")
     assert code == 0, err
     planned, unplanned = json.loads(out)["operations"]
     assert (planned["mode"], planned["needs_consent"]) == ("planned", False)
@@ -1405,23 +1400,6 @@ def test_dry_run_shows_graceful_and_ungraceful_paths(
         assert planned_db in [s["id"] for s in planned["steps"]]
         lossy = [s["id"] for s in unplanned["steps"] if s["data_loss"]]
         assert lossy == [unplanned_db]
-    code, out, _ = run_cli(
-        capsys,
-        "dr",
-        "failover",
-        "--dry-run",
-        "--engine",
-        engine,
-        "--primary-region",
-        PRIMARY,
-        "--standby-region",
-        STANDBY,
-        "--global-cluster",
-        "app-global",
-        "--region-switch-plan",
-        PLAN_ARN,
-        "--node-group",
-        f"{STANDBY}/c:ng",
-    )
+    code, out, _ = run_cli(capsys, *dry_run)
     assert "graceful path: the primary is reachable, no data loss" in out
     assert "runs only with --unplanned --allow-data-loss" in out and "CAN LOSE DATA" in out

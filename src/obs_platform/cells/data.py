@@ -13,6 +13,7 @@ from .._component import Component
 from .._internal.charts import STRIMZI_KAFKA_OPERATOR
 from ..dr.args import KafkaEngine
 from ..dr.aurora import create_db_placement
+from ..dr.kafka import msk_cluster_settings
 from .args import CellArgs, DrStrategy
 
 __all__ = ["create_database", "create_kafka"]
@@ -129,21 +130,8 @@ def create_kafka(
         owner.child_name("kafka"),
         cluster_name=owner.child_name("kafka"),
         region=args.region,
-        kafka_version="3.8.x",
         number_of_broker_nodes=args.az_count,
-        broker_node_group_info={
-            "instance_type": "kafka.m7g.large",
-            "client_subnets": subnet_ids,
-            "security_groups": [sg.id],
-            "storage_info": {"ebs_storage_info": {"volume_size": 100}},
-            **replication_ready,
-        },
-        encryption_info={
-            "encryption_at_rest_kms_key_arn": key.arn,
-            "encryption_in_transit": {"client_broker": "TLS", "in_cluster": True},
-        },
-        client_authentication={"sasl": {"iam": True}, "unauthenticated": False},
-        enhanced_monitoring="PER_TOPIC_PER_BROKER",
+        **msk_cluster_settings(subnet_ids, sg.id, key.arn, **replication_ready),
         tags=owner.tags({"Name": owner.child_name("kafka"), "cell": owner._name}),
         opts=owner.child_opts(protect=args.protect),
     )

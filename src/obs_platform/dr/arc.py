@@ -181,6 +181,45 @@ def _aurora_step(
     }
 
 
+def scaling_statements(asg_arns: list[str], cluster_arns: list[str]) -> list[dict[str, Any]]:
+    """Return the IAM statements the EC2 Auto Scaling and EKS resource scaling blocks need.
+
+    ARC developer guide, the sample policies of those execution blocks: read capacity
+    everywhere, update only the plan's groups; describe the plan's clusters and their access
+    entries.
+    """
+    found: list[dict[str, Any]] = []
+    if asg_arns:
+        found += [
+            {
+                "Sid": "ReadCapacity",
+                "Effect": "Allow",
+                "Action": [
+                    "autoscaling:DescribeAutoScalingGroups",
+                    "cloudwatch:GetMetricStatistics",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "ScaleNodes",
+                "Effect": "Allow",
+                "Action": ["autoscaling:UpdateAutoScalingGroup"],
+                "Resource": asg_arns,
+            },
+        ]
+    if cluster_arns:
+        found.append(
+            {
+                "Sid": "ScaleWorkloads",
+                "Effect": "Allow",
+                "Action": ["eks:DescribeCluster", "eks:ListAssociatedAccessPolicies"],
+                "Resource": cluster_arns
+                + [a.replace(":cluster/", ":access-entry/", 1) + "/*" for a in cluster_arns],
+            }
+        )
+    return found
+
+
 def external_id(owner: PilotLightDr, role: str) -> str:
     """Return the external ID the plan presents to a site's cross-account role.
 
@@ -216,41 +255,9 @@ def _create_cross_account_role(
     )
 
     def statements(values: dict[str, Any]) -> str:
-        # ARC developer guide, sample policies of the EC2 Auto Scaling and EKS resource scaling
-        # execution blocks.
-        found: list[dict[str, Any]] = []
-        if values.get("asg"):
-            found += [
-                {
-                    "Sid": "ReadCapacity",
-                    "Effect": "Allow",
-                    "Action": [
-                        "autoscaling:DescribeAutoScalingGroups",
-                        "cloudwatch:GetMetricStatistics",
-                    ],
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "ScaleNodes",
-                    "Effect": "Allow",
-                    "Action": ["autoscaling:UpdateAutoScalingGroup"],
-                    "Resource": values["asg"],
-                },
-            ]
-        if values.get("cluster"):
-            cluster = str(values["cluster"])
-            found.append(
-                {
-                    "Sid": "ScaleWorkloads",
-                    "Effect": "Allow",
-                    "Action": ["eks:DescribeCluster", "eks:ListAssociatedAccessPolicies"],
-                    "Resource": [
-                        cluster,
-                        cluster.replace(":cluster/", ":access-entry/", 1) + "/*",
-                    ],
-                }
-            )
-        return _policy(found)
+        asgs = [values["asg"]] if values.get("asg") else []
+        clusters = [values["cluster"]] if values.get("cluster") else []
+        return _policy(scaling_statements(asgs, clusters))
 
     aws.iam.RolePolicy(
         f"{name}-policy",
@@ -315,39 +322,7 @@ def create_region_switch(
                 "Resource": values["alarms"],
             }
         ]
-        if values["asgs"]:
-            found.append(
-                {
-                    "Sid": "ReadCapacity",
-                    "Effect": "Allow",
-                    "Action": [
-                        "autoscaling:DescribeAutoScalingGroups",
-                        "cloudwatch:GetMetricStatistics",
-                    ],
-                    "Resource": "*",
-                }
-            )
-            found.append(
-                {
-                    "Sid": "ScaleNodes",
-                    "Effect": "Allow",
-                    "Action": ["autoscaling:UpdateAutoScalingGroup"],
-                    "Resource": values["asgs"],
-                }
-            )
-        if values["clusters"]:
-            found.append(
-                {
-                    "Sid": "ScaleWorkloads",
-                    "Effect": "Allow",
-                    "Action": ["eks:DescribeCluster", "eks:ListAssociatedAccessPolicies"],
-                    "Resource": values["clusters"]
-                    + [
-                        a.replace(":cluster/", ":access-entry/", 1) + "/*"
-                        for a in values["clusters"]
-                    ],
-                }
-            )
+        found += scaling_statements(values["asgs"], values["clusters"])
         if values["db"]:
             found.append(
                 {

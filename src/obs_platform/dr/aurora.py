@@ -202,20 +202,37 @@ def create_db_placement(
     return group, sg
 
 
+def create_region_key(
+    owner: Component[Any], role: str, region: str, description: str, opts: dict[str, Any]
+) -> aws.kms.Key:
+    """Create ``{n}-{role}``: a KMS key (rotation on, 30-day deletion window) in ``region``.
+
+    Used for what the DR places in the primary account in the standby region (the Aurora
+    member, the MSK cluster): a key encrypts only in its own region and account.
+    """
+    return aws.kms.Key(
+        owner.child_name(role),
+        region=region,
+        description=description,
+        enable_key_rotation=True,
+        deletion_window_in_days=30,
+        tags=owner.tags({"Name": owner.child_name(role)}),
+        opts=owner.child_opts(**opts),
+    )
+
+
 def _shared_placement(
     owner: PilotLightDr, args: PilotLightDrArgs, opts: dict[str, Any]
 ) -> dict[str, Any]:
     """Create the standby member's key, subnet group and security group in the primary account."""
     db: AuroraGlobalArgs = args.database  # type: ignore[assignment]
     standby = args.standby
-    key = aws.kms.Key(
-        owner.child_name("standby-db-key"),
-        region=standby.region,
-        description=f"Aurora global database secondary in {standby.region}.",
-        enable_key_rotation=True,
-        deletion_window_in_days=30,
-        tags=owner.tags({"Name": owner.child_name("standby-db-key")}),
-        opts=owner.child_opts(**opts, protect=db.protect),
+    key = create_region_key(
+        owner,
+        "standby-db-key",
+        standby.region,
+        f"Aurora global database secondary in {standby.region}.",
+        opts={**opts, "protect": db.protect},
     )
     group, sg = create_db_placement(
         owner,

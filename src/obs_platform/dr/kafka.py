@@ -43,6 +43,7 @@ from .._internal.kafka_replication import (
     msk_replication_info,
     offset_sync_interval_seconds,
 )
+from .aurora import create_region_key
 
 if TYPE_CHECKING:
     from .args import KafkaReplicationArgs, PilotLightDrArgs
@@ -123,6 +124,33 @@ MSK_PORT_IAM = 9098
 """The brokers' SASL/IAM TLS port (Amazon MSK developer guide, port information)."""
 
 
+def msk_cluster_settings(
+    subnet_ids: Any, security_group_id: Any, key_arn: Any, **broker: Any
+) -> dict[str, Any]:
+    """Return the ``aws.msk.Cluster`` settings every cell's and the DR's MSK cluster share.
+
+    Kafka 3.8, ``kafka.m7g.large`` brokers with 100 GiB, at-rest encryption with the given key,
+    TLS everywhere and IAM authentication only. ``broker`` adds broker settings (such as the
+    multi-VPC connectivity a cross-region replicator's source needs).
+    """
+    return {
+        "kafka_version": "3.8.x",
+        "broker_node_group_info": {
+            "instance_type": "kafka.m7g.large",
+            "client_subnets": subnet_ids,
+            "security_groups": [security_group_id],
+            "storage_info": {"ebs_storage_info": {"volume_size": 100}},
+            **broker,
+        },
+        "encryption_info": {
+            "encryption_at_rest_kms_key_arn": key_arn,
+            "encryption_in_transit": {"client_broker": "TLS", "in_cluster": True},
+        },
+        "client_authentication": {"sasl": {"iam": True}, "unauthenticated": False},
+        "enhanced_monitoring": "PER_TOPIC_PER_BROKER",
+    }
+
+
 def _standby_cluster(owner: PilotLightDr, args: PilotLightDrArgs) -> tuple[Any, Any, Any]:
     """Create the standby's MSK cluster in the primary account, on the standby's shared subnets.
 
@@ -132,14 +160,12 @@ def _standby_cluster(owner: PilotLightDr, args: PilotLightDrArgs) -> tuple[Any, 
     kafka: KafkaReplicationArgs = args.kafka  # type: ignore[assignment]
     primary, standby = args.primary, args.standby
     opts = primary.opts()
-    key = aws.kms.Key(
-        owner.child_name("standby-kafka-key"),
-        region=standby.region,
-        description=f"MSK cluster of {standby.name}, in the primary account.",
-        enable_key_rotation=True,
-        deletion_window_in_days=30,
-        tags=owner.tags({"Name": owner.child_name("standby-kafka-key")}),
-        opts=owner.child_opts(**opts, protect=kafka.protect),
+    key = create_region_key(
+        owner,
+        "standby-kafka-key",
+        standby.region,
+        f"MSK cluster of {standby.name}, in the primary account.",
+        opts={**opts, "protect": kafka.protect},
     )
     sg = aws.ec2.SecurityGroup(
         owner.child_name("standby-kafka-sg"),
@@ -173,20 +199,8 @@ def _standby_cluster(owner: PilotLightDr, args: PilotLightDrArgs) -> tuple[Any, 
         owner.child_name("standby-kafka"),
         cluster_name=owner.child_name("standby-kafka"),
         region=standby.region,
-        kafka_version="3.8.x",
         number_of_broker_nodes=kafka.standby_broker_nodes,
-        broker_node_group_info={
-            "instance_type": "kafka.m7g.large",
-            "client_subnets": standby.db_subnet_ids,
-            "security_groups": [sg.id],
-            "storage_info": {"ebs_storage_info": {"volume_size": 100}},
-        },
-        encryption_info={
-            "encryption_at_rest_kms_key_arn": key.arn,
-            "encryption_in_transit": {"client_broker": "TLS", "in_cluster": True},
-        },
-        client_authentication={"sasl": {"iam": True}, "unauthenticated": False},
-        enhanced_monitoring="PER_TOPIC_PER_BROKER",
+        **msk_cluster_settings(standby.db_subnet_ids, sg.id, key.arn),
         tags=owner.tags({"Name": owner.child_name("standby-kafka"), "cell": standby.name}),
         opts=owner.child_opts(
             **opts, protect=kafka.protect, depends_on=list(standby.shared_subnets_ready)

@@ -205,23 +205,28 @@ def nodegroup_ready(nodegroup: dict[str, Any], desired: int) -> bool:
 # Route 53 -------------------------------------------------------------------------------------
 
 
+def _route53_read(
+    aws: AwsContext, operation: str, health_check_id: str, flag: str
+) -> dict[str, Any]:
+    """Call a Route 53 health-check read (in us-east-1), naming the flag when it is not found."""
+    try:
+        return aws.call("route53", "us-east-1", operation, HealthCheckId=health_check_id)
+    except OpsError as exc:
+        if str(exc).startswith("not found"):
+            raise OpsError(
+                f"Route 53 health check {health_check_id!r} not found",
+                fix=f"check {flag} (`aws route53 list-health-checks`).",
+            ) from None
+        raise
+
+
 def health_check_status(aws: AwsContext, health_check_id: str) -> dict[str, Any]:
     """Return ``{"healthy": bool, "checkers": n, "success": n}`` for a health check.
 
     Raises:
         OpsError: If the health check does not exist.
     """
-    try:
-        response = aws.call(
-            "route53", "us-east-1", "get_health_check_status", HealthCheckId=health_check_id
-        )
-    except OpsError as exc:
-        if str(exc).startswith("not found"):
-            raise OpsError(
-                f"Route 53 health check {health_check_id!r} not found",
-                fix="check --health-check (`aws route53 list-health-checks`).",
-            ) from None
-        raise
+    response = _route53_read(aws, "get_health_check_status", health_check_id, "--health-check")
     observations = response.get("HealthCheckObservations", [])
     success = sum(
         1
@@ -251,17 +256,7 @@ def calculated_check_status(
     Raises:
         OpsError: If the health check does not exist.
     """
-    try:
-        aws.call(
-            "route53", ROUTE53_METRICS_REGION, "get_health_check", HealthCheckId=health_check_id
-        )
-    except OpsError as exc:
-        if str(exc).startswith("not found"):
-            raise OpsError(
-                f"Route 53 health check {health_check_id!r} not found",
-                fix="check --dns-gate (`aws route53 list-health-checks`).",
-            ) from None
-        raise
+    _route53_read(aws, "get_health_check", health_check_id, "--dns-gate")
     response = aws.call(
         "cloudwatch",
         ROUTE53_METRICS_REGION,
