@@ -851,6 +851,110 @@ def test_retention_set() -> None:
 # The catalogue
 
 
+# ---------------------------------------------------------------------------------------------
+# Cells on the network (issue 13)
+
+
+def vpc_routing(*, attached: bool) -> None:
+    vpc = aws.ec2.Vpc("cell-vpc", cidr_block="10.16.0.0/20", tags=TAGS)
+    table = aws.ec2.RouteTable("cell-rt", vpc_id=vpc.id, tags=TAGS)
+    depends: list[pulumi.Resource] = []
+    if attached:
+        depends.append(
+            aws.ec2transitgateway.VpcAttachment(
+                "cell-tgw",
+                transit_gateway_id="tgw-0123456789abcdef0",
+                vpc_id=vpc.id,
+                subnet_ids=["subnet-1"],
+                tags=TAGS,
+            )
+        )
+    aws.ec2.Route(
+        "cell-to-shared",
+        route_table_id=table.id,
+        destination_cidr_block="10.0.0.0/8",
+        transit_gateway_id="tgw-0123456789abcdef0",
+        opts=pulumi.ResourceOptions(depends_on=depends),
+    )
+
+
+def test_transit_routes_attached() -> None:
+    found = flagged(plan_of(lambda: vpc_routing(attached=False)), "transit-routes-attached")
+    assert set(found) == {"cell-to-shared"}
+    assert "10.0.0.0/8 to tgw-0123456789abcdef0" in found["cell-to-shared"]
+    assert "has no attachment" in found["cell-to-shared"]
+    assert flagged(plan_of(lambda: vpc_routing(attached=True)), "transit-routes-attached") == {}
+
+
+def private_cluster(*, attached: bool, public: bool = False) -> None:
+    cluster = eks.Cluster(
+        "cell-eks",
+        vpc_id="vpc-0123456789abcdef0",
+        private_subnet_ids=["subnet-1", "subnet-2"],
+        endpoint_private_access=True,
+        endpoint_public_access=public,
+        public_access_cidrs=["203.0.113.0/24"] if public else None,
+        skip_default_node_group=True,
+        tags=TAGS,
+    )
+    k8s.Provider("cell-k8s", kubeconfig=cluster.kubeconfig_json)
+    if attached:
+        aws.ec2transitgateway.VpcAttachment(
+            "cell-tgw",
+            transit_gateway_id="tgw-0123456789abcdef0",
+            vpc_id="vpc-0123456789abcdef0",
+            subnet_ids=["subnet-1"],
+            tags=TAGS,
+        )
+
+
+def test_eks_api_reachable() -> None:
+    found = flagged(plan_of(lambda: private_cluster(attached=False)), "eks-api-reachable")
+    assert set(found) == {"cell-eks"}
+    assert "private-only" in found["cell-eks"] and "vpc-0123456789abcdef0" in found["cell-eks"]
+    assert rule("eks-api-reachable").severity is Severity.WARNING
+    for good in (
+        lambda: private_cluster(attached=True),
+        lambda: private_cluster(attached=False, public=True),
+    ):
+        assert flagged(plan_of(good), "eks-api-reachable") == {}
+
+
+def node_volumes(*, grant: bool) -> None:
+    from obs_platform._internal.kms import auto_scaling_key_statements
+
+    root = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    statements = [root, *(auto_scaling_key_statements("111111111111") if grant else [])]
+    key = aws.kms.Key(
+        "nodes-key",
+        enable_key_rotation=True,
+        policy=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+        tags=TAGS,
+        opts=protected(),
+    )
+    aws.ec2.LaunchTemplate(
+        "nodes-lt",
+        metadata_options={"http_tokens": "required", "http_endpoint": "enabled"},
+        block_device_mappings=[
+            {"device_name": "/dev/xvda", "ebs": {"encrypted": "true", "kms_key_id": key.arn}}
+        ],
+        tags=TAGS,
+    )
+
+
+def test_node_volume_key_grants_auto_scaling() -> None:
+    rule_id = "node-volume-key-grants-auto-scaling"
+    found = flagged(plan_of(lambda: node_volumes(grant=False)), rule_id)
+    assert set(found) == {"nodes-lt"}
+    assert "nodes-key" in found["nodes-lt"] and "AWSServiceRoleForAutoScaling" in found["nodes-lt"]
+    assert flagged(plan_of(lambda: node_volumes(grant=True)), rule_id) == {}
+
+
 def test_every_rule_is_tested_here_and_well_described() -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     for r in RULES:

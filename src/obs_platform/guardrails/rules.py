@@ -28,6 +28,11 @@ from ._inspect import (
     statements,
 )
 from ._model import Finding, Rule, RuleContext, Scope, Severity
+from .network_rules import (
+    eks_api_reachable,
+    node_volume_key_grants_auto_scaling,
+    transit_routes_attached,
+)
 
 if TYPE_CHECKING:
     from ..testing.plan import Plan, PlanResource
@@ -829,6 +834,40 @@ RULES: tuple[Rule, ...] = (
         "limits_config.retention_period with compactor.retention_enabled, and Tempo's block "
         "retention.",
         retention_set,
+    ),
+    _rule(
+        "transit-routes-attached",
+        E,
+        "Routes to a Transit Gateway come from VPCs attached to it",
+        "EC2 refuses a route to a gateway the VPC is not attached to; an unattached cell's "
+        "transit routes reach nothing.",
+        "Attach the VPC (Cell transit_network or transit_gateway, or "
+        "TransitNetwork.attach_vpc) and make the routes depend on the attachment, or drop them.",
+        transit_routes_attached,
+        Scope.STACK,
+    ),
+    _rule(
+        "eks-api-reachable",
+        W,
+        "A private EKS API is reachable from where Pulumi runs",
+        "The same `pulumi up` installs Kubernetes objects through the cluster's API; a "
+        "private-only endpoint answers only inside its VPC (or what routes to it).",
+        "Run the deployment inside the network (a runner in a VPC attached to the Transit "
+        "Gateway, and attach this VPC), or list the runner's CIDRs in public_access_cidrs.",
+        eks_api_reachable,
+        Scope.STACK,
+    ),
+    _rule(
+        "node-volume-key-grants-auto-scaling",
+        E,
+        "A customer key for node volumes grants the Auto Scaling service-linked role",
+        "EC2 Auto Scaling launches instances with encrypted volumes only if the key policy lets "
+        "AWSServiceRoleForAutoScaling use the key and create grants; otherwise node groups "
+        "never get nodes (a standby fails at failover).",
+        "Add the two statements of obs_platform._internal.kms.auto_scaling_key_statements to "
+        "the key policy, or leave kms_key_id unset (the AWS-managed aws/ebs key).",
+        node_volume_key_grants_auto_scaling,
+        Scope.STACK,
     ),
 )
 """Every rule, in the order reports list them."""
