@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
+from conftest import STACK_IMAGES
 from conftest import docker_hub_credential as docker_hub
 from obs_platform import Cell
 from obs_platform._internal.yace import (
@@ -79,6 +80,7 @@ def test_stack_exporter_may_assume_exactly_the_listed_readers() -> None:
                 "vpc_id": "vpc-0123456789abcdef0",
                 "private_subnet_ids": ["subnet-0a", "subnet-0b"],
                 "grafana_admin_password": pulumi.Output.secret("pw-123456789"),
+                **STACK_IMAGES,
                 "cloudwatch_accounts": [
                     {"role_arn": READER, "regions": ["us-east-1"], "cell": "us-east-1"}
                 ],

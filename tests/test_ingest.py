@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from conftest import STACK_IMAGES
+from conftest import STACK_IMAGES, app_cells_stack_outputs
 from obs_platform import ObsPlatformError
 from obs_platform.observability.network import INTERFACE_ENDPOINTS
 from obs_platform.observability.stack import ObservabilityStack
@@ -145,7 +145,7 @@ def test_examples_wire_the_cells_to_the_stack_over_tls_with_their_own_credential
 
     root = Path(__file__).resolve().parents[1] / "examples"
     shared = run_program(root / "shared-account")
-    cells = run_program(root / "app-cells")
+    cells = run_program(root / "app-cells", stack_outputs=app_cells_stack_outputs())
     # the shared stack serves TLS on ingest.obs.internal, for the two cells' users
     assert shared.outputs["remote_write_url"] == "https://ingest.obs.internal:9090/api/v1/write"
     assert shared.outputs["loki_otlp_url"] == "https://ingest.obs.internal:3100/otlp"
@@ -166,6 +166,7 @@ def test_examples_wire_the_cells_to_the_stack_over_tls_with_their_own_credential
         assert all(e["auth"] == {"authenticator": "basicauth/client"} for e in exporters.values())
         secret = cells.get(f"{cell}-telemetry-credentials")
         assert secret.inputs["stringData"] == "[secret]"
-        assert cells.get(f"{cell}-ingest-zone-association").inputs["zoneId"] == (
-            "Z0EXAMPLEINGESTZONE"
-        )
+        association = cells.get(f"{cell}-ingest-zone-association")
+        assert association.inputs["zoneId"] == shared.outputs["ingest_zone_id"]
+        reader = cells.get(f"{cell}-cloudwatch-reader-role").inputs["assumeRolePolicy"]
+        assert shared.outputs["cloudwatch_exporter_role_arn"] in reader

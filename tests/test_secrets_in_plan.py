@@ -7,6 +7,7 @@ import json
 
 import pulumi
 
+from conftest import STACK_IMAGES
 from conftest import docker_hub_credential as docker_hub
 from obs_platform import Cell, ObservabilityStack
 from obs_platform.testing import run
@@ -32,6 +33,7 @@ def program() -> None:
             "vpc_id": "vpc-0123456789abcdef0",
             "private_subnet_ids": ["subnet-0a", "subnet-0b"],
             "grafana_admin_password": secret(SECRETS["grafana"]),
+            **STACK_IMAGES,
             "ingest_tenants": {
                 "eu-west-1": secret(SECRETS["ingest-eu"]),
                 "us-east-1": secret(SECRETS["ingest-us"]),

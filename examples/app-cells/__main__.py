@@ -61,16 +61,16 @@ def shared_pool(region: str) -> pulumi.Output[str]:
     return shared.get_output("regional_pool_ids").apply(pick)
 
 
+# The central stack's ingest endpoints, exactly as it serves them (ingest.<zone>, TLS when it
+# has a certificate), its private zone (each cell's VPC joins it) and its CloudWatch exporter
+# role (each cell makes a read-only role for it in its own account).
 telemetry = TelemetryArgs(
-    metrics_remote_write_url=config.get("metricsRemoteWriteUrl"),
-    logs_otlp_url=config.get("logsOtlpUrl"),
-    traces_otlp_endpoint=config.get("tracesOtlpEndpoint"),
-    # The shared stack's private zone (its ingest_zone_id output): each cell's VPC joins it.
-    ingest_zone_id=config.get("ingestZoneId"),
+    metrics_remote_write_url=shared.get_output("remote_write_url"),
+    logs_otlp_url=shared.get_output("loki_otlp_url"),
+    traces_otlp_endpoint=shared.get_output("otlp_endpoint"),
+    ingest_zone_id=shared.get_output("ingest_zone_id"),
     ca_certificate_pem=config.get("ingestCaCertificatePem"),
-    # The shared stack's CloudWatch exporter role (its cloudwatch_exporter_role_arn output):
-    # each cell makes a read-only role for it in its own account.
-    cloudwatch_reader_principal_arn=config.get("cloudwatchExporterRoleArn"),
+    cloudwatch_reader_principal_arn=shared.get_output("cloudwatch_exporter_role_arn"),
 )
 
 # Each cell writes as its own ingest user (its name) with its own password (a secret that the

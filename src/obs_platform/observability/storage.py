@@ -137,6 +137,35 @@ class Bucket:
     replica: aws.s3.Bucket | None = None
 
 
+def _private(
+    owner: Component[Any],
+    role: str,
+    bucket: aws.s3.Bucket,
+    *,
+    region: str,
+    opts: pulumi.ResourceOptions,
+) -> tuple[aws.s3.BucketPublicAccessBlock, aws.s3.BucketOwnershipControls]:
+    """Block every public access to a bucket and disable its ACLs (owner enforced)."""
+    public = aws.s3.BucketPublicAccessBlock(
+        owner.child_name(f"{role}-public-access"),
+        bucket=bucket.id,
+        region=region,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=opts,
+    )
+    ownership = aws.s3.BucketOwnershipControls(
+        owner.child_name(f"{role}-ownership"),
+        bucket=bucket.id,
+        region=region,
+        rule={"object_ownership": "BucketOwnerEnforced"},
+        opts=opts,
+    )
+    return public, ownership
+
+
 def _harden(
     owner: Component[Any],
     role: str,
@@ -148,23 +177,7 @@ def _harden(
     opts: pulumi.ResourceOptions | None,
 ) -> list[pulumi.Resource]:
     child = owner.child_opts(opts)
-    public = aws.s3.BucketPublicAccessBlock(
-        owner.child_name(f"{role}-public-access"),
-        bucket=bucket.id,
-        region=region,
-        block_public_acls=True,
-        block_public_policy=True,
-        ignore_public_acls=True,
-        restrict_public_buckets=True,
-        opts=child,
-    )
-    ownership = aws.s3.BucketOwnershipControls(
-        owner.child_name(f"{role}-ownership"),
-        bucket=bucket.id,
-        region=region,
-        rule={"object_ownership": "BucketOwnerEnforced"},
-        opts=child,
-    )
+    public, ownership = _private(owner, role, bucket, region=region, opts=child)
     encryption = aws.s3.BucketServerSideEncryptionConfiguration(
         owner.child_name(f"{role}-encryption"),
         bucket=bucket.id,
@@ -439,25 +452,10 @@ def access_log_bucket(
         opts=owner.child_opts(protect=protect),
     )
     child = owner.child_opts()
-    public = aws.s3.BucketPublicAccessBlock(
-        owner.child_name(f"{role}-public-access"),
-        bucket=bucket.id,
-        region=region,
-        block_public_acls=True,
-        block_public_policy=True,
-        ignore_public_acls=True,
-        restrict_public_buckets=True,
-        opts=child,
-    )
+    public, ownership = _private(owner, role, bucket, region=region, opts=child)
     configuration: list[pulumi.Resource] = [
         public,
-        aws.s3.BucketOwnershipControls(
-            owner.child_name(f"{role}-ownership"),
-            bucket=bucket.id,
-            region=region,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=child,
-        ),
+        ownership,
         aws.s3.BucketServerSideEncryptionConfiguration(
             owner.child_name(f"{role}-encryption"),
             bucket=bucket.id,
