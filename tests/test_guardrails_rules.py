@@ -696,6 +696,28 @@ def test_no_plaintext_secrets_in_helm_values_and_inputs() -> None:
     assert flagged(plan_of(good), "no-plaintext-secrets") == {}
 
 
+def test_secure_config_plaintext() -> None:
+    """A ``secure:`` value read with require is plain text in the inputs; require_secret is not."""
+    from obs_platform.testing import run as run_engine
+
+    def program(read_secret: bool) -> Callable[[], None]:
+        def body() -> None:
+            cfg = pulumi.Config()
+            token = cfg.require_secret("token") if read_secret else cfg.require("token")
+            aws.ssm.Parameter("param", type="String", value="v", description=token, tags=TAGS)
+            aws.ssm.Parameter("other", type="String", value="v", tags=TAGS)
+
+        return body
+
+    config = {"aws:region": REGION, "project:token": "offline-secret"}
+    plain = run_engine(program(False), config=config, secret_keys={"project:token"})
+    assert flagged(plain, "secure-config-plaintext") == {
+        "param": "a secure: config value is in plain text at description"
+    }
+    kept = run_engine(program(True), config=config, secret_keys={"project:token"})
+    assert flagged(kept, "secure-config-plaintext") == {}
+
+
 def ram_share(*, external: bool, principal: str = "222222222222") -> None:
     share = aws.ram.ResourceShare("tgw-share", allow_external_principals=external, tags=TAGS)
     aws.ram.PrincipalAssociation("member", principal=principal, resource_share_arn=share.arn)

@@ -215,3 +215,38 @@ def test_deeply_nested_input_fails_without_recursion_traceback(
     assert main(["plan", str(program)]) == 2
     err = capsys.readouterr().err
     assert "recursed too deeply" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("read", "flagged"),
+    [("cfg.require('dbPassword')", True), ("cfg.require_secret('dbPassword')", False)],
+)
+def test_a_secure_value_read_as_plain_text_warns_and_fails_the_guardrail(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], read: str, flagged: bool
+) -> None:
+    body = f"""
+        import pulumi
+        import pulumi_aws as aws
+        cfg = pulumi.Config()
+        password = {read}
+        aws.ssm.Parameter(
+            "db",
+            type="String",
+            value="x",
+            description=password,
+            tags={{"obs-platform:managed-by": "test"}},
+        )
+    """
+    program = _program(tmp_path, body, "config:\n  hostile:dbPassword:\n    secure: AAABAxyz\n")
+    plan = run_program(program)
+    warning = (
+        "warning: configuration 'hostile:dbPassword' is a secret (secure: in the stack file) "
+        "but the program reads it with Config.require, so what it passes on is stored in "
+        "plain text in the state; use Config.require_secret instead"
+    )
+    assert (warning in plan.diagnostics) is flagged, plan.diagnostics
+    code = main(["check", str(program)])
+    out = capsys.readouterr().out
+    assert ("ERROR   secure-config-plaintext  aws:ssm/parameter:Parameter  db" in out) is flagged
+    assert ("a secure: config value is in plain text at description" in out) is flagged
+    assert code == (1 if flagged else 0), out

@@ -10,7 +10,7 @@ The catalogue is :data:`RULES`; :func:`rule` returns one by ID.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._inspect import (
@@ -435,6 +435,35 @@ def no_plaintext_secrets(ctx: RuleContext) -> Iterator[Finding]:
             yield Finding(resource, shown + more)
 
 
+def _paths_holding(value: Any, needle: str, path: str = "") -> Iterator[str]:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _paths_holding(item, needle, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths_holding(item, needle, f"{path}[{index}]")
+    elif isinstance(value, str) and needle in value:
+        yield path or "(value)"
+
+
+def secure_config_in_plaintext(ctx: RuleContext) -> Iterator[Finding]:
+    """No ``secure:`` config value reaches a resource in plain text.
+
+    Offline, a ``secure:`` value is the placeholder ``offline-secret``: read with
+    ``get_secret``/``require_secret`` it stays a secret (``[secret]`` in the plan); read with
+    ``get``/``require`` and passed on, the placeholder shows in the inputs as plain text.
+    """
+    from ..testing._project import SECRET_PLACEHOLDER
+
+    for resource in ctx.plan.resources:
+        paths = list(_paths_holding(resource.inputs, SECRET_PLACEHOLDER))
+        if paths:
+            yield Finding(
+                resource,
+                f"a secure: config value is in plain text at {', '.join(paths[:5])}",
+            )
+
+
 def ram_external_principals(ctx: RuleContext) -> Iterator[Finding]:
     """RAM shares allow principals outside the organization only for named accounts.
 
@@ -795,6 +824,15 @@ RULES: tuple[Rule, ...] = (
         "Pass the value as a Pulumi secret (pulumi.Output.secret / config --secret), or "
         "create a Kubernetes Secret from it and reference it (existingSecret and the like).",
         no_plaintext_secrets,
+    ),
+    _rule(
+        "secure-config-plaintext",
+        E,
+        "Secret configuration stays a Pulumi secret",
+        "A value set with `pulumi config set --secret` but read with Config.get or require is a "
+        "plain string: Pulumi stores every input built from it in plain text in the state.",
+        "Read it with Config.get_secret or require_secret, and pass the Output on.",
+        secure_config_in_plaintext,
     ),
     _rule(
         "ram-external-principals",

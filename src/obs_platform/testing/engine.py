@@ -45,6 +45,7 @@ from . import _checks, _references, _wire
 from ._answers import DEFAULT_ACCOUNT_ID, ResourceContext, answer_call, answer_resource
 from ._limits import Guard, ProgramTooDeepError, abandon_event_loop, exit_error, location_of
 from ._project import load_program
+from ._secrets import warn_plaintext_secret_reads
 from .plan import STACK_TYPE, Plan, PlanResource
 
 AWS_REGION_KEY = "aws:region"
@@ -409,7 +410,13 @@ def run(
     full_stack_trace = pulumi_resource._get_stack_trace
     pulumi_resource._get_stack_trace = _call_site_trace
     try:
-        with guard.active(), _quiet_when_failed():
+        with (
+            guard.active(),
+            _quiet_when_failed(),
+            warn_plaintext_secret_reads(
+                secret_keys, lambda text: engine.diagnostics.append(f"warning: {text}")
+            ),
+        ):
             _sync_await(_run_in_stack(program))
     except BaseException as exc:
         if guard.timed_out is not None or isinstance(exc, SystemExit):
