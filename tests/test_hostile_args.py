@@ -306,3 +306,34 @@ def test_the_hostile_pool_covers_what_the_issue_lists() -> None:
     assert any(isinstance(v, float) and math.isinf(v) for v in HOSTILE)
     assert "$x" in HOSTILE and 10**30 in HOSTILE and () in HOSTILE
     assert aws  # the provider classes are the real ones
+
+
+def test_overlapping_cells_on_one_transit_gateway_are_refused_naming_both() -> None:
+    from obs_platform import TransitNetworkArgs
+
+    registered: list[str] = []
+    cells: list[str] = []
+
+    def program() -> None:
+        transit = TransitNetwork("transit", TransitNetworkArgs(regions=["eu-west-1"]))
+        common = {
+            "region": "eu-west-1",
+            "docker_hub_credential_arn": docker_hub_credential(),
+            "transit_network": transit,
+        }
+        Cell("cell-a", {**common, "vpc_cidr": "10.128.0.0/20"})
+        Cell("cell-b", {**common, "vpc_cidr": "10.144.0.0/20"})  # disjoint: fine
+        cells.append("built")
+        with _recording(registered):
+            Cell("cell-c", {**common, "vpc_cidr": "10.128.0.0/19"})
+
+    with pytest.raises(ProgramError) as caught:
+        run(program, config={"aws:region": "eu-west-1"})
+    error = caught.value.original
+    assert isinstance(error, ObsPlatformError)
+    assert str(error).startswith(
+        "Cell 'cell-c': vpc_cidr 10.128.0.0/19 overlaps 10.128.0.0/20 of Cell 'cell-a', attached "
+        "to the same Transit Gateway in eu-west-1"
+    )
+    assert error.field == "CellArgs.vpc_cidr" and "ipam_pool_id" in str(error)
+    assert cells == ["built"] and registered == []

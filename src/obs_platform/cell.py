@@ -34,6 +34,7 @@ from .cells.telemetry import TELEMETRY_NAMESPACE as TELEMETRY_NAMESPACE
 from .cells.telemetry import check_telemetry, create_cloudwatch_reader, create_telemetry
 from .dr.args import KafkaEngine
 from .dr.site import DrSite
+from .network.cidr_claims import claim_vpc_cidr
 from .network.vpc import check_vpc_sizes, check_zone_ids
 
 __all__ = ["Cell", "CellArgs", "CellImageSource", "DrStrategy", "TelemetryArgs"]
@@ -270,6 +271,10 @@ class Cell(Component[CellArgs]):
                 value="set",
                 fix="Set transit_gateway too, or drop transit_network_provider.",
             )
+        gateway = args.transit_network or args.transit_gateway
+        if gateway is not None and args.ipam_pool_id is None:
+            # After the transit checks that can refuse, so a refused cell claims nothing.
+            claim_vpc_cidr(gateway, args.region, args.vpc_cidr, label)
 
     # --- build -------------------------------------------------------------------------------
 
