@@ -21,6 +21,8 @@ PROGRAM = textwrap.dedent("""
     aws.s3.BucketServerSideEncryptionConfiguration(
         "logs-sse", bucket=bucket.id,
         rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}])
+    aws.s3.BucketLogging("logs-logging", bucket=bucket.id, target_bucket=bucket.id,
+                         target_prefix="access/")
     aws.s3.BucketPublicAccessBlock(
         "logs-pab", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
         ignore_public_acls=True, restrict_public_buckets=True)
@@ -57,7 +59,7 @@ def test_clean_program_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     target = tmp_path / "out" / "report.json"
     assert main(["check", str(program), "--json", str(target)]) == 0
     out = capsys.readouterr().out
-    assert f"Guardrails for prog/dev: {len(RULES)} rules over 5 resources" in out
+    assert f"Guardrails for prog/dev: {len(RULES)} rules over 6 resources" in out
     assert "\n\nPASSED: 0 error(s), 0 warning(s), 0 waived\nReport JSON written to" in out
     report = json.loads(target.read_text(encoding="utf-8"))
     assert report["format"] == "obs-platform.check/1"

@@ -55,8 +55,16 @@ def bucket_with(
     pab: dict[str, bool] | None = None,
     policy: str | None = "tls",
     name: str = "logs",
+    access_logs: bool = True,
 ) -> aws.s3.Bucket:
     bucket = aws.s3.Bucket(name, tags=TAGS, opts=protected())
+    if access_logs:
+        aws.s3.BucketLogging(
+            f"{name}-logging",
+            bucket=bucket.id,
+            target_bucket="audit-logs",
+            target_prefix=f"{name}/",
+        )
     if sse:
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-sse",
@@ -694,6 +702,16 @@ def test_no_plaintext_secrets_in_helm_values_and_inputs() -> None:
         )
 
     assert flagged(plan_of(good), "no-plaintext-secrets") == {}
+
+
+def test_s3_access_logging() -> None:
+    def program() -> None:
+        bucket_with(name="logged")
+        bucket_with(name="silent", access_logs=False)
+
+    assert flagged(plan_of(program), "s3-access-logging") == {
+        "silent": "no server access logging configuration refers to this bucket"
+    }
 
 
 def test_secure_config_plaintext() -> None:

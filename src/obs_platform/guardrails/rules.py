@@ -115,6 +115,23 @@ def s3_encryption(ctx: RuleContext) -> Iterator[Finding]:
             yield Finding(bucket, f"encryption rules set no default algorithm ({algorithms})")
 
 
+LOGGING_TYPES = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
+
+
+def s3_access_logging(ctx: RuleContext) -> Iterator[Finding]:
+    """Every bucket has server access logging (a BucketLogging resource, or inline loggings).
+
+    The reference is Pulumi's AWS policy pack (``@pulumi/awsguard`` 0.3.1, ``storage.js``,
+    ``s3-bucket-logging-enabled``), which checks the inline ``loggings`` of ``aws.s3.Bucket``;
+    pulumi-aws v7 configures logging with ``aws.s3.BucketLogging``, so either counts here.
+    """
+    for bucket in _of(ctx.plan, *BUCKET_TYPES):
+        inline = bucket.inputs.get("loggings") or bucket.inputs.get("logging")
+        if inline or related(ctx.plan, bucket, LOGGING_TYPES, "bucket", ("bucket", "id")):
+            continue
+        yield Finding(bucket, "no server access logging configuration refers to this bucket")
+
+
 def s3_public_access_block(ctx: RuleContext) -> Iterator[Finding]:
     """Every bucket blocks public ACLs and policies with all four switches."""
     flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -679,6 +696,18 @@ RULES: tuple[Rule, ...] = (
         "Add aws.s3.BucketServerSideEncryptionConfiguration for the bucket with "
         "sse_algorithm 'aws:kms' (and a KMS key) or 'AES256'.",
         s3_encryption,
+        Scope.STACK,
+    ),
+    _rule(
+        "s3-access-logging",
+        E,
+        "S3 buckets log server access, or a waiver says why not",
+        "Without access logs there is no record of who read or deleted objects (awsguard's "
+        "s3-bucket-logging-enabled).",
+        "Add aws.s3.BucketLogging for the bucket with a target bucket (SSE-S3 encrypted: log "
+        "delivery does not support SSE-KMS targets), or waive the rule for the bucket in "
+        "guardrails.yaml with the reason (CloudTrail S3 data events, log volume).",
+        s3_access_logging,
         Scope.STACK,
     ),
     _rule(
