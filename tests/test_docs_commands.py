@@ -70,6 +70,8 @@ NOT_OFFLINE: dict[str, str] = {
     "curl": "talks to a running service",
     "printf": "feeds a secret to a running pod",
     "unset": "clears a variable of a live session",
+    "jq": "reads the plan's output (tests/test_alert_receivers.py reads the same output)",
+    "amtool": "checks the plan's Alertmanager output (tests/test_alert_receivers.py runs it)",
 }
 
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
