@@ -488,14 +488,14 @@ def _resources_in_plan(stdout: str) -> int:
 
 
 def whole_process(
-    targets: list[tuple[str, Path]], repeat: int, baseline: Path | None
+    targets: list[tuple[str, Path, list[str]]], repeat: int, baseline: Path | None
 ) -> list[dict[str, Any]]:
     """Best-of wall time of ``plan`` per program, this tree and the baseline interleaved.
 
     A tree that cannot run a program (a baseline's example on newer code) gets ``None``.
     """
     rows = []
-    for label, program_dir in targets:
+    for label, program_dir, options in targets:
         row: dict[str, Any] = {"program": label}
         trees: dict[str, Path | None] = {"this": None}
         if baseline is not None:
@@ -507,10 +507,12 @@ def whole_process(
             for name, tree in trees.items():
                 if name in failed:
                     continue
+                command = [*_plan_command(program_dir), *options]
                 try:
-                    seconds, stdout = _wall(_plan_command(program_dir), _env(tree), tree or ROOT)
-                except subprocess.CalledProcessError:
+                    seconds, stdout = _wall(command, _env(tree), tree or ROOT)
+                except subprocess.CalledProcessError as error:
                     failed.add(name)
+                    row[f"{name}_error"] = (error.stderr or "").strip().splitlines()[:1]
                     continue
                 row[f"{name}_resources"] = _resources_in_plan(stdout)
                 row[f"{name}_s"] = min(row[f"{name}_s"], seconds)
@@ -595,15 +597,18 @@ def _print_whole(rows: list[dict[str, Any]]) -> None:
     if has_base:
         head += f" {'base res':>8} {'base s':>7} {'base ms':>7} {'speed-up':>8} {'per res':>7}"
     print(head)
+    failures: list[str] = []
     for row in rows:
         n, base_n = row["this_resources"], row.get("baseline_resources")
         line = f"{row['program']:>22} "
         if n is None:
             line += f"{'(fails)':>20}"
+            failures.append(f"  {row['program']} fails on this tree: {row['this_error']}")
         else:
             line += f"{n:>5} {row['this_s']:>7.2f} {1000 * row['this_s'] / n:>6.2f}"
         if has_base and base_n is None:
             line += f" {'(fails)':>8}"
+            failures.append(f"  {row['program']} fails on the baseline: {row['baseline_error']}")
         elif has_base:
             base_ms = row["baseline_s"] / base_n
             line += f" {base_n:>8} {row['baseline_s']:>7.2f} {1000 * base_ms:>7.2f}"
@@ -611,6 +616,8 @@ def _print_whole(rows: list[dict[str, Any]]) -> None:
                 this_ms = row["this_s"] / n
                 line += f" {row['baseline_s'] / row['this_s']:>7.2f}x {base_ms / this_ms:>6.2f}x"
         print(line)
+    for failure in failures:
+        print(failure)
     if has_base:
         print(
             "  speed-up: baseline seconds / this tree's; per res: the same per resource (the "
@@ -619,6 +626,9 @@ def _print_whole(rows: list[dict[str, Any]]) -> None:
 
 
 def _print_cdk(cdk: dict[str, Any], plan_row: dict[str, Any]) -> None:
+    if plan_row["this_resources"] is None:
+        print(f"\ncdk synth: not compared, plan {plan_row['program']} failed on this tree")
+        return
     n = cdk["resources"]
     print(
         f"\ncdk synth of benchmarks/cdk/app.js ({cdk['cells']} cells and the DR pair, "
@@ -659,16 +669,29 @@ def main() -> None:
     _print_in_process(rows, base_rows)
 
     with tempfile.TemporaryDirectory(prefix="synth-bench-") as work:
-        targets = [("examples/app-cells", ROOT / "examples" / "app-cells")]
+        examples = ROOT / "examples"
+        # app-cells reads the shared account's outputs (StackReference): from its plan JSON.
+        shared_json = Path(work) / "shared.json"
+        subprocess.run(
+            [*_plan_command(examples / "shared-account"), "--json", str(shared_json)],
+            check=True,
+            capture_output=True,
+            env=_env(None),
+            cwd=ROOT,
+        )
+        targets = [
+            ("examples/shared-account", examples / "shared-account", []),
+            ("examples/app-cells", examples / "app-cells", ["--stack-outputs", str(shared_json)]),
+        ]
         theirs = baseline / "examples" / "app-cells" if baseline is not None else None
-        if theirs is not None and _differs(theirs, ROOT / "examples" / "app-cells"):
+        if theirs is not None and _differs(theirs, examples / "app-cells"):
             # The baseline's own example too, run by both trees where this tree still runs it.
-            targets.append(("baseline's app-cells", theirs))
-        targets += [(f"{cells} cells", _cells_dir(Path(work), cells)) for cells in args.cells]
+            targets.append(("baseline's app-cells", theirs, []))
+        targets += [(f"{n} cells", _cells_dir(Path(work), n), []) for n in args.cells]
         whole = whole_process(targets, args.repeat, baseline)
     _print_whole(whole)
     if args.cdk is not None:
-        _print_cdk(cdk_synth(args.cdk.resolve(), args.repeat, cells=2), whole[0])
+        _print_cdk(cdk_synth(args.cdk.resolve(), args.repeat, cells=2), whole[1])
 
     print("\nTargets: engine / SDK floor <= 1.15; time per resource flat to N = 100;")
     print("whole-process plan of examples/app-cells >= 1.5x faster than the baseline.")
