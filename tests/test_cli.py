@@ -72,7 +72,10 @@ def test_broken_project_files_get_a_short_message(tmp_path, capsys, files, expec
 def test_invalid_component_args_name_component_field_value_and_fix(capsys) -> None:
     assert main(["plan", str(PROGRAMS / "bad_args")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("obs-platform plan: One 'primary': invalid arguments:")
+    assert err.startswith(
+        "Stack 'dev': there is no stack file: the default, without configuration.\n"
+    )
+    assert "\nobs-platform plan: One 'primary': invalid arguments:" in err
     assert "OneArgs.region (got 'eu-wset-1')" in err
     assert "Did you mean 'eu-west-1'?" in err
     assert "Traceback" not in err

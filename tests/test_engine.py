@@ -131,7 +131,16 @@ def test_secrets_never_appear(aws_plan) -> None:
 
 def test_plan_json_is_the_public_format(aws_plan) -> None:
     document = json.loads(aws_plan.dumps())
-    assert list(document) == ["format", "project", "stack", "resources", "outputs", "dr"]
+    assert list(document) == [
+        "format",
+        "project",
+        "stack",
+        "resources",
+        "outputs",
+        "dr",
+        "diagnostics",
+    ]
+    assert document["diagnostics"] == []
     assert document["format"] == PLAN_FORMAT == "obs-platform.plan/1"
     assert (document["project"], document["stack"], document["dr"]) == ("project", "dev", [])
     for resource in document["resources"]:

@@ -10,12 +10,14 @@ Subclasses declare their type token and args model, implement :meth:`Component._
 
 from __future__ import annotations
 
+import difflib
 import re
+import typing
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 import pulumi
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ._internal.aws_names import COMPONENT_NAME_BUDGETS, longest_component_name
 from ._internal.errors import ObsPlatformError
@@ -64,7 +66,7 @@ def validate_args(
     try:
         return args_type.model_validate(dict(args))
     except ValidationError as exc:
-        raise args_error(exc, component=component) from None
+        raise args_error(exc, component=component, model=args_type) from None
 
 
 _NAME_CHARACTERS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -107,20 +109,80 @@ def scrubbed(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def args_error(exc: ValidationError, *, component: str) -> ObsPlatformError:
-    """Turn a pydantic ``ValidationError`` into one readable :class:`ObsPlatformError`."""
+def _model_at(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """Return the model that holds the last part of ``loc`` (nested args, lists of them)."""
+    current = model
+    for part in loc[:-1]:
+        if current is None or isinstance(part, int):
+            continue
+        info = current.model_fields.get(str(part))
+        if info is None:
+            return None
+        nested = [
+            t
+            for t in (info.annotation, *typing.get_args(info.annotation))
+            for t in (t, *typing.get_args(t))
+            if isinstance(t, type) and issubclass(t, BaseModel)
+        ]
+        current = nested[0] if nested else None
+    return current
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def did_you_mean(field: str, model: type[BaseModel] | None) -> str:
+    """Return a hint for an unknown field: its snake_case spelling, a close name, or the list."""
+    if model is None:
+        return "check the spelling"
+    names = sorted(model.model_fields)
+    snake = _snake_case(field)
+    if snake != field and snake in names:
+        return f"did you mean {snake!r}? Python argument names are snake_case"
+    close = difflib.get_close_matches(snake, names, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return f"{model.__name__} takes: {', '.join(names)}"
+
+
+def _model_named(title: str) -> type[BaseModel] | None:
+    """Find an args model by class name (a ValidationError carries only the name)."""
+    pending: list[type[BaseModel]] = [ArgsModel]
+    while pending:
+        cls = pending.pop()
+        if cls.__name__ == title:
+            return cls
+        pending.extend(cls.__subclasses__())
+    return None
+
+
+def args_error(
+    exc: ValidationError, *, component: str, model: type[BaseModel] | None = None
+) -> ObsPlatformError:
+    """Turn a pydantic ``ValidationError`` into one readable :class:`ObsPlatformError`.
+
+    Each field at fault gets a line: where it is, the value received, what is wrong and the
+    fix; an unknown field (a typo, ``drStrategy`` for ``dr_strategy``) gets "did you mean".
+    No pydantic documentation links.
+    """
+    model = model or _model_named(exc.title)
     lines = []
     first_field: str | None = None
     first_value: Any = None
     for error in exc.errors(include_url=False):
-        location = _format_location(exc.title, tuple(error["loc"]))
+        loc = tuple(error["loc"])
+        location = _format_location(exc.title, loc)
         first_field = first_field or location
         first_value = first_value if first_value is not None else error.get("input")
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = f"unknown field; {exc.title} has no such argument (check the spelling)"
+            holder = _model_at(model, loc)
+            owner = holder.__name__ if holder is not None else exc.title
+            hint = did_you_mean(str(loc[-1]), holder)
+            message = f"unknown field; {owner} has no such argument. Fix: {hint}"
         elif error["type"] == "missing":
-            message = "required, and no default exists; set it"
+            message = "required, and no default exists. Fix: set it"
         received = error.get("input")
         if is_secret_field(location):
             received = masked(received)

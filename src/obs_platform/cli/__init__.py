@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from . import _offline
-from ._errors import CommandError, explain
+from ._errors import CommandError, explain, is_input_error
 
 COMMAND_MODULES: tuple[str, ...] = ("plan", "check", "dr")
 """Modules under ``obs_platform.cli`` that each add one command."""
@@ -34,7 +34,22 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{module}").register(subparsers)
+    _debug_everywhere(subparsers)
     return parser
+
+
+def _debug_everywhere(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Accept ``--debug`` after any (sub)command too, as ``obs-platform plan . --debug``."""
+    for command in subparsers.choices.values():
+        command.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="show the full traceback when the command fails",
+        )
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _debug_everywhere(action)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"obs-platform {args.command}: {explain(exc)}", file=sys.stderr)
-        print("(run with --debug for the full traceback)", file=sys.stderr)
+        if not is_input_error(exc):
+            print("(run with --debug for the full traceback)", file=sys.stderr)
         return exc.exit_code if isinstance(exc, CommandError) else 2
     return code
 

@@ -39,8 +39,27 @@ def _user_frame(exc: BaseException) -> str | None:
     return found
 
 
+def is_input_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is about the user's input, fully said by its message (no traceback hint).
+
+    Usage and input errors (a missing file, a bad option, configuration or arguments the
+    library refuses, a registration the engine refuses) name the fix; a traceback would only
+    point into the library. A program's own bug is not one: its traceback is the user's.
+    """
+    from pydantic import ValidationError
+
+    from ..testing import ProgramError, ProjectError
+    from ..testing._limits import ProgramStopError
+
+    if isinstance(exc, ProgramError):
+        return isinstance(exc.original, ObsPlatformError | ProgramStopError | ValidationError)
+    return isinstance(exc, ProjectError | CommandError | ObsPlatformError)
+
+
 def explain(exc: BaseException) -> str:
     """Return a one-paragraph explanation of ``exc`` for the terminal."""
+    from pydantic import ValidationError
+
     from ..testing import ProgramError, ProjectError
     from ..testing._limits import ProgramStopError
 
@@ -48,6 +67,13 @@ def explain(exc: BaseException) -> str:
         original = exc.original
         if isinstance(original, ObsPlatformError | ProgramStopError):
             return str(original)
+        if isinstance(original, ValidationError):
+            from .._component import args_error
+
+            where = exc.location or _user_frame(original)
+            at = f" at {where}" if where else ""
+            readable = args_error(original, component=original.title)
+            return f"the program's arguments are invalid{at}: {readable}"
         where = exc.location or _user_frame(original)
         at = f" at {where}" if where else ""
         return f"the program failed{at}: {type(original).__name__}: {original}"

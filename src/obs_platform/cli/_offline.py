@@ -34,7 +34,7 @@ def run_offline(
 
     Args:
         program_dir: The directory holding ``Pulumi.yaml``.
-        stack: The stack whose configuration to load (``None``: the first stack file found).
+        stack: The stack whose configuration to load (``None``: the only stack file).
         timeout_seconds: Stop a program that runs longer (``None``: no limit).
         engine_options: Passed on to :func:`obs_platform.testing.run_program`
             (``stack_outputs``, ``secret_values``).

@@ -41,7 +41,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--stack",
         metavar="NAME",
-        help="stack whose Pulumi.<NAME>.yaml to load (default: the first found)",
+        help="stack whose Pulumi.<NAME>.yaml to load (default: the only stack file; with several, "
+        "choosing one is required)",
     )
     parser.add_argument(
         "--json",

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import shutil
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +34,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--stack",
         metavar="NAME",
-        help="stack whose Pulumi.<NAME>.yaml to load (default: the first found)",
+        help="stack whose Pulumi.<NAME>.yaml to load (default: the only stack file; with several, "
+        "choosing one is required)",
     )
     parser.add_argument(
         "--stack-outputs",
@@ -44,11 +49,21 @@ def register(subparsers: Any) -> None:
         "repeat for several stacks",
     )
     parser.add_argument(
+        "--secrets",
+        metavar="FILE",
+        type=Path,
+        dest="secrets_file",
+        help="offline values of secret config keys (secure: values cannot be decrypted "
+        "offline): a YAML or JSON file of 'key: value'; they stay secrets, never printed or "
+        "written (default: made-up values the library's validators accept)",
+    )
+    parser.add_argument(
         "--json",
         metavar="FILE",
         type=Path,
         dest="json_file",
-        help="also write the plan as JSON (format obs-platform.plan/1)",
+        help="also write the plan as JSON (format obs-platform.plan/1); '-' writes only the "
+        "JSON, to stdout (the tree and messages go to stderr or are left out)",
     )
     parser.add_argument(
         "--diagram",
@@ -89,23 +104,98 @@ def stack_outputs_option(values: list[str]) -> dict[str, Any]:
     return result
 
 
+class _Progress:
+    """The count of resources registered so far, on stderr while a program runs (a TTY only)."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self._last = 0.0
+
+    def __call__(self, count: int, resource: Any) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.1:
+            return
+        self._last = now
+        noun = "resource" if count == 1 else "resources"
+        line = f"Registered {count} {noun}: {resource.type} {resource.name}"
+        columns = shutil.get_terminal_size((100, 20)).columns
+        sys.stderr.write("\r" + line[: columns - 1].ljust(columns - 1))
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.enabled and self._last:
+            columns = shutil.get_terminal_size((100, 20)).columns
+            sys.stderr.write("\r" + " " * (columns - 1) + "\r")
+            sys.stderr.flush()
+
+
+def read_secrets(path: Path | None) -> dict[str, str]:
+    """Read ``--secrets FILE``: offline values of secret config keys (never printed).
+
+    Raises:
+        CommandError: If the file is missing, malformed, or not a mapping of strings.
+    """
+    if path is None:
+        return {}
+    from ..testing._project import ProjectError, _read_yaml
+
+    try:
+        data = _read_yaml(path, "secrets file")
+    except OSError as exc:
+        raise CommandError(
+            f"cannot read {path}: {exc.strerror}. Give --secrets a YAML or JSON file of "
+            "'key: value' lines."
+        ) from None
+    except ProjectError as exc:
+        raise CommandError(str(exc)) from None
+    bad = sorted(k for k, v in data.items() if not isinstance(v, str | int | float | bool))
+    if bad:
+        raise CommandError(
+            f"{path}: the values of {bad} are not plain values; each key maps to its secret "
+            "as a string (values are not shown here)."
+        )
+    return {str(k): str(v) for k, v in data.items()}
+
+
 def handle(args: argparse.Namespace) -> int:
     """Run ``plan``."""
+    from ..testing import load_program
     from ..testing.render import render_plan
 
-    plan = run_checked(
-        args.program_dir,
-        args.stack,
-        args.timeout_seconds,
-        stack_outputs=stack_outputs_option(args.stack_outputs),
-    )
-    print(render_plan(plan), end="")
-    if args.json_file is not None:
-        write_file(args.json_file, plan.dumps(), "--json")
-        print(f"\nPlan JSON written to {args.json_file}")
+    to_stdout = args.json_file is not None and str(args.json_file) == "-"
+    program = load_program(args.program_dir, args.stack)
+    if args.stack is None:
+        print(f"Stack '{program.stack}': {program.stack_reason}.", file=sys.stderr)
+    progress = _Progress()
+    # The engine's logger would print each warning as it comes; they are printed once, below.
+    engine_log = logging.getLogger("obs_platform.engine")
+    engine_log_was_disabled = engine_log.disabled
+    engine_log.disabled = True
+    try:
+        plan = run_checked(
+            args.program_dir,
+            program.stack,
+            args.timeout_seconds,
+            stack_outputs=stack_outputs_option(args.stack_outputs),
+            secret_values=read_secrets(args.secrets_file),
+            progress=progress if progress.enabled else None,
+        )
+    finally:
+        progress.clear()
+        engine_log.disabled = engine_log_was_disabled
+    for diagnostic in plan.diagnostics:  # also in the plan JSON's "diagnostics"
+        print(diagnostic, file=sys.stderr)
+    report = sys.stderr if to_stdout else sys.stdout
+    if to_stdout:
+        sys.stdout.write(plan.dumps())
+    else:
+        print(render_plan(plan), end="")
+        if args.json_file is not None:
+            write_file(args.json_file, plan.dumps(), "--json")
+            print(f"\nPlan JSON written to {args.json_file}")
     if args.diagram_file is not None:
         from ..diagram import render
 
         render(plan, args.diagram_file)
-        print(f"\nDiagram written to {args.diagram_file}")
+        print(f"\nDiagram written to {args.diagram_file}", file=report)
     return 0

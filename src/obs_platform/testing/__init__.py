@@ -16,7 +16,7 @@ The pytest fixture ``offline_engine`` (installed with the package) does the same
 
 from ._answers import DEFAULT_ACCOUNT_ID, ResourceContext, answers
 from ._limits import ProgramExitError, ProgramStopError, ProgramTimeoutError
-from ._project import Program, ProjectError, load_program
+from ._project import Program, ProjectError, load_program, offline_secret
 from .engine import ProgramError, run, run_program
 from .plan import PLAN_FORMAT, Plan, PlanResource
 
@@ -34,6 +34,7 @@ __all__ = [
     "ResourceContext",
     "answers",
     "load_program",
+    "offline_secret",
     "run",
     "run_program",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +14,30 @@ from .._internal import safe_yaml
 from .._internal.regions import check_region
 
 SECRET_PLACEHOLDER = "offline-secret"
-"""The value a ``secure:`` config entry takes offline: there is no key to decrypt it with, and
-the value is a secret, so it is never printed."""
+"""Kept for compatibility: the prefix of :func:`offline_secret` passwords."""
+
+
+def offline_secret(key: str) -> str:
+    """Return the value a ``secure:`` config entry takes offline when none is given.
+
+    There is no key to decrypt it with, so the engine makes one up, shaped for what the key
+    holds so that the library's own validators accept it (a preview would see the real value):
+    a key naming a URL, webhook or endpoint gets an ``https://`` URL on a reserved domain
+    (RFC 2606 ``.invalid``); a routing or integration key 32 letters and digits (PagerDuty
+    Events API v2); anything else a 32-character password of letters and digits (inside
+    Aurora's 8-41 printable characters without ``/ " @``, and Grafana's and nginx's rules).
+    Each is derived from the key, so plans are reproducible; none is a real credential.
+
+    Args:
+        key: The full config key (``project:name``).
+    """
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    name = key.rsplit(":", 1)[-1].lower()
+    if any(word in name for word in ("url", "webhook", "endpoint", "uri")):
+        return f"https://offline.invalid/{digest[:32]}"
+    if any(word in name for word in ("routingkey", "integrationkey")):
+        return digest[:32]
+    return f"Offline{digest[:25]}"
 
 
 class ProjectError(Exception):
@@ -32,6 +55,7 @@ class Program:
         main: The Python entry point (``__main__.py``, or ``main`` from ``Pulumi.yaml``).
         config: Configuration by full key (``"aws:region"``).
         secret_keys: Keys whose values are secrets.
+        stack_reason: Why this stack was loaded (the only stack file, the default, or asked).
     """
 
     directory: Path
@@ -40,6 +64,8 @@ class Program:
     main: Path
     config: dict[str, str]
     secret_keys: frozenset[str]
+    stack_reason: str = "--stack"
+    """Why this stack was loaded, for the command line to say."""
 
 
 def _read_yaml(path: Path, what: str) -> dict[str, Any]:
@@ -150,7 +176,21 @@ def load_program(directory: Path, stack: str | None = None) -> Program:
 
     stack_files = sorted(directory.glob("Pulumi.*.yaml"))
     if stack is None:
+        if len(stack_files) > 1:
+            found = ", ".join(f.name.split(".")[1] for f in stack_files)
+            raise ProjectError(
+                f"{directory} has several stacks ({found}) and none was chosen; like "
+                "'pulumi', the offline engine does not guess. Pass one of them with --stack "
+                "NAME (run_program(..., stack=NAME) in Python)."
+            )
         stack = stack_files[0].name.split(".")[1] if stack_files else "dev"
+        chosen_because = (
+            f"{stack_files[0].name} is the only stack file"
+            if stack_files
+            else "there is no stack file: the default, without configuration"
+        )
+    else:
+        chosen_because = "--stack"
     stack_file = directory / f"Pulumi.{stack}.yaml"
     if stack_file.is_file():
         stack_data = _read_yaml(stack_file, "stack file")
@@ -160,7 +200,7 @@ def load_program(directory: Path, stack: str | None = None) -> Program:
         for key, value in entries.items():
             full = _full_key(name, key)
             if isinstance(value, dict) and set(value) == {"secure"}:
-                config[full] = SECRET_PLACEHOLDER
+                config[full] = offline_secret(full)
                 secret_keys.add(full)
             else:
                 config[full] = _config_string(value)
@@ -178,4 +218,5 @@ def load_program(directory: Path, stack: str | None = None) -> Program:
         main=main,
         config=config,
         secret_keys=frozenset(secret_keys),
+        stack_reason=chosen_because,
     )

@@ -104,6 +104,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         self.default_region = default_region
         self.default_account = default_account
         self.records: dict[str, PlanResource] = {}
+        # Called after each registration with the count so far (the CLI's progress line).
+        self.progress: Callable[[int, PlanResource], None] | None = None
         # Outputs of the stacks a program may read with pulumi.StackReference, by name.
         self.stack_references: dict[str, _references.StackOutputs] = {}
         # Each registration's SDK stack trace, resolved to a file:line only when a URN repeats.
@@ -193,6 +195,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             outputs=_wire.to_plain(outputs) if request.custom else {},
             aliases=self._alias_urns(request),
         )
+        if self.progress is not None:
+            self.progress(len(self.records), self.records[urn])
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(
             urn, resource_id, outputs
         )
@@ -355,6 +359,7 @@ def run(
     account_id: str = DEFAULT_ACCOUNT_ID,
     timeout_seconds: float | None = None,
     stack_outputs: Mapping[str, StackOutputsSource] | None = None,
+    progress: Callable[[int, PlanResource], None] | None = None,
 ) -> Plan:
     """Run a Python function as a Pulumi program under the offline engine.
 
@@ -372,6 +377,8 @@ def run(
             by stack name (``org/project/stack``, ``project/stack`` or ``stack``): a path to
             another program's plan JSON or to a ``pulumi stack output --json`` file, or a
             mapping of outputs. A reference with none fails the run, naming the stack.
+        progress: Called after each registration with how many were recorded so far and
+            the latest (from the SDK's worker thread; keep it quick).
 
     Returns:
         The recorded plan.
@@ -390,6 +397,7 @@ def run(
         raise ValueError(f"secret_keys {sorted(unknown_secrets)} are not keys of config")
     monitor = _RecordingMonitor(config_strings.get(AWS_REGION_KEY), account_id)
     monitor.stack_references = _references.normalise(stack_outputs)
+    monitor.progress = progress
     engine = _RecordingEngine()
     pulumi_settings.reset_options(project=project, stack=stack, preview=False)
     set_all_config(config_strings, sorted(secret_keys))
@@ -687,11 +695,14 @@ def run_program(
     account_id: str = DEFAULT_ACCOUNT_ID,
     timeout_seconds: float | None = None,
     stack_outputs: Mapping[str, StackOutputsSource] | None = None,
+    secret_values: Mapping[str, str] | None = None,
+    progress: Callable[[int, PlanResource], None] | None = None,
 ) -> Plan:
     """Run a Pulumi program directory under the offline engine.
 
-    Reads ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` (the first stack file found when ``stack``
-    is ``None``, else ``dev``); ``secure:`` values become secrets. The program's ``__main__.py``
+    Reads ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` (when ``stack`` is ``None``: the only
+    stack file, else ``dev`` without one; several stack files must be chosen between, as
+    ``pulumi`` does not guess); ``secure:`` values become secrets. The program's ``__main__.py``
     runs with the program directory as working directory and first on ``sys.path``, as
     ``pulumi up`` would run it.
 
@@ -702,12 +713,24 @@ def run_program(
         timeout_seconds: Stop the program when it runs longer than this (``None``: no limit).
         stack_outputs: Outputs of the stacks it reads with ``pulumi.StackReference``; see
             :func:`run`. Paths are read before the program's directory becomes the cwd.
+        secret_values: Offline values for secret config keys (``"grafanaAdminPassword"`` in
+            the project's namespace, or ``"project:key"``), since ``secure:`` values cannot be
+            decrypted offline. They are secrets in the program: written ``"[secret]"``, never
+            printed. Keys without one get a made-up value the library's validators accept
+            (:func:`obs_platform.testing.offline_secret`).
+        progress: Called after each registration; see :func:`run`.
 
     Raises:
         ProjectError: If ``Pulumi.yaml`` or the stack file is missing or malformed.
         ProgramError: If the program raised.
     """
     program = load_program(Path(program_dir), stack)
+    config = dict(program.config)
+    secret_keys = set(program.secret_keys)
+    for key, value in (secret_values or {}).items():
+        full = key if ":" in key else f"{program.project}:{key}"
+        config[full] = str(value)
+        secret_keys.add(full)
     references = _references.normalise(stack_outputs)
 
     def body() -> None:
@@ -718,11 +741,12 @@ def run_program(
             body,
             project=program.project,
             stack=program.stack,
-            config=program.config,
-            secret_keys=program.secret_keys,
+            config=config,
+            secret_keys=secret_keys,
             account_id=account_id,
             timeout_seconds=timeout_seconds,
             stack_outputs=references,
+            progress=progress,
         )
 
 

@@ -78,6 +78,14 @@ class PlanResource:
         }
 
 
+def _diagnostic(text: str) -> dict[str, str]:
+    """Return a diagnostic for the plan JSON: ``{"severity": ..., "message": ...}``."""
+    severity, sep, message = text.partition(": ")
+    if sep and severity in ("warning", "error"):
+        return {"severity": severity, "message": message}
+    return {"severity": "warning", "message": text}
+
+
 @dataclass(frozen=True)
 class Plan:
     """Everything one offline run of a program registered.
@@ -173,6 +181,7 @@ class Plan:
             "resources": [r.to_json() for r in self.resources],
             "outputs": self.outputs,
             "dr": self.dr(),
+            "diagnostics": [_diagnostic(d) for d in self.diagnostics],
         }
 
     def dumps(self) -> str:
