@@ -65,7 +65,6 @@ class Program:
     config: dict[str, str]
     secret_keys: frozenset[str]
     stack_reason: str = "--stack"
-    """Why this stack was loaded, for the command line to say."""
 
 
 def _read_yaml(path: Path, what: str) -> dict[str, Any]:
