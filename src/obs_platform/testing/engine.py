@@ -594,6 +594,20 @@ def _forget_failed_futures() -> None:
     for obj in gc.get_objects():
         if isinstance(obj, asyncio.Future) and obj.done() and not obj.cancelled():
             obj.exception()
+    # Collect the failed run's cycles now: left to a later, random collection, they may be
+    # met inside ast.parse, which on Python 3.11.7 trips "AST constructor recursion depth
+    # mismatch" in whatever runs next.
+    asyncio_log = logging.getLogger("asyncio")
+    was_disabled = asyncio_log.disabled
+    asyncio_log.disabled = True
+    try:
+        with warnings.catch_warnings():
+            # Loops the SDK made on its worker threads are among the garbage; closing them
+            # is not this run's business.
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
+    finally:
+        asyncio_log.disabled = was_disabled
 
 
 async def _run_in_stack(program: Callable[[], object]) -> None:
