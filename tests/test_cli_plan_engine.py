@@ -115,7 +115,7 @@ def test_secret_value_given_in_python_is_used() -> None:
 
 def test_default_offline_secrets_pass_the_librarys_validators() -> None:
     slack = offline_secret("shared-account:slackWebhookUrl")
-    assert slack.startswith("https://offline.invalid/")
+    assert slack.startswith("https://offline-secret.invalid/")
     SlackReceiver(name="team", api_url=slack)
     WebhookReceiver(name="hook", url=offline_secret("shared-account:webhookUrl"))
     PagerDutyReceiver(name="oncall", routing_key=offline_secret("p:pagerdutyRoutingKey"))

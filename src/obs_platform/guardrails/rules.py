@@ -466,14 +466,14 @@ def _paths_holding(value: Any, needle: str, path: str = "") -> Iterator[str]:
 def secure_config_in_plaintext(ctx: RuleContext) -> Iterator[Finding]:
     """No ``secure:`` config value reaches a resource in plain text.
 
-    Offline, a ``secure:`` value is the placeholder ``offline-secret``: read with
+    Offline, a ``secure:`` value is made up and holds ``offline-secret``: read with
     ``get_secret``/``require_secret`` it stays a secret (``[secret]`` in the plan); read with
     ``get``/``require`` and passed on, the placeholder shows in the inputs as plain text.
     """
-    from ..testing._project import SECRET_PLACEHOLDER
+    from ..testing._project import SECRET_MARKERS
 
     for resource in ctx.plan.resources:
-        paths = list(_paths_holding(resource.inputs, SECRET_PLACEHOLDER))
+        paths = [p for marker in SECRET_MARKERS for p in _paths_holding(resource.inputs, marker)]
         if paths:
             yield Finding(
                 resource,

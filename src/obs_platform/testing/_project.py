@@ -14,7 +14,12 @@ from .._internal import safe_yaml
 from .._internal.regions import check_region
 
 SECRET_PLACEHOLDER = "offline-secret"
-"""Kept for compatibility: the prefix of :func:`offline_secret` passwords."""
+"""What every made-up secret holds (:func:`offline_secret`), so that one that reaches a resource
+in plain text can be found (guardrail ``secure-config-plaintext``)."""
+
+SECRET_MARKERS = (SECRET_PLACEHOLDER, "offlinesecret")
+"""The markers of made-up secrets: the second for values that may hold letters and digits
+only."""
 
 
 def offline_secret(key: str) -> str:
@@ -24,9 +29,10 @@ def offline_secret(key: str) -> str:
     holds so that the library's own validators accept it (a preview would see the real value):
     a key naming a URL, webhook or endpoint gets an ``https://`` URL on a reserved domain
     (RFC 2606 ``.invalid``); a routing or integration key 32 letters and digits (PagerDuty
-    Events API v2); anything else a 32-character password of letters and digits (inside
-    Aurora's 8-41 printable characters without ``/ " @``, and Grafana's and nginx's rules).
-    Each is derived from the key, so plans are reproducible; none is a real credential.
+    Events API v2); anything else a 32-character password (inside Aurora's 8-41 printable
+    characters without ``/ " @``, and Grafana's and nginx's rules). Each holds a marker of
+    :data:`SECRET_MARKERS` and is derived from the key, so plans are reproducible; none is a
+    real credential.
 
     Args:
         key: The full config key (``project:name``).
@@ -34,10 +40,10 @@ def offline_secret(key: str) -> str:
     digest = hashlib.sha256(key.encode()).hexdigest()
     name = key.rsplit(":", 1)[-1].lower()
     if any(word in name for word in ("url", "webhook", "endpoint", "uri")):
-        return f"https://offline.invalid/{digest[:32]}"
+        return f"https://{SECRET_PLACEHOLDER}.invalid/{digest[:32]}"
     if any(word in name for word in ("routingkey", "integrationkey")):
-        return digest[:32]
-    return f"Offline{digest[:25]}"
+        return f"{SECRET_MARKERS[1]}{digest[:19]}"
+    return f"{SECRET_PLACEHOLDER}-{digest[:17]}"
 
 
 class ProjectError(Exception):
