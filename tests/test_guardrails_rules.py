@@ -1015,3 +1015,41 @@ def test_a_secure_program_passes_every_rule() -> None:
     assert report.violations == ()
     assert report.passed
     assert report.rules == tuple(r.id for r in RULES)
+
+
+def test_kms_key_rotation() -> None:
+    def program() -> None:
+        aws.kms.Key("rotating", enable_key_rotation=True, tags=TAGS)
+        aws.kms.Key("static", tags=TAGS)
+        aws.kms.Key("signing", customer_master_key_spec="ECC_NIST_P256", key_usage="SIGN_VERIFY")
+
+    assert flagged(plan_of(program), "kms-key-rotation") == {"static": "enableKeyRotation is None"}
+
+
+def _nlb(name: str, **kwargs: Any) -> None:
+    aws.lb.LoadBalancer(
+        name, load_balancer_type="network", internal=True, subnets=["subnet-1"], tags=TAGS, **kwargs
+    )
+
+
+def test_lb_deletion_protection() -> None:
+    def program() -> None:
+        _nlb("kept", enable_deletion_protection=True)
+        _nlb("bare")
+
+    assert flagged(plan_of(program), "lb-deletion-protection") == {
+        "bare": "enableDeletionProtection is None"
+    }
+    assert rule("lb-deletion-protection").severity is Severity.WARNING
+
+
+def test_lb_access_logs() -> None:
+    def program() -> None:
+        _nlb("logged", access_logs={"enabled": True, "bucket": "lb-logs"})
+        _nlb("off", access_logs={"enabled": False, "bucket": "lb-logs"})
+        _nlb("bare")
+
+    assert flagged(plan_of(program), "lb-access-logs") == {
+        "off": "accessLogs is {'enabled': False, 'bucket': 'lb-logs'}",
+        "bare": "accessLogs is None",
+    }

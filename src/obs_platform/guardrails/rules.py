@@ -132,6 +132,43 @@ def s3_access_logging(ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(bucket, "no server access logging configuration refers to this bucket")
 
 
+KMS_KEY = "aws:kms/key:Key"
+LOAD_BALANCER_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+
+
+def kms_key_rotation(ctx: RuleContext) -> Iterator[Finding]:
+    """Symmetric customer-managed keys rotate (awsguard ``cmk-backing-key-rotation-enabled``).
+
+    KMS rotates only symmetric encryption keys (KMS developer guide, "Rotating AWS KMS keys");
+    asymmetric and HMAC key specs are left out.
+    """
+    for key in _of(ctx.plan, KMS_KEY):
+        spec = key.inputs.get("customerMasterKeySpec") or key.inputs.get("keySpec")
+        if spec not in (None, "SYMMETRIC_DEFAULT", UNKNOWN):
+            continue
+        rotation = key.inputs.get("enableKeyRotation")
+        if not _true(rotation) and not is_unknown(rotation):
+            yield Finding(key, f"enableKeyRotation is {rotation!r}")
+
+
+def lb_deletion_protection(ctx: RuleContext) -> Iterator[Finding]:
+    """Load balancers have deletion protection (awsguard ``elb-deletion-protection-enabled``)."""
+    for lb in _of(ctx.plan, *LOAD_BALANCER_TYPES):
+        value = lb.inputs.get("enableDeletionProtection")
+        if not _true(value) and not is_unknown(value):
+            yield Finding(lb, f"enableDeletionProtection is {value!r}")
+
+
+def lb_access_logs(ctx: RuleContext) -> Iterator[Finding]:
+    """Load balancers write access logs to S3 (awsguard ``elb-logging-enabled``)."""
+    for lb in _of(ctx.plan, *LOAD_BALANCER_TYPES):
+        logs = lb.inputs.get("accessLogs")
+        if is_unknown(logs):
+            continue
+        if not isinstance(logs, dict) or not _true(logs.get("enabled")) or not logs.get("bucket"):
+            yield Finding(lb, f"accessLogs is {logs!r}")
+
+
 def s3_public_access_block(ctx: RuleContext) -> Iterator[Finding]:
     """Every bucket blocks public ACLs and policies with all four switches."""
     flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -709,6 +746,34 @@ RULES: tuple[Rule, ...] = (
         "guardrails.yaml with the reason (CloudTrail S3 data events, log volume).",
         s3_access_logging,
         Scope.STACK,
+    ),
+    _rule(
+        "kms-key-rotation",
+        E,
+        "Customer-managed KMS keys rotate yearly",
+        "Rotation limits how much data one key version protects (awsguard "
+        "cmk-backing-key-rotation-enabled).",
+        "Set enable_key_rotation=True on the aws.kms.Key (symmetric keys only).",
+        kms_key_rotation,
+    ),
+    _rule(
+        "lb-deletion-protection",
+        W,
+        "Load balancers have deletion protection",
+        "A deleted load balancer takes its DNS name with it; every client must be reconfigured "
+        "(awsguard elb-deletion-protection-enabled).",
+        "Set enable_deletion_protection=True on the aws.lb.LoadBalancer.",
+        lb_deletion_protection,
+    ),
+    _rule(
+        "lb-access-logs",
+        W,
+        "Load balancers write access logs",
+        "Without access logs there is no record of who connected to an ingest endpoint "
+        "(awsguard elb-logging-enabled).",
+        "Set access_logs={'enabled': True, 'bucket': ...} on the aws.lb.LoadBalancer, to a bucket "
+        "whose policy lets the regional ELB account write.",
+        lb_access_logs,
     ),
     _rule(
         "s3-public-access-blocked",
