@@ -33,6 +33,7 @@ def test_two_cells_and_the_dr(plan: Plan) -> None:
         ("obs-platform:cell:Cell", "us-east-1"),
         ("obs-platform:dr:PilotLightDr", "app"),
         ("pulumi:providers:aws", "standby-account"),
+        ("pulumi:providers:aws", "network-account"),
         ("pulumi:pulumi:StackReference", "organization/shared-account/dev"),
     }
     primary_nodes = plan.get("eu-west-1-nodes")
@@ -67,12 +68,24 @@ def test_standby_in_another_region_and_account(plan: Plan) -> None:
     provider = plan.get("standby-account")
     assert provider.inputs["region"] == "us-east-1"
     assert "222222222222" in json.dumps(provider.inputs["assumeRoles"])
+    network = plan.get("network-account").urn
     standby = plan.get("us-east-1", "obs-platform:cell:Cell")
     aws_children = [r for r in plan.children(standby) if r.type.startswith("aws:")]
-    assert aws_children and {r.provider for r in aws_children} == {provider.urn}
+    # Everything in the standby's account, except the segment placement of its Transit Gateway
+    # attachment, which belongs to the gateway's (network) account.
+    in_network = {"us-east-1-tgw-association", "us-east-1-tgw-propagation-shared"}
+    assert {r.name for r in aws_children if r.provider == network} == in_network
+    assert aws_children and {r.provider for r in aws_children if r.name not in in_network} == {
+        provider.urn
+    }
     assert {r.region for r in aws_children} == {"us-east-1"}
     primary = plan.get("eu-west-1", "obs-platform:cell:Cell")
-    assert {r.provider for r in plan.children(primary) if r.type.startswith("aws:")} == {None}
+    assert {
+        r.provider
+        for r in plan.children(primary)
+        if r.type.startswith("aws:")
+        and r.name not in {"eu-west-1-tgw-association", "eu-west-1-tgw-propagation-shared"}
+    } == {None}
     # The standby's ARNs carry its own account.
     assert plan.get("us-east-1-kms").outputs["arn"].split(":")[4] == "222222222222"
 
@@ -185,3 +198,34 @@ def document_has_unverified(path: Path) -> bool:
     """The plan JSON's dr entry says the budget is unverified until a drill report is given."""
     entry = json.loads(path.read_text())["dr"][0]
     return bool(entry["verification"]["status"] == "unverified")
+
+
+def test_cells_attach_to_the_shared_transit_gateway(plan: Plan) -> None:
+    # The seed's layout: cells in their own accounts attach to the shared account's gateways
+    # (read through the StackReference) and route the IPAM's range through them.
+    shared = json.loads(shared_account_plan_json().read_text(encoding="utf-8"))
+    gateways = shared["outputs"]["transit_gateway_ids"]
+    tables = shared["outputs"]["transit_route_table_ids"]
+    network = plan.get("network-account")
+    assert "111111111111:role/obs-platform-network" in json.dumps(network.inputs["assumeRoles"])
+    for region in ("eu-west-1", "us-east-1"):
+        attachment = plan.get(f"{region}-tgw")
+        assert attachment.type == "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
+        assert attachment.inputs["transitGatewayId"] == gateways[region]
+        assert attachment.region == region
+        association = plan.get(f"{region}-tgw-association")
+        assert association.provider == network.urn
+        assert association.inputs["transitGatewayRouteTableId"] == tables[region]["cells"]
+        propagation = plan.get(f"{region}-tgw-propagation-shared")
+        assert propagation.inputs["transitGatewayRouteTableId"] == tables[region]["shared"]
+        route = plan.get(f"{region}-tgw-route-0-10-0-0-0-8")
+        assert route.inputs["transitGatewayId"] == gateways[region]
+        assert attachment.urn in route.depends_on
+
+
+def test_standby_kubernetes_provider_gets_its_token_as_the_standby_role(plan: Plan) -> None:
+    eks = plan.get("us-east-1-eks")
+    assert eks.inputs["providerCredentialOpts"] == {
+        "roleArn": "arn:aws:iam::222222222222:role/obs-platform-deployer"
+    }
+    assert "providerCredentialOpts" not in plan.get("eu-west-1-eks").inputs

@@ -27,6 +27,7 @@ from obs_platform import (
     PilotLightDr,
     PilotLightDrArgs,
     TelemetryArgs,
+    TransitGatewayHandle,
 )
 
 config = pulumi.Config()
@@ -59,6 +60,30 @@ def shared_pool(region: str) -> pulumi.Output[str]:
         return pool_ids[region]
 
     return shared.get_output("regional_pool_ids").apply(pick)
+
+
+def shared_gateway(region: str) -> TransitGatewayHandle:
+    """The shared account's Transit Gateway in a region, by ID (its transit outputs)."""
+    return TransitGatewayHandle.from_outputs(
+        region,
+        transit_gateway_ids=shared.get_output("transit_gateway_ids"),
+        route_table_ids=shared.get_output("transit_route_table_ids"),
+    )
+
+
+# The cells attach to the shared Transit Gateway (shared with their accounts through RAM) from
+# their own accounts; placing each attachment in the "cells" segment is done in the network
+# account, through this provider (a role there that may manage the gateway's route tables).
+network_provider = aws.Provider(
+    "network-account",
+    region=primary_region,
+    assume_roles=[{"role_arn": config.require("networkRoleArn"), "session_name": "app-cells"}],
+)
+# What the cells reach over the gateway: the IPAM's top-level range (shared services, peers).
+network_cidr = config.get("networkCidr") or "10.0.0.0/8"
+# The EKS API endpoints are private: run `pulumi up` from inside the network (a runner in a
+# VPC attached to the Transit Gateway), or list the runner's public CIDRs here.
+api_access_cidrs: list[str] = config.get_object("apiAccessCidrs") or []
 
 
 # The central stack's ingest endpoints, exactly as it serves them (ingest.<zone>, TLS when it
@@ -100,6 +125,10 @@ primary = Cell(
         # The VPC has no internet path: images come through ECR pull-through caches in the
         # cell's account, and ECR needs a credential for Docker Hub (the collector's image).
         docker_hub_credential_arn=config.require("primaryDockerHubCredentialArn"),
+        transit_gateway=shared_gateway(primary_region),
+        transit_network_provider=network_provider,
+        transit_routes=[network_cidr],
+        public_access_cidrs=api_access_cidrs,
         protect=protect,
     ),
 )
@@ -129,6 +158,13 @@ standby = Cell(
         api_domain_name=record_name,
         api_certificate_arn=config.require("standbyCertificateArn"),
         docker_hub_credential_arn=config.require("standbyDockerHubCredentialArn"),
+        transit_gateway=shared_gateway(standby_region),
+        transit_network_provider=network_provider,
+        transit_routes=[network_cidr],
+        public_access_cidrs=api_access_cidrs,
+        # The standby's cluster is created by the standby-account role, its only admin: the
+        # Kubernetes provider gets its token as that role, not as the ambient credentials.
+        kubeconfig_role_arn=config.require("standbyRoleArn"),
         share_subnets_with=[primary.account_id],
         protect=protect,
     ),
