@@ -71,6 +71,9 @@ def test_python_blocks_run(page: Path) -> None:
             assert custom, f"block {index} of {page.name} registers no resource"
             errors = [d for d in plan.diagnostics if d.startswith("error")]
             assert not errors, f"block {index} of {page.name} logged {errors}"
+            # An output the engine left empty must not reach an input as None ("Noneapi/...").
+            holding_none = plan.inputs_holding_none()
+            assert not holding_none, f"block {index} of {page.name}: {holding_none[:5]}"
         else:
             exec(code, namespace)
 

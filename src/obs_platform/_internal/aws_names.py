@@ -628,6 +628,7 @@ NAME_RULES: dict[str, NameRule] = {
         _no_name("aws:apigatewayv2/integration:Integration", _NO_NAME_INPUT),
         _no_name("aws:apigatewayv2/route:Route", _NO_NAME_INPUT),
         # --- Types users commonly add -------------------------------------------------------
+        _no_name("aws:acm/certificate:Certificate", "domainName is the DNS name; not auto-named"),
         _no_name(
             "aws:amp/workspace:Workspace",
             "pulumi-aws schema: `alias` is optional and not auto-named; the ID is AWS's",

@@ -597,12 +597,106 @@ def _msk_cluster(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     brokers = ",".join(
         f"b-{i}.{name}.{ctx.hex(6)}.c2.kafka.{ctx.region}.{DNS_SUFFIX}:9098" for i in (1, 2, 3)
     )
+    hosts = [f"b-{i}.{name}.{ctx.hex(6)}.c2.kafka.{ctx.region}.{DNS_SUFFIX}" for i in (1, 2, 3)]
     return arn, {
         "arn": arn,
         "bootstrapBrokersSaslIam": brokers,
+        # MSK ports: 9094 TLS, 9096 SASL/SCRAM, 9098 IAM, 9092 plaintext (MSK developer guide,
+        # "Port information").
+        "bootstrapBrokersTls": ",".join(f"{h}:9094" for h in hosts),
+        "bootstrapBrokersSaslScram": ",".join(f"{h}:9096" for h in hosts),
+        "zookeeperConnectString": ",".join(
+            f"z-{i}.{name}.{ctx.hex(6)}.c2.kafka.{ctx.region}.{DNS_SUFFIX}:2181" for i in (1, 2, 3)
+        ),
         "clusterName": name,
+        "clusterUuid": f"{ctx.uuid()}-1",
         "currentVersion": "K" + ctx.hex(13).upper(),
     }
+
+
+@answers("aws:amp/workspace:Workspace")
+def _amp_workspace(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    """An Amazon Managed Service for Prometheus workspace.
+
+    ``prometheusEndpoint`` ends with ``/``, as AMP returns it: remote write is
+    ``{endpoint}api/v1/remote_write``, queries ``{endpoint}api/v1/query`` (AMP user guide,
+    "Ingest metrics" / "Query metrics").
+    """
+    workspace_id = f"ws-{ctx.uuid()}"
+    return workspace_id, {
+        "arn": ctx.arn("aps", f"workspace/{workspace_id}"),
+        "prometheusEndpoint": (
+            f"https://aps-workspaces.{ctx.region}.{DNS_SUFFIX}/workspaces/{workspace_id}/"
+        ),
+    }
+
+
+@answers("aws:sqs/queue:Queue")
+def _sqs_queue(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()
+    url = f"https://sqs.{ctx.region}.{DNS_SUFFIX}/{ctx.account}/{name}"
+    return url, {"name": name, "url": url, "arn": ctx.arn("sqs", name)}
+
+
+@answers("aws:lambda/function:Function")
+def _lambda_function(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()
+    arn = ctx.arn("lambda", f"function:{name}")
+    invoke = (
+        f"arn:{PARTITION}:apigateway:{ctx.region}:lambda:path/2015-03-31/functions/{arn}"
+        "/invocations"
+    )
+    return name, {
+        "name": name,
+        "arn": arn,
+        "qualifiedArn": f"{arn}:1",
+        "invokeArn": invoke,
+        "qualifiedInvokeArn": invoke.replace(arn, f"{arn}:1"),
+        "version": "1",
+    }
+
+
+@answers("aws:cloudwatch/logGroup:LogGroup")
+def _log_group(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()
+    # A log group's ARN as the API returns it has no trailing ":*" in this attribute.
+    return name, {"name": name, "arn": ctx.arn("logs", f"log-group:{name}")}
+
+
+@answers("aws:secretsmanager/secret:Secret")
+def _secret(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()
+    # Secrets Manager appends "-" and 6 random characters to a secret's ARN.
+    arn = ctx.arn("secretsmanager", f"secret:{name}-{ctx.hex(6)}")
+    return arn, {"name": name, "arn": arn}
+
+
+@answers("aws:dynamodb/table:Table")
+def _dynamodb_table(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    name = ctx.physical_name()
+    arn = ctx.arn("dynamodb", f"table/{name}")
+    extra: dict[str, Any] = {"name": name, "arn": arn}
+    if ctx.inputs.get("streamEnabled"):
+        label = "2026-01-01T00:00:00.000"
+        extra.update({"streamArn": f"{arn}/stream/{label}", "streamLabel": label})
+    return name, extra
+
+
+@answers("aws:acm/certificate:Certificate")
+def _certificate(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    arn = ctx.arn("acm", f"certificate/{ctx.uuid()}")
+    domain = str(ctx.inputs.get("domainName") or "example.com")
+    names = [domain, *(ctx.inputs.get("subjectAlternativeNames") or [])]
+    options = [
+        {
+            "domainName": name,
+            "resourceRecordName": f"_{ctx.hex(32, name)}.{name.removeprefix('*.')}.",
+            "resourceRecordType": "CNAME",
+            "resourceRecordValue": f"_{ctx.hex(32, 'v' + name)}.acm-validations.aws.",
+        }
+        for name in names
+    ]
+    return arn, {"arn": arn, "domainValidationOptions": options, "status": "PENDING_VALIDATION"}
 
 
 @answers("aws:msk/replicator:Replicator")

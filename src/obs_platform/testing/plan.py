@@ -7,10 +7,14 @@ tools read it, so its shape changes only with a new ``format`` version.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+_FORMATTED_NONE = re.compile(r"(?<![A-Za-z])None(?![A-Z][a-z]|Type\b)")
+"""``None`` formatted into text (``f"{url}api"`` with ``url`` None); ``NoneType`` is not."""
 
 PLAN_FORMAT = "obs-platform.plan/1"
 """The version tag of the plan JSON format."""
@@ -157,6 +161,33 @@ class Plan:
             out.append(child)
             out.extend(self.descendants(child))
         return out
+
+    def inputs_holding_none(self) -> list[str]:
+        """Return ``urn: path`` of every input where a ``None`` ended up.
+
+        A ``None`` read from an output the engine (or the cloud) left empty turns into a
+        ``null`` in a list or into text such as ``"Noneapi/v1/remote_write"`` when formatted
+        into a string; both are bugs that ``pulumi up`` would deploy. A string that is exactly
+        ``"None"`` is left alone (Kubernetes writes a headless Service's ``clusterIP`` so).
+        """
+        found: list[str] = []
+
+        def walk(value: Any, path: str, urn: str) -> None:
+            if value is None:
+                found.append(f"{urn}: {path} is null")
+            elif isinstance(value, str):
+                if value != "None" and _FORMATTED_NONE.search(value):
+                    found.append(f"{urn}: {path} = {value!r}")
+            elif isinstance(value, dict):
+                for key, item in value.items():
+                    walk(item, f"{path}.{key}" if path else str(key), urn)
+            elif isinstance(value, list):
+                for index, item in enumerate(value):
+                    walk(item, f"{path}[{index}]", urn)
+
+        for resource in self.resources:
+            walk(resource.inputs, "", resource.urn)
+        return found
 
     def counts_by_type(self) -> dict[str, int]:
         """Return how many resources of each type the plan holds, most common first."""
