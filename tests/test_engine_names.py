@@ -358,3 +358,58 @@ def test_longest_allowed_names_pass() -> None:
         with pytest.raises(ValueError, match="does not fit its child"):
             check_component_name("X", token, "a" * (longest + 1))
     check_component_name("Cell", "obs-platform:cell:Cell", "ap-southeast-1")
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (
+            lambda: aws.iam.Role("r", name="x" * 65, assume_role_policy="{}"),
+            '"name" cannot be longer than 64 characters',
+        ),
+        (
+            lambda: aws.kms.Alias("a", name="alias/aws/logs", target_key_id="k"),
+            "cannot begin with reserved AWS CMK prefix 'alias/aws'",
+        ),
+        (
+            lambda: aws.s3.Bucket("b", bucket="Shared_Obs_Logs"),
+            'only lowercase alphanumeric characters and hyphens allowed in "bucket"',
+        ),
+        (
+            lambda: aws.msk.Cluster(
+                "k",
+                cluster_name="k" * 65,
+                kafka_version="3.8.x",
+                number_of_broker_nodes=3,
+                broker_node_group_info={
+                    "instance_type": "kafka.m7g.large",
+                    "client_subnets": ["s-1", "s-2", "s-3"],
+                    "security_groups": ["sg-1"],
+                },
+            ),
+            '"clusterName" cannot be longer than 64 characters',
+        ),
+        (
+            lambda: aws.cloudwatch.MetricAlarm(
+                "m",
+                name="a" * 256,
+                comparison_operator="LessThanThreshold",
+                evaluation_periods=1,
+            ),
+            '"name" cannot be longer than 255 characters',
+        ),
+        (
+            lambda: aws.rds.ClusterInstance(
+                "i",
+                identifier="app--eu-west-1-0",
+                cluster_identifier="app",
+                instance_class="db.r6g.large",
+                engine="aurora-postgresql",
+            ),
+            '"identifier" cannot contain two consecutive hyphens',
+        ),
+    ],
+    ids=["iam-role", "kms-alias", "bucket", "msk-cluster", "alarm", "rds-instance"],
+)
+def test_explicit_names_the_library_sets_are_checked(make, problem: str) -> None:
+    assert problem in str(_refusal(make))
