@@ -11,12 +11,11 @@ import pulumi_eks as eks
 
 from .._component import Component
 from .._internal.iam import service_trust_policy
+from ..observability.cluster import admin_access_entries
 from .args import CellArgs
 
-__all__ = ["CLUSTER_ADMIN_POLICY", "NODE_POLICIES", "create_compute", "eks_provider_opts"]
+__all__ = ["NODE_POLICIES", "create_compute", "eks_provider_opts"]
 
-CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-"""The EKS access policy granted to ``admin_principal_arns``."""
 
 NODE_POLICIES = {
     "worker": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
@@ -183,25 +182,12 @@ def create_compute(
             depends_on=[cluster, *attachments], ignore_changes=["scalingConfig.desiredSize"]
         ),
     )
-    access: list[pulumi.Resource] = []
-    for index, principal in enumerate(args.admin_principal_arns):
-        entry = aws.eks.AccessEntry(
-            owner.child_name(f"admin-{index}"),
-            cluster_name=cluster_name,
-            principal_arn=principal,
-            type="STANDARD",
-            region=args.region,
-            tags=owner.tags({"cell": owner._name}),
-            opts=owner.child_opts(depends_on=[cluster]),
-        )
-        association = aws.eks.AccessPolicyAssociation(
-            owner.child_name(f"admin-{index}-policy"),
-            cluster_name=cluster_name,
-            principal_arn=principal,
-            policy_arn=CLUSTER_ADMIN_POLICY,
-            access_scope={"type": "cluster"},
-            region=args.region,
-            opts=owner.child_opts(depends_on=[entry]),
-        )
-        access += [entry, association]
+    access = admin_access_entries(
+        owner,
+        cluster_name,
+        args.admin_principal_arns,
+        region=args.region,
+        tags=owner.tags({"cell": owner._name}),
+        depends_on=[cluster],
+    )
     return cluster_name, cluster_arn, cluster, nodes, access

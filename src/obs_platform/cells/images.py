@@ -9,7 +9,6 @@ with none of them, before anything is created.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +27,7 @@ from .._internal.images import (
     through_mirror,
 )
 from ..dr.args import KafkaEngine
+from ..observability.registry import pull_through_node_policy
 from .args import CellArgs, CellImageSource
 
 __all__ = ["CellImages", "check_image_source", "create_image_source"]
@@ -146,24 +146,8 @@ def create_image_source(
             )
         )
     registry = account.apply(lambda a: ecr_registry(a, region))
-    policy = account.apply(
-        lambda a: json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "FillPullThroughCaches",
-                        "Effect": "Allow",
-                        "Action": ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
-                        "Resource": [
-                            f"arn:aws:ecr:{region}:{a}:repository/{CACHE_PREFIXES[h]}/*"
-                            for h in hosts
-                        ],
-                    }
-                ],
-            }
-        )
-    )
+    prefixes = tuple(CACHE_PREFIXES[h] for h in hosts)
+    policy = account.apply(lambda a: pull_through_node_policy(a, region, prefixes))
     return CellImages(
         collector_image=registry.apply(lambda r: through_cache(COLLECTOR_IMAGE, r)),
         strimzi_registry=(

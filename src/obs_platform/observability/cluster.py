@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +102,47 @@ def _aws_provider_for(owner: Component[Any], region: str) -> pulumi.ProviderReso
     return provider
 
 
+def admin_access_entries(
+    owner: Component[Any],
+    cluster_name: pulumi.Input[str],
+    principals: Sequence[pulumi.Input[str]],
+    *,
+    region: str,
+    tags: Mapping[str, str],
+    depends_on: list[pulumi.Resource] | None = None,
+) -> list[pulumi.Resource]:
+    """Give each principal cluster admin: ``{n}-admin-{i}`` and ``{n}-admin-{i}-policy``.
+
+    An access entry (``STANDARD``) and its association with :data:`CLUSTER_ADMIN_POLICY` at
+    cluster scope, for clusters in ``API`` authentication mode.
+
+    Returns:
+        The entries and associations, in order (what Kubernetes resources wait for).
+    """
+    access: list[pulumi.Resource] = []
+    for index, principal in enumerate(principals):
+        entry = aws.eks.AccessEntry(
+            owner.child_name(f"admin-{index}"),
+            cluster_name=cluster_name,
+            principal_arn=principal,
+            type="STANDARD",
+            region=region,
+            tags=dict(tags),
+            opts=owner.child_opts(depends_on=depends_on or []),
+        )
+        association = aws.eks.AccessPolicyAssociation(
+            owner.child_name(f"admin-{index}-policy"),
+            cluster_name=cluster_name,
+            principal_arn=principal,
+            policy_arn=CLUSTER_ADMIN_POLICY,
+            access_scope={"type": "cluster"},
+            region=region,
+            opts=owner.child_opts(depends_on=[entry]),
+        )
+        access += [entry, association]
+    return access
+
+
 def create_cluster(
     owner: Component[Any],
     args: ObservabilityStackArgs,
@@ -182,27 +224,9 @@ def create_cluster(
             )
         )
 
-    access: list[pulumi.Resource] = []
-    for index, principal in enumerate(args.admin_principal_arns):
-        entry = aws.eks.AccessEntry(
-            owner.child_name(f"admin-{index}"),
-            cluster_name=cluster_name,
-            principal_arn=principal,
-            type="STANDARD",
-            region=region,
-            tags=owner.tags(),
-            opts=owner.child_opts(),
-        )
-        association = aws.eks.AccessPolicyAssociation(
-            owner.child_name(f"admin-{index}-policy"),
-            cluster_name=cluster_name,
-            principal_arn=principal,
-            policy_arn=CLUSTER_ADMIN_POLICY,
-            access_scope={"type": "cluster"},
-            region=region,
-            opts=owner.child_opts(depends_on=[entry]),
-        )
-        access += [entry, association]
+    access = admin_access_entries(
+        owner, cluster_name, args.admin_principal_arns, region=region, tags=owner.tags()
+    )
 
     node_groups: dict[str, aws.eks.NodeGroup] = {}
     for group_name, group in args.node_groups.items():

@@ -138,13 +138,16 @@ def mirror_registries(account_id: pulumi.Input[str], region: str) -> dict[str, p
     return {upstream.host: registry(upstream.prefix) for upstream in UPSTREAMS}
 
 
-def pull_through_node_policy(account_id: str, region: str) -> str:
+def pull_through_node_policy(
+    account_id: str, region: str, prefixes: tuple[str, ...] | None = None
+) -> str:
     """The nodes' extra permissions to fill a pull-through cache on first pull.
 
     ECR creates the cached repository and imports the upstream image as the puller, so the node
     role needs ``ecr:CreateRepository`` and ``ecr:BatchImportUpstreamImage``, limited here to the
-    cache prefixes.
+    cache prefixes (``prefixes``, default every upstream's).
     """
+    chosen = prefixes if prefixes is not None else tuple(u.prefix for u in UPSTREAMS)
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -154,8 +157,8 @@ def pull_through_node_policy(account_id: str, region: str) -> str:
                     "Effect": "Allow",
                     "Action": ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
                     "Resource": [
-                        f"arn:aws:ecr:{region}:{account_id}:repository/{u.prefix}/*"
-                        for u in UPSTREAMS
+                        f"arn:aws:ecr:{region}:{account_id}:repository/{prefix}/*"
+                        for prefix in chosen
                     ],
                 }
             ],
