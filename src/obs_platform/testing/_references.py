@@ -24,6 +24,9 @@ from . import _wire
 from .plan import PLAN_FORMAT
 
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+_OUTPUTS_FILE_FIX = (
+    "Give a file written by 'obs-platform plan --json' or 'pulumi stack output --json'."
+)
 
 
 class StackReferenceError(ObsPlatformError):
@@ -63,16 +66,14 @@ def read_stack_outputs(path: str | os.PathLike[str]) -> StackOutputs:
             f"cannot read stack outputs from {file}: {exc.strerror}.",
             field="--stack-outputs",
             value=str(file),
-            fix="Give a file written by 'obs-platform plan --json' or 'pulumi stack output "
-            "--json'.",
+            fix=_OUTPUTS_FILE_FIX,
         ) from None
     except ValueError as exc:
         raise StackReferenceError(
             f"{file} is not JSON: {exc}.",
             field="--stack-outputs",
             value=str(file),
-            fix="Give a file written by 'obs-platform plan --json' or 'pulumi stack output "
-            "--json'.",
+            fix=_OUTPUTS_FILE_FIX,
         ) from None
     if not isinstance(data, dict):
         raise StackReferenceError(
