@@ -13,6 +13,7 @@ from .._internal.alertmanager import masked_alertmanager_yaml, sns_publish_polic
 from .._internal.datasources import DatasourceEndpoints
 from .._internal.errors import ObsPlatformError
 from .._internal.helm_values import IRSA_ANNOTATION, KPS_RELEASE, in_cluster_urls
+from .._internal.regions import ROUTE53_METRICS_REGION
 from .._internal.types import ArgsModel
 from .args import (
     CapacityType,
@@ -173,6 +174,21 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                 f"{args.prometheus_replicas} splits what cells remote-write between the replicas "
                 "(each receives part of it and forwards it to AMP), so each replica answers "
                 "queries with part of the pushed data: point Grafana's queries at AMP.",
+                resource=self,
+            )
+        if (
+            args.cloudwatch_exporter
+            and region != ROUTE53_METRICS_REGION
+            and not args.internet_egress
+        ):
+            # CloudWatch's endpoints are regional and not cross-region in PrivateLink.
+            pulumi.log.warn(
+                f"ObservabilityStack {self._name!r}: the CloudWatch exporter reads Route 53 "
+                f"health-check metrics in {ROUTE53_METRICS_REGION}, which the VPC endpoints "
+                f"in {region} cannot reach (PrivateLink serves 'monitoring' in its own region "
+                "only), so PrimaryHealthCheckFailing and FailoverOverdue get no data. Give the "
+                "shared segment an egress path (internet_egress=True) or run the stack in "
+                f"{ROUTE53_METRICS_REGION}.",
                 resource=self,
             )
         network = create_network(self, args)
