@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, PROJECT_ROOT
+from conftest import EXAMPLES, PROJECT_ROOT, SHARED_STACK, shared_account_plan_json
 from obs_platform import __version__
 
 pytestmark = pytest.mark.slow
@@ -209,6 +209,13 @@ def test_installed_cli_plans_a_copy_of_the_example(
             str(out / "plan.json"),
             "--diagram",
             str(out / "plan.dot"),
+            # app-cells reads the shared account's outputs through a StackReference: offline they
+            # come from the shared account's plan JSON, as its README plans it.
+            *(
+                ["--stack-outputs", f"{SHARED_STACK}={shared_account_plan_json()}"]
+                if example == "app-cells"
+                else []
+            ),
         ],
         capture_output=True,
         text=True,
