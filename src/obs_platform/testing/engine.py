@@ -594,6 +594,12 @@ def _forget_failed_futures() -> None:
     for obj in gc.get_objects():
         if isinstance(obj, asyncio.Future) and obj.done() and not obj.cancelled():
             obj.exception()
+        elif _never_started_sdk_coroutine(obj):
+            # The SDK makes these (Output.future, Output.is_known) for work the failed run never
+            # reached; the error's traceback keeps some alive, so they would warn "coroutine
+            # ... was never awaited" whenever that error is freed, in whatever runs then.
+            # Closing an unstarted coroutine finishes it without running it, and without that.
+            obj.close()
     # Collect the failed run's cycles now: left to a later, random collection, they may be
     # met inside ast.parse, which on Python 3.11.7 trips "AST constructor recursion depth
     # mismatch" in whatever runs next.
@@ -608,6 +614,18 @@ def _forget_failed_futures() -> None:
             gc.collect()
     finally:
         asyncio_log.disabled = was_disabled
+
+
+_PULUMI_SDK_DIR = str(Path(pulumi.__file__).parent)
+
+
+def _never_started_sdk_coroutine(obj: object) -> bool:
+    """Whether ``obj`` is a coroutine of the Pulumi SDK's that was made and never started."""
+    return (
+        inspect.iscoroutine(obj)
+        and inspect.getcoroutinestate(obj) == inspect.CORO_CREATED
+        and obj.cr_code.co_filename.startswith(_PULUMI_SDK_DIR)
+    )
 
 
 async def _run_in_stack(program: Callable[[], object]) -> None:
