@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
@@ -122,6 +123,8 @@ def test_seed_contract_graph(seed: Plan) -> None:
         ("kubernetes:core/v1:Service", "eu-west-1-ingress-service"),
         ("aws:ecr/pullThroughCacheRule:PullThroughCacheRule", "eu-west-1-ptc-docker-hub"),
         ("aws:iam/rolePolicy:RolePolicy", "eu-west-1-node-role-pull-through"),
+        ("aws:s3/bucket:Bucket", "eu-west-1-ingress-logs-bucket"),
+        ("aws:s3/bucketPolicy:BucketPolicy", "eu-west-1-ingress-logs-policy"),
     }
     assert expected <= names
     for i in range(3):
@@ -134,7 +137,7 @@ def test_seed_contract_graph(seed: Plan) -> None:
     # rds_global: the member cluster belongs to the PilotLightDr, not the cell.
     assert not seed.by_type("aws:rds/cluster:Cluster")
     # 11 endpoints, 3 subnets + 3 tables + 3 associations, 4 node-role attachments, ...
-    assert len(children) == 61
+    assert len(children) == 67
     assert {r.region for r in children if r.type.startswith("aws:")} == {"eu-west-1"}
 
 
@@ -202,6 +205,51 @@ def test_healthz_exposure(seed: Plan) -> None:
     )
     targets = seed.get("eu-west-1-tg")
     assert targets.inputs["healthCheck"]["path"] == "/healthz"
+
+
+def test_ingress_nlb_logs_access_and_resists_deletion(seed: Plan) -> None:
+    nlb = seed.get("eu-west-1-ingress")
+    bucket = seed.get("eu-west-1-ingress-logs-bucket")
+    assert nlb.inputs["enableDeletionProtection"] is True
+    assert nlb.inputs["accessLogs"] == {"bucket": bucket.outputs["bucket"], "enabled": True}
+    assert bucket.protect is True and bucket.region == "eu-west-1"
+    assert bucket.parent == seed.get("eu-west-1", CELL).urn
+    policy_resource = seed.get("eu-west-1-ingress-logs-policy")
+    assert policy_resource.urn in nlb.depends_on
+    statements = {s["Sid"]: s for s in json.loads(policy_resource.inputs["policy"])["Statement"]}
+    write = statements["AWSLogDeliveryWrite"]
+    assert write["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert write["Resource"] == f"{bucket.outputs['arn']}/AWSLogs/111111111111/*"
+    assert write["Condition"]["ArnLike"] == {
+        "aws:SourceArn": ["arn:aws:logs:eu-west-1:111111111111:*"]
+    }
+    assert statements["DenyInsecureTransport"]["Condition"] == {
+        "Bool": {"aws:SecureTransport": "false"}
+    }
+    encryption = seed.get("eu-west-1-ingress-logs-encryption").inputs["rules"]
+    assert encryption == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    public = seed.get("eu-west-1-ingress-logs-public-access").inputs
+    assert all(public[f] is True for f in ("blockPublicAcls", "blockPublicPolicy"))
+    assert all(public[f] is True for f in ("ignorePublicAcls", "restrictPublicBuckets"))
+
+
+@pytest.mark.parametrize(
+    ("given", "deletion_protection"),
+    [
+        ({"ingress_access_logs": False, "ingress_deletion_protection": False}, False),
+        ({"ingress_access_logs": False, "protect": False}, False),
+        (
+            {"ingress_access_logs": False, "protect": False, "ingress_deletion_protection": True},
+            True,
+        ),
+    ],
+)
+def test_ingress_nlb_switches(given: dict[str, Any], deletion_protection: bool) -> None:
+    plan, _ = build({**SEED, **given})
+    nlb = plan.get("eu-west-1-ingress")
+    assert nlb.inputs["enableDeletionProtection"] is deletion_protection
+    assert "accessLogs" not in nlb.inputs
+    assert not plan.by_type("aws:s3/bucket:Bucket")
 
 
 def test_custom_domain_is_the_record_target() -> None:

@@ -1040,7 +1040,7 @@ def test_lb_deletion_protection() -> None:
     assert flagged(plan_of(program), "lb-deletion-protection") == {
         "bare": "enableDeletionProtection is None"
     }
-    assert rule("lb-deletion-protection").severity is Severity.WARNING
+    assert rule("lb-deletion-protection").severity is Severity.ERROR
 
 
 def test_lb_access_logs() -> None:
@@ -1053,3 +1053,4 @@ def test_lb_access_logs() -> None:
         "off": "accessLogs is {'enabled': False, 'bucket': 'lb-logs'}",
         "bare": "accessLogs is None",
     }
+    assert rule("lb-access-logs").severity is Severity.ERROR

@@ -74,7 +74,8 @@ class Cell(Component[CellArgs]):
       (``{n}-strimzi`` Helm release, ``{n}-kafka-pool`` and ``{n}-kafka`` custom resources);
     * ``/healthz`` exposure: ``{n}-api`` (API Gateway HTTP API, routes ``GET {healthz_path}``
       and ``api_routes`` only, access logs in ``{n}-api-logs``) with VPC link ``{n}-api-link``
-      to the internal NLB ``{n}-ingress`` (listener ``{n}-ingress-listener``, target group
+      to the internal NLB ``{n}-ingress`` (deletion protection, access logs to
+      ``{n}-ingress-logs-bucket``; listener ``{n}-ingress-listener``, target group
       ``{n}-tg`` of instance targets on ``ingress_node_port``, filled by
       ``{n}-ingress-attachment`` from the node group's Auto Scaling group), the NodePort
       Service ``{n}-ingress-service`` in ``{n}-workload-namespace``, and
@@ -366,6 +367,7 @@ class Cell(Component[CellArgs]):
             cluster=cluster,
             nodes=nodes,
             provider=k8s_provider,
+            account_id=account,
         )
         host = ingress.host
         self._record_target = ingress.record_target

@@ -355,7 +355,21 @@ class CellArgs(ArgsModel):
     telemetry says ``dr_role=standby`` and the standby-readiness alerts watch it; ``False`` for
     a pilot-light primary at zero nodes. Needs ``dr_strategy="pilot-light"``."""
     protect: bool = True
-    """Pulumi ``protect`` on the stateful children (KMS key, Aurora, MSK, EKS cluster)."""
+    """Pulumi ``protect`` on the stateful children (KMS key, Aurora, MSK, EKS cluster, the
+    ingress NLB's log bucket)."""
+    ingress_access_logs: bool = True
+    """Turn on the ingress NLB's access logs, to a private, SSE-S3 encrypted, TLS-only bucket
+    ``{name}-ingress-logs-bucket`` (objects kept 90 days) whose policy admits only this
+    account's log deliveries in this region (Network Load Balancers user guide, "Enable access
+    logs for your Network Load Balancer"). An NLB logs TLS connections only ("Access logs are
+    created only if the load balancer has a TLS listener"): the cell's listener is TCP behind
+    API Gateway, so requests are recorded in the API's access logs (``{name}-api-logs``) and
+    this bucket stays empty until a TLS listener is added; it is on so that the
+    ``lb-access-logs`` guardrail (and awsguard's ``elb-logging-enabled``) hold. ``False``
+    makes no bucket."""
+    ingress_deletion_protection: bool | None = None
+    """Deletion protection on the ingress NLB. ``None`` follows ``protect``, so turning
+    ``protect`` off before a destroy also lets the NLB go."""
     tags: Tags = Field(default_factory=dict)
     """Tags on every taggable child."""
 
@@ -373,6 +387,13 @@ class CellArgs(ArgsModel):
                 "standby unset."
             )
         return self
+
+    @property
+    def ingress_deletion_protection_enabled(self) -> bool:
+        """Whether the ingress NLB gets deletion protection (the field, else ``protect``)."""
+        if self.ingress_deletion_protection is None:
+            return self.protect
+        return self.ingress_deletion_protection
 
     @property
     def dr_role(self) -> Literal["primary", "standby"]:

@@ -12,6 +12,7 @@ import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
 from .._component import Component
+from ..observability.load_balancer import internal_nlb
 from .args import CellArgs
 
 __all__ = ["ACCESS_LOG_FORMAT", "api_log_group_name", "create_ingress"]
@@ -70,6 +71,7 @@ def create_ingress(
     cluster: eks.Cluster,
     nodes: aws.eks.NodeGroup,
     provider: k8s.Provider,
+    account_id: pulumi.Input[str],
 ) -> Ingress:
     """Expose the workloads (and ``/healthz``): NodePort Service, internal NLB, VPC link, HTTP API.
 
@@ -82,7 +84,10 @@ def create_ingress(
     traffic from the load balancer ... on both the listener port and the health check port"
     (Elastic Load Balancing, Network Load Balancers user guide, "Security groups"). Health
     checks go to the traffic port, so exactly one port is opened on the nodes, from that group
-    only.
+    only. The NLB is built by :func:`obs_platform.observability.load_balancer.internal_nlb`, as
+    the shared stack's ingest NLB is: deletion protection (``ingress_deletion_protection``) and
+    access logs to its own bucket ``{cell}-ingress-logs-bucket`` in ``account_id``
+    (``ingress_access_logs``).
 
     Returns:
         What the exposure made (:class:`Ingress`).
@@ -146,16 +151,15 @@ def create_ingress(
         },
         opts=owner.child_opts(provider=provider, depends_on=[namespace]),
     )
-    nlb = aws.lb.LoadBalancer(
-        owner.child_name("ingress"),
-        load_balancer_type="network",
-        internal=True,
-        subnets=subnet_ids,
-        security_groups=[sg.id],
+    nlb, _ = internal_nlb(
+        owner,
+        "ingress",
         region=args.region,
-        enable_cross_zone_load_balancing=True,
-        tags=owner.tags({"Name": owner.child_name("ingress")}),
-        opts=owner.child_opts(),
+        subnet_ids=subnet_ids,
+        security_group_ids=[sg.id],
+        access_logs_account_id=account_id if args.ingress_access_logs else None,
+        deletion_protection=args.ingress_deletion_protection_enabled,
+        protect=args.protect,
     )
     # Target group names are at most 32 characters and pulumi-aws auto-names them with 8 more
     # (provider/aliases.go: AutoName("name", 32, "-")): "{cell}-ingress-targets" overflowed for

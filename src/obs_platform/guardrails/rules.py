@@ -758,7 +758,7 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "lb-deletion-protection",
-        W,
+        E,
         "Load balancers have deletion protection",
         "A deleted load balancer takes its DNS name with it; every client must be reconfigured "
         "(awsguard elb-deletion-protection-enabled).",
@@ -767,12 +767,13 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "lb-access-logs",
-        W,
+        E,
         "Load balancers write access logs",
         "Without access logs there is no record of who connected to an ingest endpoint "
         "(awsguard elb-logging-enabled).",
         "Set access_logs={'enabled': True, 'bucket': ...} on the aws.lb.LoadBalancer, to a bucket "
-        "whose policy lets the regional ELB account write.",
+        "in its region whose policy lets log delivery write (an NLB: delivery.logs.amazonaws.com, "
+        "the NLB guide's bucket policy; an ALB: the policy the ALB guide gives for its Region).",
         lb_access_logs,
     ),
     _rule(

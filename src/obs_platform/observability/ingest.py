@@ -56,7 +56,7 @@ from .._internal.ingest_gateway import (
     gateway_config,
     htpasswd,
 )
-from .storage import access_log_bucket
+from .load_balancer import internal_nlb
 
 if TYPE_CHECKING:
     from .._component import Component
@@ -421,26 +421,15 @@ def create_ingest(
             opts=owner.child_opts(),
         )
 
-    logs: dict[str, Any] = {}
-    after_logs: list[pulumi.Resource] = []
-    if access_logs_account_id is not None:
-        log_bucket = access_log_bucket(
-            owner, "ingest-logs", region=region, account_id=access_logs_account_id, protect=protect
-        )
-        logs = {"access_logs": {"bucket": log_bucket.bucket.bucket, "enabled": True}}
-        after_logs = log_bucket.configuration
-    nlb = aws.lb.LoadBalancer(
-        owner.child_name("ingest"),
-        internal=True,
-        load_balancer_type="network",
-        subnets=subnet_ids,
-        security_groups=[group.id],
-        enable_cross_zone_load_balancing=True,
-        enable_deletion_protection=deletion_protection,
+    nlb, _ = internal_nlb(
+        owner,
+        "ingest",
         region=region,
-        tags=owner.tags({"Name": owner.child_name("ingest")}),
-        opts=owner.child_opts(depends_on=after_logs),
-        **logs,
+        subnet_ids=subnet_ids,
+        security_group_ids=[group.id],
+        access_logs_account_id=access_logs_account_id,
+        deletion_protection=deletion_protection,
+        protect=protect,
     )
     for port in PORTS:
         # Target group names are at most 32 characters and pulumi-aws auto-names them with 8
