@@ -18,6 +18,9 @@ import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 import pytest
 
+from conftest import docker_hub_credential
+from obs_platform import Cell, CellArgs
+from obs_platform._internal.pod_security import HOST_PORTS_ANNOTATION as HOST_PORTS
 from obs_platform.guardrails import (
     RULES,
     GuardrailsConfig,
@@ -1054,3 +1057,213 @@ def test_lb_access_logs() -> None:
         "bare": "accessLogs is None",
     }
     assert rule("lb-access-logs").severity is Severity.ERROR
+
+
+# ---------------------------------------------------------------------------------------------
+# API Gateway
+
+
+def _http_api(name: str, **kwargs: Any) -> aws.apigatewayv2.Api:
+    return aws.apigatewayv2.Api(name, protocol_type="HTTP", tags=TAGS, **kwargs)
+
+
+def test_apigw_default_route_authorized() -> None:
+    def program() -> None:
+        api = _http_api("app")
+        aws.apigatewayv2.Route("open", api_id=api.id, route_key="$default")
+        aws.apigatewayv2.Route(
+            "open-explicit", api_id=api.id, route_key="$default", authorization_type="NONE"
+        )
+        authorizer = aws.apigatewayv2.Authorizer(
+            "jwt",
+            api_id=api.id,
+            authorizer_type="JWT",
+            identity_sources=["$request.header.Authorization"],
+            jwt_configuration={"audiences": ["app"], "issuer": "https://issuer.example.com"},
+        )
+        aws.apigatewayv2.Route(
+            "guarded",
+            api_id=api.id,
+            route_key="$default",
+            authorization_type="JWT",
+            authorizer_id=authorizer.id,
+        )
+        aws.apigatewayv2.Route("healthz", api_id=api.id, route_key="GET /healthz")
+        _http_api("quick", target="https://backend.example.com")
+        _http_api("quick-routed", target="https://backend.example.com", route_key="GET /x")
+
+    assert flagged(plan_of(program), "apigw-default-route-authorized") == {
+        "open": "route $default has authorizationType None (open access)",
+        "open-explicit": "route $default has authorizationType 'NONE' (open access)",
+        "quick": "quick create (target set) makes an unauthenticated $default route",
+    }
+    assert rule("apigw-default-route-authorized").severity is Severity.ERROR
+
+
+def test_apigw_access_logs() -> None:
+    fmt = '{"requestId": "$context.requestId", "status": "$context.status"}'
+
+    def program() -> None:
+        api = _http_api("app")
+        logs = aws.cloudwatch.LogGroup("api-logs", retention_in_days=30, tags=TAGS)
+        aws.apigatewayv2.Stage("bare", api_id=api.id, name="$default", tags=TAGS)
+        aws.apigatewayv2.Stage(
+            "logged",
+            api_id=api.id,
+            name="live",
+            access_log_settings={"destination_arn": logs.arn, "format": fmt},
+            tags=TAGS,
+        )
+        aws.apigatewayv2.Stage(
+            "no-request-id",
+            api_id=api.id,
+            name="beta",
+            access_log_settings={"destination_arn": logs.arn, "format": "$context.status"},
+            tags=TAGS,
+        )
+        rest = aws.apigateway.RestApi("rest", tags=TAGS)
+        deployment = aws.apigateway.Deployment("rest-deployment", rest_api=rest.id)
+        aws.apigateway.Stage(
+            "rest-bare", rest_api=rest.id, deployment=deployment.id, stage_name="prod", tags=TAGS
+        )
+        _http_api("quick", target="https://backend.example.com")
+
+    assert flagged(plan_of(program), "apigw-access-logs") == {
+        "bare": "accessLogSettings is None: no destinationArn",
+        "no-request-id": "the access log format does not include $context.requestId",
+        "rest-bare": "accessLogSettings is None: no destinationArn",
+        "quick": "quick create (target set) makes a stage without access logs",
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Node-level Kubernetes workloads
+
+HARDENED = {
+    "readOnlyRootFilesystem": True,
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+}
+
+
+def _cluster_role(name: str, resources: list[str], groups: list[str] | None = None) -> None:
+    k8s.rbac.v1.ClusterRole(
+        name,
+        metadata={"name": name},
+        rules=[{"apiGroups": groups or [""], "resources": resources, "verbs": ["get"]}],
+    )
+
+
+def test_k8s_no_nodes_proxy() -> None:
+    def program() -> None:
+        _cluster_role("kubelet-stats", ["nodes/stats", "nodes/metrics"])
+        _cluster_role("kubelet-proxy", ["nodes/stats", "nodes/proxy"])
+        _cluster_role("everything", ["*"], ["*"])
+        _cluster_role("any-proxy", ["*/proxy"])
+        _cluster_role("apps-only", ["*"], ["apps"])
+
+    assert flagged(plan_of(program), "k8s-no-nodes-proxy") == {
+        "kubelet-proxy": "rules[0] grants ['get'] on ['nodes/proxy', 'nodes/stats'], which "
+        "includes nodes/proxy",
+        "everything": "rules[0] grants ['get'] on ['*'], which includes nodes/proxy",
+        "any-proxy": "rules[0] grants ['get'] on ['*/proxy'], which includes nodes/proxy",
+    }
+
+
+def _daemon_set(
+    name: str,
+    *,
+    ports: list[dict[str, Any]] | None = None,
+    security: dict[str, Any] | None = None,
+    annotations: dict[str, str] | None = None,
+    host_network: bool = False,
+    init: dict[str, Any] | None = None,
+) -> None:
+    labels = {"app": name}
+    spec: dict[str, Any] = {
+        "containers": [
+            {
+                "name": "agent",
+                "image": "public.ecr.aws/example/agent:1.0.0",
+                "ports": ports or [],
+                "securityContext": HARDENED if security is None else security,
+            }
+        ]
+    }
+    if host_network:
+        spec["hostNetwork"] = True
+    if init is not None:
+        spec["initContainers"] = [
+            {
+                "name": "setup",
+                "image": "public.ecr.aws/example/setup:1.0.0",
+                "securityContext": init,
+            }
+        ]
+    metadata: dict[str, Any] = {"name": name, "namespace": "agents"}
+    if annotations:
+        metadata["annotations"] = annotations
+    k8s.apps.v1.DaemonSet(
+        name,
+        metadata=metadata,
+        spec={
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": spec},
+        },
+    )
+
+
+def test_daemonset_host_ports() -> None:
+    port = {"containerPort": 4317, "hostPort": 4317, "protocol": "TCP"}
+
+    def program() -> None:
+        _daemon_set("service-only", ports=[{"containerPort": 4317}])
+        _daemon_set("host-port", ports=[port])
+        _daemon_set("host-network", host_network=True)
+        _daemon_set("declared", ports=[port], annotations={HOST_PORTS: "apps send to node IPs"})
+        _daemon_set("empty-reason", ports=[port], annotations={HOST_PORTS: " "})
+
+    assert flagged(plan_of(program), "daemonset-host-ports") == {
+        "host-port": "container 'agent' hostPort 4317, without the obs-platform/host-ports "
+        "annotation",
+        "host-network": "hostNetwork: true, without the obs-platform/host-ports annotation",
+        "empty-reason": "container 'agent' hostPort 4317, without the obs-platform/host-ports "
+        "annotation",
+    }
+
+
+def test_daemonset_hardened() -> None:
+    def program() -> None:
+        _daemon_set("hardened", init=HARDENED)
+        _daemon_set("bare", security={})
+        _daemon_set("privileged", security={**HARDENED, "privileged": True})
+        _daemon_set("writable-init", init={**HARDENED, "readOnlyRootFilesystem": False})
+
+    assert flagged(plan_of(program), "daemonset-hardened") == {
+        "bare": "container 'agent': readOnlyRootFilesystem is not true, allowPrivilegeEscalation "
+        "is not false, capabilities.drop lacks ALL",
+        "privileged": "container 'agent': privileged is true",
+        "writable-init": "container 'setup': readOnlyRootFilesystem is not true",
+    }
+
+
+@pytest.mark.parametrize("host_ports", [False, True])
+def test_cell_collector_passes_the_workload_rules(host_ports: bool) -> None:
+    def program() -> None:
+        Cell(
+            REGION,
+            CellArgs(
+                region=REGION,
+                docker_hub_credential_arn=docker_hub_credential(),
+                telemetry={"host_ports": host_ports},
+            ),
+        )
+
+    plan = plan_of(program)
+    collector = plan.get(f"{REGION}-telemetry-collector")
+    ports = collector.inputs["spec"]["template"]["spec"]["containers"][0]["ports"]
+    assert [p.get("hostPort") for p in ports] == ([4317, 4318] if host_ports else [None, None])
+    ids = ("daemonset-host-ports", "daemonset-hardened", "k8s-no-nodes-proxy")
+    assert [v.rule for v in evaluate(plan, None, tuple(rule(i) for i in ids))] == []
+    api = ("apigw-default-route-authorized", "apigw-access-logs")
+    assert [v.rule for v in evaluate(plan, None, tuple(rule(i) for i in api))] == []

@@ -30,6 +30,10 @@ from typing import Any, Final
 ENFORCE_LABEL: Final = "pod-security.kubernetes.io/enforce"
 """The namespace label that sets the level the admission controller enforces."""
 
+HOST_PORTS_ANNOTATION: Final = "obs-platform/host-ports"
+"""Annotation on a DaemonSet that declares why it needs host ports (or the host network): the
+``daemonset-host-ports`` guardrail admits them only with a reason here."""
+
 
 class Level(StrEnum):
     """A Pod Security Standards level."""

@@ -40,6 +40,7 @@ from .._internal.cell_telemetry import (
     grpc_is_plaintext,
 )
 from .._internal.errors import ObsPlatformError
+from .._internal.pod_security import HOST_PORTS_ANNOTATION
 from ..dr.args import KafkaEngine
 from .args import TENANT_PATTERN, CellArgs, TelemetryArgs
 
@@ -318,9 +319,18 @@ def create_telemetry(
     items = [{"key": "config.yaml", "path": "config.yaml"}]
     if t.ca_certificate_pem:
         items.append({"key": "ca.crt", "path": "ca/ca.crt"})
+    # The daemonset-host-ports guardrail admits host ports only when the workload says why.
+    daemon_meta = (
+        {
+            **meta,
+            "annotations": {HOST_PORTS_ANNOTATION: "TelemetryArgs.host_ports: OTLP on node IPs"},
+        }
+        if t.host_ports
+        else meta
+    )
     k8s.apps.v1.DaemonSet(
         owner.child_name("telemetry-collector"),
-        metadata=meta,
+        metadata=daemon_meta,
         spec={
             "selector": {"matchLabels": labels},
             "template": {

@@ -28,6 +28,13 @@ from ._inspect import (
     statements,
 )
 from ._model import Finding, Rule, RuleContext, Scope, Severity
+from .api_rules import api_access_logs, api_default_route_authorized
+from .kubernetes_rules import (
+    HOST_PORTS_ANNOTATION,
+    cluster_roles_without_nodes_proxy,
+    daemonset_hardened,
+    daemonset_host_ports,
+)
 from .network_rules import (
     eks_api_reachable,
     node_volume_key_grants_auto_scaling,
@@ -1001,6 +1008,57 @@ RULES: tuple[Rule, ...] = (
         "the key policy, or leave kms_key_id unset (the AWS-managed aws/ebs key).",
         node_volume_key_grants_auto_scaling,
         Scope.STACK,
+    ),
+    _rule(
+        "apigw-default-route-authorized",
+        E,
+        "API Gateway has no open $default route",
+        "The $default route catches every request; without an authorizer any path reaches the "
+        "backend.",
+        "Route only what you serve (route_key 'GET /healthz' and the like; a Cell's api_routes) "
+        "and drop quick create's target, or set authorization_type (JWT, AWS_IAM, CUSTOM) and "
+        "an authorizer on the $default route.",
+        api_default_route_authorized,
+    ),
+    _rule(
+        "apigw-access-logs",
+        E,
+        "API Gateway stages write access logs",
+        "Without access logs there is no record of who called the public API.",
+        "Set access_log_settings={'destination_arn': <log group ARN>, 'format': ...} on every "
+        "stage, with $context.requestId in the format (HTTP and WebSocket APIs), and create the "
+        "stage yourself instead of quick create's target.",
+        api_access_logs,
+    ),
+    _rule(
+        "k8s-no-nodes-proxy",
+        E,
+        "No ClusterRole grants nodes/proxy",
+        "nodes/proxy opens the kubelet API, including command execution in every container on "
+        "the node.",
+        "Grant the kubelet subresources the agent reads (get on nodes/stats and nodes/metrics "
+        "for metrics), never nodes/proxy or a '*' or '*/proxy' resource in the core group.",
+        cluster_roles_without_nodes_proxy,
+    ),
+    _rule(
+        "daemonset-host-ports",
+        E,
+        "DaemonSets open no host ports unless they declare why",
+        "A host port binds every node's address, around Services and network policies.",
+        "Send to a Service (internalTrafficPolicy Local keeps it on the node) instead of "
+        f"hostPort/hostNetwork, or annotate the DaemonSet with {HOST_PORTS_ANNOTATION}: <reason>.",
+        daemonset_host_ports,
+    ),
+    _rule(
+        "daemonset-hardened",
+        E,
+        "DaemonSet containers run read-only, without capabilities or privilege escalation",
+        "A container on every node that can write its image, keep capabilities or gain "
+        "privileges turns one exploit into a foothold on each node.",
+        "Set securityContext readOnlyRootFilesystem=True, allowPrivilegeEscalation=False, "
+        "capabilities={'drop': ['ALL']} (and no privileged) on every container; mount an "
+        "emptyDir where it must write.",
+        daemonset_hardened,
     ),
 )
 """Every rule, in the order reports list them."""
