@@ -10,12 +10,12 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
-from pydantic import ValidationError
 
 from conftest import STACK_IMAGES
 from obs_platform import (
     AlertingArgs,
     AlertRoute,
+    ArgsError,
     EmailReceiver,
     OpsgenieReceiver,
     PagerDutyReceiver,
@@ -213,12 +213,12 @@ def test_sns_receivers_give_alertmanager_a_publish_role(plan: Any) -> None:
     ],
 )
 def test_receivers_refuse_bad_values(model: Any, fields: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(ArgsError, match=message):
         model.model_validate(fields)
 
 
 def test_receiver_names_are_unique_across_kinds() -> None:
-    with pytest.raises(ValidationError, match="two receivers are named 'x'"):
+    with pytest.raises(ArgsError, match="two receivers are named 'x'"):
         AlertingArgs(
             slack_receivers=[SlackReceiver(name="x", api_url=SLACK_URL)],
             sns_receivers=[SnsReceiver(name="x", topic_arn=TOPIC)],

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
+from obs_platform import ArgsError
 from obs_platform._internal.alertmanager import (
     NULL_RECEIVER,
     SLACK_TEXT,
@@ -169,22 +169,22 @@ def test_receiver_urls_keep_outputs() -> None:
     ],
 )
 def test_invalid_routing_is_refused_at_validation(kwargs: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(ArgsError, match=message):
         AlertingArgs(**kwargs)
 
 
 def test_receiver_and_route_field_checks() -> None:
-    with pytest.raises(ValidationError, match="must start with https://"):
+    with pytest.raises(ArgsError, match="must start with https://"):
         SlackReceiver(name="s", api_url="http://hooks.slack.com/x")
-    with pytest.raises(ValidationError, match="starts with '#'"):
+    with pytest.raises(ArgsError, match="starts with '#'"):
         SlackReceiver(name="s", api_url=SLACK_URL, channel="alerts")
-    with pytest.raises(ValidationError, match="must start with https:// or http://"):
+    with pytest.raises(ArgsError, match="must start with https:// or http://"):
         WebhookReceiver(name="w", url="ftp://example.com")
-    with pytest.raises(ValidationError, match="would catch every alert"):
+    with pytest.raises(ArgsError, match="would catch every alert"):
         AlertRoute(receiver="x")
-    with pytest.raises(ValidationError, match="String should match pattern"):
+    with pytest.raises(ArgsError, match="String should match pattern"):
         SlackReceiver(name="On Call", api_url=SLACK_URL)
-    with pytest.raises(ValidationError, match="Input should be 'critical', 'warning' or 'info'"):
+    with pytest.raises(ArgsError, match="Input should be 'critical', 'warning' or 'info'"):
         AlertRoute(receiver="x", severities=["page"])
 
 
@@ -220,7 +220,7 @@ def test_validation_accepts_exactly_the_consistent_configurations(
         assert referenced <= declared
         assert declared - {NULL_RECEIVER} <= referenced
     else:
-        with pytest.raises(ValidationError):
+        with pytest.raises(ArgsError, match=r"^AlertingArgs: invalid arguments:\n  AlertingArgs"):
             AlertingArgs(**kwargs)
 
 
@@ -361,10 +361,10 @@ def test_resolved_urls_are_checked_without_echoing_them() -> None:
 
 
 def test_label_names_are_checked() -> None:
-    with pytest.raises(ValidationError, match="are not Prometheus label names"):
+    with pytest.raises(ArgsError, match="are not Prometheus label names"):
         AlertingArgs(group_by=["alertname", "dr-role"])
-    with pytest.raises(ValidationError, match="are not Prometheus label names"):
+    with pytest.raises(ArgsError, match="are not Prometheus label names"):
         AlertingArgs(inhibit_equal_labels=["alertname", "1cell"])
     assert AlertingArgs(group_by=["..."]).group_by == ("...",)
-    with pytest.raises(ValidationError, match="at least 1 character"):
+    with pytest.raises(ArgsError, match="at least 1 character"):
         AlertRoute(receiver="x", cells=[""])

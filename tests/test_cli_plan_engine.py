@@ -145,6 +145,7 @@ def test_cli_formats_a_programs_invalid_args(tmp_path: Path, capsys) -> None:
     )
     assert main(["plan", str(directory)]) == 2
     err = capsys.readouterr().err
+    assert f"the program's arguments are invalid at {directory / '__main__.py'}:2: CellArgs:" in err
     assert "CellArgs.drStrategy (got 'x'): unknown field" in err
     assert "did you mean 'dr_strategy'?" in err
     assert "errors.pydantic.dev" not in err and "--debug" not in err

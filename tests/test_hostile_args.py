@@ -17,10 +17,10 @@ import pulumi_aws as aws
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from conftest import STACK_IMAGES, docker_hub_credential
 from obs_platform import (
+    ArgsError,
     Cell,
     CellArgs,
     Ipam,
@@ -83,7 +83,7 @@ SLACK = "https://hooks.slack.com/services/T0000/B0000/XyZsecretTokenValue"
 def test_accepted_then_failed_half_way_is_now_refused(
     build: Callable[[], object], field: str, expected: str
 ) -> None:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ArgsError) as caught:
         build()
     text = str(caught.value)
     assert field in text and expected in text
@@ -106,9 +106,11 @@ def test_a_name_with_dollar_is_refused_before_registration() -> None:
 
 def test_validation_errors_mask_secret_values() -> None:
     bad = SLACK.replace("https://", "http://")
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ArgsError) as caught:
         SlackReceiver(name="ops", api_url=bad)
     assert "XyZsecretTokenValue" not in str(caught.value)
+    assert caught.value.field == "SlackReceiver.api_url"
+    assert caught.value.value == f"[masked: {len(bad)} characters]"
 
     def program() -> None:
         ObservabilityStack(

@@ -16,7 +16,7 @@ import obs_platform
 
 def test_all_is_sorted_and_matches_the_lazy_map() -> None:
     assert obs_platform.__all__ == sorted(obs_platform.__all__)
-    eager = {"ObsPlatformError", "__version__"}
+    eager = {"ArgsError", "ArgsProblem", "ObsPlatformError", "__version__"}
     assert set(obs_platform.__all__) == set(obs_platform._LAZY) | eager
 
 
@@ -59,3 +59,38 @@ def test_import_stays_lazy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def _public_models() -> list[type[BaseModel]]:
+    public = [getattr(obs_platform, n) for n in obs_platform.__all__ if n != "__version__"]
+    return sorted(
+        (o for o in public if isinstance(o, type) and issubclass(o, BaseModel)),
+        key=lambda model: model.__name__,
+    )
+
+
+@pytest.mark.parametrize("model", _public_models(), ids=lambda model: model.__name__)
+def test_every_public_model_raises_the_library_error(model: type[BaseModel]) -> None:
+    """Built directly, a model raises ArgsError (a ValueError), never pydantic's dump."""
+    with pytest.raises(obs_platform.ArgsError) as caught:
+        model(drStrategy="x")
+    message = str(caught.value)
+    assert message.startswith(f"{model.__name__}: invalid arguments:\n")
+    assert f"  {model.__name__}.drStrategy (got 'x'): unknown field; {model.__name__} has no" in (
+        message
+    )
+    assert "errors.pydantic.dev" not in message and "For further information" not in message
+    assert isinstance(caught.value, ValueError)
+    with pytest.raises(obs_platform.ArgsError, match=rf"^{model.__name__}: invalid arguments"):
+        model.model_validate({"drStrategy": "x"})
+
+
+def test_cell_args_camel_case_gets_the_snake_case_name() -> None:
+    with pytest.raises(obs_platform.ArgsError) as caught:
+        obs_platform.CellArgs(region="eu-west-1", drStrategy="pilot-light")  # type: ignore[call-arg]
+    assert str(caught.value) == (
+        "CellArgs: invalid arguments:\n  CellArgs.drStrategy (got 'pilot-light'): unknown field; "
+        "CellArgs has no such argument. Fix: did you mean 'dr_strategy'? Python argument names "
+        "are snake_case"
+    )
+    assert caught.value.field == "CellArgs.drStrategy"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
+from obs_platform import ArgsError
 from obs_platform._internal.rto import (
     DrTimingConfig,
     KafkaReplicationMode,
@@ -140,12 +140,17 @@ def test_global_db_rpo_bound_used() -> None:
     ],
 )
 def test_physical_floors_refused(field: str, value: int) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ArgsError) as caught:
         TimingAssumptions(**{field: value})
+    assert caught.value.field == f"TimingAssumptions.{field}"
+    assert caught.value.value == value
+    assert f"TimingAssumptions.{field} (got {value}): Input should be greater than" in str(
+        caught.value
+    )
 
 
 def test_alarm_period_under_metric_resolution_refused() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ArgsError, match=r"DrTimingConfig\.alarm_period_seconds \(got 10\): "):
         DrTimingConfig(alarm_period_seconds=10)
 
 

@@ -9,8 +9,8 @@ import pulumi
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
+from obs_platform import ArgsError, ArgsProblem
 from obs_platform._internal.regions import COMMERCIAL_REGIONS, check_region, suggest_region
 from obs_platform._internal.tags import (
     COMPONENT_KEY,
@@ -94,8 +94,11 @@ def test_nothing_close_suggests_nothing() -> None:
 
 @pytest.mark.parametrize("bad", ["eu-west-9", "us-gov-west-1", "cn-north-1", "EU-WEST-1", ""])
 def test_non_commercial_regions_are_refused(bad: str) -> None:
-    with pytest.raises(ValidationError, match="is not a commercial AWS region"):
+    with pytest.raises(ArgsError, match="is not a commercial AWS region") as caught:
         Sample(region=bad)
+    assert caught.value.field == "Sample.region"
+    assert caught.value.value == bad
+    assert f"Sample.region (got {bad!r}): " in str(caught.value)
 
 
 @given(st.text(alphabet=string.digits, min_size=12, max_size=12))
@@ -105,7 +108,7 @@ def test_twelve_digit_account_ids(account: str) -> None:
 
 @pytest.mark.parametrize("bad", ["12345678901", "1234567890123", "12345678901a", " 123456789012"])
 def test_malformed_account_ids(bad: str) -> None:
-    with pytest.raises(ValidationError, match="exactly 12 digits"):
+    with pytest.raises(ArgsError, match="exactly 12 digits"):
         Sample(account=bad)
 
 
@@ -116,7 +119,7 @@ def test_cidr_accepts_exactly_network_addresses(
     network = ipaddress.IPv4Network(f"{address}/{prefix}", strict=False)
     assert Sample(cidr=str(network)).cidr == str(network)
     if network.network_address != address:
-        with pytest.raises(ValidationError, match="has host bits set") as caught:
+        with pytest.raises(ArgsError, match="has host bits set") as caught:
             Sample(cidr=f"{address}/{prefix}")
         assert f"'{network}'" in str(caught.value)
 
@@ -131,7 +134,7 @@ def test_cidr_accepts_exactly_network_addresses(
     ],
 )
 def test_malformed_cidrs(bad: str, message: str) -> None:
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(ArgsError, match=message):
         Sample(cidr=bad)
 
 
@@ -145,7 +148,7 @@ def test_tag_limits() -> None:
         check_tags({"k": "v" * 257})
     with pytest.raises(ValueError, match="reserved 'aws:' prefix"):
         check_tags({"AWS:owner": "me"})
-    with pytest.raises(ValidationError, match="reserved 'aws:' prefix"):
+    with pytest.raises(ArgsError, match="reserved 'aws:' prefix"):
         Sample(tags={"aws:cloudformation:stack": "x"})
 
 
@@ -180,13 +183,55 @@ def test_user_tags_may_override_library_defaults() -> None:
 def test_input_takes_an_output_as_it_is() -> None:
     output = pulumi.Output.from_input("vpc-123")
     assert Sample(vpc_id=output).vpc_id is output
-    with pytest.raises(ValidationError):
+    with pytest.raises(
+        ArgsError, match=r"Sample\.vpc_id \(got 42\): .*Fix: pass a value of the type"
+    ):
         Sample(vpc_id=42)  # type: ignore[arg-type]
 
 
 def test_args_are_frozen_and_refuse_unknown_fields() -> None:
     sample = Sample()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ArgsError, match=r"Sample\.region .*frozen.*Fix: build a new Sample"):
         sample.region = "us-east-1"  # type: ignore[misc]
-    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+    with pytest.raises(ArgsError) as caught:
         Sample(regoin="eu-west-1")  # type: ignore[call-arg]
+    assert str(caught.value) == (
+        "Sample: invalid arguments:\n  Sample.regoin (got 'eu-west-1'): unknown field; Sample has "
+        "no such argument. Fix: did you mean 'region'?"
+    )
+    assert caught.value.problems == (
+        ArgsProblem(
+            field="Sample.regoin",
+            value="eu-west-1",
+            message="unknown field; Sample has no such argument. Fix: did you mean 'region'?",
+        ),
+    )
+    assert isinstance(caught.value, ValueError)
+    assert "pydantic" not in str(caught.value) and "errors.pydantic.dev" not in str(caught.value)
+
+
+def test_camel_case_names_get_their_snake_case_spelling() -> None:
+    with pytest.raises(
+        ArgsError, match="did you mean 'vpc_id'\\? Python argument names are snake_case"
+    ):
+        Sample(vpcId="vpc-1")  # type: ignore[call-arg]
+    with pytest.raises(ArgsError, match="did you mean 'cidr'"):
+        Sample.model_validate({"cdir": "10.0.0.0/16"})
+    host_bits = r"Sample\.cidr \(got '10\.0\.0\.1/16'\): .*has host bits set"
+    with pytest.raises(ArgsError, match=host_bits):
+        Sample.model_validate_json('{"cidr": "10.0.0.1/16"}')
+
+
+def test_secret_fields_are_masked_in_the_error() -> None:
+    class WithSecret(ArgsModel):
+        webhook_url: str = "https://example.com"
+        """A credential."""
+        size: int = 1
+        """A number."""
+
+    with pytest.raises(ArgsError) as caught:
+        WithSecret(webhook_url=["https://hooks.example.com/T0/SECRETVALUE"], size="many")  # type: ignore[arg-type]
+    text = str(caught.value)
+    assert "SECRETVALUE" not in text and "[masked list]" in text
+    assert caught.value.problems[0].value == "[masked list]"
+    assert "WithSecret.size (got 'many'): " in text

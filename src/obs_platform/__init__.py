@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._internal.errors import ObsPlatformError
+from ._internal.errors import ArgsError, ArgsProblem, ObsPlatformError
 from ._version import __version__
 
 # Public name -> the module that defines it. Loaded lazily (PEP 562).
@@ -60,6 +60,8 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "AlertRoute",
     "AlertingArgs",
+    "ArgsError",
+    "ArgsProblem",
     "AuroraGlobalArgs",
     "BudgetEnforcement",
     "CapacityType",

@@ -10,15 +10,13 @@ Subclasses declare their type token and args model, implement :meth:`Component._
 
 from __future__ import annotations
 
-import difflib
 import re
-import typing
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 import pulumi
-from pydantic import BaseModel, ValidationError
 
+from ._internal.args_errors import args_error, did_you_mean, is_secret_field, masked, scrubbed
 from ._internal.aws_names import COMPONENT_NAME_BUDGETS, longest_component_name
 from ._internal.errors import ObsPlatformError
 from ._internal.tags import merge_tags
@@ -26,12 +24,16 @@ from ._internal.types import ArgsModel
 
 ArgsT = TypeVar("ArgsT", bound=ArgsModel)
 
-
-def _format_location(model: str, loc: tuple[int | str, ...]) -> str:
-    path = model
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
+__all__ = [
+    "Component",
+    "args_error",
+    "check_component_name",
+    "did_you_mean",
+    "is_secret_field",
+    "masked",
+    "scrubbed",
+    "validate_args",
+]
 
 
 def validate_args(
@@ -45,7 +47,8 @@ def validate_args(
         component: ``"<Type> '<name>'"``, for the message.
 
     Raises:
-        ObsPlatformError: Listing each field at fault with the value received and the fix.
+        ArgsError: Listing each field at fault with the value received and the fix.
+        ObsPlatformError: If ``args`` is neither the model nor a dict.
     """
     if isinstance(args, args_type):
         return args
@@ -63,139 +66,13 @@ def validate_args(
             value=args,
             fix=f"Pass {args_type.__name__}(...).",
         )
-    try:
-        return args_type.model_validate(dict(args))
-    except ValidationError as exc:
-        raise args_error(exc, component=component, model=args_type) from None
+    return args_type.model_validate(dict(args), component=component)
 
 
 _NAME_CHARACTERS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 """What a component name may hold: every child's name, ``Name`` tag and label derives from it,
 and this is where the AWS tag character set (letters, digits, spaces, ``_ . : / = + - @``) and
 the characters of AWS resource names meet."""
-
-_SECRET_FIELD = re.compile(
-    r"(password|passwd|secret|token|api_key|routing_key|credential|webhook|_url|\burl)$",
-    re.IGNORECASE,
-)
-
-
-def is_secret_field(location: str) -> bool:
-    """True for a field whose value may be a credential (a password, token or webhook URL)."""
-    return any(_SECRET_FIELD.search(part) for part in re.split(r"[.\[\]]", location) if part)
-
-
-def masked(value: Any) -> Any:
-    """A secret field's value as an error message may show it: its type and length only."""
-    if isinstance(value, str):
-        return f"[masked: {len(value)} characters]"
-    return value if value is None else f"[masked {type(value).__name__}]"
-
-
-def scrubbed(value: Any, depth: int = 0) -> Any:
-    """Return ``value`` with every entry under a secret-looking key masked, however deep.
-
-    An unknown field's dict can hold a webhook URL.
-    """
-    if depth > 20:
-        return "[...]"
-    if isinstance(value, Mapping):
-        return {
-            k: masked(v) if is_secret_field(str(k)) else scrubbed(v, depth + 1)
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return type(value)(scrubbed(v, depth + 1) for v in value)
-    return value
-
-
-def _model_at(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> type[BaseModel] | None:
-    """Return the model that holds the last part of ``loc`` (nested args, lists of them)."""
-    current = model
-    for part in loc[:-1]:
-        if current is None or isinstance(part, int):
-            continue
-        info = current.model_fields.get(str(part))
-        if info is None:
-            return None
-        nested = [
-            t
-            for t in (info.annotation, *typing.get_args(info.annotation))
-            for t in (t, *typing.get_args(t))
-            if isinstance(t, type) and issubclass(t, BaseModel)
-        ]
-        current = nested[0] if nested else None
-    return current
-
-
-def _snake_case(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
-
-
-def did_you_mean(field: str, model: type[BaseModel] | None) -> str:
-    """Return a hint for an unknown field: its snake_case spelling, a close name, or the list."""
-    if model is None:
-        return "check the spelling"
-    names = sorted(model.model_fields)
-    snake = _snake_case(field)
-    if snake != field and snake in names:
-        return f"did you mean {snake!r}? Python argument names are snake_case"
-    close = difflib.get_close_matches(snake, names, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean {close[0]!r}?"
-    return f"{model.__name__} takes: {', '.join(names)}"
-
-
-def _model_named(title: str) -> type[BaseModel] | None:
-    """Find an args model by class name (a ValidationError carries only the name)."""
-    pending: list[type[BaseModel]] = [ArgsModel]
-    while pending:
-        cls = pending.pop()
-        if cls.__name__ == title:
-            return cls
-        pending.extend(cls.__subclasses__())
-    return None
-
-
-def args_error(
-    exc: ValidationError, *, component: str, model: type[BaseModel] | None = None
-) -> ObsPlatformError:
-    """Turn a pydantic ``ValidationError`` into one readable :class:`ObsPlatformError`.
-
-    Each field at fault gets a line: where it is, the value received, what is wrong and the
-    fix; an unknown field (a typo, ``drStrategy`` for ``dr_strategy``) gets "did you mean".
-    No pydantic documentation links.
-    """
-    model = model or _model_named(exc.title)
-    lines = []
-    first_field: str | None = None
-    first_value: Any = None
-    for error in exc.errors(include_url=False):
-        loc = tuple(error["loc"])
-        location = _format_location(exc.title, loc)
-        first_field = first_field or location
-        first_value = first_value if first_value is not None else error.get("input")
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            holder = _model_at(model, loc)
-            owner = holder.__name__ if holder is not None else exc.title
-            hint = did_you_mean(str(loc[-1]), holder)
-            message = f"unknown field; {owner} has no such argument. Fix: {hint}"
-        elif error["type"] == "missing":
-            message = "required, and no default exists. Fix: set it"
-        received = error.get("input")
-        if is_secret_field(location):
-            received = masked(received)
-            first_value = masked(first_value) if first_field == location else first_value
-        received = scrubbed(received)
-        first_value = scrubbed(first_value)
-        shown = "" if error["type"] == "missing" else f" (got {received!r})"
-        lines.append(f"  {location}{shown}: {message}")
-    return ObsPlatformError(
-        f"{component}: invalid arguments:\n" + "\n".join(lines),
-        field=first_field,
-        value=first_value,
-    )
 
 
 def check_component_name(kind: str, type_token: str, name: str) -> None:

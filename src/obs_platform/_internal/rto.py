@@ -44,9 +44,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from .types import check_numbers
+from .types import ArgsModel, check_numbers
 
 __all__ = [
     "DRILL_FORMAT",
@@ -85,8 +85,10 @@ MAX_TIMING_SECONDS = 86_400
 use (``inf`` or ``10**30`` would only fail later, half-way)."""
 
 
-class _Frozen(BaseModel):
+class _Frozen(ArgsModel):
+    # ArgsModel's validation errors (the library's format); no Outputs among timing figures.
     model_config = ConfigDict(
+        arbitrary_types_allowed=False,
         frozen=True,
         extra="forbid",
         use_attribute_docstrings=True,

@@ -13,8 +13,16 @@ import re
 from typing import Annotated, Any, Self, TypeVar, Union
 
 import pulumi
-from pydantic import AfterValidator, BaseModel, ConfigDict, InstanceOf, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    InstanceOf,
+    ValidationError,
+    model_validator,
+)
 
+from .args_errors import args_error
 from .regions import check_region
 from .tags import MAX_USER_TAGS, check_tags
 
@@ -103,7 +111,60 @@ class ArgsModel(BaseModel):
     """Base of every component's args: frozen, unknown fields refused, Outputs allowed.
 
     Numbers are finite (``inf``/``nan`` refused) and within what an AWS API integer holds.
+    Invalid arguments raise :class:`~.errors.ArgsError` (a ``ValueError``, as pydantic's
+    ``ValidationError`` is) in the library's format, however the model is built:
+    ``CellArgs(...)``, ``CellArgs.model_validate(...)`` or a component given a dict.
     """
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise args_error(exc, component=type(self).__name__, model=type(self)) from None
+
+    # pydantic calls a model's own ``__init__`` for every nested model it validates when the
+    # class has a custom one; marked as the base's, nested models are validated in one pass and
+    # their errors reach the outermost model, which reports them all with their full path (the
+    # same marker ``pydantic.RootModel.__init__`` carries).
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as exc:
+            raise args_error(exc, component=type(self).__name__, model=type(self)) from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, *, component: str | None = None, **options: Any) -> Self:
+        """Validate ``obj`` (a dict of fields) into the model.
+
+        Args:
+            obj: The fields.
+            component: Who was given them, for the error's first line (``"Cell 'eu-west-1'"``);
+                the model's name by default.
+            **options: pydantic's ``model_validate`` options (``strict``, ``context``...).
+
+        Raises:
+            ArgsError: Naming each field at fault, the value received and the fix.
+        """
+        try:
+            return super().model_validate(obj, **options)
+        except ValidationError as exc:
+            raise args_error(exc, component=component or cls.__name__, model=cls) from None
+
+    @classmethod
+    def model_validate_json(
+        cls, json_data: str | bytes | bytearray, *, component: str | None = None, **options: Any
+    ) -> Self:
+        """Validate a JSON document of fields into the model (see :meth:`model_validate`).
+
+        Raises:
+            ArgsError: Naming each field at fault, the value received and the fix.
+        """
+        try:
+            return super().model_validate_json(json_data, **options)
+        except ValidationError as exc:
+            raise args_error(exc, component=component or cls.__name__, model=cls) from None
 
     model_config = ConfigDict(
         frozen=True,

@@ -7,7 +7,7 @@ import sysconfig
 import traceback
 from pathlib import Path
 
-from .._internal.errors import ObsPlatformError
+from .._internal.errors import ArgsError, ObsPlatformError
 
 
 class CommandError(Exception):
@@ -65,15 +65,23 @@ def explain(exc: BaseException) -> str:
 
     if isinstance(exc, ProgramError):
         original = exc.original
-        if isinstance(original, ObsPlatformError | ProgramStopError):
-            return str(original)
-        if isinstance(original, ValidationError):
-            from .._component import args_error
+        built_directly = isinstance(original, ArgsError) and not original.component.endswith("'")
+        if built_directly or isinstance(original, ValidationError):
+            # An args model the program built itself (``CellArgs(drStrategy=...)``), or a
+            # pydantic model of its own: the line of the program that built it, then the fields.
+            # A component's (``Cell 'eu-west-1': ...``) names itself, as other refusals do.
+            from .._internal.args_errors import args_error
 
             where = exc.location or _user_frame(original)
             at = f" at {where}" if where else ""
-            readable = args_error(original, component=original.title)
+            readable = (
+                args_error(original, component=original.title)
+                if isinstance(original, ValidationError)
+                else original
+            )
             return f"the program's arguments are invalid{at}: {readable}"
+        if isinstance(original, ObsPlatformError | ProgramStopError):
+            return str(original)
         where = exc.location or _user_frame(original)
         at = f" at {where}" if where else ""
         return f"the program failed{at}: {type(original).__name__}: {original}"
