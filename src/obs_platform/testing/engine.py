@@ -117,6 +117,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         self._answered: list[tuple[str, str, dict[str, Any]]] = []
         # Each refused request's exception, with the program line that made it.
         self.failed_at: list[tuple[BaseException, str]] = []
+        # Where the engine's own warnings go (the plan's diagnostics).
+        self.warn: Callable[[str], None] | None = None
 
     def _context_of(self, provider_ref: str) -> tuple[str | None, str | None]:
         urn = provider_ref.rsplit("::", 1)[0] if provider_ref else ""
@@ -173,6 +175,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                     if k not in outputs or _wire.contains_secret(v)
                 }
             )
+            self._mark_secret_outputs(request, urn, outputs)
             self._answered.append((request.type, resource_id, _wire.reveal(outputs)))
         if request.type.startswith("pulumi:providers:"):
             self._provider_context[urn] = (revealed.get("region"), _account_of_provider(revealed))
@@ -204,6 +207,29 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn)
         obj = _wire.to_struct(outputs)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj)
+
+    def _mark_secret_outputs(self, request: Any, urn: str, outputs: dict[str, Any]) -> None:
+        """Make secret the outputs the registration lists in ``additional_secret_outputs``.
+
+        As the Pulumi engine does after each step (``pkg/resource/deploy/step_executor.go``):
+        each listed output the resource has becomes a secret, in what the program reads back
+        and so in the plan (``"[secret]"`` wherever it flows: stack outputs, other resources'
+        inputs, :attr:`PlanResource.outputs`); ``id`` cannot be made secret and is a warning
+        with Pulumi's text. The SDK sends the names translated to the provider's (camelCase)
+        ones, and adds the outputs its schema marks secret (``aws.rds.Cluster``'s
+        ``masterPassword``) to the list by itself. An output named after a secret input is
+        secret already (echoed as a secret, as the engine's "input secret potentially leaked"
+        rule has it).
+        """
+        for name in request.additionalSecretOutputs:
+            if name == "id":
+                if self.warn is not None:
+                    self.warn(
+                        f"{request.type} {request.name!r} ({urn}): The 'id' property cannot be "
+                        "made secret. See pulumi/pulumi#2717 for more details."
+                    )
+            elif name in outputs and not _wire.contains_secret(outputs[name]):
+                outputs[name] = _wire.secret(outputs[name])
 
     def _alias_urns(self, request: Any) -> tuple[str, ...]:
         """Return the URNs a registration's aliases stand for (specs resolved as Pulumi does)."""
@@ -399,6 +425,7 @@ def run(
     monitor.stack_references = _references.normalise(stack_outputs)
     monitor.progress = progress
     engine = _RecordingEngine()
+    monitor.warn = lambda text: engine.diagnostics.append(f"warning: {text}")
     pulumi_settings.reset_options(project=project, stack=stack, preview=False)
     set_all_config(config_strings, sorted(secret_keys))
     deployment = monitor.GetDeploymentInfo(empty_pb2.Empty())  # type: ignore[no-untyped-call]
