@@ -290,6 +290,7 @@ def test_telemetry_labels_and_endpoints() -> None:
         "dr_strategy": "pilot-light",
         "region": "eu-west-1",
         "account": "111111111111",
+        "cluster": "eu-west-1",
     }
     assert config["exporters"]["prometheusremotewrite"]["external_labels"] == labels
     assert (
