@@ -909,6 +909,10 @@ def test_retention_set() -> None:
             chart="kube-prometheus-stack",
             values={"prometheus": {"prometheusSpec": {"retention": "15d"}}},
         )
+        # A cell's Prometheus agent stores nothing but its WAL: no retention to set.
+        k8s.helm.v3.Release(
+            "agent", chart="kube-prometheus-stack", values={"prometheus": {"agentMode": True}}
+        )
         k8s.helm.v3.Release(
             "loki",
             chart="loki",

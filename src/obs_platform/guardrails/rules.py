@@ -726,7 +726,12 @@ def retention_set(ctx: RuleContext) -> Iterator[Finding]:
                 )
         elif chart in _RETENTION_PATHS:
             paths, shown = _RETENTION_PATHS[chart]
-            if chart == "kube-prometheus-stack" and _false(dig(values, "prometheus", "enabled")):
+            if chart == "kube-prometheus-stack" and (
+                _false(dig(values, "prometheus", "enabled"))
+                # An agent keeps only its WAL; the chart leaves out `retention` in agent mode
+                # (templates/prometheus/prometheus.yaml: `if not .Values.prometheus.agentMode`).
+                or _true(dig(values, "prometheus", "agentMode"))
+            ):
                 continue
             if not any(_set(values, *p) for p in paths):
                 yield Finding(release, f"{shown} is not set in the release's values")
