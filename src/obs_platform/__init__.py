@@ -50,6 +50,13 @@ _LAZY: dict[str, str] = {
     "KafkaEngine": "obs_platform.dr.args",
     "DrSite": "obs_platform.dr.site",
     "TimingAssumptions": "obs_platform._internal.rto",
+    "CostAssumptions": "obs_platform._internal.cost",
+    "DatabaseInstances": "obs_platform._internal.cost",
+    "HealthCheckUse": "obs_platform._internal.cost",
+    "MskBrokers": "obs_platform._internal.cost",
+    "NodePool": "obs_platform._internal.cost",
+    "PriceTable": "obs_platform._internal.cost",
+    "StandbyInventory": "obs_platform._internal.cost",
     "Cell": "obs_platform.cell",
     "CellArgs": "obs_platform.cell",
     "CellImageSource": "obs_platform.cell",
@@ -70,9 +77,12 @@ __all__ = [
     "CellImageSource",
     "ChartVersions",
     "CloudWatchAccountArgs",
+    "CostAssumptions",
+    "DatabaseInstances",
     "DrSite",
     "DrStrategy",
     "EmailReceiver",
+    "HealthCheckUse",
     "ImageSource",
     "IngestZoneVpc",
     "Ipam",
@@ -81,7 +91,9 @@ __all__ = [
     "IpamTier",
     "KafkaEngine",
     "KafkaReplicationArgs",
+    "MskBrokers",
     "NodeGroupArgs",
+    "NodePool",
     "ObsPlatformError",
     "ObservabilityStack",
     "ObservabilityStackArgs",
@@ -89,11 +101,13 @@ __all__ = [
     "PagerDutyReceiver",
     "PilotLightDr",
     "PilotLightDrArgs",
+    "PriceTable",
     "RamPrincipals",
     "Scale",
     "Severity",
     "SlackReceiver",
     "SnsReceiver",
+    "StandbyInventory",
     "TelemetryArgs",
     "TimingAssumptions",
     "TransitGatewayHandle",
@@ -107,6 +121,15 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._internal.alertmanager import Severity
+    from ._internal.cost import (
+        CostAssumptions,
+        DatabaseInstances,
+        HealthCheckUse,
+        MskBrokers,
+        NodePool,
+        PriceTable,
+        StandbyInventory,
+    )
     from ._internal.rto import TimingAssumptions
     from .cell import Cell
     from .cells.args import CellArgs, CellImageSource, DrStrategy, TelemetryArgs

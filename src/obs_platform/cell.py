@@ -28,6 +28,7 @@ from .cells.compute import create_compute, eks_provider_opts
 from .cells.data import create_database, create_kafka
 from .cells.health import api_log_group_name, create_ingress
 from .cells.images import check_image_source, create_image_source
+from .cells.inventory import cell_idle_inventory
 from .cells.network import INTERFACE_ENDPOINTS as INTERFACE_ENDPOINTS
 from .cells.network import create_endpoints, create_network, share_subnets
 from .cells.telemetry import TELEMETRY_NAMESPACE as TELEMETRY_NAMESPACE
@@ -88,13 +89,8 @@ class Cell(Component[CellArgs]):
     * telemetry: ``{n}-k8s`` (Kubernetes provider from the cluster's kubeconfig pinned to the
       region and ``kubeconfig_role_arn``, after the node group and the access entries) and the
       OpenTelemetry Collector DaemonSet in ``obs-telemetry``
-      (:mod:`obs_platform._internal.cell_telemetry`); with a remote-write URL the cell's
-      Kubernetes view, ``{n}-prometheus-crds`` and ``{n}-telemetry-agent``
-      (kube-prometheus-stack in Prometheus agent mode: kube-state-metrics, node-exporter,
-      ServiceMonitor/PodMonitor discovery, :mod:`obs_platform._internal.cell_agent`); with a
-      Loki URL the Kubernetes events, ``{n}-telemetry-events`` (one collector). Everything is
-      labelled ``cell``, ``dr_role`` (:attr:`CellArgs.dr_role`), ``dr_strategy``, ``region``,
-      ``account`` and ``cluster`` (the cell's name).
+      (:mod:`obs_platform._internal.cell_telemetry`), labelling everything with ``cell``,
+      ``dr_role`` (:attr:`CellArgs.dr_role`), ``region`` and ``account``.
 
     pulumi-eks creates its resources through the AWS provider (it has no per-resource region):
     when no provider is passed and the stack's ``aws:region`` differs from the cell's, the cell
@@ -384,7 +380,6 @@ class Cell(Component[CellArgs]):
             vpc_id=vpc_id,
             image=images.collector_image,
             image_ready=images.ready,
-            agent_registries=images.agent_registries,
         )
         reader_role_arn = create_cloudwatch_reader(self, args)
         self._site = {
@@ -454,6 +449,8 @@ class Cell(Component[CellArgs]):
             region=self.args.region,
             healthz_path=self.args.healthz_path,
             warm_nodes=self.args.replicas,
+            node_instance_type=self.args.instance_types[0] if self.args.instance_types else None,
+            idle_inventory=cell_idle_inventory(self.args),
             scaling_namespace=self.args.workload_namespace,
             scaling_deployments=self.args.workload_deployments,
             kubernetes_provider=self._k8s_provider,

@@ -30,11 +30,19 @@ from typing import Any
 __all__ = [
     "IDENTITY_REPLICATION_POLICY",
     "MM2_API_VERSION",
+    "MSK_BROKER_STORAGE_GB",
+    "MSK_BROKER_TYPE",
     "mirror_maker2",
     "mirror_maker2_metrics_config",
     "msk_replication_info",
     "offset_sync_interval_seconds",
 ]
+
+MSK_BROKER_TYPE = "kafka.m7g.large"
+"""The broker type of every MSK cluster the library creates (the cells' and the DR's)."""
+
+MSK_BROKER_STORAGE_GB = 100
+"""The EBS storage of each of those brokers, GiB."""
 
 IDENTITY_REPLICATION_POLICY = "org.apache.kafka.connect.mirror.IdentityReplicationPolicy"
 """Keeps topic names identical in the target cluster (Kafka 3.0+, KIP-382 follow-up)."""

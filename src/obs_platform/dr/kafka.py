@@ -38,6 +38,8 @@ import pulumi_kubernetes as k8s
 
 from .._internal.kafka_replication import (
     MM2_METRICS_CONFIG_KEY,
+    MSK_BROKER_STORAGE_GB,
+    MSK_BROKER_TYPE,
     mirror_maker2,
     mirror_maker2_metrics_config,
     msk_replication_info,
@@ -136,10 +138,10 @@ def msk_cluster_settings(
     return {
         "kafka_version": "3.8.x",
         "broker_node_group_info": {
-            "instance_type": "kafka.m7g.large",
+            "instance_type": MSK_BROKER_TYPE,
             "client_subnets": subnet_ids,
             "security_groups": [security_group_id],
-            "storage_info": {"ebs_storage_info": {"volume_size": 100}},
+            "storage_info": {"ebs_storage_info": {"volume_size": MSK_BROKER_STORAGE_GB}},
             **broker,
         },
         "encryption_info": {

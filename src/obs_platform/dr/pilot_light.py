@@ -14,6 +14,7 @@ from typing import Any
 import pulumi
 
 from .._component import Component
+from .._internal.cost import CostEstimate
 from .._internal.errors import ObsPlatformError
 from .._internal.kafka_replication import offset_sync_interval_seconds
 from .._internal.rto import (
@@ -34,9 +35,9 @@ from .args import (
 )
 from .aurora import AuroraParts, create_aurora
 from .checks import check_sites, claim_primary
+from .cost import CostOption, cost_options, explain_costs, idle_cost
 from .kafka import create_mirror_maker2, create_msk_replicator
 from .route53 import create_route53
-from .ungraceful import create_ungraceful_automation
 
 __all__ = [
     "AuroraGlobalArgs",
@@ -46,13 +47,6 @@ __all__ = [
     "PilotLightDr",
     "PilotLightDrArgs",
 ]
-
-
-def automatic_ungraceful(args: PilotLightDrArgs) -> bool:
-    """Whether a stalled automatic failover goes ungraceful without a person."""
-    if args.database is None or not args.automatic_failover:
-        return False
-    return args.automatic_ungraceful_failover is not False
 
 
 def timing_config(args: PilotLightDrArgs) -> DrTimingConfig:
@@ -79,11 +73,7 @@ def timing_config(args: PilotLightDrArgs) -> DrTimingConfig:
         dns_ttl_seconds=args.dns_ttl_seconds,
         alias_records=False,
         alarm_evaluation_periods=args.alarm_evaluation_periods,
-        # In an outage the graceful switchover stalls; without the automatic ungraceful path
-        # a person takes it on (see automatic_ungraceful_failover).
-        manual_approval=args.manual_approval
-        or not args.automatic_failover
-        or (db is not None and not automatic_ungraceful(args)),
+        manual_approval=args.manual_approval or not args.automatic_failover,
         rds_global=db is not None,
         headless_secondary=db is not None and db.standby_instances == 0,
         global_db_rpo_seconds=db.global_db_rpo_seconds if db is not None else None,
@@ -161,10 +151,7 @@ class PilotLightDr(Component[PilotLightDrArgs]):
       them, the cells own their placement: see :mod:`obs_platform.dr.aurora` for why);
     * Kafka replication (MSK Replicator or Strimzi MirrorMaker 2);
     * an ARC Region switch plan that fails over automatically on the alarm and fails back only
-      through an approval and a no-data-loss switchover;
-    * with ``automatic_ungraceful_failover`` (the default for an automatic failover with a
-      database), the standby-region function that takes a failover stalled by a regional outage
-      ungraceful (:mod:`obs_platform.dr.ungraceful`).
+      through an approval and a no-data-loss switchover.
 
     Before anything is created the RTO/RPO budget (:mod:`obs_platform._internal.rto`) is computed
     from the arguments. A configuration that misses its targets is refused with the term at
@@ -220,6 +207,8 @@ class PilotLightDr(Component[PilotLightDrArgs]):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         self._computed: Budget | None = None
+        self._idle_cost: CostEstimate | None = None
+        self._cost_options: list[CostOption] = []
         self._verification: dict[str, Any] = dict(UNVERIFIED)
         super().__init__(name, args, opts)
 
@@ -316,31 +305,17 @@ class PilotLightDr(Component[PilotLightDrArgs]):
                         "name of its Kafka load balancer that the standby reaches through the "
                         "Transit Gateway.",
                     )
-        if args.automatic_ungraceful_failover and not (
-            args.automatic_failover and args.database is not None
-        ):
-            raise ObsPlatformError(
-                f"{label}: automatic_ungraceful_failover switches a stalled automatic failover's "
-                "database step to a failover, but "
-                + (
-                    "automatic_failover is off, so nothing starts one."
-                    if not args.automatic_failover
-                    else "the pair has no database, whose step is the only one with an "
-                    "ungraceful behaviour."
-                ),
-                field="PilotLightDrArgs.automatic_ungraceful_failover",
-                value=True,
-                fix="Leave automatic_ungraceful_failover unset (None)"
-                + (", or set automatic_failover=True." if not args.automatic_failover else "."),
-            )
         if args.database is not None and isinstance(args.database.master_password, str):
             _check_password(args.database.master_password, label)
         check_sites(args, label)
         budget = compute_budget(timing_config(args))
         self._computed = budget
+        self._idle_cost = idle_cost(args)
+        self._cost_options = cost_options(args, budget, self._idle_cost, timing_config)
         if not budget.meets_targets and args.budget_enforcement is BudgetEnforcement.REFUSE:
             raise ObsPlatformError(
-                f"{label}: the failover budget misses its targets.\n{budget.explain()}",
+                f"{label}: the failover budget misses its targets.\n{budget.explain()}\n"
+                + explain_costs(budget, self._idle_cost, self._cost_options),
                 field="PilotLightDrArgs",
                 value=budget.as_output(primary.region, standby.region),
                 fix="Change the settings named above, or raise the targets; set "
@@ -350,12 +325,13 @@ class PilotLightDr(Component[PilotLightDrArgs]):
         claim_primary(args, label)
 
     def _build(self, args: PilotLightDrArgs) -> dict[str, Any]:
-        assert self._computed is not None
+        assert self._computed is not None and self._idle_cost is not None
         budget = self._computed
         if not budget.meets_targets:
             pulumi.log.warn(
                 f"PilotLightDr {self._name!r}: the failover budget misses its targets "
-                f"(budget_enforcement=warn).\n{budget.explain()}",
+                f"(budget_enforcement=warn).\n{budget.explain()}\n"
+                + explain_costs(budget, self._idle_cost, self._cost_options),
                 resource=self,
             )
         aurora: AuroraParts | None = None
@@ -372,15 +348,14 @@ class PilotLightDr(Component[PilotLightDrArgs]):
                 kafka_id = create_mirror_maker2(
                     self, args, args.timing.mirror_maker_lag_seconds
                 ).metadata["name"]
-        switch = create_region_switch(self, args, dns, aurora)
-        plan = switch.plan
-        if automatic_ungraceful(args):
-            create_ungraceful_automation(
-                self, args, plan, dns, list(switch.failover_database_steps)
-            )
+        plan = create_region_switch(self, args, dns, aurora)
         summary = {
             **budget.as_output(args.primary.region, args.standby.region),
             "verification": self._verification,
+            "idle_cost": {
+                **self._idle_cost.as_output(),
+                "options": [o.as_output(budget) for o in self._cost_options],
+            },
         }
         return {
             "budget": pulumi.Output.from_input(summary),

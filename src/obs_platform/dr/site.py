@@ -7,6 +7,7 @@ from typing import Any, Literal
 import pulumi
 from pydantic import Field, InstanceOf
 
+from .._internal.cost import StandbyInventory
 from .._internal.types import ArgsModel, Input, Region
 
 _NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
@@ -43,6 +44,14 @@ class DrSite(ArgsModel):
     workloads, so scaling from zero needs no in-cluster autoscaler."""
     warm_nodes: int = Field(default=0, ge=0)
     """Nodes the site keeps running while passive (0 for a pure pilot light)."""
+    node_instance_type: str | None = Field(default=None, min_length=1)
+    """Instance type of those nodes, for the idle-cost estimate (``Cell.dr_site()`` gives the
+    cell's first ``instance_types``); ``None`` leaves warm nodes unpriced."""
+    idle_inventory: StandbyInventory | None = None
+    """What the site keeps running while passive, apart from its warm nodes and what the DR
+    itself creates (control plane, endpoints, load balancers, its own Kafka), for the plan's
+    idle-cost estimate. ``Cell.dr_site()`` fills it from the cell's arguments; ``None`` (a site
+    built by hand) prices only what the DR knows, and the estimate says so."""
     scaling_namespace: str = Field(default="app", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
     """Kubernetes namespace of the workloads the plan scales up."""
     scaling_deployments: tuple[str, ...] = ("app",)

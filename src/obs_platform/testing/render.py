@@ -77,6 +77,41 @@ def render_budget(entry: dict[str, Any]) -> list[str]:
     for term in ordered:
         seconds = terms[term]
         lines.append(f"      {term:<28} {seconds}")
+    cost = entry.get("idle_cost")
+    if isinstance(cost, dict):
+        lines += render_idle_cost(cost)
+    return lines
+
+
+def _usd(value: Any) -> str:
+    return f"${value:,.2f}" if isinstance(value, int | float) else "unpriced"
+
+
+def render_idle_cost(cost: dict[str, Any]) -> list[str]:
+    """Return the lines that show a ``dr`` entry's idle cost: total, items, assumptions, options."""
+    prices = cost.get("prices") or {}
+    unpriced = cost.get("unpriced") or []
+    head = (
+        f"    Idle cost of the standby (estimate): ~{_usd(cost.get('monthly_usd'))}/month at "
+        f"{prices.get('region')} list prices of {prices.get('as_of')}"
+    )
+    if unpriced:
+        head += f"; {len(unpriced)} item(s) unpriced, not in the total"
+    lines = [head]
+    for item in cost.get("line_items") or []:
+        detail = str(item.get("detail", ""))
+        if item.get("monthly_usd") is None:
+            detail += f"; set {item.get('price_setting')}"
+        lines.append(
+            f"      {item.get('item', ''):<36} {_usd(item.get('monthly_usd')):>10}  {detail}"
+        )
+    lines += [f"      note: {note}" for note in cost.get("notes") or []]
+    lines.append("      assumptions:")
+    lines += [f"        - {text}" for text in cost.get("assumptions") or []]
+    options = cost.get("options") or []
+    if options:
+        lines.append("      one change at a time:")
+        lines += [f"        - {option.get('text')}" for option in options]
     return lines
 
 

@@ -1,0 +1,376 @@
+"""The idle cost of a standby: the pure estimate, the plan's ``dr[].idle_cost`` and the refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import app_cells_stack_outputs
+from obs_platform import (
+    ArgsError,
+    CostAssumptions,
+    DatabaseInstances,
+    HealthCheckUse,
+    MskBrokers,
+    NodePool,
+    PriceTable,
+    StandbyInventory,
+)
+from obs_platform._internal.cost import HOURS_PER_MONTH, estimate_idle_cost
+from obs_platform._internal.rto import compute_budget
+from obs_platform.cells.network import INTERFACE_ENDPOINTS
+from obs_platform.dr.pilot_light import PilotLightDrArgs, timing_config
+from obs_platform.testing import Plan, run_program
+from test_pilot_light import _refused, build, site
+
+H = HOURS_PER_MONTH
+
+SMALL = StandbyInventory(
+    region="us-east-1",
+    eks_clusters=1,
+    nodes=(NodePool(instance_type="m7g.large", count=2),),
+    databases=(DatabaseInstances(instance_class="db.serverless", count=1, serverless_min_acu=0.5),),
+    database_storage=True,
+    interface_endpoints=2,
+    interface_endpoint_azs=3,
+    network_load_balancers=1,
+    nat_gateways=1,
+    transit_gateway_attachments=1,
+    health_checks=(HealthCheckUse(optional_features=2), HealthCheckUse(kind="calculated")),
+    database_replication=True,
+    object_replication=True,
+)
+"""A small standby: a cluster, two Graviton nodes, a Serverless v2 secondary at 0.5 ACU, two
+interface endpoints in three zones, an NLB, a NAT gateway, a TGW attachment, two health checks,
+Aurora and S3 replication in."""
+
+
+def test_small_standby_against_the_price_settings() -> None:
+    """Every item by hand from the default settings: a formula error shows as a difference."""
+    usage = CostAssumptions(
+        database_storage_gb=10,
+        database_replication_gb_month=5,
+        object_replication_gb_month=20,
+        endpoint_gb_month=1,
+        nat_gb_month=2,
+        load_balancer_min_lcu=1,
+    )
+    p = usage.prices
+    estimate = estimate_idle_cost(SMALL, usage)
+    items = {i.item: i.monthly_usd for i in estimate.line_items}
+    assert p.aurora_serverless_v2_acu_hour is not None and p.nlb_hour is not None
+    expected = {
+        "eks_control_plane": 1 * H * p.eks_cluster_hour,  # type: ignore[operator]
+        "nodes_m7g.large": 2 * H * p.ec2_instance_hour["m7g.large"],
+        "aurora_serverless_v2_minimum": 1 * 0.5 * H * p.aurora_serverless_v2_acu_hour,
+        "aurora_storage": 10 * p.aurora_storage_gb_month,  # type: ignore[operator]
+        "nat_gateways": 1 * H * p.nat_gateway_hour,  # type: ignore[operator]
+        "nat_gateway_data": 2 * p.nat_gateway_gb,  # type: ignore[operator]
+        "interface_endpoints": 2 * 3 * H * p.interface_endpoint_az_hour,  # type: ignore[operator]
+        "interface_endpoint_data": 1 * p.interface_endpoint_gb,  # type: ignore[operator]
+        "nlb": 1 * H * p.nlb_hour,
+        "nlb_capacity_units": 1 * 1 * H * p.nlb_nlcu_hour,  # type: ignore[operator]
+        "transit_gateway_attachments": H * p.transit_gateway_attachment_hour,  # type: ignore[operator]
+        # One endpoint check and one calculated check, priced as basic AWS-endpoint checks;
+        # the endpoint check's two optional features (HTTPS, fast interval) on top.
+        "route53_health_checks_aws": 2 * p.health_check_aws_month,  # type: ignore[operator]
+        "route53_health_check_features_aws": 2 * p.health_check_feature_aws_month,  # type: ignore[operator]
+        "aurora_replicated_write_ios": None,  # no public figure: unpriced
+        "inter_region_transfer": (5 + 20) * p.inter_region_transfer_gb,  # type: ignore[operator]
+    }
+    assert set(items) == set(expected)
+    for name, value in expected.items():
+        assert items[name] == (None if value is None else round(value, 2)), name
+    assert estimate.monthly_usd == round(sum(round(v, 2) for v in expected.values() if v), 2)
+    assert estimate.unpriced == (
+        "aurora_replicated_write_ios: set PriceTable.aurora_replicated_write_io_million",
+    )
+    out = estimate.as_output()
+    assert out["estimate"] is True and out["complete"] is False
+    assert out["prices"] == {"region": "us-east-1", "as_of": p.as_of}
+    assert any("Savings Plans" in a for a in out["assumptions"])
+    assert "S3 replication: 20 GB/month (stated); replica storage" in " ".join(out["assumptions"])
+
+
+FIXED = PriceTable(
+    eks_cluster_hour=0.10,
+    ec2_instance_hour={"m5.large": 0.10},
+    aurora_instance_hour={"db.r6g.large": 0.25},
+    aurora_storage_gb_month=0.10,
+    aurora_replicated_write_io_million=0.20,
+    msk_broker_hour={"kafka.m7g.large": 0.20},
+    msk_storage_gb_month=0.10,
+    msk_replicator_hour=0.30,
+    msk_replicator_gb=0.05,
+    nlb_hour=0.02,
+    nlb_nlcu_hour=0.01,
+    interface_endpoint_az_hour=0.01,
+    interface_endpoint_gb=0.01,
+    health_check_aws_month=0.50,
+    health_check_feature_aws_month=1.00,
+    inter_region_transfer_gb=0.02,
+)
+
+
+def test_literal_dollars_for_a_fixed_price_table() -> None:
+    inventory = StandbyInventory(
+        region="us-east-1",
+        eks_clusters=1,
+        nodes=(NodePool(instance_type="m5.large", count=2),),
+        databases=(DatabaseInstances(instance_class="db.r6g.large", count=1),),
+        database_storage=True,
+        msk=(MskBrokers(broker_type="kafka.m7g.large", count=3, storage_gb_per_broker=100),),
+        msk_replicators=1,
+        interface_endpoints=2,
+        interface_endpoint_azs=3,
+        network_load_balancers=1,
+        health_checks=(HealthCheckUse(optional_features=2),),
+        database_replication=True,
+        kafka_replication=True,
+    )
+    estimate = estimate_idle_cost(
+        inventory,
+        CostAssumptions(
+            prices=FIXED,
+            database_storage_gb=100,
+            database_replication_gb_month=50,
+            database_replicated_write_ios_million_month=10,
+            kafka_replication_gb_month=100,
+            endpoint_gb_month=10,
+        ),
+    )
+    by_item = {i.item: i.monthly_usd for i in estimate.line_items}
+    assert by_item == {
+        "eks_control_plane": 73.00,  # 730 h x $0.10
+        "nodes_m5.large": 146.00,  # 2 x 730 h x $0.10
+        "aurora_db.r6g.large": 182.50,  # 730 h x $0.25
+        "aurora_storage": 10.00,  # 100 GB x $0.10
+        "msk_kafka.m7g.large": 438.00,  # 3 x 730 h x $0.20
+        "msk_storage": 30.00,  # 300 GB x $0.10
+        "msk_replicator": 219.00,  # 730 h x $0.30
+        "interface_endpoints": 43.80,  # 6 endpoint-AZs x 730 h x $0.01
+        "interface_endpoint_data": 0.10,  # 10 GB x $0.01
+        "nlb": 14.60,  # 730 h x $0.02
+        "nlb_capacity_units": 7.30,  # 730 h x $0.01
+        "route53_health_checks_aws": 0.50,
+        "route53_health_check_features_aws": 2.00,  # 2 features x $1.00
+        "aurora_replicated_write_ios": 2.00,  # 10 million x $0.20
+        "msk_replicator_data": 5.00,  # 100 GB x $0.05
+        "inter_region_transfer": 3.00,  # (50 + 100) GB x $0.02
+    }
+    assert estimate.monthly_usd == 1176.80
+    assert estimate.unpriced == ()
+    assert estimate.as_output()["complete"] is True
+    assert estimate.summary().startswith("~$1,176.80/month (estimate, us-east-1 list prices")
+
+
+def test_a_standby_in_another_region_says_the_prices_are_not_its_own() -> None:
+    estimate = estimate_idle_cost(StandbyInventory(region="eu-west-1", eks_clusters=1))
+    assert estimate.notes == (
+        "The standby is in eu-west-1 but the prices are us-east-1's; prices differ by region: "
+        "give PriceTable(region='eu-west-1', ...) with eu-west-1's prices.",
+    )
+    local = estimate_idle_cost(
+        StandbyInventory(region="eu-west-1", eks_clusters=1),
+        CostAssumptions(prices=PriceTable(region="eu-west-1")),
+    )
+    assert local.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"nat_gateway_hour": -0.01}, "nat_gateway_hour"),
+        ({"nat_gateway_hour": 10**9}, "nat_gateway_hour"),
+        ({"ec2_instance_hour": {"m5.large": -1}}, "ec2_instance_hour"),
+        ({"region": "mars-1"}, "region"),
+        ({"as_of": "yesterday"}, "as_of"),
+        ({"nat_gateway_per_hour": 0.045}, "nat_gateway_per_hour"),
+    ],
+)
+def test_bad_prices_refused_naming_the_field(values: dict[str, Any], field: str) -> None:
+    with pytest.raises(ArgsError) as info:
+        PriceTable.model_validate(values)
+    assert field in str(info.value)
+
+
+def test_every_default_price_names_its_source_or_says_it_has_none() -> None:
+    for name, info in PriceTable.model_fields.items():
+        if name in {"region", "as_of", "currency"}:
+            continue
+        text = " ".join((info.description or "").split())
+        default = info.get_default(call_default_factory=True)
+        assert text, name
+        if default is None or default == {}:
+            assert "not found" in text or "not looked up" in text or "name the charge" in text, name
+        else:
+            assert "Source" in text, name
+
+
+# --- The pair's standby, under the offline engine ---------------------------------------------
+
+APP_CELLS = Path(__file__).resolve().parents[1] / "examples" / "app-cells"
+
+
+@pytest.fixture(scope="module")
+def app_cells_plan() -> Plan:
+    return run_program(APP_CELLS, stack_outputs=app_cells_stack_outputs())
+
+
+def _idle(plan: Plan) -> dict[str, Any]:
+    (entry,) = plan.dr()
+    cost = entry["idle_cost"]
+    assert isinstance(cost, dict)
+    return cost
+
+
+def test_plan_entry_carries_the_idle_cost_of_a_hand_built_site() -> None:
+    plan = build({"kafka": {"engine": "msk"}})
+    cost = _idle(plan)
+    items = {i["item"]: i for i in cost["line_items"]}
+    # A site built by hand gives no inventory: only what the DR keeps is priced, and it says so.
+    assert "eks_control_plane" not in items
+    assert any("gives no idle_inventory" in n for n in cost["notes"])
+    assert items["aurora_db.r6g.large"]["quantity"] == H
+    assert items["aurora_db.r6g.large"]["monthly_usd"] is None
+    assert items["msk_replicator"]["quantity"] == H
+    assert items["route53_health_checks_aws"]["quantity"] == 3  # healthz, writer check, gate
+    assert items["route53_health_check_features_aws"]["quantity"] == 2  # HTTPS + 10 s interval
+    # The budget's fields stay exactly as they were.
+    entry = plan.dr()[0]
+    assert {"rto_seconds", "rpo_seconds", "terms", "verification"} <= set(entry)
+
+
+def test_price_overrides_reach_the_plan() -> None:
+    prices = {"aurora_instance_hour": {"db.r6g.large": 0.25}, "health_check_aws_month": 0.6}
+    plan = build({"cost": {"prices": prices, "database_storage_gb": 40}})
+    items = {i["item"]: i for i in _idle(plan)["line_items"]}
+    assert items["aurora_db.r6g.large"]["monthly_usd"] == 182.50
+    assert items["route53_health_checks_aws"]["monthly_usd"] == 1.80  # 3 x $0.60
+    assert items["aurora_storage"]["monthly_usd"] == 4.00  # 40 GB x $0.10
+
+
+def test_cheaper_configurations_that_still_meet_say_what_they_save() -> None:
+    prices = {"ec2_instance_hour": {"m5.large": 0.10}}
+    plan = build(
+        {"cost": {"prices": prices}},
+        standby_extra={"warm_nodes": 2, "node_instance_type": "m5.large"},
+    )
+    options = {o["change"]: o for o in _idle(plan)["options"]}
+    rto = plan.dr()[0]["rto_seconds"]
+    one = options["standby.warm_nodes=1"]
+    assert one["monthly_usd_delta"] == -73.00  # one m5.large x 730 h x $0.10
+    assert one["meets_targets"] is True and one["rto_seconds"] == rto
+    assert one["text"] == (
+        f"standby.warm_nodes=1: saves ~$73.00/month; meets the targets (RTO {rto} s, unchanged)"
+    )
+    none = options["standby.warm_nodes=0"]
+    assert none["monthly_usd_delta"] == -146.00
+    # detection 30 + orchestration 70 + the slowest of DNS 60, database 60 and compute: warm
+    # nodes 20 s of pods (RTO 160); without them, launch 20 + Ready 45 + pods 20 = 85 (RTO 185).
+    assert rto == 160
+    assert none["rto_seconds"] == 185
+    assert none["meets_targets"] is True
+    headless = options["database.standby_instances=0 (headless)"]
+    assert headless["meets_targets"] is False
+    assert headless["text"].startswith(
+        "database.standby_instances=0 (headless): changes the idle cost by an unpriced amount "
+        "(set PriceTable.aurora_instance_hour['db.r6g.large']); misses the targets (RTO "
+    )
+
+
+def test_refusal_prices_the_fix_and_the_cheaper_configuration() -> None:
+    prices = {"aurora_instance_hour": {"db.r6g.large": 0.25}}
+    error = _refused({"database": {"standby_instances": 0}, "cost": {"prices": prices}})
+    text = str(error)
+    fixed = compute_budget(
+        timing_config(
+            PilotLightDrArgs.model_validate(
+                {
+                    "primary": site("eu-west-1", "eu-west-1"),
+                    "standby": site("us-east-1", "us-east-1"),
+                    "zone_id": "Z0123",
+                    "record_name": "app.example.com",
+                }
+            )
+        )
+    )
+    assert "Idle cost of the standby: ~$" in text and "(estimate, us-east-1 list prices" in text
+    assert (
+        "  - to meet: database.standby_instances=1: costs ~$182.50/month more; meets the targets "
+        f"(RTO {fixed.rto_seconds:g} s, -{1060 - fixed.rto_seconds:g} s)"
+    ) in text
+    assert (
+        "  - cheaper: health_check_interval_seconds=30: saves ~$1.00/month; misses the targets "
+        "(RTO 1120 s, +60 s; target 300 s)"
+    ) in text
+
+
+def test_warn_mode_warns_with_the_costs() -> None:
+    plan = build({"database": {"standby_instances": 0}, "budget_enforcement": "warn"})
+    (warning,) = [d for d in plan.diagnostics if "misses its targets" in d]
+    assert "to meet: database.standby_instances=1: changes the idle cost by an unpriced" in warning
+    assert "standby.warm_nodes=1" not in warning  # a warm node does not lower this RTO
+
+
+def test_app_cells_standby_inventory_matches_its_plan(app_cells_plan: Plan) -> None:
+    """The estimate counts what the plan registers in the standby region, item by item."""
+    standby = [r for r in app_cells_plan.resources if r.region == "us-east-1"]
+    interface = [
+        r
+        for r in standby
+        if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"
+        and r.inputs["vpcEndpointType"] == "Interface"
+    ]
+    assert len(interface) == len(INTERFACE_ENDPOINTS)
+    zones = {len(r.inputs["subnetIds"]) for r in interface}
+    brokers = [r for r in standby if r.type == "aws:msk/cluster:Cluster"]
+    instances = [r for r in standby if r.type == "aws:rds/clusterInstance:ClusterInstance"]
+    nlbs = [r for r in standby if r.type == "aws:lb/loadBalancer:LoadBalancer"]
+    attachments = [
+        r for r in standby if r.type == "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
+    ]
+    checks = app_cells_plan.by_type("aws:route53/healthCheck:HealthCheck")
+    nat = [r for r in standby if r.type == "aws:ec2/natGateway:NatGateway"]
+    items = {i["item"]: i for i in _idle(app_cells_plan)["line_items"]}
+    assert items["eks_control_plane"]["quantity"] == H * len(
+        [r for r in standby if r.type == "eks:index:Cluster"]
+    )
+    assert items["interface_endpoints"]["quantity"] == H * len(interface) * zones.pop()
+    assert not zones
+    broker_count = sum(r.inputs["numberOfBrokerNodes"] for r in brokers)
+    assert items["msk_kafka.m7g.large"]["quantity"] == H * broker_count
+    storage = sum(
+        r.inputs["numberOfBrokerNodes"]
+        * r.inputs["brokerNodeGroupInfo"]["storageInfo"]["ebsStorageInfo"]["volumeSize"]
+        for r in brokers
+    )
+    assert items["msk_storage"]["quantity"] == storage
+    (klass,) = {r.inputs["instanceClass"] for r in instances}
+    assert items[f"aurora_{klass}"]["quantity"] == H * len(instances)
+    assert items["nlb"]["quantity"] == H * len(nlbs)
+    assert items["transit_gateway_attachments"]["quantity"] == H * len(attachments)
+    assert items["route53_health_checks_aws"]["quantity"] == len(checks)
+    fast_https = [
+        r for r in checks if r.inputs["type"] == "HTTPS" and r.inputs["requestInterval"] == 10
+    ]
+    assert items["route53_health_check_features_aws"]["quantity"] == 2 * len(fast_https)
+    assert not nat and "nat_gateways" not in items
+    assert "nodes_m6i.large" not in items  # the standby keeps no warm node
+
+
+def test_plan_text_shows_the_idle_cost(app_cells_plan: Plan) -> None:
+    from obs_platform.testing.render import render_plan
+
+    text = render_plan(app_cells_plan)
+    cost = _idle(app_cells_plan)
+    assert (
+        f"Idle cost of the standby (estimate): ~${cost['monthly_usd']:,.2f}/month at us-east-1 "
+        "list prices of"
+    ) in text
+    assert "      eks_control_plane" in text and "$73.00" in text
+    assert "set PriceTable.msk_broker_hour['kafka.m7g.large']" in text
+    assert "      assumptions:" in text
+    assert "one change at a time:" in text
