@@ -179,6 +179,18 @@ NODE_STANDBY = {
 }
 # The pilot-light primary always has nodes; its standby at zero nodes ships nothing.
 NODE_PRIMARY = {**NODE_STANDBY, "cell": CELL, "dr_role": "primary"}
+# The standby's control plane and launched instances, read from CloudWatch through YACE.
+EKS_STANDBY = {
+    "dimension_ClusterName": "us-east-1-eks",
+    "tag_cell": STANDBY,
+    "tag_dr_role": "standby",
+}
+
+
+def ec2_standby(instance: str) -> dict[str, str]:
+    return {"dimension_InstanceId": instance, "tag_cell": STANDBY, "tag_dr_role": "standby"}
+
+
 # A cell's collector's own exporter metrics (prometheus/self), labelled like all it ships.
 COLLECTOR = {
     "cell": CELL,
@@ -262,23 +274,28 @@ CASES: dict[
         ],
     ),
     "StandbyNotReady": (
-        # the standby's nodes report for 10 minutes, then stop
-        [_series(ar.NODE_METRIC, NODE_STANDBY, "4e9x10 _x20")],
-        25,
-        [("critical", {"cell": STANDBY})],
-        [_series(ar.NODE_METRIC, NODE_STANDBY, "4e9x30")],
+        # a standby at zero nodes: its control plane answers for 10 minutes, then it is gone
+        [_series(ar.EKS_APISERVER_REQUESTS, EKS_STANDBY, "120x10 _x30")],
+        30,
+        [("critical", {"cell": STANDBY, "reason": "control-plane"})],
+        # healthy at zero nodes: the control plane answers, no instance, no node, no collector
+        [_series(ar.EKS_APISERVER_REQUESTS, EKS_STANDBY, "120x40")],
     ),
     "DrSignalsMissing": (
-        # a pilot-light primary reports, its standby is at zero nodes (no series), and no
-        # primary health-check status arrives
+        # a pilot-light primary reports, its standby is at zero nodes (no collector series),
+        # and neither a primary health-check status nor the standby's control plane arrives
         [
             _series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_STANDBY, "1x30"),
             _series(ar.NODE_METRIC, NODE_PRIMARY, "4e9x30"),
         ],
         20,
-        [("warning", {})],
+        [
+            ("warning", {"signal": "route53-health-check"}),
+            ("warning", {"signal": "standby-control-plane"}),
+        ],
         [
             _series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_PRIMARY, "1x30"),
+            _series(ar.EKS_APISERVER_REQUESTS, EKS_STANDBY, "120x30"),
             _series(ar.NODE_METRIC, NODE_PRIMARY, "4e9x30"),
         ],
     ),
@@ -387,6 +404,44 @@ EXTRA_FIRING: list[
             [("critical", {"tag_cell": CELL, "cell": CELL})],
         ),
     ),
+    # scaled up, but one of its two running instances never became a reporting node
+    (
+        "StandbyNotReady",
+        (
+            [
+                _series(ar.EKS_APISERVER_REQUESTS, EKS_STANDBY, "120x30"),
+                _series(ar.EC2_STATUS_CHECK_FAILED, ec2_standby("i-01"), "0x30"),
+                _series(ar.EC2_STATUS_CHECK_FAILED, ec2_standby("i-02"), "0x30"),
+                _series(ar.NODE_METRIC, NODE_STANDBY, "4e9x30"),
+            ],
+            20,
+            [("critical", {"cell": STANDBY, "reason": "nodes"})],
+        ),
+    ),
+    # scaled up, an instance runs, no node ever reports (it cannot join the cluster)
+    (
+        "StandbyNotReady",
+        (
+            [
+                _series(ar.EKS_APISERVER_REQUESTS, EKS_STANDBY, "120x30"),
+                _series(ar.EC2_STATUS_CHECK_FAILED, ec2_standby("i-01"), "0x30"),
+            ],
+            20,
+            [("critical", {"cell": STANDBY, "reason": "nodes"})],
+        ),
+    ),
+    # the primary's health check arrives, the standby's control plane does not
+    (
+        "DrSignalsMissing",
+        (
+            [
+                _series(ar.ROUTE53_HEALTH_CHECK_STATUS, HC_PRIMARY, "1x30"),
+                _series(ar.NODE_METRIC, NODE_PRIMARY, "4e9x30"),
+            ],
+            20,
+            [("warning", {"signal": "standby-control-plane"})],
+        ),
+    ),
     # between half the target and the target: the warning only
     (
         "AuroraGlobalDBReplicationLagHigh",
@@ -412,6 +467,19 @@ EXTRA_QUIET: dict[str, tuple[list[dict[str, str]], int]] = {
     # no pilot-light cell at all: missing health checks are expected, not an alert
     "DrSignalsMissing": (
         [_series(ar.NODE_METRIC, {**NODE_PRIMARY, "dr_strategy": "none"}, "4e9x30")],
+        20,
+    ),
+    # scaled up and ready: every running instance is a node that reports
+    "StandbyNotReady": (
+        [
+            _series(ar.EKS_APISERVER_REQUESTS, EKS_STANDBY, "120x30"),
+            _series(ar.EC2_STATUS_CHECK_FAILED, ec2_standby("i-01"), "0x30"),
+            _series(ar.EC2_STATUS_CHECK_FAILED, ec2_standby("i-02"), "0x30"),
+            _series(ar.NODE_METRIC, NODE_STANDBY, "4e9x30"),
+            _series(ar.NODE_METRIC, {**NODE_STANDBY, "k8s_node_name": "ip-10-1-0-11"}, "4e9x30"),
+            # scaled back: a terminated instance has no datapoint left (YACE exports NaN)
+            _series(ar.EC2_STATUS_CHECK_FAILED, ec2_standby("i-00"), " ".join(["NaN"] * 31)),
+        ],
         20,
     ),
     # a standby scaled to zero stops shipping by design: StandbyNotReady's business
@@ -503,8 +571,12 @@ def promtool_tests(gs: list[dict[str, Any]], rules_file: str) -> dict[str, Any]:
                 _series(ar.AURORA_GLOBAL_LAG_MS, AURORA, "1500x10"),
                 _series(ar.MM2_REPLICATION_LATENCY_MS, MM2, "2000x10"),
                 _series(ar.MSK_REPLICATOR_LATENCY_MS, MSK, "500x10"),
-                _series(ar.NODE_METRIC, NODE_STANDBY, "4e9x10"),
-                _series(ar.NODE_METRIC, {**NODE_STANDBY, "cell": "ap-south-1"}, "4e9x2 _x8"),
+                _series(ar.EKS_APISERVER_REQUESTS, EKS_STANDBY, "120x10"),
+                _series(
+                    ar.EKS_APISERVER_REQUESTS,
+                    {**EKS_STANDBY, "tag_cell": "ap-south-1"},
+                    "120x2 _x8",
+                ),
             ],
             "promql_expr_test": [
                 {
@@ -586,6 +658,118 @@ def test_promtool_unit_tests_fire_on_bad_series_and_stay_quiet_on_healthy(
     result = _run(promtool, "test", "rules", tests.name, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout + result.stderr
+
+
+def _alert_test(
+    gs: list[dict[str, Any]], name: str, series: list[dict[str, str]], checks: list[Any]
+) -> dict[str, Any]:
+    """A promtool test case: ``checks`` are ``(eval time, alert, [labels ...])``; the expected
+    annotations are the rule's, rendered with the labels."""
+
+    def expected_alert(alert: str, labels: dict[str, str]) -> dict[str, Any]:
+        (definition,) = [r for r in alerts(gs) if r["alert"] == alert]
+        full = {**labels, **definition["labels"]}
+        return {
+            "exp_labels": full,
+            "exp_annotations": {
+                k: _render(v, {**full, "alertname": alert})
+                for k, v in definition["annotations"].items()
+            },
+        }
+
+    return {
+        "name": name,
+        "interval": "1m",
+        "input_series": series,
+        "alert_rule_test": [
+            {
+                "eval_time": at,
+                "alertname": alert,
+                "exp_alerts": [expected_alert(alert, labels) for labels in expected],
+            }
+            for at, alert, expected in checks
+        ],
+    }
+
+
+LOST = {"cell": STANDBY, "reason": "control-plane"}
+
+
+@pytest.mark.tool
+def test_a_listed_standby_never_resolves_once_lost(promtool: str, tmp_path: Path) -> None:
+    # The stack lists the standby (ObservabilityStackArgs.standby_cells); ap-south-1 is another
+    # standby it does not list.
+    gs = ar.build_rule_groups(
+        rpo_target_seconds=RPO, rto_target_seconds=RTO, standby_cells=(STANDBY,)
+    )
+    other = {**EKS_STANDBY, "tag_cell": "ap-south-1", "dimension_ClusterName": "ap-south-1-eks"}
+    tests = [
+        # listed, never seen (it was never built, or its exporter role is missing): it fires
+        # and DrSignalsMissing says which signal is absent, with no pilot-light cell reporting
+        _alert_test(
+            gs,
+            "listed standby never seen",
+            [],
+            [
+                ("20m", "StandbyNotReady", [LOST]),
+                (
+                    "20m",
+                    "DrSignalsMissing",
+                    [{"signal": "route53-health-check"}, {"signal": "standby-control-plane"}],
+                ),
+            ],
+        ),
+        # both seen for ten minutes, then gone: a day later the listed one still fires and the
+        # unlisted one has dropped out of the lookback
+        _alert_test(
+            gs,
+            "lost standbys",
+            [
+                _series(ar.EKS_APISERVER_REQUESTS, EKS_STANDBY, "120x10"),
+                _series(ar.EKS_APISERVER_REQUESTS, other, "120x10"),
+            ],
+            [
+                ("2h", "StandbyNotReady", [LOST, {**LOST, "cell": "ap-south-1"}]),
+                ("26h", "StandbyNotReady", [LOST]),
+            ],
+        ),
+        # listed and healthy at zero nodes: quiet, and the dashboard's record says ready
+        _alert_test(
+            gs,
+            "listed standby healthy at zero nodes",
+            [_series(ar.EKS_APISERVER_REQUESTS, EKS_STANDBY, "120x30")],
+            [("25m", "StandbyNotReady", [])],
+        ),
+    ]
+    tests[2]["promql_expr_test"] = [
+        {
+            "expr": ar.STANDBY_READY_RECORD,
+            "eval_time": "25m",
+            "exp_samples": [
+                {"labels": f'{ar.STANDBY_READY_RECORD}{{cell="{STANDBY}"}}', "value": 1}
+            ],
+        }
+    ]
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"groups": gs}, sort_keys=False))
+    (tmp_path / "tests.yaml").write_text(
+        yaml.safe_dump(
+            {"rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": tests},
+            sort_keys=False,
+        )
+    )
+    result = _run(promtool, "test", "rules", "tests.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # Without the list, the same lost standby resolves after the lookback: the list matters.
+    unlisted = groups()
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"groups": unlisted}, sort_keys=False))
+    result = _run(promtool, "test", "rules", "tests.yaml", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "listed standby never seen" in result.stdout + result.stderr
+
+
+def test_standby_cells_must_be_cell_names() -> None:
+    with pytest.raises(ValueError, match="standby_cells holds 'a\"b'"):
+        ar.build_rule_groups(rpo_target_seconds=60, rto_target_seconds=300, standby_cells=('a"b',))
 
 
 @pytest.mark.tool

@@ -13,8 +13,14 @@ import yaml
 import reference
 from conftest import docker_hub_credential as docker_hub
 from obs_platform import Cell, CellArgs, ObsPlatformError, TransitNetwork, TransitNetworkArgs
-from obs_platform._internal.alert_rules import NODE_METRIC, STANDBY_NODES_RECORD, dr_rules
+from obs_platform._internal.alert_rules import (
+    DR_ROLE_TAG,
+    NODE_METRIC,
+    STANDBY_NODES_RECORD,
+    dr_rules,
+)
 from obs_platform._internal.cell_telemetry import collector_config
+from obs_platform._internal.yace import STANDBY_ONLY
 from obs_platform.cell import INTERFACE_ENDPOINTS
 from obs_platform.testing import Plan, ProgramError, run
 
@@ -284,6 +290,7 @@ def test_telemetry_labels_and_endpoints() -> None:
         "dr_strategy": "pilot-light",
         "region": "eu-west-1",
         "account": "111111111111",
+        "cluster": "eu-west-1",
     }
     assert config["exporters"]["prometheusremotewrite"]["external_labels"] == labels
     assert (
@@ -352,6 +359,25 @@ def test_telemetry_dr_role_is_what_the_standby_rules_select() -> None:
     ]
     assert record["expr"] == f'count by (cell) ({NODE_METRIC}{{dr_role="standby"}})'
     assert CellArgs.model_validate(SEED).dr_role == "standby"
+
+
+@pytest.mark.parametrize(
+    ("args", "role", "instance_role"),
+    [({**SEED, "replicas": 0}, "standby", "standby"), ({**SEED, "replicas": 2}, "primary", None)],
+)
+def test_cluster_and_standby_instances_carry_the_dr_role_tag_the_exporter_reads(
+    args: dict[str, Any], role: str, instance_role: str | None
+) -> None:
+    # YACE reads AWS/EKS and AWS/EC2 only for resources tagged dr-role=standby
+    # (yace.STANDBY_ONLY); pulumi-eks applies Cluster.tags to the EKS cluster it manages.
+    plan, _ = build(args)
+    assert plan.get("eu-west-1-eks").inputs["tags"][DR_ROLE_TAG] == role
+    (spec,) = plan.get("eu-west-1-node-template").inputs["tagSpecifications"]
+    assert spec["resourceType"] == "instance"
+    assert spec["tags"]["cell"] == "eu-west-1"
+    # a primary's launch template (and so its nodes) does not change for the tag
+    assert spec["tags"].get(DR_ROLE_TAG) == instance_role
+    assert STANDBY_ONLY == ((DR_ROLE_TAG, "^standby$"),)
 
 
 def test_collector_config_without_endpoints() -> None:

@@ -84,7 +84,11 @@ def test_credentials_come_from_a_secret_never_the_config_map(authenticated: Plan
             "password": "${env:TELEMETRY_PASSWORD}",
         }
     }
-    assert config["service"]["extensions"] == ["health_check", "basicauth/client"]
+    assert config["service"]["extensions"] == [
+        "health_check",
+        "file_storage/queue",
+        "basicauth/client",
+    ]
     for exporter in ("prometheusremotewrite", "otlphttp/loki", "otlp/tempo"):
         assert config["exporters"][exporter]["auth"] == {"authenticator": "basicauth/client"}
     secret = authenticated.get("eu-west-1-telemetry-credentials")

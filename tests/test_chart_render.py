@@ -304,8 +304,9 @@ EXPECTED_RELEASES = {
     "shared-account": ["yace", "kps", "loki", "tempo"],
     "shared-distributed": ["yace", "kps", "loki", "tempo"],
     "shared-pull-through-cache": ["yace", "kps", "loki", "tempo"],
-    "app-cells": [],
-    "strimzi-cells": ["eu-west-1-strimzi", "us-east-1-strimzi"],
+    # Each cell's Prometheus agent (kube-prometheus-stack in agent mode).
+    "app-cells": ["obs-agent", "obs-agent"],
+    "strimzi-cells": ["eu-west-1-strimzi", "obs-agent", "us-east-1-strimzi", "obs-agent"],
 }
 
 

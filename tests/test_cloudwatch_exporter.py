@@ -17,8 +17,12 @@ from obs_platform._internal.alert_rules import (
     AURORA_GLOBAL_LAG_MS,
     CELL_TAG,
     DR_ROLE_TAG,
+    EC2_STATUS_CHECK_FAILED,
+    EKS_APISERVER_REQUESTS,
     MSK_REPLICATOR_LATENCY_MS,
     ROUTE53_HEALTH_CHECK_STATUS,
+    STANDBY_EXPECTED_RECORD,
+    STANDBY_NOT_READY_RECORD,
     dr_rules,
 )
 from obs_platform._internal.yace import (
@@ -31,7 +35,7 @@ from obs_platform._internal.yace import (
     yace_metric_name,
     yace_tag_label,
 )
-from obs_platform.testing import Plan
+from obs_platform.testing import Plan, ProgramError
 from test_observability_stack import _plan
 
 STACK = "obs-platform:observability:ObservabilityStack"
@@ -64,6 +68,9 @@ def plan() -> Plan:
         ("AWS/Kafka", "ReplicationLatency", "Maximum", "aws_kafka_replication_latency_maximum"),
         ("AWS/ES", "ClusterStatus.green", "Maximum", "aws_es_cluster_status_green_maximum"),
         ("AWS/EBS", "BurstBalance", "Average", "aws_ebs_burst_balance_average"),
+        # YACE v0.67.0 promutil.BuildMetricName: "aws/eks" -> aws_eks, the name kept as is
+        ("AWS/EKS", "apiserver_request_total", "Sum", "aws_eks_apiserver_request_total_sum"),
+        ("AWS/EC2", "StatusCheckFailed", "Maximum", "aws_ec2_status_check_failed_maximum"),
     ],
 )
 def test_yace_metric_names(namespace: str, metric: str, statistic: str, expected: str) -> None:
@@ -92,6 +99,18 @@ def test_discovery_jobs_read_each_metric_where_it_lives() -> None:
         DiscoveryJob("AWS/RDS", (EU, DR), (("AuroraGlobalDBReplicationLag", "Average"),)),
         DiscoveryJob("AWS/Route53", (US,), (("HealthCheckStatus", "Minimum"),)),
         DiscoveryJob("AWS/Kafka", (EU, DR), (("ReplicationLatency", "Maximum"),)),
+        DiscoveryJob(
+            "AWS/EKS",
+            (EU, DR),
+            (("apiserver_request_total", "Sum"),),
+            search_tags=(("dr-role", "^standby$"),),
+        ),
+        DiscoveryJob(
+            "AWS/EC2",
+            (EU, DR),
+            (("StatusCheckFailed", "Maximum"),),
+            search_tags=(("dr-role", "^standby$"),),
+        ),
     ]
 
 
@@ -102,7 +121,10 @@ def test_config_structure() -> None:
         "apiVersion": "v1alpha1",
         "sts-region": EU,
         "discovery": {
-            "exportedTagsOnMetrics": {"AWS/RDS": tags, "AWS/Route53": tags, "AWS/Kafka": tags},
+            "exportedTagsOnMetrics": {
+                namespace: tags
+                for namespace in ("AWS/RDS", "AWS/Route53", "AWS/Kafka", "AWS/EKS", "AWS/EC2")
+            },
             "jobs": [
                 {
                     "type": "AWS/RDS",
@@ -127,6 +149,22 @@ def test_config_structure() -> None:
                     "length": 300,
                     "metrics": [{"name": "ReplicationLatency", "statistics": ["Maximum"]}],
                 },
+                {
+                    "type": "AWS/EKS",
+                    "regions": [EU],
+                    "searchTags": [{"key": "dr-role", "value": "^standby$"}],
+                    "period": 60,
+                    "length": 300,
+                    "metrics": [{"name": "apiserver_request_total", "statistics": ["Sum"]}],
+                },
+                {
+                    "type": "AWS/EC2",
+                    "regions": [EU],
+                    "searchTags": [{"key": "dr-role", "value": "^standby$"}],
+                    "period": 60,
+                    "length": 300,
+                    "metrics": [{"name": "StatusCheckFailed", "statistics": ["Maximum"]}],
+                },
             ],
         },
     }
@@ -139,12 +177,18 @@ def _cloudwatch_names(expr: str) -> set[str]:
 def test_every_cloudwatch_series_the_dr_rules_read_is_exported() -> None:
     group = dr_rules(rpo_target_seconds=60, rto_target_seconds=300)
     used = set().union(*(_cloudwatch_names(rule["expr"]) for rule in group["rules"]))
-    assert used == {ROUTE53_HEALTH_CHECK_STATUS, AURORA_GLOBAL_LAG_MS, MSK_REPLICATOR_LATENCY_MS}
+    assert used == {
+        ROUTE53_HEALTH_CHECK_STATUS,
+        AURORA_GLOBAL_LAG_MS,
+        MSK_REPLICATOR_LATENCY_MS,
+        EKS_APISERVER_REQUESTS,
+        EC2_STATUS_CHECK_FAILED,
+    }
     config = yace_config(dr_discovery_jobs([EU]), sts_region=EU)
     assert used <= exported_metric_names(config)
     labels = set().union(*(set(re.findall(r"\btag_[a-z_]+", r["expr"])) for r in group["rules"]))
     assert labels == {"tag_cell", "tag_dr_role"}
-    for namespace in ("AWS/RDS", "AWS/Route53", "AWS/Kafka"):
+    for namespace in ("AWS/RDS", "AWS/Route53", "AWS/Kafka", "AWS/EKS", "AWS/EC2"):
         assert labels <= exported_tag_labels(config, namespace), namespace
 
 
@@ -233,7 +277,13 @@ def test_release_is_a_pinned_chart_in_the_monitoring_namespace(plan: Plan) -> No
     config = yaml.safe_load(values["config"])
     assert config == yace_config(dr_discovery_jobs([EU, DR]), sts_region=EU)
     regions = {job["type"]: job["regions"] for job in config["discovery"]["jobs"]}
-    assert regions == {"AWS/RDS": [EU, DR], "AWS/Route53": [US], "AWS/Kafka": [EU, DR]}
+    assert regions == {
+        "AWS/RDS": [EU, DR],
+        "AWS/Route53": [US],
+        "AWS/Kafka": [EU, DR],
+        "AWS/EKS": [EU, DR],
+        "AWS/EC2": [EU, DR],
+    }
 
 
 def test_release_waits_for_nodes_access_crds_namespace_and_its_role(plan: Plan) -> None:
@@ -316,3 +366,22 @@ def test_exporter_can_be_turned_off() -> None:
 def test_chart_version_can_be_overridden() -> None:
     plan = _plan(chart_versions={"yet_another_cloudwatch_exporter": "0.49.0"})
     assert plan.get("shared-cloudwatch-exporter", CHART).inputs["version"] == "0.49.0"
+
+
+def test_listed_standby_cells_reach_the_dr_rules() -> None:
+    plan = _plan(standby_cells=("us-east-1", "ap-south-1"))
+    rule = plan.get("shared-rules-dr", "kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+    records = {r.get("record"): r["expr"] for r in rule.inputs["spec"]["groups"][0]["rules"]}
+    assert records[STANDBY_EXPECTED_RECORD] == (
+        'label_replace(vector(1), "cell", "us-east-1", "", "")\n'
+        'or label_replace(vector(1), "cell", "ap-south-1", "", "")'
+    )
+    assert records[STANDBY_NOT_READY_RECORD].startswith(
+        f"label_replace(\n({STANDBY_EXPECTED_RECORD}\nor group by (cell)"
+    )
+
+
+def test_a_standby_cell_that_is_not_a_name_is_refused() -> None:
+    with pytest.raises(ProgramError, match="standby_cells") as err:
+        _plan(standby_cells=('us-east-1"} or vector(1) #',))
+    assert "pattern" in str(err.value)

@@ -20,6 +20,7 @@ from obs_platform._internal.cell_telemetry import (
     COLLECTOR_IMAGE,
     CollectorTransport,
     collector_config,
+    events_collector_config,
 )
 
 assert COLLECTOR_IMAGE.endswith(":0.123.0"), "the tables below are for v0.123.0"
@@ -97,7 +98,43 @@ RECEIVERS: dict[str, set[str]] = {
         "retry_on_failure",
     },
     "prometheus": {"config", "trim_metric_suffixes", "target_allocator", "api_server"},
+    # k8sobjectsreceiver config.go: auth_type (APIConfig), objects, error_mode,
+    # k8s_leader_elector; each object: name, mode, group, namespaces, field/label selectors,
+    # interval, resource_version, exclude_watch_type (its README, "Getting Started").
+    "k8sobjects": {"auth_type", "objects", "error_mode"},
 }
+K8S_OBJECT = {
+    "name",
+    "mode",
+    "group",
+    "namespaces",
+    "label_selector",
+    "field_selector",
+    "interval",
+    "resource_version",
+    "exclude_watch_type",
+}
+"""A k8sobjects receiver's ``objects`` entry."""
+QUEUE = {
+    "enabled",
+    "num_consumers",
+    "wait_for_result",
+    "block_on_overflow",
+    "sizer",
+    "queue_size",
+    "storage",
+    "batch",
+}
+"""exporterhelper's ``sending_queue`` (queuebatch.Config at v0.123.0)."""
+RETRY = {
+    "enabled",
+    "initial_interval",
+    "randomization_factor",
+    "multiplier",
+    "max_interval",
+    "max_elapsed_time",
+}
+"""configretry.BackOffConfig (v1.29.0, the core release of v0.123.0)."""
 PROCESSORS: dict[str, set[str]] = {
     "memory_limiter": {
         "check_interval",
@@ -144,6 +181,26 @@ EXPORTERS: dict[str, set[str]] = {
 EXTENSIONS: dict[str, set[str]] = {
     "health_check": {"endpoint", "path", "check_collector_pipeline", "response_body", "tls"},
     "basicauth": {"client_auth", "htpasswd"},
+    # filestorage README: directory, timeout, fsync, create_directory, directory_permissions,
+    # compaction (on_start, on_rebound, directory, max_transaction_size, ...).
+    "file_storage": {
+        "directory",
+        "timeout",
+        "fsync",
+        "compaction",
+        "create_directory",
+        "directory_permissions",
+    },
+}
+COMPACTION = {
+    "on_start",
+    "on_rebound",
+    "directory",
+    "max_transaction_size",
+    "cleanup_on_start",
+    "rebound_needed_threshold_mib",
+    "rebound_trigger_threshold_mib",
+    "check_interval",
 }
 SCRAPE_CONFIG = {
     "job_name",
@@ -168,16 +225,34 @@ def _type(component_id: str) -> str:
     return component_id.split("/", 1)[0]
 
 
-def _check(kind: str, known: dict[str, set[str]], section: dict[str, Any]) -> None:
+def _check(
+    kind: str,
+    known: dict[str, set[str]],
+    section: dict[str, Any],
+    extensions: dict[str, Any] | None = None,
+) -> None:
+    extensions = extensions or {}
     for component_id, settings in section.items():
         component = _type(component_id)
         assert component in known, f"{kind} {component!r} is not in collector-contrib v0.123.0"
         unknown = set(settings or {}) - known[component]
         assert not unknown, f"{kind} {component_id}: unknown keys {sorted(unknown)}"
-        for tls_key in ("tls",):
-            if isinstance((settings or {}).get(tls_key), dict):
-                extra = set(settings[tls_key]) - TLS_CLIENT
-                assert not extra, f"{component_id}.tls: unknown keys {sorted(extra)}"
+        for key, fields in (
+            ("tls", TLS_CLIENT),
+            ("sending_queue", QUEUE),
+            ("retry_on_failure", RETRY),
+            ("compaction", COMPACTION),
+        ):
+            if isinstance((settings or {}).get(key), dict):
+                extra = set(settings[key]) - fields
+                assert not extra, f"{component_id}.{key}: unknown keys {sorted(extra)}"
+        for entry in (settings or {}).get("objects") or []:
+            assert set(entry) <= K8S_OBJECT, f"{component_id}: {set(entry) - K8S_OBJECT}"
+        queue = (settings or {}).get("sending_queue") or {}
+        if "storage" in queue:
+            # queuebatch.Config.Validate: a persistent queue only supports the requests sizer.
+            assert queue.get("sizer", "requests") == "requests", component_id
+            assert queue["storage"] in extensions, f"{component_id}: undefined storage"
 
 
 def validate(config: dict[str, Any]) -> None:
@@ -191,7 +266,7 @@ def validate(config: dict[str, Any]) -> None:
     }
     _check("receiver", RECEIVERS, config["receivers"])
     _check("processor", PROCESSORS, config["processors"])
-    _check("exporter", EXPORTERS, config["exporters"])
+    _check("exporter", EXPORTERS, config["exporters"], config.get("extensions", {}))
     _check("extension", EXTENSIONS, config.get("extensions", {}))
     for component_id, settings in config["receivers"].items():
         if _type(component_id) == "prometheus":
@@ -272,4 +347,44 @@ def test_the_check_catches_a_typo() -> None:
     )
     config["exporters"]["loki"] = {"endpoint": "x"}  # removed from contrib in v0.116.0
     with pytest.raises(AssertionError, match="'loki' is not in collector-contrib"):
+        validate(config)
+
+
+def test_events_collector_config_is_valid_for_the_pinned_collector() -> None:
+    config = yaml.safe_load(
+        events_collector_config(
+            cell="c",
+            dr_role="standby",
+            region="eu-west-1",
+            account="1",
+            logs_otlp_url="https://ingest:3100/otlp",
+            transport=CollectorTransport(tenant="c", basic_auth=True),
+        )
+    )
+    validate(config)
+    assert config["receivers"] == {
+        "k8sobjects": {
+            "auth_type": "serviceAccount",
+            "objects": [{"name": "events", "mode": "watch", "group": "events.k8s.io"}],
+        }
+    }
+    assert config["service"]["pipelines"]["logs"]["exporters"] == ["otlphttp/loki"]
+
+
+def test_the_check_catches_a_persistent_queue_without_its_storage() -> None:
+    config = yaml.safe_load(
+        events_collector_config(
+            cell="c", dr_role="primary", region="r", account="1", logs_otlp_url="https://l/otlp"
+        )
+    )
+    del config["extensions"]["file_storage/queue"]
+    with pytest.raises(AssertionError, match="undefined storage"):
+        validate(config)
+    config = yaml.safe_load(
+        events_collector_config(
+            cell="c", dr_role="primary", region="r", account="1", logs_otlp_url="https://l/otlp"
+        )
+    )
+    config["exporters"]["otlphttp/loki"]["sending_queue"]["sizer"] = "items"
+    with pytest.raises(AssertionError, match="otlphttp/loki"):
         validate(config)

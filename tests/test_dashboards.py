@@ -157,6 +157,9 @@ def test_dr_dashboard_reads_only_recorded_series_that_rules_produce() -> None:
             ar.STANDBY_NODES_RECORD,
             ar.REPLICATION_LAG_RECORD,
             ar.STANDBY_READY_RECORD,
+            ar.STANDBY_CONTROL_PLANE_RECORD,
+            ar.STANDBY_INSTANCES_RECORD,
+            ar.STANDBY_NOT_READY_RECORD,
             ar.RPO_TARGET_RECORD,
             ar.RTO_TARGET_RECORD,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pulumi
@@ -88,3 +89,78 @@ def test_common_user_types_are_answered() -> None:
     )
     assert outputs["tls"].count(":9094") == 3
     assert outputs["secret"].startswith("arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-")
+
+
+def _identity_program(provider_args: dict[str, object]) -> None:
+    provider = aws.Provider("deploy", **provider_args)
+    invoke = pulumi.InvokeOptions(provider=provider)
+    identity = aws.get_caller_identity(opts=invoke)
+    pulumi.export("account", identity.account_id)
+    pulumi.export("arn", identity.arn)
+    pulumi.export("user_id", identity.user_id)
+    pulumi.export("region", aws.get_region(opts=invoke).region)
+    pulumi.export("partition", aws.get_partition(opts=invoke).partition)
+    default = aws.get_caller_identity()
+    pulumi.export("default_arn", default.arn)
+    pulumi.export("default_region", aws.get_region().region)
+    # A component's children (and their invokes) use the provider passed in opts.providers.
+    parent = pulumi.ComponentResource(
+        "test:index:Holder", "holder", None, pulumi.ResourceOptions(providers=[provider])
+    )
+    child = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+    pulumi.export("child_arn", child.arn)
+
+
+def test_caller_identity_through_an_assumed_role_is_the_roles_session() -> None:
+    role = "arn:aws:iam::222222222222:role/platform/obs-platform-deploy"
+    plan = run(
+        lambda: _identity_program(
+            {"region": "us-east-1", "assume_roles": [{"role_arn": role, "session_name": "ci"}]}
+        ),
+        config={"aws:region": "eu-west-1"},
+    )
+    session_arn = "arn:aws:sts::222222222222:assumed-role/obs-platform-deploy/ci"
+    assert plan.outputs["account"] == "222222222222"
+    assert plan.outputs["arn"] == session_arn
+    assert plan.outputs["user_id"].startswith("AROA") and plan.outputs["user_id"].endswith(":ci")
+    assert len(plan.outputs["user_id"].split(":")[0]) == 21
+    assert plan.outputs["region"] == "us-east-1"
+    assert plan.outputs["partition"] == "aws"
+    assert plan.outputs["child_arn"] == session_arn
+    # Without the provider: the stack's default credentials and region.
+    assert plan.outputs["default_arn"] == "arn:aws:iam::111111111111:user/offline"
+    assert plan.outputs["default_region"] == "eu-west-1"
+
+
+def test_a_role_chain_runs_as_its_last_role_and_a_missing_session_name_gets_the_sdks() -> None:
+    first = "arn:aws:iam::333333333333:role/hop"
+    last = "arn:aws:iam::444444444444:role/deploy"
+    plan = run(
+        lambda: _identity_program(
+            {"region": "eu-west-2", "assume_roles": [{"role_arn": first}, {"role_arn": last}]}
+        ),
+        config={"aws:region": "eu-west-1"},
+    )
+    assert plan.outputs["account"] == "444444444444"
+    assert re.fullmatch(
+        r"arn:aws:sts::444444444444:assumed-role/deploy/aws-go-sdk-\d{19}", plan.outputs["arn"]
+    )
+    assert plan.outputs["region"] == "eu-west-2"
+
+
+def test_a_web_identity_role_is_the_caller() -> None:
+    role = "arn:aws:iam::555555555555:role/github-actions"
+    plan = run(
+        lambda: _identity_program(
+            {
+                "region": "eu-west-1",
+                "assume_role_with_web_identity": {
+                    "role_arn": role,
+                    "session_name": "gha",
+                    "web_identity_token": "token",
+                },
+            }
+        ),
+        config={"aws:region": "eu-west-1"},
+    )
+    assert plan.outputs["arn"] == "arn:aws:sts::555555555555:assumed-role/github-actions/gha"

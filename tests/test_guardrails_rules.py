@@ -530,6 +530,53 @@ def test_aurora_secondary_ignore_changes() -> None:
     assert flagged(good, "aurora-secondary-ignore-changes") == {}
 
 
+@pytest.mark.parametrize("joined", ["global_cluster_identifier", "source_db_cluster_identifier"])
+def test_aurora_global_no_managed_password(joined: str) -> None:
+    def program(managed: bool) -> None:
+        password: dict[str, Any] = (
+            {"manage_master_user_password": True}
+            if managed
+            else {"master_password": pulumi.Output.secret("from-config")}
+        )
+        member: dict[str, Any] = {}
+        if joined == "global_cluster_identifier":
+            member = {"global_cluster_identifier": "orders"}
+        cluster = aws.rds.Cluster(
+            "orders-primary",
+            cluster_identifier="orders-primary",
+            engine="aurora-postgresql",
+            master_username="app",
+            storage_encrypted=True,
+            deletion_protection=True,
+            **member,
+            **password,
+            opts=protected(),
+        )
+        if joined == "source_db_cluster_identifier":
+            aws.rds.GlobalCluster(
+                "orders",
+                global_cluster_identifier="orders",
+                source_db_cluster_identifier=cluster.arn,
+                deletion_protection=True,
+                opts=protected(),
+            )
+        # A cluster outside any global database may let RDS manage its password.
+        aws.rds.Cluster(
+            "reports",
+            engine="aurora-postgresql",
+            master_username="app",
+            manage_master_user_password=True,
+            storage_encrypted=True,
+            deletion_protection=True,
+            opts=protected(),
+        )
+
+    assert flagged(plan_of(lambda: program(True)), "aurora-global-no-managed-password") == {
+        "orders-primary": "manageMasterUserPassword is true on a member of a global database"
+    }
+    assert flagged(plan_of(lambda: program(False)), "aurora-global-no-managed-password") == {}
+
+
 def test_aurora_lone_secondary_from_another_stack() -> None:
     def program() -> None:
         aws.rds.Cluster(
@@ -861,6 +908,10 @@ def test_retention_set() -> None:
             "kps",
             chart="kube-prometheus-stack",
             values={"prometheus": {"prometheusSpec": {"retention": "15d"}}},
+        )
+        # A cell's Prometheus agent stores nothing but its WAL: no retention to set.
+        k8s.helm.v3.Release(
+            "agent", chart="kube-prometheus-stack", values={"prometheus": {"agentMode": True}}
         )
         k8s.helm.v3.Release(
             "loki",

@@ -103,6 +103,20 @@ def cross() -> Plan:
     )
 
 
+UNGRACEFUL_CHILDREN = {
+    ("aws:cloudwatch/logGroup:LogGroup", "app-arc-ungraceful-logs"),
+    ("aws:iam/role:Role", "app-arc-ungraceful-role"),
+    ("aws:iam/rolePolicy:RolePolicy", "app-arc-ungraceful-policy"),
+    ("aws:lambda/function:Function", "app-arc-ungraceful"),
+    ("aws:cloudwatch/eventRule:EventRule", "app-arc-ungraceful-events"),
+    ("aws:cloudwatch/eventTarget:EventTarget", "app-arc-ungraceful-events-target"),
+    ("aws:lambda/permission:Permission", "app-arc-ungraceful-events-permission"),
+    ("aws:cloudwatch/eventRule:EventRule", "app-arc-ungraceful-schedule"),
+    ("aws:cloudwatch/eventTarget:EventTarget", "app-arc-ungraceful-schedule-target"),
+    ("aws:lambda/permission:Permission", "app-arc-ungraceful-schedule-permission"),
+}
+
+
 def test_exact_children(plan: Plan) -> None:
     dr = plan.get("app", DR)
     children = {(r.type, r.name) for r in plan.children(dr)}
@@ -136,6 +150,7 @@ def test_exact_children(plan: Plan) -> None:
         ("aws:eks/accessEntry:AccessEntry", "app-arc-standby-access"),
         ("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "app-arc-standby-scaling"),
         ("aws:arcregionswitch/plan:Plan", "app-region-switch"),
+        *UNGRACEFUL_CHILDREN,
     }
     assert plan.descendants(dr) == plan.children(dr)
 
@@ -815,3 +830,111 @@ def test_standby_msk_in_primary_account_refusals() -> None:
         standby_extra={**SHARED, "subnets_shared_with": [], "kafka_cluster_arn": None},
     )
     assert "shares its subnets with no account" in str(unshared)
+
+
+def test_automatic_ungraceful_path_in_the_standby_region(plan: Plan) -> None:
+    dr = plan.get("app", DR)
+    arc_plan = plan.get("app-region-switch").outputs["arn"]
+    alarm = plan.get("app-primary-healthz-alarm").outputs["arn"]
+    for kind, name in UNGRACEFUL_CHILDREN:
+        child = plan.get(name)
+        assert child.parent == dr.urn
+        if not kind.startswith("aws:iam/"):  # IAM is global
+            assert child.region == "us-east-1"  # the standby: never the region it recovers from
+    function = plan.get("app-arc-ungraceful")
+    assert function.inputs["runtime"] == "python3.13"
+    assert function.inputs["handler"] == "index.handler"
+    assert function.inputs["reservedConcurrentExecutions"] == 1
+    assert function.inputs["role"] == plan.get("app-arc-ungraceful-role").outputs["arn"]
+    assert function.inputs["environment"]["variables"] == {
+        "PLAN_ARN": arc_plan,
+        "STANDBY_REGION": "us-east-1",
+        "ALARM_ARN": alarm,
+        # The failover workflow's Aurora step and the parallel step holding it.
+        "DATABASE_STEPS": "database-us-east-1,recover",
+    }
+    failover = plan.get("app-region-switch").inputs["workflows"][0]
+    assert failover["steps"][0]["name"] == "recover"
+    assert failover["steps"][0]["parallelConfigs"][0]["steps"][2]["name"] == "database-us-east-1"
+    trust = json.loads(plan.get("app-arc-ungraceful-role").inputs["assumeRolePolicy"])
+    assert trust["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ]
+    policy = json.loads(plan.get("app-arc-ungraceful-policy").inputs["policy"])
+    logs = plan.get("app-arc-ungraceful-logs")
+    assert logs.inputs["name"] == "/aws/lambda/app-arc-ungraceful"
+    assert logs.inputs["retentionInDays"] == 90
+    # Least privilege: this plan's executions, this alarm, its own log group.
+    assert [(s["Action"], s["Resource"]) for s in policy["Statement"]] == [
+        (
+            [
+                "arc-region-switch:ListPlanExecutions",
+                "arc-region-switch:GetPlanExecution",
+                "arc-region-switch:UpdatePlanExecution",
+            ],
+            arc_plan,
+        ),
+        ("cloudwatch:DescribeAlarms", alarm),
+        (["logs:CreateLogStream", "logs:PutLogEvents"], logs.outputs["arn"] + ":*"),
+    ]
+    events = plan.get("app-arc-ungraceful-events")
+    assert json.loads(events.inputs["eventPattern"]) == {
+        "source": ["aws.arc-region-switch"],
+        "detail-type": ["ARC Region Switch Plan Execution", "ARC Region switch Plan Execution"],
+        "resources": [arc_plan],
+    }
+    assert plan.get("app-arc-ungraceful-schedule").inputs["scheduleExpression"] == "rate(1 minute)"
+    for rule in ("app-arc-ungraceful-events", "app-arc-ungraceful-schedule"):
+        target = plan.get(f"{rule}-target")
+        assert target.inputs["rule"] == rule
+        assert target.inputs["arn"] == function.outputs["arn"]
+        permission = plan.get(f"{rule}-permission")
+        assert permission.inputs["principal"] == "events.amazonaws.com"
+        assert permission.inputs["action"] == "lambda:InvokeFunction"
+        assert permission.inputs["function"] == "app-arc-ungraceful"
+        assert permission.inputs["sourceArn"] == plan.get(rule).outputs["arn"]
+
+
+def _names(result: Plan) -> set[str]:
+    return {r.name for r in result.resources}
+
+
+def test_opting_out_of_the_automatic_ungraceful_path_charges_a_person() -> None:
+    # Without it a regional outage waits for a person's consent: the budget says so.
+    result = build(
+        {"automatic_ungraceful_failover": False, "budget_enforcement": "warn"}, same_account=True
+    )
+    assert not {name for _, name in UNGRACEFUL_CHILDREN} & _names(result)
+    entry = result.dr()[0]
+    assert entry["terms"]["orchestration_seconds"] == 970  # alarm + plan start + 900 s person
+    assert entry["rto_seconds"] == 185 + 900
+    error = _refused({"automatic_ungraceful_failover": False})
+    assert "waits for a person" in str(error)
+    assert "automatic_ungraceful_failover=True" in str(error)
+
+
+def test_no_ungraceful_path_without_a_database_or_an_automatic_failover() -> None:
+    without_db = build({"database": None, "kafka": None})
+    assert not {name for _, name in UNGRACEFUL_CHILDREN} & _names(without_db)
+    assert without_db.dr()[0]["rto_seconds"] == 185
+    manual = build({"automatic_failover": False, "budget_enforcement": "warn"})
+    assert not {name for _, name in UNGRACEFUL_CHILDREN} & _names(manual)
+
+
+@pytest.mark.parametrize(
+    ("plan_args", "reason"),
+    [
+        ({"automatic_failover": False}, "automatic_failover is off"),
+        ({"database": None, "kafka": None}, "the pair has no database"),
+    ],
+)
+def test_explicit_ungraceful_consent_that_does_nothing_is_refused(
+    plan_args: dict[str, Any], reason: str
+) -> None:
+    error = _refused({"automatic_ungraceful_failover": True, **plan_args})
+    assert error.field == "PilotLightDrArgs.automatic_ungraceful_failover"
+    assert reason in str(error)

@@ -89,8 +89,13 @@ class Cell(Component[CellArgs]):
     * telemetry: ``{n}-k8s`` (Kubernetes provider from the cluster's kubeconfig pinned to the
       region and ``kubeconfig_role_arn``, after the node group and the access entries) and the
       OpenTelemetry Collector DaemonSet in ``obs-telemetry``
-      (:mod:`obs_platform._internal.cell_telemetry`), labelling everything with ``cell``,
-      ``dr_role`` (:attr:`CellArgs.dr_role`), ``region`` and ``account``.
+      (:mod:`obs_platform._internal.cell_telemetry`); with a remote-write URL the cell's
+      Kubernetes view, ``{n}-prometheus-crds`` and ``{n}-telemetry-agent``
+      (kube-prometheus-stack in Prometheus agent mode: kube-state-metrics, node-exporter,
+      ServiceMonitor/PodMonitor discovery, :mod:`obs_platform._internal.cell_agent`); with a
+      Loki URL the Kubernetes events, ``{n}-telemetry-events`` (one collector). Everything is
+      labelled ``cell``, ``dr_role`` (:attr:`CellArgs.dr_role`), ``dr_strategy``, ``region``,
+      ``account`` and ``cluster`` (the cell's name).
 
     pulumi-eks creates its resources through the AWS provider (it has no per-resource region):
     when no provider is passed and the stack's ``aws:region`` differs from the cell's, the cell
@@ -380,6 +385,7 @@ class Cell(Component[CellArgs]):
             vpc_id=vpc_id,
             image=images.collector_image,
             image_ready=images.ready,
+            agent_registries=images.agent_registries,
         )
         reader_role_arn = create_cloudwatch_reader(self, args)
         self._site = {

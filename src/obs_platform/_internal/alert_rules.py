@@ -20,6 +20,14 @@ the assumption is stated here and in the runbook:
   - MSK Replicator ``ReplicationLatency`` (milliseconds, Maximum) ->
     ``aws_kafka_replication_latency_maximum{dimension_ReplicatorName}``.
 
+  - EKS ``apiserver_request_total`` (Sum, vended free in ``AWS/EKS`` for clusters 1.28+,
+    dimension ``ClusterName``) of clusters tagged ``dr-role=standby`` ->
+    ``aws_eks_apiserver_request_total_sum{dimension_ClusterName}``: a standby's control plane
+    answers (its own controllers call it) even at zero nodes;
+  - EC2 ``StatusCheckFailed`` (Maximum, 1-minute, free) of instances tagged
+    ``dr-role=standby`` -> ``aws_ec2_status_check_failed_maximum{dimension_InstanceId}``: the
+    standby's launched nodes, which the cell's collector must report once they join.
+
   YACE is expected to export the resource tags :data:`CELL_TAG` and :data:`DR_ROLE_TAG` on
   these metrics (``exportedTagsOnMetrics``), giving ``tag_cell`` and ``tag_dr_role`` labels;
   the rules copy ``tag_cell`` into ``cell`` so alerts route by cell. ``PilotLightDr`` tags its
@@ -35,7 +43,8 @@ the assumption is stated here and in the runbook:
 * **Cells** ship metrics with the OpenTelemetry Collector's Prometheus remote-write exporter,
   labelled ``cell``, ``dr_role`` (``primary``/``standby``) and ``dr_strategy``
   (``none``/``pilot-light``); the kubeletstats receiver's ``k8s.node.memory.usage`` arrives as
-  :data:`NODE_METRIC`. A standby cell whose nodes stop reporting is not ready. The collector's
+  :data:`NODE_METRIC`. A standby at zero nodes ships nothing, so its readiness comes from
+  CloudWatch (its control plane and instances, above; :func:`standby_rules`). The collector's
   own metrics travel the same way: its exporters count
   ``otelcol_exporter_sent_metric_points_total`` and
   ``otelcol_exporter_send_failed_metric_points_total`` by ``exporter`` (collector internal
@@ -55,6 +64,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from typing import Any, Final
 
 RUNBOOK_BASE_URL: Final = "https://obs-platform.readthedocs.io/en/latest/runbook.html"
@@ -80,6 +90,8 @@ RULE_LABELS: Final = {"app.kubernetes.io/part-of": "obs-platform"}
 ROUTE53_HEALTH_CHECK_STATUS: Final = "aws_route53_health_check_status_minimum"
 AURORA_GLOBAL_LAG_MS: Final = "aws_rds_aurora_global_dbreplication_lag_average"
 MSK_REPLICATOR_LATENCY_MS: Final = "aws_kafka_replication_latency_maximum"
+EKS_APISERVER_REQUESTS: Final = "aws_eks_apiserver_request_total_sum"
+EC2_STATUS_CHECK_FAILED: Final = "aws_ec2_status_check_failed_maximum"
 MM2_REPLICATION_LATENCY_MS: Final = (
     "kafka_connect_mirror_mirrorsourceconnector_replication_latency_ms_max"
 )
@@ -96,6 +108,9 @@ COLLECTOR_FAILED: Final = "otelcol_exporter_send_failed_metric_points_total"
 REMOTE_WRITE_EXPORTER: Final = 'exporter=~"prometheusremotewrite.*"'
 """Matches the cells' remote-write exporter in the collector's ``exporter`` label."""
 
+STANDBY_LOOKBACK: Final = "1d"
+"""How long a standby seen but not listed in ``standby_cells`` stays watched once it vanishes."""
+
 TELEMETRY_LOOKBACK: Final = "1d"
 """How far back a cell counts as known when its telemetry stops (``CellTelemetryStopped``)."""
 
@@ -106,8 +121,14 @@ PRIMARY_HEALTH_CHECK_MATCHERS: Final = 'tag_cell!="", tag_dr_role!="standby"'
 STANDBY_NODES_RECORD: Final = "obs_platform:standby_nodes:count"
 REPLICATION_LAG_RECORD: Final = "obs_platform:replication_lag_seconds:max"
 STANDBY_READY_RECORD: Final = "obs_platform:standby_ready:min"
+STANDBY_CONTROL_PLANE_RECORD: Final = "obs_platform:standby_control_plane:up"
+STANDBY_INSTANCES_RECORD: Final = "obs_platform:standby_instances:count"
+STANDBY_EXPECTED_RECORD: Final = "obs_platform:standby_expected:info"
+STANDBY_NOT_READY_RECORD: Final = "obs_platform:standby_not_ready:info"
 RPO_TARGET_RECORD: Final = "obs_platform:rpo_target_seconds"
 RTO_TARGET_RECORD: Final = "obs_platform:rto_target_seconds"
+
+_CELL_NAME = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?")
 
 LOKI_PUSH_ROUTES: Final = "loki_api_v1_push|api_prom_push|otlp_v1_logs"
 """Loki's push endpoints as they appear in the ``route`` label."""
@@ -169,19 +190,97 @@ def _cell_from_tag(expr: str) -> str:
     return f'label_replace({expr}, "cell", "$1", "tag_cell", "(.+)")'
 
 
+def _cell_vector(cells: Sequence[str]) -> str:
+    """A constant vector with one sample (value 1) per cell, labelled ``cell``."""
+    return "\nor ".join(f'label_replace(vector(1), "cell", "{cell}", "", "")' for cell in cells)
+
+
+def standby_rules(standby_cells: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Return the recording rules that say which standby cells are not ready, and why.
+
+    A pilot-light standby at zero nodes runs no collector and ships nothing, so readiness is
+    read from CloudWatch through YACE (see the module docstring), where the standby's account
+    and region publish it whatever its size:
+
+    * ``reason="control-plane"``: a standby that should exist has no EKS control plane
+      answering (no ``apiserver_request_total``). Which standbys should exist: the listed
+      ``standby_cells`` (never forgotten, so a lost standby never resolves) and any standby
+      whose control plane reported in the last :data:`STANDBY_LOOKBACK`.
+    * ``reason="nodes"``: the standby was scaled up and has more running instances (EC2
+      ``StatusCheckFailed`` series, a ``NaN`` after termination is not counted) than nodes
+      whose collector reports (:data:`NODE_METRIC`): nodes that launched but never joined or
+      became ready. A standby at zero nodes has neither, which is healthy.
+
+    Args:
+        standby_cells: Names of the standby cells that must always exist.
+    """
+    eks = f'{EKS_APISERVER_REQUESTS}{{tag_dr_role="standby", tag_cell!=""}}'
+    ec2 = f'{EC2_STATUS_CHECK_FAILED}{{tag_dr_role="standby", tag_cell!=""}} >= 0'
+    rules: list[dict[str, Any]] = [
+        {
+            "record": STANDBY_NODES_RECORD,
+            "expr": f'count by (cell) ({NODE_METRIC}{{{DR_ROLE_LABEL}="standby"}})',
+        },
+        # 1 while the standby's API server answers (a NaN, no datapoint, is 0).
+        {
+            "record": STANDBY_CONTROL_PLANE_RECORD,
+            "expr": f"max by (cell) ({_cell_from_tag(eks)}) > bool 0",
+        },
+        {
+            "record": STANDBY_INSTANCES_RECORD,
+            "expr": f"count by (cell) ({_cell_from_tag(ec2)})",
+        },
+    ]
+    watched = f"group by (cell) (max_over_time({STANDBY_CONTROL_PLANE_RECORD}[{STANDBY_LOOKBACK}]))"
+    if standby_cells:
+        rules.append({"record": STANDBY_EXPECTED_RECORD, "expr": _cell_vector(standby_cells)})
+        watched = f"{STANDBY_EXPECTED_RECORD}\nor {watched}"
+    nodes_or_none = f"{STANDBY_NODES_RECORD} or on (cell) 0 * {STANDBY_INSTANCES_RECORD}"
+    rules.append(
+        {
+            "record": STANDBY_NOT_READY_RECORD,
+            "expr": (
+                f"label_replace(\n({watched})\n"
+                f"unless on (cell) ({STANDBY_CONTROL_PLANE_RECORD} == 1),\n"
+                '"reason", "control-plane", "", "")\n'
+                f"or label_replace(\ngroup by (cell) ({STANDBY_INSTANCES_RECORD} > on (cell) "
+                f'({nodes_or_none})),\n"reason", "nodes", "", "")'
+            ),
+        }
+    )
+    # 1 for a ready standby, 0 for one that is not: what the DR dashboard shows.
+    rules.append(
+        {
+            "record": STANDBY_READY_RECORD,
+            "expr": (
+                f"0 * group by (cell) ({STANDBY_NOT_READY_RECORD})\n"
+                f"or on (cell) ({STANDBY_CONTROL_PLANE_RECORD} == 1)"
+            ),
+        }
+    )
+    return rules
+
+
 def dr_rules(
-    *, rpo_target_seconds: int, rto_target_seconds: int, base_url: str = RUNBOOK_BASE_URL
+    *,
+    rpo_target_seconds: int,
+    rto_target_seconds: int,
+    standby_cells: Sequence[str] = (),
+    base_url: str = RUNBOOK_BASE_URL,
 ) -> dict[str, Any]:
     """Return the ``obs-platform-dr`` rule group.
 
     Replication lag against the RPO target, primary health check, failover overdue against the
-    RTO target, standby readiness, and the recording rules the DR dashboard reads.
+    RTO target, standby readiness (:func:`standby_rules`), and the recording rules the DR
+    dashboard reads.
 
     Args:
         rpo_target_seconds: Recovery point objective; lag above it is critical, above half of
             it a warning.
         rto_target_seconds: Recovery time objective; a primary down that long without the
             standby healthy means failover is overdue.
+        standby_cells: Standby cells that must always exist (``StandbyNotReady`` fires for a
+            listed one that is gone, however long ago it went).
         base_url: Runbook page URL.
     """
     alert = functools.partial(_alert, base_url=base_url)
@@ -206,18 +305,7 @@ def dr_rules(
                 '"mirrormaker2", "", "")'
             ),
         },
-        {
-            "record": STANDBY_NODES_RECORD,
-            "expr": f'count by (cell) ({NODE_METRIC}{{{DR_ROLE_LABEL}="standby"}})',
-        },
-        # 1 while a standby cell's nodes report; 0 once a cell seen in the last 6 hours stops.
-        {
-            "record": STANDBY_READY_RECORD,
-            "expr": (
-                f"({STANDBY_NODES_RECORD} > bool 0)\n"
-                f"or on (cell) (0 * group by (cell) (max_over_time({STANDBY_NODES_RECORD}[6h])))"
-            ),
-        },
+        *standby_rules(standby_cells),
     ]
     for severity, threshold_ms, for_seconds, what in (
         ("warning", half_ms, 300, f"above half the RPO target {lag_target}"),
@@ -305,30 +393,46 @@ def dr_rules(
     rules.append(
         alert(
             "StandbyNotReady",
-            f"{STANDBY_READY_RECORD} < 1",
+            # Ten minutes: a scaled-down node's instance keeps its last status datapoint for
+            # YACE's 5-minute window after the node left, and a new node needs a few minutes
+            # to join and start its collector.
+            f"max by (cell, reason) ({STANDBY_NOT_READY_RECORD})",
             severity="critical",
-            for_seconds=300,
+            for_seconds=600,
             summary="The standby region is not ready to take over.",
             description=(
-                "Standby cell {{ $labels.cell }} has stopped reporting node metrics: its "
-                "cluster or nodes are gone, so it cannot be scaled up within the RTO."
+                "Standby cell {{ $labels.cell }} is not ready ({{ $labels.reason }}): with "
+                "reason control-plane its EKS API server no longer reports (the cluster is "
+                "gone or unreachable), with reason nodes it has running instances that never "
+                "became reporting nodes; a failover to it would not meet the RTO."
             ),
         )
     )
+    # DR is in use where a pilot-light cell reports or a standby is listed.
+    dr_in_use = f'count({NODE_METRIC}{{{DR_STRATEGY_LABEL}="pilot-light"}}) > 0'
+    if standby_cells:
+        dr_in_use += f"\nor count({STANDBY_EXPECTED_RECORD}) > 0"
     rules.append(
         alert(
             "DrSignalsMissing",
             # Only where DR is in use: a pilot-light cell reports (the primary always has
             # nodes; a standby at zero nodes reports nothing), so a platform without
             # pilot-light cells does not carry an alert that fires forever.
-            f"absent({primary})\n"
-            f'and on () (count({NODE_METRIC}{{{DR_STRATEGY_LABEL}="pilot-light"}}) > 0)',
+            # The standby's control plane is read the same way: none at all means the
+            # exporter cannot read the standby's account or region (or the cluster lacks its
+            # dr-role tag), and StandbyNotReady cannot tell a lost standby from a healthy one.
+            f'(label_replace(absent({primary}), "signal", "route53-health-check", "", "")\n'
+            f'or label_replace(absent({EKS_APISERVER_REQUESTS}{{tag_dr_role=~"standby"}}), '
+            '"signal", "standby-control-plane", "", ""))\n'
+            f"and on () ({dr_in_use})",
             severity="warning",
             for_seconds=900,
-            summary="No Route 53 health-check status reaches Prometheus.",
+            summary="A DR signal from CloudWatch does not reach Prometheus.",
             description=(
-                "Pilot-light cells report, but the CloudWatch exporter publishes no primary "
-                "HealthCheckStatus series (tagged cell), so DR alerts cannot fire."
+                "DR is in use, but the CloudWatch exporter publishes no {{ $labels.signal }} "
+                "series (route53-health-check: a primary HealthCheckStatus tagged cell; "
+                "standby-control-plane: an EKS apiserver_request_total of a cluster tagged "
+                "dr-role=standby), so the DR alerts that read it cannot fire."
             ),
         )
     )
@@ -492,17 +596,24 @@ def meta_rules(*, base_url: str = RUNBOOK_BASE_URL) -> dict[str, Any]:
 
 
 def build_rule_groups(
-    *, rpo_target_seconds: int, rto_target_seconds: int, base_url: str = RUNBOOK_BASE_URL
+    *,
+    rpo_target_seconds: int,
+    rto_target_seconds: int,
+    standby_cells: Sequence[str] = (),
+    base_url: str = RUNBOOK_BASE_URL,
 ) -> list[dict[str, Any]]:
     """Return every rule group the library ships, in the Prometheus rule-file format.
 
     Args:
         rpo_target_seconds: Recovery point objective in seconds (positive).
         rto_target_seconds: Recovery time objective in seconds (positive).
+        standby_cells: Standby cells ``StandbyNotReady`` always watches (see
+            :func:`standby_rules`).
         base_url: Runbook page URL.
 
     Raises:
-        ValueError: A target is not a positive number of seconds.
+        ValueError: A target is not a positive number of seconds, or a standby cell's name is
+            not a cell name.
     """
     for field, value in (
         ("rpo_target_seconds", rpo_target_seconds),
@@ -513,10 +624,17 @@ def build_rule_groups(
                 f"{field} must be a positive whole number of seconds, got "
                 f"{value!r}; pass for example 60 (RPO) or 300 (RTO)."
             )
+    for cell in standby_cells:
+        if not isinstance(cell, str) or not _CELL_NAME.fullmatch(cell):
+            raise ValueError(
+                f"standby_cells holds {cell!r}, which is not a cell name; pass the standby "
+                "cells' names (lower-case letters, digits, '.', '_' and '-')."
+            )
     return [
         dr_rules(
             rpo_target_seconds=rpo_target_seconds,
             rto_target_seconds=rto_target_seconds,
+            standby_cells=standby_cells,
             base_url=base_url,
         ),
         ingestion_rules(base_url=base_url),

@@ -21,26 +21,44 @@ Transport and identity, per exporter (the rules of collector v0.123.0's ``config
   Kubernetes Secret: the configuration (a ConfigMap) never holds them. Loki and Tempo exporters
   also send the tenant as ``X-Scope-OrgID`` (the central gateway sets it from the authenticated
   user either way, so a cell cannot write as another tenant).
+
+Buffering through an ingest switch (collector v0.123.0's ``exporterhelper``): the OTLP
+exporters (logs to Loki, traces to Tempo) queue on disk, ``sending_queue.storage`` naming a
+``file_storage`` extension whose directory is a host path, so the queue outlives a pod restart
+("Persistent Queue" in exporterhelper's README: "If the collector instance is killed while
+having some items in the persistent queue, on restart the items will be picked and the
+exporting is continued"), and retry without a deadline (``retry_on_failure.max_elapsed_time:
+0``: "If set to 0, the retries are never stopped"; the default, 300 s, would drop a batch
+during a longer switch). A persistent queue counts ``requests`` only (``queuebatch.Config.
+Validate`` refuses another sizer with ``storage``), so :func:`queue_batches` turns the outage
+budget and the expected rate into batches. The remote-write exporter has no
+``sending_queue``: its own ``remote_write_queue`` (in memory) gets the same size and the same
+endless retry; the metrics that matter most, the cell's Kubernetes view, go through the
+Prometheus agent and its WAL (:mod:`.cell_agent`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 import yaml
 
-from .alert_rules import DR_ROLE_LABEL, DR_STRATEGY_LABEL
+from .cell_agent import cell_labels
 
 __all__ = [
     "COLLECTOR_IMAGE",
     "COLLECTOR_METRICS_PORT",
     "CREDENTIALS_ENV",
+    "QUEUE_DIRECTORY",
     "TENANT_HEADER",
     "CollectorTransport",
     "collector_config",
+    "events_collector_config",
     "grpc_is_plaintext",
+    "queue_batches",
 ]
 
 COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib:0.123.0"
@@ -58,6 +76,49 @@ TENANT_HEADER: Final = "X-Scope-OrgID"
 
 CA_FILE: Final = "/conf/ca/ca.crt"
 """Where the DaemonSet mounts a private CA certificate that the collector trusts."""
+
+
+QUEUE_DIRECTORY: Final = "/var/lib/otelcol/queue"
+"""Where the ``file_storage/queue`` extension keeps the persistent queues and the filelog
+receiver's offsets (a writable volume: a host path for the DaemonSet)."""
+
+QUEUE_STORAGE: Final = "file_storage/queue"
+"""The storage extension the persistent queues use."""
+
+BATCH_ITEMS: Final = 8192
+"""The batch processor's default ``send_batch_size`` (items per batch)."""
+
+BATCH_TIMEOUT_SECONDS: Final = 5
+"""The batch processor's ``timeout`` here: a batch leaves at least this often."""
+
+
+def queue_batches(records_per_second: int, buffer_seconds: int) -> int:
+    """Batches a queue must hold to keep ``buffer_seconds`` of data at ``records_per_second``.
+
+    A batch leaves the batch processor when it holds :data:`BATCH_ITEMS` items or after
+    :data:`BATCH_TIMEOUT_SECONDS`, whichever comes first, so a pipeline makes at most
+    ``max(1 / timeout, rate / items)`` batches a second.
+    """
+    per_second = max(1 / BATCH_TIMEOUT_SECONDS, records_per_second / BATCH_ITEMS)
+    return math.ceil(per_second * buffer_seconds)
+
+
+def _queued(exporter: dict[str, Any], batches: int, *, persistent: bool) -> dict[str, Any]:
+    retry = {"enabled": True, "max_elapsed_time": "0s"}
+    if persistent:
+        queue = {"enabled": True, "storage": QUEUE_STORAGE, "queue_size": batches}
+        return {**exporter, "sending_queue": queue, "retry_on_failure": retry}
+    queue = {"enabled": True, "queue_size": batches, "num_consumers": 5}
+    return {**exporter, "remote_write_queue": queue, "retry_on_failure": retry}
+
+
+def _queue_extension() -> dict[str, Any]:
+    # compaction.directory must be writable too (the root filesystem is read-only).
+    return {
+        "directory": QUEUE_DIRECTORY,
+        "timeout": "1s",
+        "compaction": {"on_start": True, "on_rebound": True, "directory": QUEUE_DIRECTORY},
+    }
 
 
 def grpc_is_plaintext(endpoint: str) -> bool:
@@ -190,6 +251,8 @@ def collector_config(
     traces_otlp_endpoint: str | None,
     transport: CollectorTransport | None = None,
     scrape_strimzi: bool = False,
+    buffer_seconds: int = 1800,
+    records_per_second: int = 2000,
 ) -> str:
     """Return the collector configuration as YAML.
 
@@ -215,15 +278,14 @@ def collector_config(
             MirrorMaker 2) on the collector's own node (:data:`STRIMZI_SCRAPE_JOB`), so that
             MirrorMaker 2's connector metrics reach the central stack. Needs ``pods``
             get/list/watch for the collector's service account.
+        buffer_seconds: How long an unreachable endpoint must not lose data (queue sizes).
+        records_per_second: Items per second per signal on one node (queue sizes).
     """
     transport = transport or CollectorTransport(tenant=cell)
-    labels = {
-        "cell": cell,
-        DR_ROLE_LABEL: dr_role,
-        DR_STRATEGY_LABEL: dr_strategy,
-        "region": region,
-        "account": account,
-    }
+    labels = cell_labels(
+        cell=cell, region=region, account=account, dr_role=dr_role, dr_strategy=dr_strategy
+    )
+    batches = queue_batches(records_per_second, buffer_seconds)
     receivers: dict[str, Any] = {
         "otlp": {
             "protocols": {
@@ -244,6 +306,8 @@ def collector_config(
             "exclude": ["/var/log/pods/obs-telemetry_*/*/*.log"],
             "start_at": "end",
             "include_file_path": True,
+            # Offsets survive a restart: no line is read twice or skipped.
+            "storage": QUEUE_STORAGE,
             "operators": [{"type": "container"}],
         },
         # The collector's own metrics (otelcol_exporter_send_failed_*, queue sizes ...), one
@@ -268,28 +332,20 @@ def collector_config(
     receivers["prometheus/kubelet"] = {"config": {"scrape_configs": kubelet_scrape_jobs()}}
     if scrape_strimzi:
         receivers["prometheus/strimzi"] = {"config": {"scrape_configs": [STRIMZI_SCRAPE_JOB]}}
-    processors: dict[str, Any] = {
-        "memory_limiter": {
-            "check_interval": "5s",
-            "limit_percentage": 80,
-            "spike_limit_percentage": 20,
-        },
-        "resource": {
-            "attributes": [
-                {"key": key, "value": value, "action": "upsert"} for key, value in labels.items()
-            ]
-        },
-        "batch": {"timeout": "5s"},
-    }
+    processors = _processors(labels)
     exporters: dict[str, Any] = {}
     pipelines: dict[str, Any] = {}
     chain = ["memory_limiter", "resource", "batch"]
     if metrics_remote_write_url:
-        exporters["prometheusremotewrite"] = {
-            **_exporter(metrics_remote_write_url, transport, grpc=False, tenant_header=False),
-            "external_labels": labels,
-            "resource_to_telemetry_conversion": {"enabled": True},
-        }
+        exporters["prometheusremotewrite"] = _queued(
+            {
+                **_exporter(metrics_remote_write_url, transport, grpc=False, tenant_header=False),
+                "external_labels": labels,
+                "resource_to_telemetry_conversion": {"enabled": True},
+            },
+            batches,
+            persistent=False,
+        )
         pipelines["metrics"] = {
             "receivers": ["otlp", "kubeletstats", "prometheus/kubelet", "prometheus/self"]
             + (["prometheus/strimzi"] if scrape_strimzi else []),
@@ -297,8 +353,10 @@ def collector_config(
             "exporters": ["prometheusremotewrite"],
         }
     if logs_otlp_url:
-        exporters["otlphttp/loki"] = _exporter(
-            logs_otlp_url, transport, grpc=False, tenant_header=True
+        exporters["otlphttp/loki"] = _queued(
+            _exporter(logs_otlp_url, transport, grpc=False, tenant_header=True),
+            batches,
+            persistent=True,
         )
         pipelines["logs"] = {
             "receivers": ["otlp", "filelog"],
@@ -306,8 +364,10 @@ def collector_config(
             "exporters": ["otlphttp/loki"],
         }
     if traces_otlp_endpoint:
-        exporters["otlp/tempo"] = _exporter(
-            traces_otlp_endpoint, transport, grpc=True, tenant_header=True
+        exporters["otlp/tempo"] = _queued(
+            _exporter(traces_otlp_endpoint, transport, grpc=True, tenant_header=True),
+            batches,
+            persistent=True,
         )
         pipelines["traces"] = {
             "receivers": ["otlp"],
@@ -317,7 +377,21 @@ def collector_config(
     if not pipelines:
         exporters["debug"] = {"verbosity": "basic"}
         pipelines["traces"] = {"receivers": ["otlp"], "processors": chain, "exporters": ["debug"]}
-    extensions: dict[str, Any] = {"health_check": {"endpoint": "0.0.0.0:13133"}}
+    return _assemble(receivers, processors, exporters, pipelines, transport)
+
+
+def _assemble(
+    receivers: dict[str, Any],
+    processors: dict[str, Any],
+    exporters: dict[str, Any],
+    pipelines: dict[str, Any],
+    transport: CollectorTransport,
+) -> str:
+    """The whole configuration: the used receivers, the extensions, the service section."""
+    extensions: dict[str, Any] = {
+        "health_check": {"endpoint": "0.0.0.0:13133"},
+        QUEUE_STORAGE: _queue_extension(),
+    }
     if transport.basic_auth:
         username, password = CREDENTIALS_ENV
         extensions["basicauth/client"] = {
@@ -354,3 +428,77 @@ def collector_config(
         },
     }
     return yaml.safe_dump(config, sort_keys=False)
+
+
+def _processors(labels: dict[str, str]) -> dict[str, Any]:
+    return {
+        "memory_limiter": {
+            "check_interval": "5s",
+            "limit_percentage": 80,
+            "spike_limit_percentage": 20,
+        },
+        "resource": {
+            "attributes": [
+                {"key": key, "value": value, "action": "upsert"} for key, value in labels.items()
+            ]
+        },
+        "batch": {"timeout": f"{BATCH_TIMEOUT_SECONDS}s"},
+    }
+
+
+EVENTS_RECEIVER: Final[dict[str, Any]] = {
+    # Watch (not poll) the events.k8s.io/v1 events of every namespace: each event arrives once,
+    # as a log record whose body is the watch event (k8sobjectsreceiver README, "watch" mode).
+    # Only one collector may run this receiver, or every event is shipped once per replica
+    # (the README: "This receiver must be deployed as one replica").
+    "k8sobjects": {
+        "auth_type": "serviceAccount",
+        "objects": [{"name": "events", "mode": "watch", "group": "events.k8s.io"}],
+    }
+}
+"""The Kubernetes events receiver of the cell's events collector."""
+
+EVENTS_RBAC: Final[tuple[dict[str, Any], ...]] = (
+    # k8sobjectsreceiver README, "RBAC": watch mode lists first (no resource_version given)
+    # and lists again after a 410 Gone, so it needs list as well as watch.
+    {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["list", "watch"]},
+)
+"""What the events collector's ClusterRole grants (nothing else)."""
+
+
+def events_collector_config(
+    *,
+    cell: str,
+    dr_role: Literal["primary", "standby"],
+    region: str,
+    account: str,
+    dr_strategy: str = "none",
+    logs_otlp_url: str,
+    transport: CollectorTransport | None = None,
+    buffer_seconds: int = 1800,
+    records_per_second: int = 2000,
+) -> str:
+    """The configuration of the cell's one-replica events collector, as YAML.
+
+    Kubernetes events (``k8sobjects``, :data:`EVENTS_RECEIVER`) go to Loki with the cell's
+    labels, through a persistent queue like the DaemonSet's logs.
+    """
+    transport = transport or CollectorTransport(tenant=cell)
+    labels = cell_labels(
+        cell=cell, region=region, account=account, dr_role=dr_role, dr_strategy=dr_strategy
+    )
+    exporters = {
+        "otlphttp/loki": _queued(
+            _exporter(logs_otlp_url, transport, grpc=False, tenant_header=True),
+            queue_batches(records_per_second, buffer_seconds),
+            persistent=True,
+        )
+    }
+    pipelines = {
+        "logs": {
+            "receivers": ["k8sobjects"],
+            "processors": ["memory_limiter", "resource", "batch"],
+            "exporters": ["otlphttp/loki"],
+        }
+    }
+    return _assemble(dict(EVENTS_RECEIVER), _processors(labels), exporters, pipelines, transport)

@@ -443,7 +443,7 @@ def dr_dashboard(
             stat.Panel()
             .title("Standby readiness")
             .datasource(PROM)
-            .span(12)
+            .span(6)
             .height(5)
             .mappings(_status_mappings("Ready", "Not ready"))
             .thresholds(_thresholds((None, "red"), (1, "green")))
@@ -451,12 +451,40 @@ def dr_dashboard(
         )
         .with_panel(
             stat.Panel()
-            .title("Standby nodes reporting")
+            .title("Standby not ready because")
+            .description(
+                "control-plane: the EKS API server stopped reporting; nodes: running "
+                "instances that are not reporting nodes (StandbyNotReady)."
+            )
             .datasource(PROM)
-            .span(12)
+            .span(6)
             .height(5)
+            .with_target(
+                _prom(
+                    f"max by (cell, reason) ({ar.STANDBY_NOT_READY_RECORD})", "{{cell}} {{reason}}"
+                )
+            )
+        )
+        .with_panel(
+            stat.Panel()
+            .title("Standby control plane")
+            .description("AWS/EKS apiserver_request_total of clusters tagged dr-role=standby.")
+            .datasource(PROM)
+            .span(6)
+            .height(5)
+            .mappings(_status_mappings("Answering", "Silent"))
             .thresholds(_thresholds((None, "red"), (1, "green")))
-            .with_target(_prom(ar.STANDBY_NODES_RECORD, "{{cell}}"))
+            .with_target(_prom(ar.STANDBY_CONTROL_PLANE_RECORD, "{{cell}}"))
+        )
+        .with_panel(
+            stat.Panel()
+            .title("Standby instances and nodes")
+            .description("Running instances (EC2) against nodes whose collector reports.")
+            .datasource(PROM)
+            .span(6)
+            .height(5)
+            .with_target(_prom(ar.STANDBY_INSTANCES_RECORD, "{{cell}} instances"))
+            .with_target(_prom(ar.STANDBY_NODES_RECORD, "{{cell}} nodes", "B"))
         )
     )
 

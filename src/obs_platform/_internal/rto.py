@@ -577,8 +577,9 @@ def _rto_findings(config: DrTimingConfig, terms: dict[str, float]) -> list[Findi
                 "orchestration_seconds",
                 terms["orchestration_seconds"],
                 f"the failover waits for a person (assumed {a.manual_approval_seconds} s)",
-                "make failover automatic (automatic_failover=True, manual_approval=False); "
-                "keep approval for failback only",
+                "make failover automatic (automatic_failover=True, manual_approval=False and, "
+                "with a database, automatic_ungraceful_failover=True so that an outage does "
+                "not wait for consent); keep approval for failback only",
             )
         )
     base = config.model_copy(update=structural)

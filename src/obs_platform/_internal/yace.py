@@ -34,6 +34,9 @@ YACE_SCRAPE_INTERVAL_SECONDS: Final = 60
 EXPORTED_TAGS: Final[tuple[str, ...]] = (CELL_TAG, DR_ROLE_TAG)
 """Resource tags exported as labels on every DR metric (``tag_cell``, ``tag_dr_role``)."""
 
+STANDBY_ONLY: Final = ((DR_ROLE_TAG, "^standby$"),)
+"""YACE ``searchTags`` reading only resources tagged ``dr-role=standby`` (values are regexes)."""
+
 _SEPARATORS = re.compile(r"[^A-Za-z0-9_]")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
@@ -78,6 +81,8 @@ class DiscoveryJob:
         cell: A ``cell`` the job's series carry as ``custom_tag_cell`` (YACE's ``customTags``)
             even where discovery cannot associate a resource (MSK Replicator series have no
             tags, so they would lose ``tag_cell``), or ``None``.
+        search_tags: ``(tag, value regex)`` pairs a resource must carry to be read (YACE's
+            ``searchTags``, all must match).
     """
 
     namespace: str
@@ -85,6 +90,7 @@ class DiscoveryJob:
     metrics: tuple[tuple[str, str], ...]
     role_arn: str | None = None
     cell: str | None = None
+    search_tags: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,7 @@ def account_discovery_jobs(accounts: Iterable[CloudWatchAccount]) -> list[Discov
                     job.metrics,
                     role_arn=account.role_arn,
                     cell=account.cell,
+                    search_tags=job.search_tags,
                 )
             )
     return jobs
@@ -142,7 +149,13 @@ def dr_discovery_jobs(regions: Sequence[str]) -> list[DiscoveryJob]:
     Aurora's ``AuroraGlobalDBReplicationLag`` (emitted by the secondary cluster) and MSK
     Replicator's ``ReplicationLatency`` are read in every given region (the stack's region and
     its DR region); Route 53's ``HealthCheckStatus`` only in us-east-1, where all of its metrics
-    live.
+    live. Standby readiness at zero nodes (no collector ships anything then) reads the standby
+    cells' control planes, the ``apiserver_request_total`` Sum that EKS vends free in ``AWS/EKS``
+    (dimension ``ClusterName``) for clusters 1.28+ (EKS user guide, "Monitor cluster data with
+    Amazon CloudWatch"), and their launched nodes, EC2 ``StatusCheckFailed`` (1-minute, free) of
+    instances tagged ``dr-role=standby``; both only for resources tagged ``dr-role=standby``
+    (YACE v0.67.0 ``pkg/config/services.go``: ``AWS/EKS`` discovers ``eks:cluster``,
+    ``AWS/EC2`` ``ec2:instance``).
 
     Args:
         regions: The regions of the databases and replicators (duplicates are dropped, order
@@ -153,6 +166,12 @@ def dr_discovery_jobs(regions: Sequence[str]) -> list[DiscoveryJob]:
         DiscoveryJob("AWS/RDS", unique, (("AuroraGlobalDBReplicationLag", "Average"),)),
         DiscoveryJob("AWS/Route53", (ROUTE53_METRICS_REGION,), (("HealthCheckStatus", "Minimum"),)),
         DiscoveryJob("AWS/Kafka", unique, (("ReplicationLatency", "Maximum"),)),
+        DiscoveryJob(
+            "AWS/EKS", unique, (("apiserver_request_total", "Sum"),), search_tags=STANDBY_ONLY
+        ),
+        DiscoveryJob(
+            "AWS/EC2", unique, (("StatusCheckFailed", "Maximum"),), search_tags=STANDBY_ONLY
+        ),
     ]
 
 
@@ -175,6 +194,8 @@ def yace_config(jobs: Iterable[DiscoveryJob], *, sts_region: str) -> dict[str, A
         }
         if job.role_arn is not None:
             rendered["roles"] = [{"roleArn": job.role_arn}]
+        if job.search_tags:
+            rendered["searchTags"] = [{"key": k, "value": v} for k, v in job.search_tags]
         if job.cell is not None:
             rendered["customTags"] = [{"key": "cell", "value": job.cell}]
         rendered.update(

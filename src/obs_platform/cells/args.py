@@ -159,6 +159,24 @@ class TelemetryArgs(ArgsModel):
     """Also expose OTLP on each node's ports 4317/4318 (for workloads that send to the node IP);
     by default workloads send to ``otel-collector.obs-telemetry:4317``, which stays on the
     node (``internalTrafficPolicy: Local``)."""
+    kubernetes_metrics: bool = True
+    """Run kube-prometheus-stack in Prometheus agent mode in the cell (``{n}-telemetry-agent``):
+    kube-state-metrics, node-exporter, the API server and every ServiceMonitor/PodMonitor of the
+    cell's workloads, remote-written with the cell's labels to ``metrics_remote_write_url``
+    (nothing is installed without that URL)."""
+    kubernetes_events: bool = True
+    """Ship the cell's Kubernetes events to Loki (``{n}-telemetry-events``, one collector
+    watching ``events.k8s.io`` events), when ``logs_otlp_url`` is set."""
+    outage_buffer_seconds: int = Field(default=1800, ge=300, le=86_400)
+    """How long the cell keeps its telemetry while the ingest endpoint is unreachable (an ingest
+    failover): at least the stack's ingest failover RTO. Sizes the collector's persistent queues
+    and the agent's write-ahead log (see the telemetry path concept page, "Buffering")."""
+    expected_samples_per_second: int = Field(default=20_000, ge=100, le=10_000_000)
+    """Metric samples per second the cell's Prometheus agent scrapes (sizes its WAL volume and
+    remote-write shards)."""
+    expected_records_per_second: int = Field(default=2_000, ge=1, le=1_000_000)
+    """Log records or spans per second one node's collector handles, per signal (sizes the
+    collector's queues)."""
 
     @model_validator(mode="after")
     def _no_grpc_credentials_in_plaintext(self) -> TelemetryArgs:

@@ -10,6 +10,7 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 
 from .._component import Component
+from .._internal.alert_rules import DR_ROLE_TAG
 from .._internal.iam import service_trust_policy
 from ..observability.cluster import admin_access_entries
 from .args import CellArgs
@@ -85,7 +86,9 @@ def create_compute(
         enabled_cluster_log_types=["api", "audit", "authenticator"],
         create_oidc_provider=True,
         deletion_protection=args.protect,
-        tags=owner.tags({"cell": owner._name}),
+        # dr-role: the CloudWatch exporter reads a standby's control plane by this tag
+        # (StandbyNotReady at zero nodes, obs_platform._internal.alert_rules).
+        tags=owner.tags({"cell": owner._name, DR_ROLE_TAG: args.dr_role}),
         opts=owner.child_opts(protect=args.protect, **eks_opts),
         **credentials,
     )
@@ -121,6 +124,12 @@ def create_compute(
         if args.node_volume_kms_key_arn is not None
         else {}
     )
+    # A standby's instances carry dr-role too: the exporter counts them against the nodes that
+    # report (StandbyNotReady, "nodes"). Only on standbys, so that a primary's launch template,
+    # and with it its nodes, do not roll for the tag.
+    instance_tags = {"cell": owner._name}
+    if args.dr_role == "standby":
+        instance_tags[DR_ROLE_TAG] = "standby"
     template = aws.ec2.LaunchTemplate(
         owner.child_name("node-template"),
         region=args.region,
@@ -145,9 +154,7 @@ def create_compute(
                 },
             }
         ],
-        tag_specifications=[
-            {"resource_type": "instance", "tags": owner.tags({"cell": owner._name})}
-        ],
+        tag_specifications=[{"resource_type": "instance", "tags": owner.tags(instance_tags)}],
         tags=owner.tags({"Name": owner.child_name("node-template")}),
         opts=owner.child_opts(),
     )

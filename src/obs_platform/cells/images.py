@@ -30,13 +30,37 @@ from ..dr.args import KafkaEngine
 from ..observability.registry import pull_through_node_policy
 from .args import CellArgs, CellImageSource
 
-__all__ = ["CellImages", "check_image_source", "create_image_source"]
+__all__ = [
+    "AGENT_REGISTRIES",
+    "CellImages",
+    "check_image_source",
+    "create_image_source",
+    "runs_agent",
+]
 
-_UPSTREAM_URLS = {"docker.io": "registry-1.docker.io", "quay.io": "quay.io"}
+_UPSTREAM_URLS = {
+    "docker.io": "registry-1.docker.io",
+    "quay.io": "quay.io",
+    "registry.k8s.io": "registry.k8s.io",
+}
 """The upstream registry URL of each cache the cell makes (Docker Hub's API host differs)."""
 
 STRIMZI_REGISTRY = "quay.io"
 """Where the Strimzi chart's images live (``defaultImageRegistry``)."""
+
+AGENT_REGISTRIES: tuple[str, ...] = ("quay.io", "registry.k8s.io")
+"""Where the cell's kube-prometheus-stack images live: the operator, Prometheus, its config
+reloader and node-exporter on quay.io, kube-state-metrics on registry.k8s.io (the chart's
+defaults); neither needs an ECR pull-through credential."""
+
+
+def runs_agent(args: CellArgs) -> bool:
+    """Whether the cell runs its Prometheus agent.
+
+    It does with ``TelemetryArgs.kubernetes_metrics`` and a remote-write URL to write to.
+    """
+    t = args.telemetry
+    return t.kubernetes_metrics and t.metrics_remote_write_url is not None
 
 
 @dataclass
@@ -46,6 +70,9 @@ class CellImages:
     Attributes:
         collector_image: The collector's image reference.
         strimzi_registry: The Strimzi chart's ``defaultImageRegistry`` (``None``: the chart's).
+        agent_registries: Upstream registry host -> the registry the cell's
+            kube-prometheus-stack pulls it through (``None``: upstream, ``image_source=
+            "egress"``).
         node_policy: An inline policy the node role needs (filling the caches), or ``None``.
         ready: What pulls must wait for (the cache rules).
     """
@@ -54,6 +81,7 @@ class CellImages:
     strimzi_registry: pulumi.Output[str] | None
     node_policy: pulumi.Output[str] | None
     ready: list[pulumi.Resource] = field(default_factory=list)
+    agent_registries: dict[str, pulumi.Output[str]] | None = None
 
 
 def check_image_source(args: CellArgs, label: str) -> None:
@@ -115,13 +143,16 @@ def create_image_source(
 ) -> CellImages:
     """Create the pull-through cache rules (``image_source="pull-through-cache"``).
 
-    Children: ``{n}-ptc-docker-hub`` (Docker Hub, with ``docker_hub_credential_arn``) and, for
-    Strimzi, ``{n}-ptc-quay``. ECR creates a cached repository on first pull, as the puller,
+    Children: ``{n}-ptc-docker-hub`` (Docker Hub, with ``docker_hub_credential_arn``),
+    ``{n}-ptc-quay`` (Strimzi, and the Prometheus agent's operator, Prometheus and
+    node-exporter images) and ``{n}-ptc-k8s`` (registry.k8s.io: kube-state-metrics) when the
+    agent runs (:func:`runs_agent`). ECR creates a cached repository on first pull, as the puller,
     so the node role gets ``ecr:CreateRepository`` and ``ecr:BatchImportUpstreamImage`` on the
     cache prefixes (ECR user guide, "IAM permissions required to sync an upstream registry").
     """
     region = args.region
     strimzi = args.kafka_replication and args.kafka_engine is KafkaEngine.STRIMZI
+    agent = runs_agent(args)
     if args.image_source is CellImageSource.EGRESS:
         return CellImages(pulumi.Output.from_input(COLLECTOR_IMAGE), None, None)
     if args.image_source is CellImageSource.MIRROR:
@@ -130,8 +161,14 @@ def create_image_source(
             pulumi.Output.from_input(through_mirror(COLLECTOR_IMAGE, mirror)),
             pulumi.Output.from_input(mirror) if strimzi else None,
             None,
+            agent_registries=(
+                {host: pulumi.Output.from_input(mirror) for host in AGENT_REGISTRIES}
+                if agent
+                else None
+            ),
         )
-    hosts = ["docker.io", *(["quay.io"] if strimzi else [])]
+    hosts = ["docker.io", *(["quay.io"] if strimzi or agent else [])]
+    hosts += ["registry.k8s.io"] if agent else []
     rules: list[pulumi.Resource] = []
     for host in hosts:
         prefix = CACHE_PREFIXES[host]
@@ -155,4 +192,12 @@ def create_image_source(
         ),
         node_policy=policy,
         ready=rules,
+        agent_registries=(
+            {
+                host: pulumi.Output.concat(registry, "/", CACHE_PREFIXES[host])
+                for host in AGENT_REGISTRIES
+            }
+            if agent
+            else None
+        ),
     )

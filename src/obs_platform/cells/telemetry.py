@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -31,18 +32,24 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from .._component import Component
+from .._internal.cell_agent import AGENT_RELEASE, agent_values, cell_labels
 from .._internal.cell_telemetry import (
     CA_FILE,
     COLLECTOR_IMAGE,
     CREDENTIALS_ENV,
+    EVENTS_RBAC,
+    QUEUE_DIRECTORY,
     CollectorTransport,
     collector_config,
+    events_collector_config,
     grpc_is_plaintext,
 )
+from .._internal.charts import KUBE_PROMETHEUS_STACK, prometheus_operator_crd_urls
 from .._internal.errors import ObsPlatformError
 from .._internal.pod_security import HOST_PORTS_ANNOTATION
 from ..dr.args import KafkaEngine
 from .args import TENANT_PATTERN, CellArgs, TelemetryArgs
+from .images import runs_agent
 
 __all__ = [
     "CLOUDWATCH_READER_ACTIONS",
@@ -129,7 +136,17 @@ def create_cloudwatch_reader(owner: Component[Any], args: CellArgs) -> pulumi.Ou
 
 
 TELEMETRY_NAMESPACE = "obs-telemetry"
-"""Namespace of the cell's collector."""
+"""Namespace of the cell's collectors and its Prometheus agent."""
+
+QUEUE_HOST_PATH = "/var/lib/obs-platform/otel-collector"
+"""The node directory that holds the DaemonSet's persistent queues and log offsets (mounted at
+:data:`.cell_telemetry.QUEUE_DIRECTORY`), so that they outlive the pod."""
+
+CREDENTIALS_SECRET = "otel-collector-credentials"
+"""The Secret with the cell's ingest username and password (collectors and agent)."""
+
+HELM_TIMEOUT_SECONDS = 900
+"""How long Helm waits for the agent's release to become ready."""
 
 
 def check_telemetry(args: TelemetryArgs, cell: str, label: str) -> str:
@@ -170,6 +187,7 @@ def create_telemetry(
     vpc_id: pulumi.Input[str] | None = None,
     image: pulumi.Input[str] = COLLECTOR_IMAGE,
     image_ready: list[pulumi.Resource] | None = None,
+    agent_registries: Mapping[str, pulumi.Output[str]] | None = None,
 ) -> None:
     """Run the OpenTelemetry Collector DaemonSet in :data:`TELEMETRY_NAMESPACE`.
 
@@ -255,7 +273,7 @@ def create_telemetry(
     if t.password is not None:
         credentials = k8s.core.v1.Secret(
             owner.child_name("telemetry-credentials"),
-            metadata={**meta, "name": "otel-collector-credentials"},
+            metadata={**meta, "name": CREDENTIALS_SECRET},
             type="kubernetes.io/basic-auth",
             string_data={"username": tenant, "password": pulumi.Output.secret(t.password)},
             opts=after,
@@ -264,7 +282,7 @@ def create_telemetry(
         env += [
             {
                 "name": variable,
-                "valueFrom": {"secretKeyRef": {"name": "otel-collector-credentials", "key": key}},
+                "valueFrom": {"secretKeyRef": {"name": CREDENTIALS_SECRET, "key": key}},
             }
             for variable, key in zip(CREDENTIALS_ENV, ("username", "password"), strict=True)
         ]
@@ -287,6 +305,8 @@ def create_telemetry(
             logs_otlp_url=v[2],
             traces_otlp_endpoint=v[3],
             transport=transport,
+            buffer_seconds=t.outage_buffer_seconds,
+            records_per_second=t.expected_records_per_second,
         )
     )
     data: dict[str, Any] = {"config.yaml": config}
@@ -368,6 +388,7 @@ def create_telemetry(
                                     "mountPath": "/var/log/pods",
                                     "readOnly": True,
                                 },
+                                {"name": "queue", "mountPath": QUEUE_DIRECTORY},
                             ],
                         }
                     ],
@@ -377,6 +398,10 @@ def create_telemetry(
                             "name": "pods",
                             "hostPath": {"path": "/var/log/pods", "type": "Directory"},
                         },
+                        {
+                            "name": "queue",
+                            "hostPath": {"path": QUEUE_HOST_PATH, "type": "DirectoryOrCreate"},
+                        },
                     ],
                 },
             },
@@ -384,4 +409,204 @@ def create_telemetry(
         opts=owner.child_opts(
             provider=provider, depends_on=[config_map, *depends, *(image_ready or [])]
         ),
+    )
+    secret = CREDENTIALS_SECRET if t.password is not None else None
+    ca_map = "otel-collector" if t.ca_certificate_pem else None
+    if runs_agent(args):
+        _create_agent(
+            owner,
+            args,
+            account,
+            provider,
+            secret=secret,
+            ca_config_map=ca_map,
+            registries=agent_registries,
+            depends_on=[namespace, config_map, *depends, *(image_ready or [])],
+        )
+    if t.kubernetes_events and t.logs_otlp_url is not None:
+        _create_events_collector(
+            owner,
+            args,
+            account,
+            provider,
+            transport=transport,
+            env=env,
+            image=image,
+            ca=bool(t.ca_certificate_pem),
+            depends_on=[namespace, *depends, *(image_ready or [])],
+        )
+
+
+def _create_agent(
+    owner: Component[Any],
+    args: CellArgs,
+    account: pulumi.Output[str],
+    provider: k8s.Provider,
+    *,
+    secret: str | None,
+    ca_config_map: str | None,
+    registries: Mapping[str, pulumi.Output[str]] | None,
+    depends_on: list[pulumi.Resource],
+) -> None:
+    """Install ``{n}-prometheus-crds`` and ``{n}-telemetry-agent``.
+
+    The agent is kube-prometheus-stack in Prometheus agent mode
+    (:mod:`obs_platform._internal.cell_agent`).
+    The operator's CRDs are applied server-side from the operator release that the chart pin
+    ships, as in the shared stack (Helm never upgrades CRDs). The release runs in
+    :data:`TELEMETRY_NAMESPACE` beside the collector: it authenticates with the same Secret,
+    trusts the same CA ConfigMap, and node-exporter needs the namespace's ``privileged`` Pod
+    Security level (host network, PID and paths).
+    """
+    t = args.telemetry
+    crds = k8s.yaml.v2.ConfigGroup(
+        owner.child_name("prometheus-crds"),
+        files=prometheus_operator_crd_urls(),
+        opts=owner.child_opts(provider=provider, depends_on=depends_on),
+    )
+    values = pulumi.Output.all(account, t.metrics_remote_write_url).apply(
+        lambda v: agent_values(
+            labels=cell_labels(
+                cell=owner._name,
+                region=args.region,
+                account=v[0],
+                dr_role=args.dr_role,
+                dr_strategy=args.dr_strategy.value,
+            ),
+            remote_write_url=v[1],
+            credentials_secret=secret,
+            ca_config_map=ca_config_map,
+            samples_per_second=t.expected_samples_per_second,
+            buffer_seconds=t.outage_buffer_seconds,
+            mirror=registries,
+        )
+    )
+    k8s.helm.v3.Release(
+        owner.child_name("telemetry-agent"),
+        name=AGENT_RELEASE,
+        chart=KUBE_PROMETHEUS_STACK.chart,
+        version=KUBE_PROMETHEUS_STACK.version,
+        repository_opts={"repo": KUBE_PROMETHEUS_STACK.repository},
+        namespace=TELEMETRY_NAMESPACE,
+        values=values,
+        skip_crds=True,
+        atomic=True,
+        cleanup_on_fail=True,
+        timeout=HELM_TIMEOUT_SECONDS,
+        max_history=10,
+        opts=owner.child_opts(provider=provider, depends_on=[*depends_on, crds]),
+    )
+
+
+def _create_events_collector(
+    owner: Component[Any],
+    args: CellArgs,
+    account: pulumi.Output[str],
+    provider: k8s.Provider,
+    *,
+    transport: CollectorTransport,
+    env: list[dict[str, Any]],
+    image: pulumi.Input[str],
+    ca: bool,
+    depends_on: list[pulumi.Resource],
+) -> None:
+    """Run ``{n}-telemetry-events``, the collector that ships the cell's Kubernetes events.
+
+    One replica watches the events and ships them to Loki (``k8sobjects``; with more, each
+    event would arrive once per replica). It reads no host path, so it runs as the image's
+    non-root user with the ``restricted`` profile; its queue is an ``emptyDir`` (which
+    survives container restarts).
+    """
+    t = args.telemetry
+    name = "otel-collector-events"
+    labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/managed-by": "obs-platform"}
+    meta = {"name": name, "namespace": TELEMETRY_NAMESPACE, "labels": labels}
+    opts = owner.child_opts(provider=provider, depends_on=depends_on)
+    k8s.core.v1.ServiceAccount(owner.child_name("telemetry-events-sa"), metadata=meta, opts=opts)
+    role = f"obs-platform-otel-events-{owner._name}"
+    k8s.rbac.v1.ClusterRole(
+        owner.child_name("telemetry-events-role"),
+        metadata={"name": role, "labels": labels},
+        rules=list(EVENTS_RBAC),
+        opts=opts,
+    )
+    k8s.rbac.v1.ClusterRoleBinding(
+        owner.child_name("telemetry-events-binding"),
+        metadata={"name": role, "labels": labels},
+        role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+        subjects=[{"kind": "ServiceAccount", "name": name, "namespace": TELEMETRY_NAMESPACE}],
+        opts=opts,
+    )
+    config = pulumi.Output.all(account, t.logs_otlp_url).apply(
+        lambda v: events_collector_config(
+            cell=owner._name,
+            dr_role=args.dr_role,
+            dr_strategy=args.dr_strategy.value,
+            region=args.region,
+            account=v[0],
+            logs_otlp_url=v[1],
+            transport=transport,
+            buffer_seconds=t.outage_buffer_seconds,
+        )
+    )
+    data: dict[str, Any] = {"config.yaml": config}
+    items = [{"key": "config.yaml", "path": "config.yaml"}]
+    if ca:
+        data["ca.crt"] = t.ca_certificate_pem
+        items.append({"key": "ca.crt", "path": "ca/ca.crt"})
+    config_map = k8s.core.v1.ConfigMap(
+        owner.child_name("telemetry-events-config"), metadata=meta, data=data, opts=opts
+    )
+    k8s.apps.v1.Deployment(
+        owner.child_name("telemetry-events"),
+        metadata=meta,
+        spec={
+            "replicas": 1,
+            # Never two at once, not even during a rollout: the old pod stops first.
+            "strategy": {"type": "Recreate"},
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "serviceAccountName": name,
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        # The contrib image's own user (its Dockerfile: USER 10001).
+                        "runAsUser": 10001,
+                        "runAsGroup": 10001,
+                        "fsGroup": 10001,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
+                    "containers": [
+                        {
+                            "name": "otel-collector",
+                            "image": image,
+                            "args": ["--config=/conf/config.yaml"],
+                            "env": [e for e in env if e["name"] != "K8S_NODE_NAME"],
+                            "readinessProbe": {"httpGet": {"path": "/", "port": 13133}},
+                            "livenessProbe": {"httpGet": {"path": "/", "port": 13133}},
+                            "resources": {
+                                "requests": {"cpu": "50m", "memory": "128Mi"},
+                                "limits": {"memory": "256Mi"},
+                            },
+                            "securityContext": {
+                                "readOnlyRootFilesystem": True,
+                                "allowPrivilegeEscalation": False,
+                                "privileged": False,
+                                "capabilities": {"drop": ["ALL"]},
+                            },
+                            "volumeMounts": [
+                                {"name": "config", "mountPath": "/conf", "readOnly": True},
+                                {"name": "queue", "mountPath": QUEUE_DIRECTORY},
+                            ],
+                        }
+                    ],
+                    "volumes": [
+                        {"name": "config", "configMap": {"name": name, "items": items}},
+                        {"name": "queue", "emptyDir": {"sizeLimit": "2Gi"}},
+                    ],
+                },
+            },
+        },
+        opts=owner.child_opts(provider=provider, depends_on=[config_map, *depends_on]),
     )

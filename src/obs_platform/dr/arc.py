@@ -42,19 +42,23 @@ Children (``n`` is the DR component's name):
   least once in the last day: a primary that has never served (a first deploy whose workloads
   are not up yet) is not failed over, with data loss, from day one.
 
-Which mode does a triggered execution run in? The trigger carries no mode (botocore
-``arc-region-switch`` ``Trigger``: action, targetRegion, conditions,
-minDelayMinutesBetweenExecutions, description) and the ARC guide does not say; the library
-therefore assumes *graceful*. During a real regional outage the graceful switchover cannot
-complete and the execution pauses at the database step (``pausedByFailedStep``); the operator
-then takes the ungraceful path with consent, ``obs-platform dr failover --unplanned
---allow-data-loss``, which switches the running execution to ungraceful
-(``UpdatePlanExecution`` ``switchToUngraceful``) instead of starting a second one.
+Which mode does a triggered execution run in? Not documented: only ``StartPlanExecution``
+carries ``mode``; the trigger has none (botocore ``arc-region-switch`` ``Trigger``: action,
+targetRegion, conditions, minDelayMinutesBetweenExecutions, description), workflows are per
+action and region (``Workflow``), and the ARC guide, API reference, CloudFormation,
+terraform-provider-aws and pulumi-aws say nothing more (docs/concepts/dr-model.md lists what was
+read). The plan is right either way: a graceful triggered execution that meets a regional outage
+pauses at the database step (``pausedByFailedStep``), and :mod:`.ungraceful` (with the user's
+consent, ``PilotLightDrArgs.automatic_ungraceful_failover``) or the operator
+(``obs-platform dr failover --unplanned --allow-data-loss``) switches it to ungraceful
+(``UpdatePlanExecution`` ``switchToUngraceful``) instead of starting a second one; an
+ungraceful one fails over at once, within the RPO that consent covers.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -76,6 +80,15 @@ TRIGGER_ALARM_KEY = "primary-healthz"
 SERVED_ALARM_KEY = "primary-never-healthy"
 """Name the plan knows the "primary has never been healthy" alarm by (the trigger needs it
 green)."""
+
+
+@dataclass(frozen=True)
+class RegionSwitchParts:
+    """What :func:`create_region_switch` made."""
+
+    plan: aws.arcregionswitch.Plan
+    failover_database_steps: tuple[str, ...]
+    """The failover workflow's step with the Aurora block and the step containing it."""
 
 
 def _policy(statements: list[dict[str, Any]]) -> str:
@@ -272,7 +285,7 @@ def _create_cross_account_role(
 
 def create_region_switch(
     owner: PilotLightDr, args: PilotLightDrArgs, dns: Route53Parts, aurora: AuroraParts | None
-) -> aws.arcregionswitch.Plan:
+) -> RegionSwitchParts:
     """Create the execution role, the cross-account roles, access entries and the plan."""
     primary, standby = args.primary, args.standby
     role = aws.iam.Role(
@@ -431,6 +444,10 @@ def create_region_switch(
         )
         approver = approver_role.arn
 
+    # Names of the failover workflow's step that holds the Aurora block and of the step that
+    # contains it: what the automatic ungraceful path looks for (:mod:`.ungraceful`).
+    database_steps: list[str] = []
+
     def workflow(target: DrSite, failback: bool) -> dict[str, Any]:
         steps: list[dict[str, Any]] = []
         approval = args.failback_approval if failback else args.manual_approval
@@ -454,7 +471,11 @@ def create_region_switch(
             parallel.append(
                 _aurora_step(f"database-{target.name}", failback, aurora, target, primary)
             )
+            if not failback:
+                database_steps.append(f"database-{target.name}")
         if len(parallel) > 1:
+            if aurora is not None and not failback:
+                database_steps.append("recover")
             steps.append(
                 {
                     "name": "recover",
@@ -490,7 +511,7 @@ def create_region_switch(
                 ],
             }
         )
-    return aws.arcregionswitch.Plan(
+    plan = aws.arcregionswitch.Plan(
         owner.child_name("region-switch"),
         name=owner.child_name("region-switch"),
         description=f"Pilot-light failover {primary.name} -> {standby.name}, gated failback.",
@@ -516,3 +537,4 @@ def create_region_switch(
         tags=owner.tags({"Name": owner.child_name("region-switch")}),
         opts=owner.child_opts(depends_on=grants),
     )
+    return RegionSwitchParts(plan=plan, failover_database_steps=tuple(database_steps))

@@ -149,6 +149,17 @@ class PilotLightDrArgs(ArgsModel):
     """Kafka replication; ``None`` for a pair without Kafka."""
     automatic_failover: bool = True
     """Start the failover workflow when the health-check alarm fires."""
+    automatic_ungraceful_failover: bool | None = None
+    """Consent, given in advance, to lose up to the replication lag (the budget's RPO) when an
+    automatic failover meets a regional outage. The trigger's execution runs the Aurora step
+    as a switchover (no data loss), which cannot complete while the primary region is down:
+    Region switch pauses it. With this on, ``{name}-arc-ungraceful`` (see
+    :mod:`obs_platform.dr.ungraceful`) switches such an execution to ungraceful, a failover
+    with data loss, once the primary's ``/healthz`` alarm is red; off, a person must do it
+    (``obs-platform dr failover --unplanned --allow-data-loss``) and the budget charges
+    ``timing.manual_approval_seconds`` for them. ``None`` (default) follows
+    ``automatic_failover`` for a pair with a database: a pair that fails over by itself is
+    expected to do so in the outage it exists for, within its RPO target."""
     manual_approval: bool = False
     """Wait for a person before failing over (the budget charges for it)."""
     failback_approval: bool = True

@@ -38,6 +38,7 @@ from .checks import check_sites, claim_primary
 from .cost import CostOption, cost_options, explain_costs, idle_cost
 from .kafka import create_mirror_maker2, create_msk_replicator
 from .route53 import create_route53
+from .ungraceful import create_ungraceful_automation
 
 __all__ = [
     "AuroraGlobalArgs",
@@ -47,6 +48,13 @@ __all__ = [
     "PilotLightDr",
     "PilotLightDrArgs",
 ]
+
+
+def automatic_ungraceful(args: PilotLightDrArgs) -> bool:
+    """Whether a stalled automatic failover goes ungraceful without a person."""
+    if args.database is None or not args.automatic_failover:
+        return False
+    return args.automatic_ungraceful_failover is not False
 
 
 def timing_config(args: PilotLightDrArgs) -> DrTimingConfig:
@@ -73,7 +81,11 @@ def timing_config(args: PilotLightDrArgs) -> DrTimingConfig:
         dns_ttl_seconds=args.dns_ttl_seconds,
         alias_records=False,
         alarm_evaluation_periods=args.alarm_evaluation_periods,
-        manual_approval=args.manual_approval or not args.automatic_failover,
+        # In an outage the graceful switchover stalls; without the automatic ungraceful path
+        # a person takes it on (see automatic_ungraceful_failover).
+        manual_approval=args.manual_approval
+        or not args.automatic_failover
+        or (db is not None and not automatic_ungraceful(args)),
         rds_global=db is not None,
         headless_secondary=db is not None and db.standby_instances == 0,
         global_db_rpo_seconds=db.global_db_rpo_seconds if db is not None else None,
@@ -151,7 +163,10 @@ class PilotLightDr(Component[PilotLightDrArgs]):
       them, the cells own their placement: see :mod:`obs_platform.dr.aurora` for why);
     * Kafka replication (MSK Replicator or Strimzi MirrorMaker 2);
     * an ARC Region switch plan that fails over automatically on the alarm and fails back only
-      through an approval and a no-data-loss switchover.
+      through an approval and a no-data-loss switchover;
+    * with ``automatic_ungraceful_failover`` (the default for an automatic failover with a
+      database), the standby-region function that takes a failover stalled by a regional outage
+      ungraceful (:mod:`obs_platform.dr.ungraceful`).
 
     Before anything is created the RTO/RPO budget (:mod:`obs_platform._internal.rto`) is computed
     from the arguments. A configuration that misses its targets is refused with the term at
@@ -305,6 +320,23 @@ class PilotLightDr(Component[PilotLightDrArgs]):
                         "name of its Kafka load balancer that the standby reaches through the "
                         "Transit Gateway.",
                     )
+        if args.automatic_ungraceful_failover and not (
+            args.automatic_failover and args.database is not None
+        ):
+            raise ObsPlatformError(
+                f"{label}: automatic_ungraceful_failover switches a stalled automatic failover's "
+                "database step to a failover, but "
+                + (
+                    "automatic_failover is off, so nothing starts one."
+                    if not args.automatic_failover
+                    else "the pair has no database, whose step is the only one with an "
+                    "ungraceful behaviour."
+                ),
+                field="PilotLightDrArgs.automatic_ungraceful_failover",
+                value=True,
+                fix="Leave automatic_ungraceful_failover unset (None)"
+                + (", or set automatic_failover=True." if not args.automatic_failover else "."),
+            )
         if args.database is not None and isinstance(args.database.master_password, str):
             _check_password(args.database.master_password, label)
         check_sites(args, label)
@@ -348,7 +380,12 @@ class PilotLightDr(Component[PilotLightDrArgs]):
                 kafka_id = create_mirror_maker2(
                     self, args, args.timing.mirror_maker_lag_seconds
                 ).metadata["name"]
-        plan = create_region_switch(self, args, dns, aurora)
+        switch = create_region_switch(self, args, dns, aurora)
+        plan = switch.plan
+        if automatic_ungraceful(args):
+            create_ungraceful_automation(
+                self, args, plan, dns, list(switch.failover_database_steps)
+            )
         summary = {
             **budget.as_output(args.primary.region, args.standby.region),
             "verification": self._verification,

@@ -447,6 +447,34 @@ def aurora_secondary_ignore_changes(ctx: RuleContext) -> Iterator[Finding]:
             yield Finding(cluster, f"ignore_changes lacks {', '.join(missing)}")
 
 
+def aurora_global_no_managed_password(ctx: RuleContext) -> Iterator[Finding]:
+    """No member of an Aurora global database lets RDS manage its master password.
+
+    Aurora user guide, *Password management with Amazon Aurora and AWS Secrets Manager*,
+    limitations: managing master user passwords with Secrets Manager "isn't supported for ...
+    DB clusters that are part of an Aurora global database". A member is a cluster with
+    ``globalClusterIdentifier``, or the cluster a global cluster is made from
+    (``sourceDbClusterIdentifier``).
+    """
+    sources = {
+        g.inputs.get("sourceDbClusterIdentifier")
+        for g in _of(ctx.plan, RDS_GLOBAL)
+        if isinstance(g.inputs.get("sourceDbClusterIdentifier"), str)
+    }
+    for cluster in _of(ctx.plan, RDS_CLUSTER):
+        ident = cluster.inputs.get("globalClusterIdentifier")
+        names = {
+            cluster.outputs.get("arn"),
+            cluster.outputs.get("clusterIdentifier"),
+            cluster.inputs.get("clusterIdentifier"),
+        }
+        member = (isinstance(ident, str) and bool(ident)) or bool(names & sources - {None})
+        if member and _true(cluster.inputs.get("manageMasterUserPassword")):
+            yield Finding(
+                cluster, "manageMasterUserPassword is true on a member of a global database"
+            )
+
+
 # ---------------------------------------------------------------------------------------------
 # Route 53
 
@@ -698,7 +726,12 @@ def retention_set(ctx: RuleContext) -> Iterator[Finding]:
                 )
         elif chart in _RETENTION_PATHS:
             paths, shown = _RETENTION_PATHS[chart]
-            if chart == "kube-prometheus-stack" and _false(dig(values, "prometheus", "enabled")):
+            if chart == "kube-prometheus-stack" and (
+                _false(dig(values, "prometheus", "enabled"))
+                # An agent keeps only its WAL; the chart leaves out `retention` in agent mode
+                # (templates/prometheus/prometheus.yaml: `if not .Values.prometheus.agentMode`).
+                or _true(dig(values, "prometheus", "agentMode"))
+            ):
                 continue
             if not any(_set(values, *p) for p in paths):
                 yield Finding(release, f"{shown} is not set in the release's values")
@@ -899,6 +932,19 @@ RULES: tuple[Rule, ...] = (
         "Add ignore_changes=['global_cluster_identifier', 'replication_source_identifier'] "
         "to the secondary cluster's options.",
         aurora_secondary_ignore_changes,
+        Scope.STACK,
+    ),
+    _rule(
+        "aurora-global-no-managed-password",
+        E,
+        "Aurora global database members do not use RDS-managed master passwords",
+        "Aurora does not support Secrets Manager-managed master passwords for clusters in a "
+        "global database (Aurora user guide, Secrets Manager integration limitations), so the "
+        "create or the join fails.",
+        "Remove manage_master_user_password from the cluster; pass master_password as a Pulumi "
+        "secret and keep it in a Secrets Manager secret replicated to the other regions (as "
+        "PilotLightDr does).",
+        aurora_global_no_managed_password,
         Scope.STACK,
     ),
     _rule(

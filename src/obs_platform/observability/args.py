@@ -333,6 +333,11 @@ class ObservabilityStackArgs(ArgsModel):
     """The DR recovery-time target the DR alert rules and dashboard measure against."""
     rpo_target_seconds: int = Field(default=60, ge=1, le=86400)
     """The DR recovery-point target; replication lag above it is critical."""
+    standby_cells: tuple[TenantName, ...] = Field(default=(), max_length=64)
+    """Names of the DR standby cells that must always exist. ``StandbyNotReady`` fires for a
+    listed standby whose EKS control plane stops reporting, however long ago it went (an
+    unlisted standby is watched for a day after it was last seen). Read through the CloudWatch
+    exporter, so a standby in another account also needs its ``cloudwatch_accounts`` entry."""
     cloudwatch_exporter: bool = True
     """Install the CloudWatch exporter (YACE) that the DR alert rules read: Aurora global
     database replication lag and MSK Replicator latency in ``region`` and ``dr_region``, Route 53

@@ -210,6 +210,7 @@ def create_observability_content(
     rpo_target_seconds: int,
     opts: pulumi.ResourceOptions,
     standby_region: str | None = None,
+    standby_cells: tuple[str, ...] = (),
 ) -> ObservabilityContent:
     """Create the rules, dashboards and Alertmanager config Secret; return the values overlay.
 
@@ -226,6 +227,7 @@ def create_observability_content(
         opts: Options for every child (the Kubernetes provider, ``depends_on``); ``parent`` is
             set to ``owner``.
         standby_region: The DR standby's region, pre-selected on the DR dashboard.
+        standby_cells: Standby cells the ``StandbyNotReady`` alert always watches.
 
     Raises:
         ObsPlatformError: An argument is invalid (checked before anything is created).
@@ -236,7 +238,9 @@ def create_observability_content(
     from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 
     groups = alert_rules.build_rule_groups(
-        rpo_target_seconds=rpo_target_seconds, rto_target_seconds=rto_target_seconds
+        rpo_target_seconds=rpo_target_seconds,
+        rto_target_seconds=rto_target_seconds,
+        standby_cells=standby_cells,
     )
     models = dashboards.build_dashboards(
         rpo_target_seconds=rpo_target_seconds,

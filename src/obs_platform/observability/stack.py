@@ -306,6 +306,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                     provider=cluster.provider, depends_on=[*cluster.k8s_ready, namespace, crds]
                 ),
                 standby_region=args.dr_region,
+                standby_cells=args.standby_cells,
             )
             overlay = made.values_overlay
             if alertmanager_role is not None and alertmanager_role.annotation_arn is not None:

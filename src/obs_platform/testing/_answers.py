@@ -27,6 +27,42 @@ DEFAULT_ACCOUNT_ID = "111111111111"
 
 
 @dataclass(frozen=True)
+class AssumedRole:
+    """The role a provider's calls run as (``assume_roles``), for ``get_caller_identity``.
+
+    Attributes:
+        role_arn: The role's ARN (``arn:aws:iam::222222222222:role/deploy``, a path allowed).
+        session_name: The provider's ``session_name``; ``None`` when it sets none.
+    """
+
+    role_arn: str
+    session_name: str | None = None
+
+    def identity(self) -> dict[str, str]:
+        """Return STS ``GetCallerIdentity`` for a session of this role.
+
+        The ARN is ``arn:aws:sts::ACCOUNT:assumed-role/ROLE-NAME/SESSION`` (the role's name
+        without its path) and the user ID ``ROLE-ID:SESSION``, a role ID starting ``AROA``
+        (IAM user guide, *IAM identifiers*: "Unique identifiers" and the assumed-role ARN).
+        With no ``session_name`` the AWS SDK for Go v2 that the provider assumes roles with
+        names the session ``aws-go-sdk-<UnixNano>`` (``credentials/stscreds``); the engine
+        derives a stable number.
+        """
+        parts = self.role_arn.split(":", 5)
+        partition, account, resource = parts[1], parts[4], parts[5]
+        role_name = resource.rsplit("/", 1)[-1]
+        digest = hashlib.sha256(self.role_arn.encode()).hexdigest()
+        session = self.session_name or f"aws-go-sdk-{int(digest[:15], 16):019d}"
+        role_id = "AROA" + base64.b32encode(bytes.fromhex(digest[:22])).decode()[:17]
+        return {
+            "accountId": account,
+            "arn": f"arn:{partition}:sts::{account}:assumed-role/{role_name}/{session}",
+            "userId": f"{role_id}:{session}",
+            "id": account,
+        }
+
+
+@dataclass(frozen=True)
 class ResourceContext:
     """What an answer needs to know about one registration.
 
@@ -793,20 +829,31 @@ def zone_id_prefix(region: str) -> str:
     return parts[0] + "".join(_DIRECTIONS.get(p, p[:1]) for p in parts[1:-1]) + parts[-1]
 
 
-def answer_call(token: str, args: dict[str, Any], region: str, account: str) -> dict[str, Any]:
+def answer_call(
+    token: str,
+    args: dict[str, Any],
+    region: str,
+    account: str,
+    *,
+    assumed_role: AssumedRole | None = None,
+) -> dict[str, Any]:
     """Return the result of a data-source call, consistent with the resource answers.
 
     Args:
         token: The function token, such as ``aws:index/getRegion:getRegion``.
         args: The call's arguments.
-        region: The effective region of the call.
+        region: The effective region of the call (the call's own, else its provider's).
         account: The account the call runs as.
+        assumed_role: The role the call's provider assumes, if any: ``get_caller_identity``
+            then answers that role's session, as STS does.
 
     Raises:
         NotImplementedError: For a function the engine does not know; the message says how
             to add it.
     """
     if token == "aws:index/getCallerIdentity:getCallerIdentity":
+        if assumed_role is not None:
+            return assumed_role.identity()
         return {
             "accountId": account,
             "arn": f"arn:{PARTITION}:iam::{account}:user/offline",

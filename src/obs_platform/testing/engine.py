@@ -27,6 +27,7 @@ import types
 import urllib.parse
 import warnings
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,13 @@ from pulumi.runtime.sync_await import _sync_await
 
 from .._internal.errors import ObsPlatformError
 from . import _checks, _references, _wire
-from ._answers import DEFAULT_ACCOUNT_ID, ResourceContext, answer_call, answer_resource
+from ._answers import (
+    DEFAULT_ACCOUNT_ID,
+    AssumedRole,
+    ResourceContext,
+    answer_call,
+    answer_resource,
+)
 from ._limits import Guard, ProgramTooDeepError, abandon_event_loop, exit_error, location_of
 from ._project import load_program
 from ._secrets import warn_plaintext_secret_reads
@@ -111,25 +118,29 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         # Each registration's SDK stack trace, resolved to a file:line only when a URN repeats.
         self._stack_traces: dict[str, Any] = {}
         self.stack_outputs: dict[str, Any] = {}
-        self._provider_context: dict[str, tuple[str | None, str | None]] = {}
+        self._provider_context: dict[str, _ProviderContext] = {}
         # (type, id, revealed outputs) of each answered registration, revealed once here rather
         # than on every lookup an answer makes (a VPC's CIDR looks up its pool's).
         self._answered: list[tuple[str, str, dict[str, Any]]] = []
         # Each refused request's exception, with the program line that made it.
         self.failed_at: list[tuple[BaseException, str]] = []
+        # Where the engine's own warnings go (the plan's diagnostics).
+        self.warn: Callable[[str], None] | None = None
 
-    def _context_of(self, provider_ref: str) -> tuple[str | None, str | None]:
+    def _context_of(self, provider_ref: str) -> _ProviderContext:
         urn = provider_ref.rsplit("::", 1)[0] if provider_ref else ""
-        return self._provider_context.get(urn, (None, None))
+        return self._provider_context.get(urn, _NO_PROVIDER)
+
+    def _provider_ref(self, type_: str, provider_ref: str, providers: Mapping[str, str]) -> str:
+        return provider_ref if type_.startswith("aws:") else providers.get("aws", provider_ref)
 
     def _effective(
         self, type_: str, inputs: dict[str, Any], provider_ref: str, providers: Mapping[str, str]
     ) -> tuple[str | None, str]:
-        ref = provider_ref if type_.startswith("aws:") else providers.get("aws", provider_ref)
-        provider_region, provider_account = self._context_of(ref)
+        context = self._context_of(self._provider_ref(type_, provider_ref, providers))
         own_region = inputs.get("region") if isinstance(inputs.get("region"), str) else None
-        region = own_region or provider_region or self.default_region
-        return region, provider_account or self.default_account
+        region = own_region or context.region or self.default_region
+        return region, context.account or self.default_account
 
     @_names_call_site
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
@@ -173,9 +184,10 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                     if k not in outputs or _wire.contains_secret(v)
                 }
             )
+            self._mark_secret_outputs(request, urn, outputs)
             self._answered.append((request.type, resource_id, _wire.reveal(outputs)))
         if request.type.startswith("pulumi:providers:"):
-            self._provider_context[urn] = (revealed.get("region"), _account_of_provider(revealed))
+            self._provider_context[urn] = _provider_context(revealed)
         provider = request.provider.rsplit("::", 1)[0] if request.provider else None
         self.records[urn] = PlanResource(
             urn=urn,
@@ -204,6 +216,29 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn)
         obj = _wire.to_struct(outputs)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj)
+
+    def _mark_secret_outputs(self, request: Any, urn: str, outputs: dict[str, Any]) -> None:
+        """Make secret the outputs the registration lists in ``additional_secret_outputs``.
+
+        As the Pulumi engine does after each step (``pkg/resource/deploy/step_executor.go``):
+        each listed output the resource has becomes a secret, in what the program reads back
+        and so in the plan (``"[secret]"`` wherever it flows: stack outputs, other resources'
+        inputs, :attr:`PlanResource.outputs`); ``id`` cannot be made secret and is a warning
+        with Pulumi's text. The SDK sends the names translated to the provider's (camelCase)
+        ones, and adds the outputs its schema marks secret (``aws.rds.Cluster``'s
+        ``masterPassword``) to the list by itself. An output named after a secret input is
+        secret already (echoed as a secret, as the engine's "input secret potentially leaked"
+        rule has it).
+        """
+        for name in request.additionalSecretOutputs:
+            if name == "id":
+                if self.warn is not None:
+                    self.warn(
+                        f"{request.type} {request.name!r} ({urn}): The 'id' property cannot be "
+                        "made secret. See pulumi/pulumi#2717 for more details."
+                    )
+            elif name in outputs and not _wire.contains_secret(outputs[name]):
+                outputs[name] = _wire.secret(outputs[name])
 
     def _alias_urns(self, request: Any) -> tuple[str, ...]:
         """Return the URNs a registration's aliases stand for (specs resolved as Pulumi does)."""
@@ -259,7 +294,10 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             return super().Invoke(request)  # type: ignore[no-untyped-call]
         args = _wire.reveal(_wire.decode(request.args))
         region, account = self._effective(request.tok, args, request.provider, {})
-        result = answer_call(request.tok, args, region or _FALLBACK_REGION, account)
+        role = self._context_of(request.provider).assumed_role
+        result = answer_call(
+            request.tok, args, region or _FALLBACK_REGION, account, assumed_role=role
+        )
         ret = _wire.to_struct(result)
         response = resource_pb2.ResourceInvokeResponse()
         getattr(response, "return").CopyFrom(ret)  # "return" is a Python keyword
@@ -293,23 +331,43 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_wire.to_struct(state))
 
 
-def _account_of_provider(inputs: Mapping[str, Any]) -> str | None:
-    """Return the account a provider works in: its assumed role's, else its allowed one.
+@dataclass(frozen=True)
+class _ProviderContext:
+    """Where an explicit ``aws`` provider works: its region, account and assumed role."""
 
-    Provider inputs arrive JSON-encoded, with the SDK's snake_case keys inside.
+    region: str | None = None
+    account: str | None = None
+    assumed_role: AssumedRole | None = None
+
+
+_NO_PROVIDER = _ProviderContext()
+
+
+def _provider_context(inputs: Mapping[str, Any]) -> _ProviderContext:
+    """Return a provider's region, account and the role its calls run as.
+
+    Provider inputs arrive JSON-encoded, with the SDK's snake_case keys inside. The calls run
+    as the last role of the ``assume_roles`` chain (terraform-provider-aws assumes them in
+    order, each with the previous one's credentials), else the ``assume_role_with_web_identity``
+    role; the account is that role's, else the one ``allowed_account_ids`` names.
     """
-    roles = _json_value(inputs.get("assumeRoles")) or []
-    single = _json_value(inputs.get("assumeRole"))
+    region = inputs.get("region") if isinstance(inputs.get("region"), str) else None
+    chain = _json_value(inputs.get("assumeRoles")) or []
+    single = _json_value(inputs.get("assumeRole"))  # pulumi-aws v6's name
     if isinstance(single, dict):
-        roles = [single, *roles]
-    for role in roles if isinstance(roles, list) else []:
-        arn = (role.get("roleArn") or role.get("role_arn")) if isinstance(role, dict) else None
+        chain = [single, *chain] if isinstance(chain, list) else [single]
+    web = _json_value(inputs.get("assumeRoleWithWebIdentity"))
+    roles = [r for r in [web, *(chain if isinstance(chain, list) else [])] if isinstance(r, dict)]
+    for role in reversed(roles):
+        arn = role.get("roleArn") or role.get("role_arn")
         if isinstance(arn, str) and arn.count(":") >= 5 and arn.split(":")[4]:
-            return arn.split(":")[4]
+            session = role.get("sessionName") or role.get("session_name")
+            assumed = AssumedRole(arn, session if isinstance(session, str) and session else None)
+            return _ProviderContext(region, arn.split(":")[4], assumed)
     allowed = _json_value(inputs.get("allowedAccountIds"))
     if isinstance(allowed, list) and len(allowed) == 1:
-        return str(allowed[0])
-    return None
+        return _ProviderContext(region, str(allowed[0]))
+    return _ProviderContext(region)
 
 
 def _json_value(value: Any) -> Any:
@@ -399,6 +457,7 @@ def run(
     monitor.stack_references = _references.normalise(stack_outputs)
     monitor.progress = progress
     engine = _RecordingEngine()
+    monitor.warn = lambda text: engine.diagnostics.append(f"warning: {text}")
     pulumi_settings.reset_options(project=project, stack=stack, preview=False)
     set_all_config(config_strings, sorted(secret_keys))
     deployment = monitor.GetDeploymentInfo(empty_pb2.Empty())  # type: ignore[no-untyped-call]

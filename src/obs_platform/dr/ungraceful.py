@@ -1,0 +1,204 @@
+"""The automatic ungraceful path: a stalled automatic failover goes on without a person.
+
+Created when ``PilotLightDrArgs.automatic_ungraceful_failover`` is on (by default whenever the
+failover is automatic and the pair has a database). Children (``n`` is the DR's name), all in
+the standby region, through the DR's own provider (the plan's account):
+
+* ``{n}-arc-ungraceful`` (``aws:lambda/function:Function``, Python 3.13, one concurrent run):
+  the code of :mod:`obs_platform._internal.arc_ungraceful`, which switches a graceful
+  execution paused at the database step during an outage to ungraceful;
+* ``{n}-arc-ungraceful-role`` and ``{n}-arc-ungraceful-policy``: trusted by Lambda only,
+  allowed ``arc-region-switch:ListPlanExecutions``, ``GetPlanExecution`` and
+  ``UpdatePlanExecution`` on this plan only, ``cloudwatch:DescribeAlarms`` on the ``/healthz``
+  alarm only, and to write its own log group;
+* ``{n}-arc-ungraceful-logs`` (``/aws/lambda/{n}-arc-ungraceful``, 90 days);
+* ``{n}-arc-ungraceful-events``: an EventBridge rule on this plan's execution events (source
+  ``aws.arc-region-switch``, detail type ``ARC Region Switch Plan Execution``; ARC guide,
+  *Using Region switch in ARC with Amazon EventBridge*), with its target and the permission
+  that lets EventBridge invoke the function;
+* ``{n}-arc-ungraceful-schedule``: the same every minute, with its target and permission. ARC
+  emits events "on a best effort basis" (same page), and the guide does not say in which
+  region an execution's events arrive; the schedule bounds the delay to a minute either way.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+import pulumi_aws as aws
+
+from .._internal import arc_ungraceful
+from .route53 import Route53Parts
+
+if TYPE_CHECKING:
+    from .args import PilotLightDrArgs
+    from .pilot_light import PilotLightDr
+
+RUNTIME = "python3.13"
+"""Lambda runtime (pulumi-aws ``lambda_.Runtime.PYTHON3D13``); its boto3 has Region switch."""
+EVENT_DETAIL_TYPES = ["ARC Region Switch Plan Execution", "ARC Region switch Plan Execution"]
+"""The detail type of plan-execution events: the EventBridge events reference and the ARC
+guide's sample event spell it with "Switch", the guide's sample pattern with "switch"; event
+patterns match case-sensitively, so the rule lists both."""
+LOG_RETENTION_DAYS = 90
+
+
+@dataclass(frozen=True)
+class UngracefulParts:
+    """What :func:`create_ungraceful_automation` made."""
+
+    function: aws.lambda_.Function
+    rules: tuple[aws.cloudwatch.EventRule, ...]
+
+
+def _policy(statements: list[dict[str, Any]]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
+
+
+def create_ungraceful_automation(
+    owner: PilotLightDr,
+    args: PilotLightDrArgs,
+    plan: aws.arcregionswitch.Plan,
+    dns: Route53Parts,
+    database_steps: list[str],
+) -> UngracefulParts:
+    """Create the function, its role, log group and the two rules that run it."""
+    region = args.standby.region
+    name = owner.child_name("arc-ungraceful")
+    log_name = f"/aws/lambda/{name}"
+    logs = aws.cloudwatch.LogGroup(
+        f"{name}-logs",
+        name=log_name,
+        retention_in_days=LOG_RETENTION_DAYS,
+        region=region,
+        tags=owner.tags({"Name": f"{name}-logs"}),
+        opts=owner.child_opts(),
+    )
+    role = aws.iam.Role(
+        f"{name}-role",
+        assume_role_policy=_policy(
+            [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ]
+        ),
+        description="Switches a stalled automatic failover of the Region switch plan to "
+        "ungraceful.",
+        tags=owner.tags({"Name": f"{name}-role"}),
+        opts=owner.child_opts(),
+    )
+
+    def statements(values: dict[str, Any]) -> str:
+        return _policy(
+            [
+                {
+                    "Sid": "SwitchThisPlansExecutions",
+                    "Effect": "Allow",
+                    "Action": [
+                        "arc-region-switch:ListPlanExecutions",
+                        "arc-region-switch:GetPlanExecution",
+                        "arc-region-switch:UpdatePlanExecution",
+                    ],
+                    "Resource": values["plan"],
+                },
+                {
+                    "Sid": "ReadTheHealthzAlarm",
+                    "Effect": "Allow",
+                    "Action": "cloudwatch:DescribeAlarms",
+                    "Resource": values["alarm"],
+                },
+                {
+                    "Sid": "WriteItsLogs",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": f"{values['logs']}:*",
+                },
+            ]
+        )
+
+    policy = aws.iam.RolePolicy(
+        f"{name}-policy",
+        role=role.id,
+        policy=pulumi.Output.all(plan=plan.arn, alarm=dns.alarm.arn, logs=logs.arn).apply(
+            statements
+        ),
+        opts=owner.child_opts(),
+    )
+    source = Path(arc_ungraceful.__file__).read_text(encoding="utf-8")
+    function = aws.lambda_.Function(
+        name,
+        name=name,
+        description="Takes a stalled automatic failover ungraceful during a regional outage "
+        "(PilotLightDrArgs.automatic_ungraceful_failover).",
+        runtime=RUNTIME,
+        handler="index.handler",
+        role=role.arn,
+        code=pulumi.AssetArchive({"index.py": pulumi.StringAsset(source)}),
+        timeout=60,
+        memory_size=128,
+        # One run at a time: a switch is never decided twice at once.
+        reserved_concurrent_executions=1,
+        environment={
+            "variables": {
+                "PLAN_ARN": plan.arn,
+                "STANDBY_REGION": region,
+                # The name is the ARN's last part (arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME).
+                "ALARM_ARN": dns.alarm.arn,
+                "DATABASE_STEPS": ",".join(database_steps),
+            }
+        },
+        region=region,
+        tags=owner.tags({"Name": name}),
+        opts=owner.child_opts(depends_on=[logs, policy]),
+    )
+    events = aws.cloudwatch.EventRule(
+        f"{name}-events",
+        name=f"{name}-events",
+        description="Region switch plan execution events of this plan.",
+        event_pattern=plan.arn.apply(
+            lambda arn: json.dumps(
+                {
+                    "source": ["aws.arc-region-switch"],
+                    "detail-type": EVENT_DETAIL_TYPES,
+                    "resources": [arn],
+                }
+            )
+        ),
+        region=region,
+        tags=owner.tags({"Name": f"{name}-events"}),
+        opts=owner.child_opts(),
+    )
+    schedule = aws.cloudwatch.EventRule(
+        f"{name}-schedule",
+        name=f"{name}-schedule",
+        description="Checks the plan's paused executions every minute (events are best effort).",
+        schedule_expression="rate(1 minute)",
+        region=region,
+        tags=owner.tags({"Name": f"{name}-schedule"}),
+        opts=owner.child_opts(),
+    )
+    for rule_name, rule in ((f"{name}-events", events), (f"{name}-schedule", schedule)):
+        aws.cloudwatch.EventTarget(
+            f"{rule_name}-target",
+            rule=rule.name,
+            arn=function.arn,
+            region=region,
+            opts=owner.child_opts(),
+        )
+        aws.lambda_.Permission(
+            f"{rule_name}-permission",
+            action="lambda:InvokeFunction",
+            function=function.name,
+            principal="events.amazonaws.com",
+            source_arn=rule.arn,
+            region=region,
+            opts=owner.child_opts(),
+        )
+    return UngracefulParts(function=function, rules=(events, schedule))
