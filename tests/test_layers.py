@@ -1,4 +1,7 @@
-"""The layers import one way: _internal -> network -> observability -> dr -> cell (DESIGN.md 2).
+"""The layers import one way: _internal -> network -> dr -> observability -> cell (DESIGN.md 2).
+
+``dr`` is below ``observability`` since the stack's standby reuses its Aurora global database
+(issue 19); DESIGN.md 2 listed it above, before the stack had a DR of its own.
 
 Pure modules (``_internal``) create no resources, so they import neither the layers nor the
 Pulumi provider SDKs; ``testing``, ``cli``, ``guardrails``, ``ops`` and ``diagram`` are leaves
@@ -13,7 +16,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "obs_platform"
-ORDER = ["_internal", "network", "observability", "dr", "cell"]
+ORDER = ["_internal", "network", "dr", "observability", "cell"]
 LEAVES = {"testing", "cli", "guardrails", "ops", "diagram"}
 # Packages that belong to a layer named differently: cells/ holds cell.py's concerns.
 ALIASES = {"cells": "cell"}

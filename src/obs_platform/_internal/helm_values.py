@@ -207,6 +207,9 @@ def kube_prometheus_stack_values(
     grafana_role_arn: Any | None = None,
     amp: AmpRemoteWrite | None = None,
     mirror: ImageMirror | None = None,
+    grafana_database_secret: str | None = None,
+    grafana_replicas: int = 1,
+    amp_extra: tuple[AmpRemoteWrite, ...] = (),
 ) -> dict[str, Any]:
     """Values for kube-prometheus-stack with the EKS profile.
 
@@ -222,6 +225,11 @@ def kube_prometheus_stack_values(
       replaced with ``Recreate`` (a rolling update would wait forever on the new pod).
     * node-exporter runs in ``node_exporter_namespace`` (privileged; see
       :data:`NODE_EXPORTER_NAMESPACE_SUFFIX`).
+    * With ``grafana_database_secret`` Grafana keeps its state in PostgreSQL instead: its
+      ``[database]`` settings come as ``GF_DATABASE_*`` environment variables from that Secret
+      (the grafana chart's ``envFromSecret``, an ``envFrom.secretRef`` in its Deployment;
+      Grafana reads ``GF_<SECTION>_<KEY>`` over ``grafana.ini``), so no host or password is in
+      these values or in a ConfigMap. No volume then, so ``grafana_replicas`` pods roll.
 
     Args:
         cluster_name: Added as the ``cluster`` external label.
@@ -239,6 +247,10 @@ def kube_prometheus_stack_values(
         grafana_role_arn: IRSA role for Grafana (CloudWatch), or ``None``.
         amp: Remote write to AMP, or ``None``.
         mirror: Pull every image through these registries instead of upstream, or ``None``.
+        grafana_database_secret: The Secret with Grafana's ``GF_DATABASE_*`` settings, or
+            ``None`` for SQLite on a volume.
+        grafana_replicas: Grafana pods (more than one only with a database).
+        amp_extra: Further AMP workspaces every sample also goes to (the other region's).
     """
     retention_size_gb = max(1, prometheus_volume_gib * 9 // 10)
     prometheus_spec: dict[str, Any] = {
@@ -257,10 +269,11 @@ def kube_prometheus_stack_values(
     if amp is not None:
         prometheus_spec["remoteWrite"] = [
             {
-                "url": amp.url,
-                "sigv4": {"region": amp.region},
+                "url": target.url,
+                "sigv4": {"region": target.region},
                 "queueConfig": {"maxSamplesPerSend": 1000, "maxShards": 200, "capacity": 2500},
             }
+            for target in (amp, *amp_extra)
         ]
     values: dict[str, Any] = {
         "fullnameOverride": KPS_RELEASE,
@@ -308,6 +321,15 @@ def kube_prometheus_stack_values(
             },
         },
     }
+    if grafana_database_secret is not None:
+        values["grafana"].update(
+            {
+                "replicas": grafana_replicas,
+                "envFromSecret": grafana_database_secret,
+                "deploymentStrategy": {"type": "RollingUpdate"},
+                "persistence": {"enabled": False},
+            }
+        )
     for path, upstream in (
         ("alertmanager.alertmanagerSpec.image", "quay.io"),
         ("prometheus.prometheusSpec.image", "quay.io"),

@@ -174,6 +174,11 @@ class DrTimingConfig(_Frozen):
     """Route 53 ``request_interval`` (10 s "fast" or 30 s standard)."""
     health_check_failure_threshold: int = Field(default=3, ge=1, le=10)
     """Consecutive failed checks before Route 53 marks the endpoint unhealthy."""
+    detection_alarm_seconds: int | None = Field(default=None, ge=60)
+    """For a health check that follows a CloudWatch alarm instead of probing (private
+    endpoints, which Route 53's checkers cannot reach: the observability stack's ingest), the
+    alarm's period x evaluation periods; it replaces ``request_interval x failure_threshold``.
+    ``None`` for a probing health check."""
     dns_ttl_seconds: int = Field(default=60, ge=0)
     """TTL of the failover records (ignored for alias records, whose TTL is fixed at 60 s)."""
     alias_records: bool = False
@@ -307,6 +312,8 @@ def _fmt(value: float) -> str:
 
 def detection_seconds(config: DrTimingConfig) -> int:
     """Return how long Route 53 takes to mark the primary unhealthy."""
+    if config.detection_alarm_seconds is not None:
+        return config.detection_alarm_seconds
     return config.health_check_interval_seconds * config.health_check_failure_threshold
 
 

@@ -49,7 +49,9 @@ class AuroraGlobalArgs(ArgsModel):
 
     engine_version: str = Field(default="16.6", pattern=r"^\d+\.\d+$")
     """Aurora PostgreSQL version; both members run it (upgrade the secondary first)."""
-    instance_class: str = Field(default="db.r6g.large", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+    instance_class: str = Field(
+        default="db.r6g.large", pattern=r"^db\.(serverless|[a-z0-9]+\.[a-z0-9]+)$"
+    )
     """Instance class of every member instance (global databases need memory-optimised ones)."""
     primary_instances: int = Field(default=2, ge=1, le=15)
     """Instances in the primary cluster (a writer and readers)."""

@@ -53,7 +53,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pulumi
 import pulumi_aws as aws
@@ -61,10 +61,78 @@ import pulumi_aws as aws
 from .._internal.alert_rules import CELL_TAG
 
 if TYPE_CHECKING:
-    from .._component import Component
     from .args import AuroraGlobalArgs, PilotLightDrArgs
     from .pilot_light import PilotLightDr
-    from .site import DrSite
+
+
+class DatabaseSite(Protocol):
+    """What a global database member needs of its site (a :class:`~.site.DrSite` has it all)."""
+
+    @property
+    def name(self) -> str:
+        """Short name, used in the members' identifiers."""
+        ...
+
+    @property
+    def region(self) -> str:
+        """The member's region."""
+        ...
+
+    @property
+    def db_subnet_group_name(self) -> Any:
+        """DB subnet group of the member."""
+        ...
+
+    @property
+    def db_security_group_ids(self) -> Any:
+        """Security groups of the member."""
+        ...
+
+    @property
+    def db_kms_key_arn(self) -> Any:
+        """KMS key (in ``region``) of the member."""
+        ...
+
+    @property
+    def vpc_id(self) -> Any:
+        """VPC, for a member placed from another account."""
+        ...
+
+    @property
+    def vpc_cidr(self) -> Any:
+        """Clients' CIDR, for a member placed from another account."""
+        ...
+
+    @property
+    def db_subnet_ids(self) -> Any:
+        """Subnets, for a member placed from another account."""
+        ...
+
+    @property
+    def shared_subnets_ready(self) -> tuple[Any, ...]:
+        """What a member placed on shared subnets waits for."""
+        ...
+
+    def opts(self) -> dict[str, Any]:
+        """``ResourceOptions`` keyword arguments placing a child in the site's account."""
+        ...
+
+
+class DatabaseOwner(Protocol):
+    """What the functions here need of the component that owns the database."""
+
+    def child_name(self, role: str) -> str:
+        """A child's logical name."""
+        ...
+
+    def child_opts(self, opts: Any = None, **kwargs: Any) -> pulumi.ResourceOptions:
+        """Options for a child (parented to the owner)."""
+        ...
+
+    def tags(self, resource_tags: Any = None) -> dict[str, str]:
+        """Tags for a child."""
+        ...
+
 
 ENGINE = "aurora-postgresql"
 IGNORED_ON_MEMBERS = ["global_cluster_identifier", "replication_source_identifier"]
@@ -81,6 +149,8 @@ class AuroraParts:
     primary_instances: list[aws.rds.ClusterInstance]
     standby_instances: list[aws.rds.ClusterInstance]
     master_secret: aws.secretsmanager.Secret
+    master_password: pulumi.Output[str] | None = None
+    """The master password (a secret Output), for a client the library configures itself."""
 
 
 PASSWORD_LENGTH = 40
@@ -98,11 +168,13 @@ def password_from_seed(ciphertext_blob: str) -> str:
 
 
 def _master_credentials(
-    owner: PilotLightDr, args: PilotLightDrArgs, standby_key_arn: Any
+    owner: DatabaseOwner,
+    db: AuroraGlobalArgs,
+    primary: DatabaseSite,
+    standby: DatabaseSite,
+    standby_key_arn: Any,
 ) -> tuple[pulumi.Output[str], aws.secretsmanager.Secret]:
     """Return the master password (secret) and the replicated Secrets Manager secret."""
-    db: AuroraGlobalArgs = args.database  # type: ignore[assignment]
-    primary, standby = args.primary, args.standby
     password: pulumi.Output[str]
     if db.master_password is not None:
         password = pulumi.Output.secret(pulumi.Output.from_input(db.master_password))
@@ -151,7 +223,7 @@ def _family(engine_version: str) -> str:
 
 
 def create_db_placement(
-    owner: Component[Any],
+    owner: DatabaseOwner,
     role: str,
     *,
     region: str,
@@ -203,7 +275,7 @@ def create_db_placement(
 
 
 def create_region_key(
-    owner: Component[Any], role: str, region: str, description: str, opts: dict[str, Any]
+    owner: DatabaseOwner, role: str, region: str, description: str, opts: dict[str, Any]
 ) -> aws.kms.Key:
     """Create ``{n}-{role}``: a KMS key (rotation on, 30-day deletion window) in ``region``.
 
@@ -222,11 +294,9 @@ def create_region_key(
 
 
 def _shared_placement(
-    owner: PilotLightDr, args: PilotLightDrArgs, opts: dict[str, Any]
+    owner: DatabaseOwner, db: AuroraGlobalArgs, standby: DatabaseSite, opts: dict[str, Any]
 ) -> dict[str, Any]:
     """Create the standby member's key, subnet group and security group in the primary account."""
-    db: AuroraGlobalArgs = args.database  # type: ignore[assignment]
-    standby = args.standby
     key = create_region_key(
         owner,
         "standby-db-key",
@@ -264,7 +334,27 @@ def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
         args: Its arguments; ``args.database`` must be set.
     """
     db: AuroraGlobalArgs = args.database  # type: ignore[assignment]
-    primary, standby = args.primary, args.standby
+    return create_global_database(owner, db, args.primary, args.standby)
+
+
+def create_global_database(
+    owner: DatabaseOwner,
+    db: AuroraGlobalArgs,
+    primary: DatabaseSite,
+    standby: DatabaseSite,
+    *,
+    serverless_v2_capacity: tuple[float, float] | None = None,
+) -> AuroraParts:
+    """Create a global cluster and its two members between two sites.
+
+    Args:
+        owner: The component the children belong to (their names derive from its).
+        db: The database's settings.
+        primary: Where the writer runs.
+        standby: Where the secondary runs.
+        serverless_v2_capacity: ``(min, max)`` Aurora capacity units for Serverless v2
+            members (``instance_class="db.serverless"``), or ``None`` for provisioned ones.
+    """
     keep: dict[str, Any] = {"protect": db.protect}
     global_cluster = aws.rds.GlobalCluster(
         owner.child_name("global"),
@@ -306,8 +396,8 @@ def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
         "kms_key_id": standby.db_kms_key_arn,
     }
     if db.standby_in_primary_account:
-        placement = _shared_placement(owner, args, standby_opts)
-    password, secret = _master_credentials(owner, args, placement["kms_key_id"])
+        placement = _shared_placement(owner, db, standby, standby_opts)
+    password, secret = _master_credentials(owner, db, primary, standby, placement["kms_key_id"])
     common: dict[str, Any] = {
         "engine": ENGINE,
         "engine_version": db.engine_version,
@@ -318,6 +408,13 @@ def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
         "iam_database_authentication_enabled": True,
         "enabled_cloudwatch_logs_exports": ["postgresql"],
     }
+    if serverless_v2_capacity is not None:
+        # Serverless v2 members are provisioned-mode clusters with db.serverless instances
+        # (Aurora user guide, "Using Aurora Serverless v2"; supported in global databases).
+        common["serverlessv2_scaling_configuration"] = {
+            "min_capacity": serverless_v2_capacity[0],
+            "max_capacity": serverless_v2_capacity[1],
+        }
     primary_cluster = aws.rds.Cluster(
         owner.child_name("primary-db"),
         cluster_identifier=f"{owner.child_name(primary.name)}",
@@ -366,14 +463,15 @@ def create_aurora(owner: PilotLightDr, args: PilotLightDrArgs) -> AuroraParts:
         primary_instances=primary_instances,
         standby_instances=standby_instances,
         master_secret=secret,
+        master_password=password,
     )
 
 
 def _instances(
-    owner: PilotLightDr,
+    owner: DatabaseOwner,
     db: AuroraGlobalArgs,
     role: str,
-    site: DrSite,
+    site: DatabaseSite,
     cluster: aws.rds.Cluster,
     count: int,
     opts: dict[str, Any],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Any, Self, Union
+from typing import Annotated, Any, Literal, Self, Union
 
 import pulumi
 from pydantic import AfterValidator, Field, InstanceOf, model_validator
@@ -34,11 +34,13 @@ __all__ = [
     "CapacityType",
     "ChartVersions",
     "CloudWatchAccountArgs",
+    "GrafanaDatabaseArgs",
     "ImageSource",
     "IngestZoneVpc",
     "NodeGroupArgs",
     "ObservabilityStackArgs",
     "Scale",
+    "StandbyStackArgs",
     "WorkloadIdentity",
 ]
 
@@ -216,6 +218,132 @@ def _default_node_groups() -> dict[str, NodeGroupArgs]:
     return {"system": NodeGroupArgs()}
 
 
+def _standby_node_groups() -> dict[str, NodeGroupArgs]:
+    # Two nodes in two zones: enough for the operator, one Prometheus, the Alertmanager pair,
+    # the Grafana pair, Loki, Tempo and the ingest gateway at idle load; failover raises it.
+    return {
+        "system": NodeGroupArgs(
+            instance_types=("m7i.large",), min_size=2, desired_size=2, max_size=6
+        )
+    }
+
+
+class GrafanaDatabaseArgs(ArgsModel):
+    """Grafana's database: Aurora PostgreSQL Serverless v2 as a global database.
+
+    Made by the DR layer's Aurora module (:mod:`obs_platform.dr.aurora`): the global cluster,
+    a member in each region, the generated master password kept as a Pulumi secret and in a
+    Secrets Manager secret replicated to the standby region. Both Grafanas connect to the global
+    cluster's writer endpoint, which always names the current primary's writer (Aurora user
+    guide, *Connecting to an Aurora global database*), so neither needs reconfiguring after a
+    switchover or failover.
+    """
+
+    engine_version: str = Field(default="16.6", pattern=r"^\d+\.\d+$")
+    """Aurora PostgreSQL version (Serverless v2 needs 13.6 or later)."""
+    min_capacity_acu: float = Field(default=0.5, ge=0.0, le=256)
+    """Serverless v2 minimum capacity in Aurora capacity units (0.5 = 1 GiB)."""
+    max_capacity_acu: float = Field(default=4.0, ge=1.0, le=256)
+    """Serverless v2 maximum capacity."""
+    primary_instances: int = Field(default=2, ge=1, le=15)
+    """Serverless v2 instances in the primary region (a writer and a reader to fail over to)."""
+    standby_instances: int = Field(default=1, ge=1, le=16)
+    """Instances of the secondary (at least one: a headless secondary cannot be promoted within
+    the budget)."""
+    backup_retention_days: int = Field(default=7, ge=1, le=35)
+    """Automated backup retention."""
+    deletion_protection: bool = True
+    """AWS-side deletion protection of the global cluster and both members."""
+
+    @model_validator(mode="after")
+    def _capacity(self) -> Self:
+        if self.min_capacity_acu > self.max_capacity_acu:
+            raise ValueError(
+                f"min_capacity_acu {self.min_capacity_acu} is above max_capacity_acu "
+                f"{self.max_capacity_acu}; lower the minimum or raise the maximum."
+            )
+        if (self.min_capacity_acu * 2) % 1:
+            raise ValueError(
+                f"min_capacity_acu {self.min_capacity_acu} is not a multiple of 0.5; Aurora "
+                "Serverless v2 capacity goes in half-ACU steps."
+            )
+        return self
+
+
+class StandbyStackArgs(ArgsModel):
+    """The pilot-light copy of the stack in ``ObservabilityStackArgs.dr_region``.
+
+    It is built by the same component code as the primary (an :class:`ObservabilityStack`
+    ``{name}-standby`` as a child): its own VPC (from the IPAM pool of ``dr_region``, attached
+    to that region's Transit Gateway), an EKS cluster that always exists, a minimal system node
+    group, every chart installed, Loki and Tempo reading the replica buckets (read-only until
+    ``promoted``), an Alertmanager of its own, Grafana on the shared global database, and an
+    ingest NLB that the private zone's failover records point to when the primary fails. See
+    the concept page *DR of the platform itself*.
+    """
+
+    node_groups: dict[DnsLabel, NodeGroupArgs] = Field(
+        default_factory=_standby_node_groups, min_length=1
+    )
+    """The standby's node groups while passive: by default one ``system`` group of 2
+    m7i.large (two zones). Charts need somewhere to run to be installed and to answer; zero
+    nodes would leave every pod Pending and the standby unable to page or to take ingest.
+    ``obs-platform dr failover`` raises each group to the primary's matching group's size."""
+    vpc_id: Input[str] | None = None
+    """The standby's VPC in ``dr_region`` when the primary was given ``vpc_id`` (with
+    ``private_subnet_ids``); with an IPAM the standby's VPC comes from its pool."""
+    private_subnet_ids: SubnetIds | None = None
+    """Private subnets of ``vpc_id``."""
+    docker_hub_credential_arn: Input[str] | None = None
+    """Secrets Manager secret (``ecr-pullthroughcache/...``) in ``dr_region`` for the standby's
+    Docker Hub pull-through cache (cache rules and their credentials are regional)."""
+    ghcr_credential_arn: Input[str] | None = None
+    """Secrets Manager secret in ``dr_region`` for the standby's ghcr.io pull-through cache."""
+    heartbeat_url: Input[str] | None = None
+    """The standby Alertmanager's Watchdog endpoint: a second check of your dead man's switch
+    (a secret). Required when ``alerting.heartbeat_receiver`` is set: one check per region, so
+    the switch fires when either region stops sending; a shared one would stay quiet while the
+    standby keeps it alive."""
+    amp_remote_write_url: Input[str] | None = None
+    """The standby region's Amazon Managed Service for Prometheus workspace (remote-write URL):
+    with ``ObservabilityStackArgs.amp_remote_write_url`` both Prometheus servers write to both
+    workspaces, so either region keeps the whole metric history."""
+    amp_workspace_arn: Input[str] | None = None
+    """That workspace's ARN (scopes the IAM grant)."""
+    grafana_database: GrafanaDatabaseArgs = Field(default_factory=GrafanaDatabaseArgs)
+    """Grafana's global database (instead of SQLite on a volume)."""
+    promoted: bool = False
+    """Whether the standby's Loki and Tempo may write to the replica buckets. ``False`` (passive)
+    grants them read only: they serve the replicated data, accept pushes into their write-ahead
+    logs and retry their flushes until promotion. Set ``True`` (or attach the
+    ``{name}-standby-{loki,tempo}-write`` policies by hand during an outage, see the runbook)
+    when the standby takes over."""
+    rto_target_seconds: int = Field(default=1800, ge=60, le=86400)
+    """The stack's own recovery-time target. Ingest and paging move on their own within a few
+    minutes; Grafana's database moves when an operator runs ``obs-platform dr failover``, which
+    the budget charges as a person's approval (``TimingAssumptions.manual_approval_seconds``)."""
+    rpo_target_seconds: int = Field(default=60, ge=1, le=86400)
+    """The stack's own recovery-point target for Grafana's state (the global database's lag)."""
+    health_alarm_evaluation_periods: int = Field(default=2, ge=1, le=10)
+    """One-minute periods the primary ingest NLB must report no healthy targets before the
+    failover records move to the standby."""
+    budget_enforcement: Literal["refuse", "warn"] = "refuse"
+    """Refuse (default) or warn about a standby whose budget misses its targets."""
+
+    @model_validator(mode="after")
+    def _pair(self) -> Self:
+        if (self.vpc_id is None) != (self.private_subnet_ids is None):
+            raise ValueError(
+                "standby.vpc_id and standby.private_subnet_ids go together; set both or neither."
+            )
+        if (self.amp_remote_write_url is None) != (self.amp_workspace_arn is None):
+            raise ValueError(
+                "standby.amp_remote_write_url and standby.amp_workspace_arn go together; set "
+                "both or neither."
+            )
+        return self
+
+
 class ObservabilityStackArgs(ArgsModel):
     """Arguments of the shared-monitoring stack.
 
@@ -383,6 +511,14 @@ class ObservabilityStackArgs(ArgsModel):
     """Replicate the ECR repositories to ``dr_region``."""
     replicate_storage: bool = False
     """Replicate the Loki and Tempo buckets to ``dr_region`` (with a replica KMS key)."""
+    standby: StandbyStackArgs | None = None
+    """A pilot-light copy of the stack in ``dr_region`` (needs ``replicate_storage`` and
+    ``replicate_images``): the platform then survives the region failure it reports on.
+    ``None`` (default) builds none."""
+    grafana_replicas: int | None = Field(default=None, ge=1, le=10)
+    """Grafana replicas in each region. More than one needs a shared database, which only a
+    ``standby`` brings (Grafana on Aurora instead of SQLite on a ReadWriteOnce volume).
+    ``None`` (default): 1 without a standby, 2 with one."""
 
     protect: bool = True
     """Protect stateful children (buckets, KMS keys) from deletion. Set ``False`` only to tear a
@@ -415,6 +551,14 @@ class ObservabilityStackArgs(ArgsModel):
             )
         if (self.replicate_images or self.replicate_storage) and self.dr_region is None:
             raise ValueError("replicate_images/replicate_storage need dr_region; set it.")
+        if self.standby is not None:
+            self._check_standby(self.standby)
+        elif self.grafana_replicas is not None and self.grafana_replicas > 1:
+            raise ValueError(
+                f"grafana_replicas={self.grafana_replicas} needs a shared database, but without "
+                "a standby Grafana keeps SQLite on one ReadWriteOnce volume, which a second pod "
+                "cannot mount. Use grafana_replicas=1, or set standby (Grafana moves to Aurora)."
+            )
         if self.dr_region is not None and self.dr_region == self.region:
             raise ValueError(f"dr_region {self.dr_region!r} equals region; choose another.")
         if self.scale is Scale.DISTRIBUTED and self.tempo_kafka_address is None:
@@ -475,3 +619,60 @@ class ObservabilityStackArgs(ArgsModel):
                 f"of at most 63 characters; use at most {63 - len(NODE_EXPORTER_NAMESPACE_SUFFIX)}."
             )
         return self
+
+    def _check_standby(self, standby: StandbyStackArgs) -> None:
+        if self.dr_region is None:
+            raise ValueError("standby runs in dr_region; set dr_region (such as 'us-east-1').")
+        if not (self.replicate_storage and self.replicate_images):
+            raise ValueError(
+                "standby reads the replicated Loki and Tempo buckets and pulls the replicated "
+                "images; set replicate_storage=True and replicate_images=True."
+            )
+        check_az_count(self.az_count, self.dr_region)
+        if self.ingest_zone_name is None:
+            raise ValueError(
+                "the standby takes over the ingest names through failover records in the "
+                "private zone; set ingest_zone_name (such as 'obs.internal')."
+            )
+        if self.vpc_id is not None and standby.vpc_id is None:
+            raise ValueError(
+                "the stack runs in a given VPC (vpc_id), so the standby needs one in dr_region "
+                "too; set standby.vpc_id and standby.private_subnet_ids."
+            )
+        if self.vpc_id is None and standby.vpc_id is not None:
+            raise ValueError(
+                "the stack's VPC comes from the IPAM, and so does the standby's; drop "
+                "standby.vpc_id and standby.private_subnet_ids."
+            )
+        if self.image_source is ImageSource.PULL_THROUGH_CACHE:
+            missing = [
+                name
+                for name in ("docker_hub_credential_arn", "ghcr_credential_arn")
+                if getattr(standby, name) is None
+            ]
+            if missing:
+                raise ValueError(
+                    f"the standby pulls its images through its own region's ECR pull-through "
+                    f"caches (cache rules are regional), which need standby.{missing[0]}: a "
+                    f"Secrets Manager secret 'ecr-pullthroughcache/...' in {self.dr_region}."
+                )
+        if self.alerting.heartbeat_receiver is not None and standby.heartbeat_url is None:
+            raise ValueError(
+                f"alerting.heartbeat_receiver {self.alerting.heartbeat_receiver!r} sends the "
+                "primary's Watchdog to a dead man's switch; the standby needs a check of its "
+                "own (standby.heartbeat_url), or it would keep the primary's alive through an "
+                "outage of the primary region."
+            )
+        if (standby.amp_remote_write_url is None) != (self.amp_remote_write_url is None):
+            raise ValueError(
+                "metrics go to an AMP workspace in each region or to none: set "
+                "amp_remote_write_url and standby.amp_remote_write_url together (with their "
+                "workspace ARNs), or neither."
+            )
+
+    @property
+    def effective_grafana_replicas(self) -> int:
+        """Grafana replicas per region: the field, else 2 with a standby and 1 without."""
+        if self.grafana_replicas is not None:
+            return self.grafana_replicas
+        return 2 if self.standby is not None else 1

@@ -181,9 +181,19 @@ def workload_role(
 
 
 def bucket_access_policy(
-    bucket_arns: list[pulumi.Output[str]], key_arn: pulumi.Output[str]
+    bucket_arns: list[pulumi.Output[str]], key_arn: pulumi.Output[str], *, read_only: bool = False
 ) -> pulumi.Output[str]:
-    """Least-privilege access to some buckets and their KMS key (list, read, write, delete)."""
+    """Least-privilege access to some buckets and their KMS key (list, read, write, delete).
+
+    ``read_only`` keeps list and read (``s3:GetObject``, ``kms:Decrypt``): a passive standby's
+    Loki and Tempo on the replica buckets, whose write grant is :func:`bucket_write_policy`.
+    """
+    objects = ["s3:GetObject"] if read_only else ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    key_actions = (
+        ["kms:Decrypt", "kms:DescribeKey"]
+        if read_only
+        else ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+    )
 
     def render(args: list[str]) -> str:
         *buckets, key = args
@@ -198,15 +208,48 @@ def bucket_access_policy(
                         "Resource": sorted(buckets),
                     },
                     {
-                        "Sid": "ReadWriteObjects",
+                        "Sid": "ReadObjects" if read_only else "ReadWriteObjects",
                         "Effect": "Allow",
-                        "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                        "Action": objects,
                         "Resource": sorted(f"{b}/*" for b in buckets),
                     },
                     {
                         "Sid": "UseBucketKey",
                         "Effect": "Allow",
-                        "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                        "Action": key_actions,
+                        "Resource": key,
+                    },
+                ],
+            }
+        )
+
+    return pulumi.Output.all(*bucket_arns, key_arn).apply(render)
+
+
+def bucket_write_policy(
+    bucket_arns: list[pulumi.Output[str]], key_arn: pulumi.Output[str]
+) -> pulumi.Output[str]:
+    """What :func:`bucket_access_policy` with ``read_only`` lacks: put, delete, data keys.
+
+    Attached to a standby's Loki and Tempo roles when it is promoted.
+    """
+
+    def render(args: list[str]) -> str:
+        *buckets, key = args
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "WriteObjects",
+                        "Effect": "Allow",
+                        "Action": ["s3:PutObject", "s3:DeleteObject"],
+                        "Resource": sorted(f"{b}/*" for b in buckets),
+                    },
+                    {
+                        "Sid": "EncryptWithBucketKey",
+                        "Effect": "Allow",
+                        "Action": ["kms:GenerateDataKey"],
                         "Resource": key,
                     },
                 ],

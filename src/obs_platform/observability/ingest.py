@@ -56,6 +56,7 @@ from .._internal.ingest_gateway import (
     gateway_config,
     htpasswd,
 )
+from .failover import IngestFailover, ingest_health_check, standby_records
 from .load_balancer import internal_nlb
 
 if TYPE_CHECKING:
@@ -311,6 +312,7 @@ def create_ingest(
     protect: bool = True,
     tenants: Mapping[str, pulumi.Input[str]] | None = None,
     image_registry: pulumi.Input[str] | None = None,
+    failover: IngestFailover | None = None,
 ) -> IngestEndpoints:
     """Create the NodePort Services, the internal NLB, its listeners and target groups.
 
@@ -335,6 +337,8 @@ def create_ingest(
         tenants: Ingest users and passwords of the authenticating gateway.
         image_registry: Where the gateway's image comes from (a pull-through cache), or
             ``None`` for Docker Hub.
+        failover: The standby's ingest, to make ``ingest.<zone>`` a failover pair
+            (:mod:`.failover`), or ``None`` for a simple alias.
     """
     create_gateway(
         owner,
@@ -431,6 +435,7 @@ def create_ingest(
         deletion_protection=deletion_protection,
         protect=protect,
     )
+    targets: dict[str, aws.lb.TargetGroup] = {}
     for port in PORTS:
         # Target group names are at most 32 characters and pulumi-aws auto-names them with 8
         # more (provider/aliases.go: AutoName("name", 32, "-")): "{name}-ingest-{role}"
@@ -448,6 +453,7 @@ def create_ingest(
                 aliases=[pulumi.Alias(name=owner.child_name(f"ingest-{port.role}"))]
             ),
         )
+        targets[port.role] = target
         listener_args: dict[str, Any] = (
             {
                 "protocol": "TLS",
@@ -491,6 +497,20 @@ def create_ingest(
             # Cells associate their VPCs with ZoneAssociation resources of their own.
             opts=owner.child_opts(ignore_changes=["vpcs"]),
         )
+        routing: dict[str, Any] = {}
+        if failover is not None:
+            health = ingest_health_check(
+                owner,
+                region=region,
+                load_balancer=nlb,
+                target_group=targets["remote-write"],
+                evaluation_periods=failover.evaluation_periods,
+            )
+            routing = {
+                "set_identifier": "primary",
+                "failover_routing_policies": [{"type": "PRIMARY"}],
+                "health_check_id": health.id,
+            }
         record = aws.route53.Record(
             owner.child_name("ingest-record"),
             zone_id=zone.zone_id,
@@ -499,8 +519,15 @@ def create_ingest(
             aliases=[
                 {"name": nlb.dns_name, "zone_id": nlb.zone_id, "evaluate_target_health": True}
             ],
-            opts=owner.child_opts(),
+            # A simple record and a failover pair cannot share a name: turning a standby on
+            # replaces the record, so the old one must go first.
+            opts=owner.child_opts(delete_before_replace=failover is not None),
+            **routing,
         )
+        if failover is not None:
+            standby_records(
+                owner, zone_id=zone.zone_id, name=f"ingest.{zone_name}", failover=failover
+            )
         for index, (other_vpc, other_region) in enumerate(authorized_vpcs):
             aws.route53.VpcAssociationAuthorization(
                 owner.child_name(f"ingest-zone-authorization-{index}"),

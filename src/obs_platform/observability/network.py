@@ -50,11 +50,13 @@ class StackNetwork:
         vpc_id: The VPC.
         subnet_ids: Its private subnets.
         ready: What the cluster must wait for (routes, attachment, endpoints).
+        cidr: The VPC's CIDR when the stack created it (``None`` for a given VPC).
     """
 
     vpc_id: pulumi.Input[str]
     subnet_ids: Any
     ready: list[pulumi.Resource] = field(default_factory=list)
+    cidr: pulumi.Input[str] | None = None
 
 
 def create_network(owner: Component[Any], args: ObservabilityStackArgs) -> StackNetwork:
@@ -138,4 +140,4 @@ def create_network(owner: Component[Any], args: ObservabilityStackArgs) -> Stack
             destination_cidr_blocks=[args.ipam.args.cidr],
             attachment=attachment,
         )
-    return StackNetwork(vpc.vpc_id, vpc.subnet_ids, ready)
+    return StackNetwork(vpc.vpc_id, vpc.subnet_ids, ready, cidr=vpc.cidr_block)

@@ -82,6 +82,9 @@ if TYPE_CHECKING:
 GRAFANA_ADMIN_SECRET = "grafana-admin"
 """Name of the Kubernetes Secret holding Grafana's admin user and password."""
 
+GRAFANA_DATABASE_SECRET = "grafana-database"
+"""Name of the Kubernetes Secret holding Grafana's ``GF_DATABASE_*`` settings (with a standby)."""
+
 GRAFANA_ADMIN_USER = "admin"
 """Grafana's admin user name."""
 
@@ -214,6 +217,7 @@ def cloudwatch_exporter_policy(assume_roles: list[str] | None = None) -> str:
 
 
 def _amp_policy(workspace_arn: Any) -> str:
+    arns = sorted(workspace_arn) if isinstance(workspace_arn, list) else workspace_arn
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -222,11 +226,30 @@ def _amp_policy(workspace_arn: Any) -> str:
                     "Sid": "RemoteWrite",
                     "Effect": "Allow",
                     "Action": ["aps:RemoteWrite"],
-                    "Resource": workspace_arn,
+                    "Resource": arns,
                 }
             ],
         }
     )
+
+
+@dataclass(frozen=True)
+class GrafanaDatabaseSettings:
+    """Where Grafana keeps its state (PostgreSQL).
+
+    Attributes:
+        host: The writer endpoint (the global cluster's, which follows failovers).
+        name: The database.
+        user: The user.
+        password: Its password (a secret Output).
+        ready: What the Secret waits for (the member instances).
+    """
+
+    host: Any
+    name: str
+    user: str
+    password: Any
+    ready: tuple[pulumi.Resource, ...] = ()
 
 
 def create_releases(
@@ -241,6 +264,10 @@ def create_releases(
     after_crds: ContentHook | None = None,
     mirror: ImageMirror | None = None,
     image_sources: list[pulumi.Resource] | None = None,
+    grafana_database: GrafanaDatabaseSettings | None = None,
+    storage_read_only: bool = False,
+    amp_extra: tuple[tuple[Any, Any, str], ...] = (),
+    grafana_replicas: int = 1,
 ) -> Releases:
     """Create the namespace, Grafana's admin Secret, the CRDs, and the three releases.
 
@@ -259,6 +286,14 @@ def create_releases(
         mirror: Registries to pull every image through (the ECR pull-through caches), or
             ``None`` for upstream.
         image_sources: What the releases wait for before pulling (the cache rules).
+        grafana_database: Grafana's PostgreSQL database (a standby's global database): its
+            settings go into the Secret ``grafana-database`` (child ``{name}-grafana-db``);
+            ``None`` keeps SQLite on a volume.
+        storage_read_only: Grant Loki and Tempo read only on their buckets (a passive
+            standby on the replica buckets).
+        amp_extra: ``(remote-write URL, workspace ARN, region)`` of further AMP workspaces
+            Prometheus writes to (the other region's).
+        grafana_replicas: Grafana pods (more than one only with ``grafana_database``).
     """
     ready = [*cluster.k8s_ready, *(image_sources or [])]
     k8s_opts = owner.child_opts(provider=cluster.provider, depends_on=ready)
@@ -298,6 +333,33 @@ def create_releases(
         opts=in_ns,
     )
 
+    database_waits: list[pulumi.Resource] = []
+    if grafana_database is not None:
+        db = grafana_database
+        database_waits.append(
+            k8s.core.v1.Secret(
+                owner.child_name("grafana-db"),
+                metadata={"name": GRAFANA_DATABASE_SECRET, "namespace": args.namespace},
+                type="Opaque",
+                # Grafana's [database] keys as GF_DATABASE_* (Grafana docs, "Configure
+                # Grafana": override any setting with GF_<SECTION>_<KEY>). ssl_mode=require:
+                # Aurora serves TLS; verifying it needs the RDS CA bundle mounted.
+                string_data={
+                    "GF_DATABASE_TYPE": "postgres",
+                    "GF_DATABASE_HOST": pulumi.Output.from_input(db.host).apply(
+                        lambda h: f"{h}:5432"
+                    ),
+                    "GF_DATABASE_NAME": db.name,
+                    "GF_DATABASE_USER": db.user,
+                    "GF_DATABASE_PASSWORD": pulumi.Output.secret(db.password),
+                    "GF_DATABASE_SSL_MODE": "require",
+                },
+                opts=owner.child_opts(
+                    provider=cluster.provider, depends_on=[*ready, namespace, *db.ready]
+                ),
+            )
+        )
+
     crds = k8s.yaml.v2.ConfigGroup(
         owner.child_name("prometheus-crds"),
         files=prometheus_operator_crd_urls(args.chart_versions.operator_version),
@@ -319,7 +381,9 @@ def create_releases(
         identity,
         namespace=ns,
         service_account=LOKI_SERVICE_ACCOUNT,
-        policy=bucket_access_policy([chunks.bucket.arn, ruler.bucket.arn], keys["loki"].arn),
+        policy=bucket_access_policy(
+            [chunks.bucket.arn, ruler.bucket.arn], keys["loki"].arn, read_only=storage_read_only
+        ),
     )
     roles["tempo"] = workload_role(
         owner,
@@ -327,7 +391,9 @@ def create_releases(
         identity,
         namespace=ns,
         service_account=TEMPO_SERVICE_ACCOUNT,
-        policy=bucket_access_policy([traces.bucket.arn], keys["tempo"].arn),
+        policy=bucket_access_policy(
+            [traces.bucket.arn], keys["tempo"].arn, read_only=storage_read_only
+        ),
     )
     roles["grafana"] = workload_role(
         owner,
@@ -345,9 +411,12 @@ def create_releases(
             identity,
             namespace=ns,
             service_account=PROMETHEUS_SERVICE_ACCOUNT,
-            policy=pulumi.Output.from_input(args.amp_workspace_arn).apply(_amp_policy),
+            policy=pulumi.Output.all(
+                args.amp_workspace_arn, *(arn for _, arn, _ in amp_extra)
+            ).apply(lambda arns: _amp_policy(arns if len(arns) > 1 else arns[0])),
         )
         amp = AmpRemoteWrite(url=args.amp_remote_write_url, region=args.region)
+    extra_amp = tuple(AmpRemoteWrite(url=url, region=region) for url, _, region in amp_extra)
 
     urls = in_cluster_urls(ns, args.scale)
     versions = args.chart_versions
@@ -366,6 +435,9 @@ def create_releases(
         grafana_role_arn=roles["grafana"].annotation_arn,
         amp=amp,
         mirror=mirror,
+        grafana_database_secret=GRAFANA_DATABASE_SECRET if grafana_database else None,
+        grafana_replicas=grafana_replicas,
+        amp_extra=extra_amp,
     )
     if values_overlay:
         kps_values = deep_merge(kps_values, values_overlay)
@@ -374,6 +446,7 @@ def create_releases(
         namespace,
         node_exporter_namespace,
         admin_secret,
+        *database_waits,
         crds,
         *(content_resources or []),
         *roles["grafana"].bindings,

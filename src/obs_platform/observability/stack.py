@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi_aws as aws
 
-from .._component import Component
+from .._component import Component, check_component_name
 from .._internal.alertmanager import masked_alertmanager_yaml, sns_publish_policy
 from .._internal.datasources import DatasourceEndpoints
 from .._internal.errors import ObsPlatformError
@@ -26,12 +26,22 @@ from .args import (
 )
 from .cluster import create_cluster
 from .content import create_observability_content
+from .failover import IngestFailover
 from .identity import workload_role
 from .ingest import create_ingest
-from .network import create_network
+from .network import StackNetwork, create_network
 from .registry import create_registry, mirror_registries, pull_through_node_policy
-from .releases import create_releases
-from .storage import RETENTION_MARGIN_DAYS, kms_key, replication_role, telemetry_bucket
+from .releases import GrafanaDatabaseSettings, create_releases
+from .standby import (
+    STANDBY_SUFFIX,
+    StandbyWiring,
+    database_site,
+    grafana_database,
+    standby_args,
+    standby_budget,
+    storage_write_grants,
+)
+from .storage import RETENTION_MARGIN_DAYS, Bucket, kms_key, replication_role, telemetry_bucket
 
 __all__ = [
     "CapacityType",
@@ -134,16 +144,35 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
     """``{repository name: URL}``."""
     namespace: str
     """The namespace of the releases."""
+    budget: pulumi.Output[dict[str, Any] | None]
+    """The stack's own RTO/RPO budget with a ``standby`` (the plan's ``dr`` entry: regions,
+    ``rto_seconds``, ``rpo_seconds``, targets, ``terms``), else ``None``."""
+    standby: ObservabilityStack | None
+    """The standby stack ``{name}-standby`` in ``dr_region`` (``None`` without ``standby``)."""
+    grafana_global_cluster_id: pulumi.Output[str | None]
+    """Grafana's Aurora global cluster (``None`` without a standby)."""
 
     def __init__(
         self,
         name: str,
         args: ObservabilityStackArgs | Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        _wiring: StandbyWiring | None = None,
     ) -> None:
+        # A standby is built only by its primary (ObservabilityStackArgs.standby), which hands
+        # it the replica buckets and Grafana's database.
+        self._wiring = _wiring
+        self._given_name = name
+        self._standby_budget: Any = None
+        self._replica_keys: dict[str, Any] = {}
+        self.ingest_load_balancer: aws.lb.LoadBalancer | None = None
+        self.standby = None
         super().__init__(name, args, opts)
 
     def _check(self, args: ObservabilityStackArgs, label: str) -> None:
+        if args.standby is not None and args.dr_region is not None:
+            self._check_standby(args, args.dr_region, label)
         if args.ipam is not None:
             try:
                 args.ipam.pool_cidr(args.region)
@@ -165,8 +194,57 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                     fix="Add the region to TransitNetworkArgs.regions.",
                 ) from None
 
+    def _check_standby(self, args: ObservabilityStackArgs, dr_region: str, label: str) -> None:
+        standby_name = f"{self._given_name}-{STANDBY_SUFFIX}"
+        try:
+            check_component_name(type(self).__name__, self.TYPE_TOKEN, standby_name)
+        except ObsPlatformError as exc:
+            raise ObsPlatformError(
+                f"{label}: its standby is named {standby_name!r}, which is too long for the "
+                f"standby's children: {exc.args[0]}",
+                field="name",
+                value=self._given_name,
+                fix=f"Use a stack name at most {len(STANDBY_SUFFIX) + 1} characters shorter "
+                "than an ObservabilityStack allows, such as 'shared-obs'.",
+            ) from None
+        if args.ipam is not None:
+            try:
+                args.ipam.pool_cidr(dr_region)
+            except ObsPlatformError:
+                raise ObsPlatformError(
+                    f"{label}: the standby's VPC comes from the Ipam, which has no pool in "
+                    f"dr_region {dr_region!r}.",
+                    field="ObservabilityStackArgs.dr_region",
+                    value=dr_region,
+                    fix="Add the region to IpamArgs.regions, or choose another dr_region.",
+                ) from None
+        if args.transit is not None:
+            try:
+                args.transit.transit_gateway_id(dr_region)
+            except (ObsPlatformError, KeyError):
+                raise ObsPlatformError(
+                    f"{label}: the standby attaches to the Transit Gateway of dr_region "
+                    f"{dr_region!r}, which the TransitNetwork lacks.",
+                    field="ObservabilityStackArgs.dr_region",
+                    value=dr_region,
+                    fix="Add the region to TransitNetworkArgs.regions (peered with the "
+                    "stack's region).",
+                ) from None
+        budget = standby_budget(args)
+        self._standby_budget = budget
+        refuse = args.standby is not None and args.standby.budget_enforcement == "refuse"
+        if not budget.meets_targets and refuse:
+            raise ObsPlatformError(
+                f"{label}: the standby's failover budget misses its targets.\n{budget.explain()}",
+                field="ObservabilityStackArgs.standby",
+                value=budget.as_output(args.region, dr_region),
+                fix="Change the settings named above, or raise standby.rto_target_seconds"
+                " / rpo_target_seconds; budget_enforcement='warn' deploys anyway.",
+            )
+
     def _build(self, args: ObservabilityStackArgs) -> dict[str, Any]:
         region = args.region
+        wiring = self._wiring
         if args.prometheus_replicas > 1:
             # Validation refused this without AMP; with AMP the replicas forward their parts.
             pulumi.log.warn(
@@ -192,7 +270,16 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                 resource=self,
             )
         network = create_network(self, args)
+        if wiring is not None:
+            keys: dict[str, Any] = dict(wiring.keys)
+            buckets: dict[str, Bucket] = dict(wiring.buckets)
+        else:
+            keys, buckets = self._storage(args)
+        return self._build_rest(args, network, keys, buckets)
 
+    def _storage(self, args: ObservabilityStackArgs) -> tuple[dict[str, Any], dict[str, Bucket]]:
+        """Create the KMS keys and buckets (with their replicas in ``dr_region``)."""
+        region = args.region
         keys = {
             engine: kms_key(
                 self,
@@ -218,6 +305,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             if args.replicate_storage and args.dr_region is not None
             else {}
         )
+        self._replica_keys = {engine: made.key for engine, made in replication.items()}
         expiry = {
             "loki-chunks": args.loki_retention_days + RETENTION_MARGIN_DAYS,
             "loki-ruler": None,
@@ -235,7 +323,17 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             )
             for role, days in expiry.items()
         }
+        return dict(keys), buckets
 
+    def _build_rest(
+        self,
+        args: ObservabilityStackArgs,
+        network: StackNetwork,
+        keys: dict[str, Any],
+        buckets: dict[str, Bucket],
+    ) -> dict[str, Any]:
+        region = args.region
+        wiring = self._wiring
         registry_key = kms_key(
             self,
             "ecr",
@@ -305,7 +403,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                 opts=pulumi.ResourceOptions(
                     provider=cluster.provider, depends_on=[*cluster.k8s_ready, namespace, crds]
                 ),
-                standby_region=args.dr_region,
+                standby_region=wiring.content_standby_region if wiring else args.dr_region,
                 standby_cells=args.standby_cells,
             )
             overlay = made.values_overlay
@@ -316,6 +414,13 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             extra = alertmanager_role.bindings if alertmanager_role is not None else []
             return overlay, [*made.resources, *extra]
 
+        standby: ObservabilityStack | None = None
+        database: GrafanaDatabaseSettings | None = None
+        parts: Any = None
+        if wiring is not None:
+            database = wiring.database(self, network)
+        elif args.standby is not None and args.dr_region is not None:
+            standby, database, parts = self._create_standby(args, network, buckets, keys)
         releases = create_releases(
             self,
             args,
@@ -325,7 +430,15 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             after_crds=content,
             mirror=mirror,
             image_sources=list(registry.cache_rules.values()) if mirror else None,
+            grafana_database=database,
+            storage_read_only=wiring is not None and not wiring.promoted,
+            amp_extra=self._amp_extra(args),
+            grafana_replicas=wiring.grafana_replicas
+            if wiring is not None
+            else args.effective_grafana_replicas,
         )
+        if wiring is not None:
+            storage_write_grants(self, releases, buckets, keys, promoted=wiring.promoted)
         allowed = args.ingest_allowed_cidrs or (
             (args.ipam.args.cidr,) if args.ipam is not None else ("10.0.0.0/8",)
         )
@@ -351,6 +464,22 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             protect=args.protect,
             tenants=args.ingest_tenants,
             image_registry=mirror["docker.io"] if mirror else None,
+            failover=IngestFailover(
+                standby_dns_name=standby.ingest_nlb.dns_name,
+                standby_zone_id=standby.ingest_nlb.zone_id,
+                standby_vpc_id=standby.vpc_id,
+                standby_region=standby.args.region,
+                evaluation_periods=args.standby.health_alarm_evaluation_periods,
+            )
+            if standby is not None and args.standby is not None
+            else None,
+        )
+        self.ingest_load_balancer = endpoints.load_balancer
+        self.standby = standby
+        budget = (
+            self._standby_budget.as_output(region, args.dr_region)
+            if self._standby_budget is not None and args.dr_region is not None
+            else None
         )
 
         return {
@@ -384,4 +513,95 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             if registry.repositories
             else pulumi.Output.from_input({}),
             "namespace": args.namespace,
+            "budget": pulumi.Output.from_input(budget),
+            "grafana_global_cluster_id": pulumi.Output.from_input(
+                parts.global_cluster.id if parts is not None else None
+            ),
         }
+
+    def _amp_extra(self, args: ObservabilityStackArgs) -> tuple[tuple[Any, Any, str], ...]:
+        """Return the other region's AMP workspace, which Prometheus also writes to."""
+        if self._wiring is not None:
+            return self._wiring.amp_extra
+        standby = args.standby
+        if (
+            standby is None
+            or args.dr_region is None
+            or standby.amp_remote_write_url is None
+            or standby.amp_workspace_arn is None
+        ):
+            return ()
+        return ((standby.amp_remote_write_url, standby.amp_workspace_arn, args.dr_region),)
+
+    def _create_standby(
+        self,
+        args: ObservabilityStackArgs,
+        network: StackNetwork,
+        buckets: dict[str, Bucket],
+        keys: dict[str, Any],
+    ) -> tuple[ObservabilityStack, GrafanaDatabaseSettings, Any]:
+        """Build the standby stack and, while it builds, Grafana's global database."""
+        assert args.standby is not None and args.dr_region is not None
+        derived = standby_args(args)
+        made: dict[str, Any] = {}
+        fallback = args.ingest_allowed_cidrs or (
+            (args.ipam.args.cidr,) if args.ipam is not None else ("10.0.0.0/8",)
+        )
+
+        def database(
+            standby: Component[Any], standby_network: StackNetwork
+        ) -> GrafanaDatabaseSettings:
+            cidrs = [
+                network.cidr if network.cidr is not None else fallback[0],
+                standby_network.cidr if standby_network.cidr is not None else fallback[0],
+            ]
+            primary_site = database_site(
+                self,
+                region=args.region,
+                network=network,
+                client_cidrs=cidrs,
+                protect=args.protect,
+            )
+            standby_site = database_site(
+                standby,
+                region=derived.region,
+                network=standby_network,
+                client_cidrs=cidrs[::-1],
+                protect=args.protect,
+            )
+            parts, connection = grafana_database(self, args, primary_site, standby_site)
+            made["parts"] = parts
+            made["connection"] = connection
+            return connection
+
+        wiring = StandbyWiring(
+            primary_region=args.region,
+            buckets={
+                role: Bucket(bucket=bucket.replica)
+                for role, bucket in buckets.items()
+                if bucket.replica is not None
+            },
+            keys=dict(self._replica_keys),
+            promoted=args.standby.promoted,
+            database=database,
+            grafana_replicas=args.effective_grafana_replicas,
+            amp_extra=(
+                ((args.amp_remote_write_url, args.amp_workspace_arn, args.region),)
+                if args.amp_remote_write_url is not None
+                else ()
+            ),
+            content_standby_region=args.dr_region,
+        )
+        standby = ObservabilityStack(
+            self.child_name(STANDBY_SUFFIX),
+            derived,
+            pulumi.ResourceOptions(parent=self),
+            _wiring=wiring,
+        )
+        return standby, made["connection"], made["parts"]
+
+    @property
+    def ingest_nlb(self) -> aws.lb.LoadBalancer:
+        """The ingest NLB (the failover records' targets)."""
+        assert self.ingest_load_balancer is not None
+        return self.ingest_load_balancer

@@ -21,8 +21,12 @@ PLAN_FORMAT = "obs-platform.plan/1"
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 PILOT_LIGHT_DR_TYPE = "obs-platform:dr:PilotLightDr"
+OBSERVABILITY_STACK_TYPE = "obs-platform:observability:ObservabilityStack"
+DR_COMPONENT_TYPES = (PILOT_LIGHT_DR_TYPE, OBSERVABILITY_STACK_TYPE)
+"""Components whose ``budget`` output is a ``dr`` entry: each ``PilotLightDr``, and each
+``ObservabilityStack`` with a standby (the stack's own failover; ``None`` without one)."""
 DR_BUDGET_OUTPUT = "budget"
-"""The output of a ``PilotLightDr`` that carries its RTO/RPO budget into the plan's ``dr``."""
+"""The output that carries a component's RTO/RPO budget into the plan's ``dr``."""
 
 
 @dataclass(frozen=True)
@@ -195,9 +199,13 @@ class Plan:
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
     def dr(self) -> list[dict[str, Any]]:
-        """Return the ``dr`` section: one RTO/RPO budget per ``PilotLightDr``."""
+        """Return the ``dr`` section, in registration order.
+
+        One RTO/RPO budget per ``PilotLightDr``, and one per ``ObservabilityStack`` with a
+        standby.
+        """
         entries: list[dict[str, Any]] = []
-        for resource in self.by_type(PILOT_LIGHT_DR_TYPE):
+        for resource in (r for r in self.resources if r.type in DR_COMPONENT_TYPES):
             budget = resource.outputs.get(DR_BUDGET_OUTPUT)
             if isinstance(budget, dict):
                 entries.append({"component": resource.urn, **budget})

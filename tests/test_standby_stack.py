@@ -1,0 +1,368 @@
+"""The observability stack's standby (issue 19): built by the same code in ``dr_region``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+
+from conftest import STACK_IMAGES
+from obs_platform import (
+    AlertingArgs,
+    Ipam,
+    IpamArgs,
+    ObsPlatformError,
+    StandbyStackArgs,
+    TransitNetwork,
+    TransitNetworkArgs,
+    TransitPeering,
+)
+from obs_platform._internal.alertmanager import build_alertmanager_config
+from obs_platform.observability.stack import ObservabilityStack, ObservabilityStackArgs
+from obs_platform.observability.standby import standby_alerting
+from obs_platform.testing import Plan, ProgramError, run
+
+EU, US = "eu-west-1", "us-east-1"
+STACK = "obs-platform:observability:ObservabilityStack"
+PASSWORD = "Gr4fana-Adm1n-Secret!"
+HEARTBEAT_PRIMARY = "https://hc-ping.com/primary-0000"
+HEARTBEAT_STANDBY = "https://hc-ping.com/standby-1111"
+STANDBY_IMAGES = {
+    "docker_hub_credential_arn": "arn:aws:secretsmanager:us-east-1:111111111111:secret:"
+    "ecr-pullthroughcache/docker-hub-Ab12Cd",
+    "ghcr_credential_arn": "arn:aws:secretsmanager:us-east-1:111111111111:secret:"
+    "ecr-pullthroughcache/ghcr-Ef34Gh",
+}
+AMP_EU = "arn:aws:aps:eu-west-1:111111111111:workspace/ws-eu"
+AMP_US = "arn:aws:aps:us-east-1:111111111111:workspace/ws-us"
+
+
+def _alerting() -> dict[str, Any]:
+    return {
+        "webhook_receivers": [{"name": "deadman", "url": HEARTBEAT_PRIMARY}],
+        "pagerduty_receivers": [
+            {"name": "pager", "routing_key": "0123456789abcdef0123456789abcdef"}
+        ],
+        "default_receiver": "pager",
+        "heartbeat_receiver": "deadman",
+    }
+
+
+def _args(ipam: Ipam, transit: TransitNetwork, **overrides: Any) -> dict[str, Any]:
+    standby = {**STANDBY_IMAGES, "heartbeat_url": HEARTBEAT_STANDBY}
+    standby.update(overrides.pop("standby", {}))
+    args: dict[str, Any] = {
+        "region": EU,
+        "ipam": ipam,
+        "transit": transit,
+        "grafana_admin_password": pulumi.Output.secret(PASSWORD),
+        **STACK_IMAGES,
+        "dr_region": US,
+        "replicate_storage": True,
+        "replicate_images": True,
+        "alerting": _alerting(),
+        "standby": standby,
+    }
+    args.update(overrides)
+    return args
+
+
+def _network() -> tuple[Ipam, TransitNetwork]:
+    ipam = Ipam("core", IpamArgs(regions=[EU, US], home_region=EU, cidr="10.0.0.0/8"))
+    transit = TransitNetwork(
+        "transit",
+        TransitNetworkArgs(
+            regions=[EU, US],
+            peerings=[TransitPeering(requester=EU, accepter=US)],
+            region_cidrs=ipam.regional_pool_cidrs,
+        ),
+    )
+    return ipam, transit
+
+
+def _plan(**overrides: Any) -> Plan:
+    def program() -> None:
+        ipam, transit = _network()
+        ObservabilityStack("shared", _args(ipam, transit, **overrides))
+
+    return run(program, config={"aws:region": EU})
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return _plan()
+
+
+def test_the_standby_is_a_stack_of_its_own_in_the_dr_region(plan: Plan) -> None:
+    primary = plan.get("shared", STACK)
+    standby = plan.get("shared-dr", STACK)
+    assert standby.parent == primary.urn
+    cluster = plan.get("shared-dr-eks", "eks:index:Cluster")
+    assert cluster.parent == standby.urn
+    group = plan.get("shared-dr-system", "aws:eks/nodeGroup:NodeGroup")
+    assert group.region == US
+    scaling = group.inputs["scalingConfig"]
+    assert (scaling["minSize"], scaling["desiredSize"], scaling["maxSize"]) == (2, 2, 6)
+    assert group.inputs["instanceTypes"] == ["m7i.large"]
+    # Its VPC comes from the dr region's pool and attaches to that region's gateway.
+    vpc = plan.get("shared-dr-vpc", "aws:ec2/vpc:Vpc")
+    assert vpc.region == US
+    # Every chart is installed there too.
+    assert plan.get("shared-dr-kube-prometheus-stack").region is None
+    for chart in ("shared-dr-loki", "shared-dr-tempo"):
+        assert plan.get(chart, "kubernetes:helm.sh/v4:Chart").parent == standby.urn
+    # No buckets of its own: Loki and Tempo use the replicas the primary made.
+    buckets = [r for r in plan.by_type("aws:s3/bucket:Bucket") if r.parent == standby.urn]
+    assert [b.name for b in buckets] == ["shared-dr-ingest-logs-bucket"]
+
+
+def _values(plan: Plan, name: str) -> dict[str, Any]:
+    resource = plan.get(name)
+    values = resource.inputs["values"]
+    return values if isinstance(values, dict) else json.loads(values)
+
+
+def test_standby_loki_and_tempo_read_the_replica_buckets_read_only(plan: Plan) -> None:
+    loki = _values(plan, "shared-dr-loki")
+    storage = loki["loki"]["storage"]
+    replica = plan.get("shared-loki-chunks-replica-bucket", "aws:s3/bucket:Bucket")
+    assert replica.region == US
+    assert storage["bucketNames"]["chunks"] == replica.outputs["bucket"]
+    policy = json.loads(
+        plan.get("shared-dr-loki-policy", "aws:iam/rolePolicy:RolePolicy").inputs["policy"]
+    )
+    actions = {a for s in policy["Statement"] for a in s["Action"]}
+    assert "s3:PutObject" not in actions and "kms:GenerateDataKey" not in actions
+    assert {"s3:GetObject", "s3:ListBucket", "kms:Decrypt"} <= actions
+    write = json.loads(plan.get("shared-dr-loki-write", "aws:iam/policy:Policy").inputs["policy"])
+    assert {a for s in write["Statement"] for a in s["Action"]} == {
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "kms:GenerateDataKey",
+    }
+    assert not plan.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") or all(
+        "write-attachment" not in r.name
+        for r in plan.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    )
+
+
+def test_a_promoted_standby_may_write() -> None:
+    promoted = _plan(standby={"promoted": True})
+    attachment = promoted.get(
+        "shared-dr-loki-write-attachment", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+    )
+    assert attachment.parent == promoted.get("shared-dr", STACK).urn
+
+
+def test_grafana_keeps_its_state_in_an_aurora_serverless_global_database(plan: Plan) -> None:
+    global_cluster = plan.get("shared-grafana-global", "aws:rds/globalCluster:GlobalCluster")
+    assert global_cluster.region == EU
+    primary = plan.get("shared-grafana-primary-db", "aws:rds/cluster:Cluster")
+    standby = plan.get("shared-grafana-standby-db", "aws:rds/cluster:Cluster")
+    assert (primary.region, standby.region) == (EU, US)
+    for member in (primary, standby):
+        assert member.inputs["serverlessv2ScalingConfiguration"] == {
+            "minCapacity": 0.5,
+            "maxCapacity": 4,
+        }
+        assert member.protect
+    assert "masterPassword" not in standby.inputs
+    instances = plan.by_type("aws:rds/clusterInstance:ClusterInstance")
+    assert sorted((i.name, i.inputs["instanceClass"], i.region) for i in instances) == [
+        ("shared-grafana-primary-db-0", "db.serverless", EU),
+        ("shared-grafana-primary-db-1", "db.serverless", EU),
+        ("shared-grafana-standby-db-0", "db.serverless", US),
+    ]
+    # Each stack places its member in its own VPC.
+    assert plan.get("shared-grafana-db-subnets").region == EU
+    assert plan.get("shared-dr-grafana-db-subnets").region == US
+
+
+@pytest.mark.parametrize(
+    "release", ["shared-kube-prometheus-stack", "shared-dr-kube-prometheus-stack"]
+)
+def test_grafana_reads_its_database_from_a_secret_and_runs_two_replicas(
+    plan: Plan, release: str
+) -> None:
+    grafana = _values(plan, release)["grafana"]
+    assert grafana["envFromSecret"] == "grafana-database"
+    assert grafana["replicas"] == 2
+    assert grafana["persistence"] == {"enabled": False}
+    assert grafana["deploymentStrategy"] == {"type": "RollingUpdate"}
+    assert "database" not in json.dumps(grafana.get("grafana.ini", {}))
+    prefix = release.removesuffix("-kube-prometheus-stack")
+    secret = plan.get(f"{prefix}-grafana-db", "kubernetes:core/v1:Secret")
+    # The password makes the whole of stringData a secret: nothing of it is in the plan.
+    assert secret.inputs["stringData"] == "[secret]"
+    assert secret.inputs["metadata"] == {"name": "grafana-database", "namespace": "monitoring"}
+    assert PASSWORD not in json.dumps(plan.to_json())
+
+
+def test_ingest_names_fail_over_on_a_cloudwatch_alarm_health_check(plan: Plan) -> None:
+    alarm = plan.get("shared-ingest-health-alarm", "aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert alarm.region == EU
+    assert (alarm.inputs["namespace"], alarm.inputs["metricName"]) == (
+        "AWS/NetworkELB",
+        "HealthyHostCount",
+    )
+    assert alarm.inputs["statistic"] == "Minimum"
+    assert alarm.inputs["treatMissingData"] == "breaching"
+    assert alarm.inputs["evaluationPeriods"] == 2
+    check = plan.get("shared-ingest-health", "aws:route53/healthCheck:HealthCheck")
+    assert check.inputs["type"] == "CLOUDWATCH_METRIC"
+    assert check.inputs["cloudwatchAlarmRegion"] == EU
+    assert check.inputs["insufficientDataHealthStatus"] == "Unhealthy"
+    primary = plan.get("shared-ingest-record", "aws:route53/record:Record")
+    secondary = plan.get("shared-ingest-standby-record", "aws:route53/record:Record")
+    assert primary.inputs["failoverRoutingPolicies"] == [{"type": "PRIMARY"}]
+    assert secondary.inputs["failoverRoutingPolicies"] == [{"type": "SECONDARY"}]
+    assert primary.inputs["name"] == secondary.inputs["name"] == "ingest.obs.internal"
+    assert primary.inputs["zoneId"] == secondary.inputs["zoneId"]
+    standby_nlb = plan.get("shared-dr-ingest", "aws:lb/loadBalancer:LoadBalancer")
+    assert standby_nlb.region == US
+    assert secondary.inputs["aliases"][0]["name"] == standby_nlb.outputs["dnsName"]
+    association = plan.get(
+        "shared-ingest-zone-standby", "aws:route53/zoneAssociation:ZoneAssociation"
+    )
+    assert association.inputs["vpcRegion"] == US
+    # The standby makes no zone of its own.
+    assert not [z for z in plan.by_type("aws:route53/zone:Zone") if z.name.startswith("shared-dr")]
+
+
+def test_the_plan_has_the_stacks_own_dr_entry(plan: Plan) -> None:
+    entries = plan.dr()
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry["component"] == plan.get("shared", STACK).urn
+    assert (entry["primary_region"], entry["standby_region"]) == (EU, US)
+    terms = entry["terms"]
+    # detection: 2 one-minute alarm periods; alias records: 60 s; Aurora failover: 60 s;
+    # warm nodes: pods only (20 s); orchestration: alarm 60 + start 10 + a person 900.
+    assert terms["detection_seconds"] == 120
+    assert terms["dns_seconds"] == 60
+    assert terms["database_seconds"] == 60
+    assert terms["compute_seconds"] == 20
+    assert terms["orchestration_seconds"] == 970
+    assert entry["rto_seconds"] == 120 + 970 + 60
+    assert entry["rto_target_seconds"] == 1800
+    assert entry["rpo_seconds"] == 1
+
+
+def test_a_budget_that_misses_is_refused_before_anything_is_created() -> None:
+    with pytest.raises(ProgramError, match=r"standby's failover budget misses") as info:
+        _plan(standby={"rto_target_seconds": 600})
+    assert isinstance(info.value.__cause__, ObsPlatformError)
+    assert info.value.__cause__.field == "ObservabilityStackArgs.standby"
+
+
+def test_prometheus_writes_to_the_amp_workspace_of_each_region() -> None:
+    amp = _plan(
+        amp_remote_write_url="https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-eu/api/v1/remote_write",
+        amp_workspace_arn=AMP_EU,
+        standby={
+            "amp_remote_write_url": "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-us/api/v1/remote_write",
+            "amp_workspace_arn": AMP_US,
+        },
+    )
+    for release, first in (
+        ("shared-kube-prometheus-stack", EU),
+        ("shared-dr-kube-prometheus-stack", US),
+    ):
+        targets = _values(amp, release)["prometheus"]["prometheusSpec"]["remoteWrite"]
+        assert [t["sigv4"]["region"] for t in targets] == [first, EU if first == US else US]
+    policy = json.loads(
+        amp.get("shared-prometheus-policy", "aws:iam/rolePolicy:RolePolicy").inputs["policy"]
+    )
+    assert policy["Statement"][0]["Resource"] == sorted([AMP_EU, AMP_US])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"replicate_storage": False}, "replicate_storage=True and replicate_images=True"),
+        ({"standby": {"heartbeat_url": None}}, "standby.heartbeat_url"),
+        ({"standby": {"ghcr_credential_arn": None}}, "standby.ghcr_credential_arn"),
+        ({"ingest_zone_name": None}, "ingest_zone_name"),
+        (
+            {
+                "standby": {
+                    "amp_remote_write_url": "https://x.invalid/w",
+                    "amp_workspace_arn": AMP_US,
+                }
+            },
+            "an AMP workspace in each region",
+        ),
+    ],
+)
+def test_bad_standby_settings_are_refused_naming_the_field(
+    overrides: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ProgramError, match="ObservabilityStackArgs") as info:
+        _plan(**overrides)
+    assert message in str(info.value)
+
+
+def test_grafana_replicas_without_a_database_are_refused() -> None:
+    with pytest.raises(ValueError, match="needs a shared database"):
+        ObservabilityStackArgs(
+            region=EU,
+            vpc_id="vpc-1",
+            private_subnet_ids=["subnet-a", "subnet-b"],
+            grafana_admin_password="x" * 12,
+            **STACK_IMAGES,
+            grafana_replicas=2,
+        )
+
+
+def test_a_name_too_long_for_the_standby_is_refused_up_front() -> None:
+    def program() -> None:
+        ipam, transit = _network()
+        ObservabilityStack("shared-obs-1", _args(ipam, transit))
+
+    with pytest.raises(ProgramError, match="its standby is named 'shared-obs-1-dr'"):
+        run(program, config={"aws:region": EU})
+
+
+def test_standby_defaults_keep_a_minimal_system_group() -> None:
+    groups = StandbyStackArgs().node_groups
+    assert list(groups) == ["system"]
+    assert groups["system"].desired_size == 2
+
+
+@pytest.mark.tool
+def test_amtool_accepts_both_regions_configs_and_each_heartbeat_goes_to_its_own_check(
+    amtool: str, tmp_path: Path
+) -> None:
+    primary = AlertingArgs.model_validate(_alerting())
+    standby = standby_alerting(primary, HEARTBEAT_STANDBY)
+    urls = {"pager": "0123456789abcdef0123456789abcdef"}
+    for name, alerting, heartbeat in (
+        ("primary", primary, HEARTBEAT_PRIMARY),
+        ("standby", standby, HEARTBEAT_STANDBY),
+    ):
+        config = build_alertmanager_config(alerting, {**urls, "deadman": heartbeat})
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        result = subprocess.run(
+            [amtool, "check-config", str(path)], capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        receivers = {r["name"]: r for r in config["receivers"]}
+        assert receivers["deadman"]["webhook_configs"][0]["url"] == heartbeat
+        routed = subprocess.run(
+            [amtool, "config", "routes", "test", "--config.file", str(path), "alertname=Watchdog"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert routed.stdout.strip() == "deadman", routed.stdout + routed.stderr
+    # Identical routing in both regions: the same group keys, so PagerDuty deduplicates.
+    assert (
+        build_alertmanager_config(primary, {**urls, "deadman": HEARTBEAT_PRIMARY})["route"]
+        == (build_alertmanager_config(standby, {**urls, "deadman": HEARTBEAT_PRIMARY})["route"])
+    )
