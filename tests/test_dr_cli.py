@@ -1066,6 +1066,24 @@ def test_unplanned_failover_switches_the_triggered_execution_to_ungraceful(
             "comment": "obs-platform dr failover (unplanned, data loss allowed)",
         },
     )
+    # Read after the switch: still paused by the failed step, so the CLI resumes it.
+    stubs.respond(
+        "arc-region-switch",
+        "get_plan_execution",
+        {**triggered, "mode": "ungraceful"},
+        {"planArn": PLAN_ARN, "executionId": "exec-t"},
+    )
+    stubs.respond(
+        "arc-region-switch",
+        "update_plan_execution",
+        {},
+        {
+            "planArn": PLAN_ARN,
+            "executionId": "exec-t",
+            "action": "resume",
+            "comment": "obs-platform dr failover (unplanned, data loss allowed)",
+        },
+    )
     stubs.respond(
         "arc-region-switch",
         "get_plan_execution",
@@ -1090,10 +1108,13 @@ def test_unplanned_failover_switches_the_triggered_execution_to_ungraceful(
     assert code == 0, err
     result = json.loads(out)
     start = next(s for s in result["steps"] if s["id"] == "region-switch:start")
-    assert start["detail"] == "execution exec-t switched to ungraceful"
+    assert start["detail"] == "execution exec-t switched to ungraceful and resumed"
     assert start["data_loss"] is True
     assert not stubs.called("start_plan_execution")
-    assert stubs.called("update_plan_execution")[0]["action"] == "switchToUngraceful"
+    assert [c["action"] for c in stubs.called("update_plan_execution")] == [
+        "switchToUngraceful",
+        "resume",
+    ]
 
 
 def test_unplanned_region_switch_needs_consent(

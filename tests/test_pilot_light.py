@@ -915,6 +915,9 @@ def test_opting_out_of_the_automatic_ungraceful_path_charges_a_person() -> None:
     error = _refused({"automatic_ungraceful_failover": False})
     assert "waits for a person" in str(error)
     assert "automatic_ungraceful_failover=True" in str(error)
+    # The fix it names changes the budget: the same pair with it meets the 300 s target.
+    fixed = build({"automatic_ungraceful_failover": True}, same_account=True)
+    assert fixed.dr()[0]["rto_seconds"] == 185 < 300
 
 
 def test_no_ungraceful_path_without_a_database_or_an_automatic_failover() -> None:

@@ -143,6 +143,26 @@ def paused_executions(arc: Any, plan_arn: str) -> list[dict[str, Any]]:
             return found
 
 
+def switch_to_ungraceful(arc: Any, plan_arn: str, execution_id: str, comment: str) -> bool:
+    """Switch an execution to ungraceful; resume it if it stays paused. Return whether it did.
+
+    ``obs-platform dr failover --unplanned`` switches the same way (``ops.actions``).
+    """
+    arc.update_plan_execution(
+        planArn=plan_arn,
+        executionId=execution_id,
+        action="switchToUngraceful",
+        comment=comment[:1024],
+    )
+    after = arc.get_plan_execution(planArn=plan_arn, executionId=execution_id)
+    if after.get("executionState") != PAUSED:
+        return False
+    arc.update_plan_execution(
+        planArn=plan_arn, executionId=execution_id, action="resume", comment=comment[:1024]
+    )
+    return True
+
+
 def run(arc: Any, cloudwatch: Any, settings: Mapping[str, str]) -> list[dict[str, str]]:
     """Switch every stalled automatic failover of the plan to ungraceful; return what it did.
 
@@ -173,15 +193,7 @@ def run(arc: Any, cloudwatch: Any, settings: Mapping[str, str]) -> list[dict[str
         if why is None:
             continue
         execution_id = str(execution["executionId"])
-        arc.update_plan_execution(
-            planArn=plan_arn, executionId=execution_id, action="switchToUngraceful", comment=COMMENT
-        )
-        after = arc.get_plan_execution(planArn=plan_arn, executionId=execution_id)
-        resumed = after.get("executionState") == PAUSED
-        if resumed:
-            arc.update_plan_execution(
-                planArn=plan_arn, executionId=execution_id, action="resume", comment=COMMENT
-            )
+        resumed = switch_to_ungraceful(arc, plan_arn, execution_id, COMMENT)
         done.append(
             {"execution_id": execution_id, "reason": why, "resumed": "yes" if resumed else "no"}
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from .._internal import arc_ungraceful
 from .aws import AwsContext
 from .errors import OpsError
 from .model import NodeGroupRef
@@ -387,23 +388,34 @@ def running_region_switch_execution(
     return None
 
 
+class _RegionSwitchClient:
+    """A Region switch client of one region that calls through :class:`AwsContext`.
+
+    Code written against a boto3 client then gets the context's retries and endpoint.
+    """
+
+    def __init__(self, aws: AwsContext, region: str) -> None:
+        self._aws, self._region = aws, region
+
+    def __getattr__(self, operation: str) -> Any:
+        return lambda **params: self._aws.call(
+            "arc-region-switch", self._region, operation, **params
+        )
+
+
 def switch_region_switch_to_ungraceful(
     aws: AwsContext, plan_arn: str, execution_id: str, region: str, comment: str
-) -> None:
-    """Switch a running execution to ungraceful.
+) -> bool:
+    """Switch a running execution to ungraceful; return whether it then had to be resumed.
 
     botocore ``UpdatePlanExecution`` action ``switchToUngraceful``: its steps then take their
-    ungraceful behaviour, for the Aurora step FailoverGlobalCluster with AllowDataLoss.
+    ungraceful behaviour, for the Aurora step FailoverGlobalCluster with AllowDataLoss. The ARC
+    guide does not say whether switching an execution paused by a failed step resumes it, so
+    one still ``pausedByFailedStep`` afterwards is resumed (action ``resume``), as the
+    automatic ungraceful path does (the same function).
     """
-    aws.call(
-        "arc-region-switch",
-        region,
-        "update_plan_execution",
-        planArn=plan_arn,
-        executionId=execution_id,
-        action="switchToUngraceful",
-        comment=comment[:1024],
-    )
+    client = _RegionSwitchClient(aws, region)
+    return arc_ungraceful.switch_to_ungraceful(client, plan_arn, execution_id, comment)
 
 
 def region_switch_execution(

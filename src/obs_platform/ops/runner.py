@@ -743,14 +743,15 @@ class Runner:
                 # An execution already runs gracefully (the alarm trigger's, or a planned run
                 # that stalled because the primary is impaired): switch it to ungraceful, with
                 # the consent this step required, instead of starting a second one.
-                actions.switch_region_switch_to_ungraceful(
+                resumed = actions.switch_region_switch_to_ungraceful(
                     self.aws,
                     plan,
                     execution_id,
                     self.to_region,
                     f"obs-platform dr {self.spec.direction} (unplanned, data loss allowed)",
                 )
-                return "ran", f"execution {execution_id} switched to ungraceful", data
+                detail = f"execution {execution_id} switched to ungraceful"
+                return "ran", detail + (" and resumed" if resumed else ""), data
             return "already", f"execution {execution_id} is already running", data
         execution = actions.start_region_switch(
             self.aws,
