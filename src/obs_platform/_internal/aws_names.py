@@ -682,6 +682,39 @@ NAME_RULES: dict[str, NameRule] = {
             'tfbridge.AutoName("name", 64, "-")',
         ),
         _no_name("aws:kms/ciphertext:Ciphertext", _NO_NAME_INPUT),
+        NameRule(
+            "aws:lambda/permission:Permission",
+            "statementId",
+            autonamed=False,
+            max_length=100,
+            checks=(
+                NameCheck(
+                    "invalid value for {attr} (must contain alphanumeric, underscores or dashes "
+                    "only)",
+                    _regex(r"[0-9A-Za-z_-]+"),
+                    f"{TF_AWS}/lambda/validate.go (validPolicyStatementID); {BOTOCORE} lambda "
+                    "AddPermission StatementId pattern ([a-zA-Z0-9-_]+), 1-100",
+                ),
+            ),
+            source=f"{TF_AWS}/lambda/permission.go: statement_id Optional+Computed, the "
+            "provider generates one (statement_id_prefix) when absent, not pulumi-aws's "
+            "auto-naming",
+        ),
+        NameRule(
+            "aws:cloudwatch/eventTarget:EventTarget",
+            "targetId",
+            autonamed=False,
+            max_length=64,
+            checks=(
+                NameCheck(
+                    '"{attr}" may hold only letters, digits and . - _',
+                    _regex(r"[.\-_A-Za-z0-9]+"),
+                    f"{BOTOCORE} events PutTargets Target.Id pattern ([\\.\\-_A-Za-z0-9]+), 1-64",
+                ),
+            ),
+            source=f"{TF_AWS}/events/target.go: target_id Optional+Computed, the provider "
+            "generates a unique ID when absent, not pulumi-aws's auto-naming",
+        ),
         _no_name("aws:secretsmanager/secretVersion:SecretVersion", _NO_NAME_INPUT),
         _no_name("aws:secretsmanager/secretPolicy:SecretPolicy", _NO_NAME_INPUT),
         NameRule(

@@ -177,3 +177,196 @@ def _refuse_problems(
         )
         + f". Rule: {rule.source}.",
     )
+
+
+_KUBERNETES_WRAPPERS = ("kubernetes:helm.sh/", "kubernetes:yaml/", "kubernetes:kustomize/")
+"""Types that stand for a set of objects, not one: their objects are checked by Helm/the
+API server when rendered; only a Helm release's own name and namespace are checked here."""
+_HELM_RELEASES = ("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart")
+
+
+def check_kubernetes(
+    type_token: str, logical_name: str, urn: str, wire_inputs: Mapping[str, Any], random_hex: str
+) -> None:
+    """Refuse a Kubernetes object whose name, namespace or labels the API server refuses.
+
+    ``metadata.name`` follows its kind's rule, an auto-name (no ``metadata.name``: pulumi-
+    kubernetes names the object ``<logical name>-<8 random characters>``,
+    ``provider/pkg/metadata/naming.go`` ``AssignNameIfAutonamable``) included;
+    ``metadata.namespace`` is a DNS-1123 label; label keys (``metadata.labels``, a pod
+    template's and a selector's) are qualified names and their values label values; annotation
+    keys are qualified names. A Helm release's ``name`` follows Helm's rule and its
+    ``namespace`` a namespace's. Values known only after deploy are left to the API server.
+
+    Args:
+        type_token: The registration's type (``kubernetes:core/v1:Namespace``).
+        logical_name: Its logical name.
+        urn: Its URN, for the message.
+        wire_inputs: Its inputs as the SDK sent them.
+        random_hex: The 8 characters an auto-name ends with.
+
+    Raises:
+        PlanRefusedError: With the API server's (or Helm's) message, the resource and the fix.
+    """
+    from .._internal import kubernetes_names as k8s
+
+    plain = _wire.to_plain(dict(wire_inputs))
+    kind = type_token.rsplit(":", 1)[-1]
+    if type_token in _HELM_RELEASES:
+        _refuse_kubernetes(
+            type_token,
+            logical_name,
+            urn,
+            kind,
+            plain.get("name"),
+            "name",
+            plain.get("name"),
+            k8s.helm_release_name,
+            "a release name of at most 53 lowercase letters, digits, '-' and '.'",
+            "helm.sh/helm/v3/pkg/chartutil ValidateReleaseName",
+        )
+        _refuse_kubernetes(
+            type_token,
+            logical_name,
+            urn,
+            kind,
+            plain.get("name"),
+            "namespace",
+            plain.get("namespace"),
+            k8s.NAMESPACE_RULE.check,
+            k8s.NAMESPACE_RULE.summary,
+            k8s.NAMESPACE_RULE.source,
+        )
+        return
+    if type_token.startswith(_KUBERNETES_WRAPPERS) or kind.endswith("List"):
+        return
+    metadata = _mapping(plain.get("metadata"))
+    patch = kind.endswith("Patch")
+    rule = k8s.name_rule(kind.removesuffix("Patch"))
+    name = metadata.get("name")
+    if name is None and not metadata.get("generateName") and not patch:
+        name = f"{logical_name}-{random_hex}"
+        if rule.check(name):
+            _refuse_kubernetes(
+                type_token,
+                logical_name,
+                urn,
+                kind,
+                name,
+                "metadata.name",
+                name,
+                rule.check,
+                f"{rule.summary}; the object is auto-named '<logical name>-<8 characters>', so "
+                "rename the resource or set metadata.name",
+                rule.source,
+            )
+    _refuse_kubernetes(
+        type_token,
+        logical_name,
+        urn,
+        kind,
+        name,
+        "metadata.name",
+        name,
+        rule.check,
+        rule.summary,
+        rule.source,
+    )
+    _refuse_kubernetes(
+        type_token,
+        logical_name,
+        urn,
+        kind,
+        name,
+        "metadata.namespace",
+        metadata.get("namespace"),
+        k8s.NAMESPACE_RULE.check,
+        k8s.NAMESPACE_RULE.summary,
+        k8s.NAMESPACE_RULE.source,
+    )
+    spec = _mapping(plain.get("spec"))
+    label_sets = {
+        "metadata.labels": metadata.get("labels"),
+        "spec.template.metadata.labels": _mapping(
+            _mapping(spec.get("template")).get("metadata")
+        ).get("labels"),
+        "spec.selector.matchLabels": _mapping(spec.get("selector")).get("matchLabels"),
+    }
+    source = "k8s.io/apimachinery/pkg/apis/meta/v1/validation ValidateLabels"
+    for where, labels in label_sets.items():
+        for key, value in (labels if isinstance(labels, dict) else {}).items():
+            _refuse_kubernetes(
+                type_token,
+                logical_name,
+                urn,
+                kind,
+                name,
+                where,
+                key,
+                k8s.qualified_name,
+                "a label key: an optional DNS subdomain prefix and '/', then at most 63 "
+                "letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+                source,
+            )
+            _refuse_kubernetes(
+                type_token,
+                logical_name,
+                urn,
+                kind,
+                name,
+                f"{where}[{key}]",
+                value,
+                k8s.label_value,
+                "a label value: at most 63 letters, digits, '-', '_' or '.', starting and "
+                "ending with a letter or digit (or empty)",
+                source,
+            )
+    annotations = metadata.get("annotations")
+    for key in annotations if isinstance(annotations, dict) else {}:
+        _refuse_kubernetes(
+            type_token,
+            logical_name,
+            urn,
+            kind,
+            name,
+            "metadata.annotations",
+            key,
+            k8s.qualified_name,
+            "an annotation key: an optional DNS subdomain prefix and '/', then at most 63 "
+            "letters, digits, '-', '_' or '.'",
+            "k8s.io/apimachinery/pkg/api/validation ValidateAnnotations",
+        )
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _refuse_kubernetes(
+    type_token: str,
+    logical_name: str,
+    urn: str,
+    kind: str,
+    object_name: Any,
+    where: str,
+    value: Any,
+    check: Any,
+    summary: str,
+    source: str,
+) -> None:
+    """Raise the API server's "is invalid" error when ``check`` finds problems in ``value``."""
+    if not isinstance(value, str) or value in (_wire.UNKNOWN, _wire.SECRET):
+        return  # absent, known only after deploy, or secret: the API server checks it then
+    problems = check(value)
+    if not problems:
+        return
+    shown = object_name if isinstance(object_name, str) else logical_name
+    raise PlanRefusedError(
+        f"{type_token} resource '{logical_name}' was refused by the Kubernetes API server: "
+        f'{kind} "{shown}" is invalid: {where}: Invalid value: "{value}": '
+        f"{'; '.join(problems)}. Resource {urn}.",
+        urn=urn,
+        field=where,
+        value=value,
+        fix=f"Use {summary}. Rule: {source}.",
+    )

@@ -169,6 +169,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 account=account,
                 registered=self._registered,
             )
+            if request.custom and request.type.startswith("kubernetes:"):
+                _checks.check_kubernetes(request.type, request.name, urn, wire_inputs, ctx.hex(8))
             if request.custom and is_aws:
                 auto_name = _checks.check_name(
                     request.type, request.name, urn, wire_inputs, ctx.hex(7)
