@@ -374,3 +374,55 @@ def test_plan_text_shows_the_idle_cost(app_cells_plan: Plan) -> None:
     assert "set PriceTable.msk_broker_hour['kafka.m7g.large']" in text
     assert "      assumptions:" in text
     assert "one change at a time:" in text
+
+
+def test_observability_standby_against_the_price_settings() -> None:
+    """The stack's standby (i19's contract): cluster, two system nodes, Serverless v2 secondary
+    at 0.5 ACU, 12 interface endpoints in 3 zones, ingest NLB, TGW attachment, one alarm health
+    check, bucket replication."""
+    from obs_platform import NodeGroupArgs
+    from obs_platform.observability.network import INTERFACE_ENDPOINTS as STACK_ENDPOINTS
+    from obs_platform.observability.standby_cost import (
+        stack_standby_idle_cost,
+        stack_standby_inventory,
+    )
+
+    groups = {
+        "system": NodeGroupArgs(instance_types=("m7g.large",), min_size=2, desired_size=2),
+        "burst": NodeGroupArgs(
+            instance_types=("m7g.large",), min_size=0, desired_size=0, capacity_type="SPOT"
+        ),
+    }
+    inventory = stack_standby_inventory(
+        region="us-east-1",
+        az_count=3,
+        node_groups=groups,
+        grafana_standby_instances=1,
+        grafana_min_capacity_acu=0.5,
+    )
+    cost = CostAssumptions(database_storage_gb=5, object_replication_gb_month=300)
+    p = cost.prices
+    estimate = stack_standby_idle_cost(inventory, groups, cost)
+    items = {i.item: i.monthly_usd for i in estimate.line_items}
+    assert len(STACK_ENDPOINTS) == 12
+    assert items["eks_control_plane"] == round(H * p.eks_cluster_hour, 2)  # type: ignore[operator]
+    assert items["nodes_m7g.large"] == round(2 * H * p.ec2_instance_hour["m7g.large"], 2)
+    assert items["aurora_serverless_v2_minimum"] == round(
+        0.5 * H * p.aurora_serverless_v2_acu_hour,  # type: ignore[operator]
+        2,
+    )
+    assert items["interface_endpoints"] == round(12 * 3 * H * p.interface_endpoint_az_hour, 2)  # type: ignore[operator]
+    assert items["nlb"] == round(H * p.nlb_hour, 2)  # type: ignore[operator]
+    assert items["transit_gateway_attachments"] == round(
+        H * p.transit_gateway_attachment_hour,  # type: ignore[operator]
+        2,
+    )
+    assert items["route53_health_checks_aws"] == p.health_check_aws_month
+    # Aurora replication at its stated 50 GB plus the buckets' 300 GB cross the region boundary.
+    assert items["inter_region_transfer"] == round(350 * p.inter_region_transfer_gb, 2)  # type: ignore[operator]
+    assert estimate.notes[0] == (
+        "Node groups ['burst'] run Spot capacity: priced here at on-demand prices (an upper bound)."
+    )
+    # Defaults of 2026-12-01: $73.00 + $119.14 + $43.80 + $0.50 + $262.80 + $0.10 + $16.43
+    # + $4.38 + $36.50 + $0.50 + $7.00.
+    assert estimate.monthly_usd == 564.15

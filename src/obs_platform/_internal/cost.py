@@ -261,7 +261,7 @@ class CostAssumptions(_Frozen):
     """Size of the database the secondary stores a copy of, GB (stated)."""
     kafka_replication_gb_month: float = Field(default=100.0, ge=0)
     """Kafka data the MSK Replicator or MirrorMaker 2 copies into the standby, GB per month."""
-    object_replication_gb_month: float = Field(default=0.0, ge=0)
+    object_replication_gb_month: float = Field(default=100.0, ge=0)
     """S3 cross-region replication traffic into the standby (such as Loki and Tempo buckets),
     GB per month."""
     object_replication_puts_thousand_month: float = Field(default=0.0, ge=0)
@@ -826,7 +826,7 @@ def _assumptions(inv: StandbyInventory, a: CostAssumptions) -> tuple[str, ...]:
         "Savings Plans or Reserved Instances.",
         f"A month is {HOURS_PER_MONTH} hours; hourly resources run all month.",
         "Not priced (small fixed charges): KMS keys, Secrets Manager secrets, CloudWatch "
-        "alarms, logs and metrics, ECR storage, node EBS volumes.",
+        "alarms, logs and metrics, ECR storage, EBS volumes of nodes and persistent volumes.",
         f"Prices: PriceTable for {a.prices.region} as of {a.prices.as_of} (each field names its "
         "source; override with PilotLightDrArgs.cost).",
     ]
