@@ -334,7 +334,7 @@ def test_overlapping_cells_on_one_transit_gateway_are_refused_naming_both() -> N
     error = caught.value.original
     assert isinstance(error, ObsPlatformError)
     assert str(error).startswith(
-        "Cell 'cell-c': vpc_cidr 10.128.0.0/19 overlaps 10.128.0.0/20 of Cell 'cell-a', attached "
+        "Cell 'cell-c': VPC CIDR 10.128.0.0/19 overlaps 10.128.0.0/20 of Cell 'cell-a', attached "
         "to the same Transit Gateway in eu-west-1"
     )
     assert error.field == "CellArgs.vpc_cidr" and "ipam_pool_id" in str(error)

@@ -68,6 +68,9 @@ def shared_gateway(region: str) -> TransitGatewayHandle:
         region,
         transit_gateway_ids=shared.get_output("transit_gateway_ids"),
         route_table_ids=shared.get_output("transit_route_table_ids"),
+        # The VPCs the shared stack attached (its own): a cell with a fixed vpc_cidr that
+        # overlaps one is refused before it creates anything.
+        attached_vpc_cidrs=shared.get_output("transit_attached_cidrs"),
     )
 
 

@@ -116,6 +116,8 @@ pulumi.export("regional_pool_cidrs", ipam.regional_pool_cidrs)
 pulumi.export("transit_gateway_ids", transit.transit_gateway_ids)
 pulumi.export("transit_route_table_ids", transit.route_table_ids)
 pulumi.export("peering_attachment_ids", transit.peering_attachment_ids)
+# The VPCs on each gateway ({region: {attachment: CIDR}}): cells in other stacks compare theirs.
+pulumi.export("transit_attached_cidrs", transit.attached_vpc_cidrs)
 pulumi.export("cluster_name", observability.cluster_name)
 pulumi.export("kubeconfig", observability.kubeconfig)
 pulumi.export("grafana_url", observability.grafana_url)

@@ -161,6 +161,7 @@ class Cell(Component[CellArgs]):
     ) -> None:
         self._aws_provider = _aws_provider_of(opts)
         self._cell_name = name  # _check runs before Component sets _name
+        self._transit_gate: pulumi.Output[list[pulumi.Resource]] | None = None
         super().__init__(name, args, opts)
 
     def _check(self, args: CellArgs, label: str) -> None:
@@ -280,8 +281,33 @@ class Cell(Component[CellArgs]):
             )
         gateway = args.transit_network or args.transit_gateway
         if gateway is not None and args.ipam_pool_id is None:
-            # After the transit checks that can refuse, so a refused cell claims nothing.
-            claim_vpc_cidr(gateway, args.region, args.vpc_cidr, label)
+            # After the transit checks that can refuse, so a refused cell claims nothing. A
+            # comparison that needs Outputs (gateway IDs, the shared stack's VPC CIDRs) comes
+            # back as a gate that every child waits for (child_opts), so an overlap still
+            # stops the cell before its first child reaches the engine.
+            self._transit_gate = claim_vpc_cidr(
+                gateway,
+                args.region,
+                args.vpc_cidr,
+                label,
+                attached=handle.attached_vpc_cidrs if handle is not None else None,
+            )
+
+    def child_opts(
+        self, opts: pulumi.ResourceOptions | None = None, **kwargs: Any
+    ) -> pulumi.ResourceOptions:
+        """Options for a child, as every component gives them, after the CIDR gate.
+
+        When the cell's CIDR could only be compared with the gateway's other VPCs once Outputs
+        resolve (docs: accounts-and-regions, "Overlapping CIDRs on one gateway"), every child
+        depends on that comparison: an overlap fails it, and no child is registered.
+        """
+        merged = super().child_opts(opts, **kwargs)
+        if self._transit_gate is None:
+            return merged
+        return pulumi.ResourceOptions.merge(
+            merged, pulumi.ResourceOptions(depends_on=self._transit_gate)
+        )
 
     # --- build -------------------------------------------------------------------------------
 

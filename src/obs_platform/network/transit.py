@@ -35,6 +35,7 @@ from .._component import Component
 from .._internal.cidr import CidrError, check_disjoint
 from .._internal.errors import ObsPlatformError
 from .._internal.types import ArgsModel, Cidr, Input, Region, Tags
+from .cidr_claims import claim_vpc_cidr
 from .sharing import RamPrincipals, share_resources
 
 PRIVATE_ASN_RANGES: tuple[tuple[int, int], ...] = ((64512, 65534), (4200000000, 4294967294))
@@ -126,6 +127,11 @@ class TransitGatewayHandle(ArgsModel):
     allow_cell_to_cell: bool = False
     """The network's ``allow_cell_to_cell``: whether a ``cells`` attachment propagates into the
     ``cells`` table too."""
+    attached_vpc_cidrs: Input[dict[str, str]] = Field(default_factory=dict)
+    """``{name: CIDR}`` of the VPCs already on this gateway (the shared stack's
+    ``TransitNetwork.attached_vpc_cidrs`` for the region): a cell with a fixed ``vpc_cidr``
+    that overlaps one is refused, naming both (docs: accounts-and-regions, "Overlapping CIDRs
+    on one gateway")."""
 
     @classmethod
     def from_outputs(
@@ -135,6 +141,7 @@ class TransitGatewayHandle(ArgsModel):
         transit_gateway_ids: Input[Mapping[str, str]],
         route_table_ids: Input[Mapping[str, Mapping[str, str]]],
         allow_cell_to_cell: bool = False,
+        attached_vpc_cidrs: Input[Mapping[str, Mapping[str, str]]] | None = None,
     ) -> TransitGatewayHandle:
         """Build the handle of ``region`` from a network's ``{region: ...}`` outputs.
 
@@ -144,6 +151,9 @@ class TransitGatewayHandle(ArgsModel):
                 output of it).
             route_table_ids: ``TransitNetwork.route_table_ids`` (or its StackReference output).
             allow_cell_to_cell: The network's setting of the same name.
+            attached_vpc_cidrs: ``TransitNetwork.attached_vpc_cidrs`` (its StackReference
+                output ``transit_attached_cidrs``): the VPCs already on each gateway; a region
+                it does not list has none.
         """
 
         def pick(values: Any) -> Any:
@@ -157,11 +167,18 @@ class TransitGatewayHandle(ArgsModel):
                 )
             return values[region]
 
+        def of_region(values: Any) -> dict[str, str]:
+            return dict((values or {}).get(region) or {})
+
+        attached: Input[dict[str, str]] = {}
+        if attached_vpc_cidrs is not None:
+            attached = pulumi.Output.from_input(attached_vpc_cidrs).apply(of_region)
         return cls(
             region=region,
             transit_gateway_id=pulumi.Output.from_input(transit_gateway_ids).apply(pick),
             route_table_ids=pulumi.Output.from_input(route_table_ids).apply(pick),
             allow_cell_to_cell=allow_cell_to_cell,
+            attached_vpc_cidrs=attached,
         )
 
 
@@ -331,6 +348,7 @@ class TransitNetwork(Component[TransitNetworkArgs]):
         self._gateways: dict[str, aws.ec2transitgateway.TransitGateway] = {}
         self._tables: dict[tuple[str, Segment], aws.ec2transitgateway.RouteTable] = {}
         self._attachments: set[str] = set()
+        self._attached_cidrs: dict[str, dict[str, Input[str]]] = {}
         self._asn_plan: dict[str, int] = {}
         super().__init__(name, args, opts)
 
@@ -489,6 +507,21 @@ class TransitNetwork(Component[TransitNetworkArgs]):
         ].id
         return table_id
 
+    @property
+    def attached_vpc_cidrs(self) -> pulumi.Output[dict[str, dict[str, str]]]:
+        """``{region: {attachment name: CIDR}}`` of the VPCs attached with ``cidr=`` so far.
+
+        Export it (``transit_attached_cidrs``) after the attachments are made, so that cells in
+        other stacks compare their CIDRs with these (``TransitGatewayHandle.from_outputs(...,
+        attached_vpc_cidrs=...)``).
+        """
+        return pulumi.Output.all(
+            **{
+                region: pulumi.Output.all(**dict(names))
+                for region, names in self._attached_cidrs.items()
+            }
+        )
+
     def handle(self, region: str) -> TransitGatewayHandle:
         """Return the gateway of ``region`` as a :class:`TransitGatewayHandle`.
 
@@ -580,6 +613,7 @@ class TransitNetwork(Component[TransitNetworkArgs]):
         vpc_id: Input[str],
         subnet_ids: Input[Sequence[str]],
         segment: str = "cells",
+        cidr: Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> aws.ec2transitgateway.VpcAttachment:
         """Attach a VPC to the gateway in ``region`` and place it in a segment.
@@ -601,6 +635,11 @@ class TransitNetwork(Component[TransitNetworkArgs]):
             vpc_id: The VPC to attach.
             subnet_ids: One subnet per availability zone the attachment uses.
             segment: ``"cells"`` (default) or ``"shared"``.
+            cidr: The VPC's CIDR (an Output for an allocated one): claimed on the gateway, so a
+                cell with an overlapping ``vpc_cidr`` is refused (docs: accounts-and-regions,
+                "Overlapping CIDRs on one gateway"; the attachment waits for that comparison),
+                and listed in
+                :attr:`attached_vpc_cidrs` for the stacks that attach later.
             opts: Options for the attachment itself.
 
         Returns:
@@ -612,6 +651,11 @@ class TransitNetwork(Component[TransitNetworkArgs]):
         region = self._region(region)
         seg = self._segment(segment)
         self._claim(name)
+        if cidr is not None:
+            self._attached_cidrs.setdefault(region, {})[name] = cidr
+            gate = claim_vpc_cidr(self, region, cidr, f"VPC attachment {name!r}")
+            if gate is not None:
+                opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=gate))
         attachment = aws.ec2transitgateway.VpcAttachment(
             name,
             transit_gateway_id=self._gateways[region].id,

@@ -128,6 +128,7 @@ def create_network(owner: Component[Any], args: ObservabilityStackArgs) -> Stack
             vpc_id=vpc.vpc_id,
             subnet_ids=vpc.subnet_ids,
             segment="shared",
+            cidr=vpc.cidr_block,
             opts=owner.child_opts(),
         )
         ready.append(attachment)
