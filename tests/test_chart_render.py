@@ -56,6 +56,7 @@ from obs_platform import (
     TelemetryArgs,
 )
 from obs_platform._internal import helm_values as hv
+from obs_platform._internal.cell_agent import CLUSTER_LABEL
 from obs_platform._internal.pod_security import Level, namespace_level, violations
 from obs_platform.observability.registry import UPSTREAMS
 from obs_platform.testing import Plan, run, run_program
@@ -694,6 +695,50 @@ def test_grafana_recreates_its_single_rwo_volume(shared: Variant) -> None:
     claim = kps.get("PersistentVolumeClaim", "kps-grafana")
     assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
     assert grafana["spec"]["strategy"] == {"type": "Recreate"}
+
+
+def _stock_dashboards(kps: Rendered) -> dict[str, dict[str, Any]]:
+    """The stock dashboards kube-prometheus-stack renders, by ConfigMap data key."""
+    return {
+        key: json.loads(text)
+        for config_map in kps.of_kind("ConfigMap")
+        if config_map["metadata"].get("labels", {}).get("grafana_dashboard") == "1"
+        for key, text in config_map.get("data", {}).items()
+        if key.endswith(".json")
+    }
+
+
+def test_stock_dashboards_select_a_cell_by_its_cluster_label(shared: Variant) -> None:
+    kps = shared.release("kps")
+    dashboards = _stock_dashboards(kps)
+    with_cluster = {
+        key: variable
+        for key, model in dashboards.items()
+        for variable in model.get("templating", {}).get("list", [])
+        if variable["name"] == "cluster"
+    }
+    # Most stock dashboards have a cluster variable; multicluster shows it (hide 0, not 2).
+    assert len(with_cluster) >= 20, sorted(dashboards)
+    assert {key: v["hide"] for key, v in with_cluster.items() if v["hide"] != 0} == {}
+    # Each lists the values of ``cluster`` on series a cell's agent ships (kubelet/cAdvisor,
+    # kube-state-metrics, node-exporter jobs under kube-prometheus-stack's own names).
+    queries = {v["query"] for v in with_cluster.values()}
+    assert all(re.fullmatch(r"label_values\(.+,\s*cluster\)", q) for q in queries), queries
+    assert 'label_values(up{job="kube-state-metrics"}, cluster)' in queries
+    assert 'label_values(up{job="kubelet", metrics_path="/metrics/cadvisor"}, cluster)' in queries
+    # The cells' series carry cluster = the cell's name (CLUSTER_LABEL); the stack's own
+    # targets get the stack's, from the default scrape class of its Prometheus.
+    assert CLUSTER_LABEL == "cluster"
+    prometheus = kps.get("Prometheus", "kps-prometheus")
+    (scrape_class,) = prometheus["spec"]["scrapeClasses"]
+    assert scrape_class == {
+        "name": "obs-platform-cluster",
+        "default": True,
+        "relabelings": [
+            {"action": "replace", "targetLabel": "cluster", "replacement": "shared-obs-eks"}
+        ],
+    }
+    assert prometheus["spec"]["externalLabels"] == {"cluster": "shared-obs-eks"}
 
 
 def test_rules_of_the_render_pass_promtool(shared: Variant, promtool: str, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -222,10 +223,36 @@ def test_cloudwatch_panels_read_each_metric_where_and_as_often_as_it_is_emitted(
     # the secondary, in the standby region the dashboard variable selects.
     assert dr["HealthCheckStatus"]["region"] == "us-east-1"
     assert dr["AuroraGlobalDBReplicationLag"]["region"] == "$standby_region"
-    (variable,) = dr_model["templating"]["list"]
-    assert variable["name"] == "standby_region"
+    (variable,) = [v for v in dr_model["templating"]["list"] if v["name"] == "standby_region"]
     assert variable["datasource"] == {"type": "cloudwatch", "uid": "cloudwatch"}
     assert variable["query"] == {"queryType": "regions", "refId": "regions"}
     assert variable["current"]["value"] == "us-east-1"
     unset = dash.build_dashboards(rpo_target_seconds=60, rto_target_seconds=300)
-    assert "current" not in unset["obs-platform-dr.json"]["templating"]["list"][0]
+    unset_variables = unset["obs-platform-dr.json"]["templating"]["list"]
+    (unset_region,) = [v for v in unset_variables if v["name"] == "standby_region"]
+    assert "current" not in unset_region
+
+
+@pytest.mark.parametrize("uid", ["obs-platform-overview.json", "obs-platform-dr.json"])
+def test_overview_and_dr_dashboards_select_cells(
+    models: dict[str, dict[str, Any]], uid: str
+) -> None:
+    model = models[uid]
+    (variable,) = [v for v in model["templating"]["list"] if v["name"] == "cell"]
+    assert variable["type"] == "query"
+    assert variable["datasource"] == {"type": "prometheus", "uid": "prometheus"}
+    assert variable["multi"] is True and variable["includeAll"] is True
+    assert variable["allValue"] == ".*"
+    assert variable["query"].startswith("label_values(") and variable["query"].endswith(", cell)")
+    # Every Prometheus query that reads a per-cell series filters on the selected cells: the
+    # cells' collector metrics, the DR records (by cell) and YACE's series (by tag_cell).
+    per_cell = ("otelcol_", "obs_platform:standby", "obs_platform:replication", "aws_", "kafka_")
+    reads = [e for e in exprs(model) if any(name in e for name in per_cell)]
+    assert reads
+    for expr in reads:
+        for selector in re.findall(
+            r"\b(?:otelcol_|obs_platform:standby|obs_platform:replication|aws_|kafka_)"
+            r"[\w:]*(\{[^}]*\})?",
+            expr,
+        ):
+            assert '=~"$cell"' in selector, expr

@@ -145,14 +145,16 @@ def overview_dashboard() -> db.Dashboard:
     """Platform overview: ingestion and errors of Prometheus, Loki and Tempo; storage."""
     remote_failed = "rate(prometheus_remote_storage_samples_failed_total[5m])"
     remote_total = "rate(prometheus_remote_storage_samples_total[5m])"
-    cell_failed = f"rate({ar.COLLECTOR_FAILED}{{{ar.REMOTE_WRITE_EXPORTER}}}[5m])"
-    cell_sent = f"rate({ar.COLLECTOR_SENT}{{{ar.REMOTE_WRITE_EXPORTER}}}[5m])"
+    cell_failed = f"rate({ar.COLLECTOR_FAILED}{{{ar.REMOTE_WRITE_EXPORTER}, {CELLS}}}[5m])"
+    cell_sent = f"rate({ar.COLLECTOR_SENT}{{{ar.REMOTE_WRITE_EXPORTER}, {CELLS}}}[5m])"
     return (
         _dashboard(
             OVERVIEW_UID,
             "Observability platform overview",
             "Ingestion rates and errors of Prometheus, Loki and Tempo, and storage.",
         )
+        # The cells' own shipping; the central stack's panels have no cell.
+        .with_variable(_cells_variable(f"label_values({ar.COLLECTOR_SENT}, cell)"))
         .with_row(db.Row("Prometheus (metrics)"))
         .with_panel(
             _series(
@@ -300,6 +302,28 @@ def _standby_region_variable(default: str | None) -> db.QueryVariable:
     return variable
 
 
+CELL_VARIABLE: Final = "cell"
+"""The cell template variable (every cell, or some) on the overview and DR dashboards."""
+
+CELLS: Final = f'cell=~"${CELL_VARIABLE}"'
+"""Label matcher of the selected cells (``All`` is ``.*``)."""
+
+
+def _cells_variable(query: str) -> db.QueryVariable:
+    """The ``cell`` variable: the cells ``query`` (a ``label_values``) lists, several or all."""
+    return (
+        db.QueryVariable(CELL_VARIABLE)
+        .label("Cell")
+        .datasource(PROM)
+        .query(query)
+        .multi(True)
+        .include_all(True)
+        .all_value(".*")
+        .current(VariableOption(text="All", value="$__all", selected=True))
+        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+    )
+
+
 def dr_dashboard(
     *, rpo_target_seconds: int, rto_target_seconds: int, standby_region: str | None = None
 ) -> db.Dashboard:
@@ -312,7 +336,8 @@ def dr_dashboard(
             variable the Aurora lag panel reads (the secondary emits the metric there);
             ``None`` leaves the choice to the viewer.
     """
-    lag = ar.REPLICATION_LAG_RECORD
+    lag = f"{ar.REPLICATION_LAG_RECORD}{{{CELLS}}}"
+    tagged = f'tag_cell=~"${CELL_VARIABLE}"'
     return (
         _dashboard(
             DR_UID,
@@ -320,6 +345,7 @@ def dr_dashboard(
             f"Pilot-light DR posture against the targets: RPO {rpo_target_seconds}s, "
             f"RTO {rto_target_seconds}s.",
         )
+        .with_variable(_cells_variable('label_values({__name__=~"obs_platform:.+"}, cell)'))
         .with_variable(_standby_region_variable(standby_region))
         .with_row(db.Row("Budget against targets"))
         .with_panel(
@@ -377,7 +403,8 @@ def dr_dashboard(
             .thresholds(_thresholds((None, "red"), (1, "green")))
             .with_target(
                 _prom(
-                    f"min by (tag_dr_role, tag_cell) ({ar.ROUTE53_HEALTH_CHECK_STATUS})",
+                    f"min by (tag_dr_role, tag_cell) "
+                    f"({ar.ROUTE53_HEALTH_CHECK_STATUS}{{{tagged}}})",
                     "{{tag_cell}} {{tag_dr_role}}",
                 )
             )
@@ -428,11 +455,12 @@ def dr_dashboard(
                 "Kafka replication latency",
                 "ms",
                 _prom(
-                    f"max by (cell, topic) ({ar.MM2_REPLICATION_LATENCY_MS})",
+                    f"max by (cell, topic) ({ar.MM2_REPLICATION_LATENCY_MS}{{{CELLS}}})",
                     "MM2 {{cell}} {{topic}}",
                 ),
                 _prom(
-                    f"max by (dimension_ReplicatorName) ({ar.MSK_REPLICATOR_LATENCY_MS})",
+                    f"max by (dimension_ReplicatorName) "
+                    f"({ar.MSK_REPLICATOR_LATENCY_MS}{{{tagged}}})",
                     "MSK Replicator {{dimension_ReplicatorName}}",
                     "B",
                 ),
@@ -447,7 +475,7 @@ def dr_dashboard(
             .height(5)
             .mappings(_status_mappings("Ready", "Not ready"))
             .thresholds(_thresholds((None, "red"), (1, "green")))
-            .with_target(_prom(ar.STANDBY_READY_RECORD, "{{cell}}"))
+            .with_target(_prom(f"{ar.STANDBY_READY_RECORD}{{{CELLS}}}", "{{cell}}"))
         )
         .with_panel(
             stat.Panel()
@@ -461,7 +489,8 @@ def dr_dashboard(
             .height(5)
             .with_target(
                 _prom(
-                    f"max by (cell, reason) ({ar.STANDBY_NOT_READY_RECORD})", "{{cell}} {{reason}}"
+                    f"max by (cell, reason) ({ar.STANDBY_NOT_READY_RECORD}{{{CELLS}}})",
+                    "{{cell}} {{reason}}",
                 )
             )
         )
@@ -474,7 +503,7 @@ def dr_dashboard(
             .height(5)
             .mappings(_status_mappings("Answering", "Silent"))
             .thresholds(_thresholds((None, "red"), (1, "green")))
-            .with_target(_prom(ar.STANDBY_CONTROL_PLANE_RECORD, "{{cell}}"))
+            .with_target(_prom(f"{ar.STANDBY_CONTROL_PLANE_RECORD}{{{CELLS}}}", "{{cell}}"))
         )
         .with_panel(
             stat.Panel()
@@ -483,8 +512,8 @@ def dr_dashboard(
             .datasource(PROM)
             .span(6)
             .height(5)
-            .with_target(_prom(ar.STANDBY_INSTANCES_RECORD, "{{cell}} instances"))
-            .with_target(_prom(ar.STANDBY_NODES_RECORD, "{{cell}} nodes", "B"))
+            .with_target(_prom(f"{ar.STANDBY_INSTANCES_RECORD}{{{CELLS}}}", "{{cell}} instances"))
+            .with_target(_prom(f"{ar.STANDBY_NODES_RECORD}{{{CELLS}}}", "{{cell}} nodes", "B"))
         )
     )
 

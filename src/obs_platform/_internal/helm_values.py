@@ -25,8 +25,9 @@ import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
+from .cell_agent import CLUSTER_LABEL
 from .yace import CELL_FROM_CUSTOM_TAG
 
 KPS_RELEASE = "kps"
@@ -191,6 +192,10 @@ class AmpRemoteWrite:
     region: str
 
 
+CLUSTER_SCRAPE_CLASS: Final = "obs-platform-cluster"
+"""The Prometheus default scrape class that labels the stack's own targets ``cluster``."""
+
+
 def kube_prometheus_stack_values(
     *,
     cluster_name: str,
@@ -259,7 +264,20 @@ def kube_prometheus_stack_values(
         "retentionSize": f"{retention_size_gb}GB",
         "storageSpec": _pvc(storage_class, prometheus_volume_gib),
         "enableRemoteWriteReceiver": True,
-        "externalLabels": {"cluster": cluster_name},
+        "externalLabels": {CLUSTER_LABEL: cluster_name},
+        # The stock dashboards select a cluster (multicluster, below); the cells' series carry
+        # ``cluster`` = the cell's name, and the stack's own scrapes get its name here (the
+        # default scrape class's relabelings apply to every ServiceMonitor/PodMonitor target;
+        # external labels reach only remote write and alerts, not local queries).
+        "scrapeClasses": [
+            {
+                "name": CLUSTER_SCRAPE_CLASS,
+                "default": True,
+                "relabelings": [
+                    {"action": "replace", "targetLabel": CLUSTER_LABEL, "replacement": cluster_name}
+                ],
+            }
+        ],
         "ruleSelectorNilUsesHelmValues": False,
         "serviceMonitorSelectorNilUsesHelmValues": False,
         "podMonitorSelectorNilUsesHelmValues": False,
@@ -314,6 +332,9 @@ def kube_prometheus_stack_values(
             # RWO volume: the old pod must go before the new one can mount it
             # (grafana/helm-charts#146; kube-prometheus-stack#898).
             "deploymentStrategy": {"type": "Recreate"},
+            # Shows the stock dashboards' ``cluster`` variable (kube-prometheus-stack's
+            # templates/grafana/dashboards-1.14: ``hide`` 0 instead of 2), one value per cell.
+            "sidecar": {"dashboards": {"multicluster": {"global": {"enabled": True}}}},
             "persistence": {
                 "enabled": True,
                 "storageClassName": storage_class,
