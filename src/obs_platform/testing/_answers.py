@@ -753,11 +753,14 @@ def _arc_plan(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 def _vpc(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     """A VPC: with ``ipv4IpamPoolId``, a CIDR allocated from that pool's provisioned CIDR.
 
-    The block is the lowest free one of the requested size (``ipv4NetmaskLength``, else the
-    pool's default) that no earlier VPC of the same pool holds, so a program's VPCs get
-    distinct, deterministic CIDRs inside their pool. A pool the program did not create (from
-    another stack) gets a block in 10.0.0.0/8 derived from the URN. Without a pool the
-    ``cidrBlock`` input is echoed.
+    The block is a free one of the requested size (``ipv4NetmaskLength``, else the pool's
+    default) that no earlier VPC of the same pool holds, so a program's VPCs get distinct,
+    deterministic CIDRs inside their pool: the lowest free block of a pool the program created;
+    for a pool of another stack whose CIDRs its outputs give (``StackOutputs.pool_cidrs``), the
+    first free block from a slot derived from the URN, so that stacks planned apart (each
+    allocating from the shared pool) rarely answer the same block, as IPAM never would. A pool
+    whose CIDRs nobody gives gets a block in 10.0.0.0/8 derived from the URN. Without a pool
+    the ``cidrBlock`` input is echoed.
     """
     vpc_id = f"vpc-{ctx.hex(17)}"
     extra: dict[str, Any] = {
@@ -784,13 +787,19 @@ def _vpc(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
         for _, state in ctx.find("aws:ec2/vpc:Vpc", ipv4IpamPoolId=pool_id)
         if isinstance(state.get("cidrBlock"), str)
     ]
-    for parent in provisioned:
-        if length < parent.prefixlen:
-            continue
-        for block in parent.subnets(new_prefix=length):
-            if not any(block.overlaps(other) for other in used):
-                extra["cidrBlock"] = str(block)
-                return vpc_id, extra
+    candidates = [
+        block
+        for parent in provisioned
+        if length >= parent.prefixlen
+        for block in parent.subnets(new_prefix=length)
+    ]
+    if candidates and not pools:  # another stack's pool: start from a slot of this VPC's own
+        start = int(ctx.hex(8, "ipam-alloc"), 16) % len(candidates)
+        candidates = candidates[start:] + candidates[:start]
+    for block in candidates:
+        if not any(block.overlaps(other) for other in used):
+            extra["cidrBlock"] = str(block)
+            return vpc_id, extra
     if provisioned:
         raise ValueError(
             f"IPAM pool {pool_id} ({', '.join(map(str, provisioned))}) has no free "

@@ -12,12 +12,13 @@ A reference no file answers fails with the stack's name and the option that give
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from .._internal.errors import ObsPlatformError
 from . import _wire
@@ -50,6 +51,10 @@ class StackOutputs:
     source: str = "the given outputs"
     project_stack: str | None = field(default=None, compare=False)
     """``project/stack`` of the plan the outputs came from, when they came from a plan."""
+    pool_cidrs: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    """CIDRs provisioned to the IPAM pools the stack exports, by pool ID: from the plan's
+    ``VpcIpamPoolCidr`` resources, or from outputs paired by name (``regional_pool_ids`` with
+    ``regional_pool_cidrs``), so VPCs allocated from those pools get CIDRs inside them."""
 
 
 def read_stack_outputs(path: str | os.PathLike[str]) -> StackOutputs:
@@ -83,8 +88,10 @@ def read_stack_outputs(path: str | os.PathLike[str]) -> StackOutputs:
             fix="Give a JSON object of outputs or a plan JSON.",
         )
     project_stack = None
+    provisioned: dict[str, tuple[str, ...]] = {}
     if data.get("format") == PLAN_FORMAT:
         project_stack = f"{data.get('project')}/{data.get('stack')}"
+        provisioned = _provisioned_pool_cidrs(data.get("resources"))
         data = data.get("outputs") or {}
     elif isinstance(data.get("format"), str) and str(data["format"]).startswith(
         "obs-platform.plan/"
@@ -95,7 +102,56 @@ def read_stack_outputs(path: str | os.PathLike[str]) -> StackOutputs:
             value=str(file),
             fix="Write the plan again with this version of obs-platform.",
         )
-    return from_mapping(data, source=str(file), project_stack=project_stack)
+    outputs = from_mapping(data, source=str(file), project_stack=project_stack)
+    if not provisioned:
+        return outputs
+    return dataclasses.replace(outputs, pool_cidrs={**outputs.pool_cidrs, **provisioned})
+
+
+_POOL_CIDR_TYPE = "aws:ec2/vpcIpamPoolCidr:VpcIpamPoolCidr"
+
+
+def _provisioned_pool_cidrs(resources: Any) -> dict[str, tuple[str, ...]]:
+    """Return pool ID -> CIDRs from a plan's ``VpcIpamPoolCidr`` registrations."""
+    found: dict[str, tuple[str, ...]] = {}
+    for resource in resources if isinstance(resources, list) else []:
+        if not isinstance(resource, dict) or resource.get("type") != _POOL_CIDR_TYPE:
+            continue
+        inputs = resource.get("inputs") or {}
+        pool, cidr = inputs.get("ipamPoolId"), inputs.get("cidr")
+        if _is_known_text(pool) and _is_known_text(cidr):
+            found[pool] = (*found.get(pool, ()), cidr)
+    return found
+
+
+def _is_known_text(value: Any) -> TypeGuard[str]:
+    return isinstance(value, str) and bool(value) and value not in (_wire.UNKNOWN, _wire.SECRET)
+
+
+def _paired_pool_cidrs(outputs: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Return pool ID -> CIDRs from outputs that pair IDs with CIDRs by name.
+
+    ``<name>_ids`` and ``<name>_cidrs`` (maps with the same keys, such as the shared account's
+    ``regional_pool_ids`` and ``regional_pool_cidrs`` by region), or ``<name>_id`` and
+    ``<name>_cidr`` (single values); a CIDR value may be a list of CIDRs.
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    for name, ids in outputs.items():
+        for one, many in (("_id", "_cidr"), ("_ids", "_cidrs")):
+            if not name.endswith(one) or "pool" not in name:
+                continue
+            cidrs = outputs.get(name.removesuffix(one) + many)
+            pairs = (
+                [(ids[k], cidrs[k]) for k in ids if k in cidrs]
+                if isinstance(ids, dict) and isinstance(cidrs, dict)
+                else [(ids, cidrs)]
+            )
+            for pool, value in pairs:
+                blocks = value if isinstance(value, list) else [value]
+                known = tuple(b for b in blocks if _is_known_text(b))
+                if _is_known_text(pool) and known:
+                    found[pool] = known
+    return found
 
 
 def from_mapping(
@@ -112,6 +168,7 @@ def from_mapping(
         unknown_names=frozenset(k for k, v in values.items() if _wire.contains(v, _wire.UNKNOWN)),
         source=source,
         project_stack=project_stack,
+        pool_cidrs=_paired_pool_cidrs(values),
     )
 
 

@@ -103,6 +103,9 @@ def _names_call_site(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], 
     return wrapper
 
 
+_POOL_CIDR_TYPE = "aws:ec2/vpcIpamPoolCidr:VpcIpamPoolCidr"
+
+
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
     """Pulumi's mock monitor, recording each registration with its options and region."""
 
@@ -318,6 +321,13 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             self.stack_references, request.id, pulumi_settings.get_project()
         )
         state = {"name": request.id, **_references.wire_outputs(outputs)}
+        # The referenced stack's IPAM pools, as answers see pools of this program: a VPC
+        # allocated from one gets a CIDR inside the pool's (StackOutputs.pool_cidrs).
+        for pool_id, cidrs in outputs.pool_cidrs.items():
+            for cidr in cidrs:
+                known = (_POOL_CIDR_TYPE, "", {"ipamPoolId": pool_id, "cidr": cidr})
+                if known not in self._answered:
+                    self._answered.append(known)
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, request.id, state)
         self.records[urn] = PlanResource(
             urn=urn,
