@@ -20,7 +20,9 @@ import functools
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,6 +76,57 @@ def docker_hub_credential(region: str = "eu-west-1") -> str:
         f"arn:aws:secretsmanager:{region}:111111111111:secret:"
         "ecr-pullthroughcache/docker-hub-Ab12Cd"
     )
+
+
+CELL_DEPLOYER_ROLE = "arn:aws:iam::333333333333:role/obs-platform-deployer"
+"""The role a cell's own-account provider assumes in :func:`build_cell` (``provider=True``)."""
+
+
+def build_cell(
+    args: dict[str, Any],
+    *,
+    name: str = "eu-west-1",
+    region: str = "eu-west-1",
+    provider: bool = False,
+    on_cell: Callable[[Any], None] | None = None,
+) -> Any:
+    """Plan one ``Cell`` under the offline engine and return the plan.
+
+    Args:
+        args: The cell's args as a dict; a Docker Hub pull-through credential in its region is
+            added unless ``image_source`` is given (the default image source needs one).
+        name: The cell's name.
+        region: The stack's ``aws:region``.
+        provider: Give the cell an ``aws.Provider`` of its own (``cell-account``, in the
+            cell's region, assuming :data:`CELL_DEPLOYER_ROLE`) through ``opts.providers``.
+        on_cell: Called with the cell inside the program (to export or capture its outputs).
+    """
+    import pulumi
+    import pulumi_aws as aws
+
+    from obs_platform import Cell
+    from obs_platform.testing import run
+
+    def program() -> None:
+        opts = None
+        if provider:
+            opts = pulumi.ResourceOptions(
+                providers=[
+                    aws.Provider(
+                        "cell-account",
+                        region=args["region"],
+                        assume_roles=[{"role_arn": CELL_DEPLOYER_ROLE}],
+                    )
+                ]
+            )
+        given = dict(args)
+        if "image_source" not in given:
+            given.setdefault("docker_hub_credential_arn", docker_hub_credential(given["region"]))
+        cell = Cell(name, given, opts)
+        if on_cell is not None:
+            on_cell(cell)
+
+    return run(program, config={"aws:region": region})
 
 
 STACK_IMAGES = {

@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 import pytest
 import yaml
 
 import reference
+from conftest import build_cell
 from conftest import docker_hub_credential as docker_hub
 from obs_platform import Cell, CellArgs, ObsPlatformError, TransitNetwork, TransitNetworkArgs
 from obs_platform._internal.alert_rules import (
@@ -43,29 +43,16 @@ def build(
     provider: bool = False,
     region: str = "eu-west-1",
 ) -> tuple[Plan, list[Any]]:
+    """Plan one cell (conftest.build_cell); also return its DR site when it is pilot-light."""
     sites: list[Any] = []
 
-    def program() -> None:
-        opts = None
-        if provider:
-            opts = pulumi.ResourceOptions(
-                providers=[
-                    aws.Provider(
-                        "cell-account",
-                        region=args["region"],
-                        assume_roles=[{"role_arn": "arn:aws:iam::333333333333:role/deployer"}],
-                    )
-                ]
-            )
-        given = dict(args)
-        if "image_source" not in given:
-            given.setdefault("docker_hub_credential_arn", docker_hub(given["region"]))
-        cell = Cell(name, given, opts)
+    def on_cell(cell: Cell) -> None:
         if cell.args.dr_strategy.value == "pilot-light":
             sites.append(cell.dr_site())
         pulumi.export("healthz_url", cell.healthz_url)
 
-    return run(program, config={"aws:region": region}), sites
+    plan = build_cell(args, name=name, region=region, provider=provider, on_cell=on_cell)
+    return plan, sites
 
 
 @pytest.fixture(scope="module")

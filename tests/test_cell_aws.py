@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from conftest import CELL_DEPLOYER_ROLE, build_cell
 from conftest import docker_hub_credential as docker_hub
 from obs_platform import (
     Cell,
@@ -40,33 +41,21 @@ SEED: dict[str, Any] = dict(
     rds_global=True,
     kafka_replication=True,
 )
-DEPLOYER = "arn:aws:iam::333333333333:role/obs-platform-deployer"
+DEPLOYER = CELL_DEPLOYER_ROLE
 
 
 def build(
     args: dict[str, Any], *, provider: bool = False, captured: list[Any] | None = None
 ) -> Plan:
-    def program() -> None:
-        opts = None
-        if provider:
-            opts = pulumi.ResourceOptions(
-                providers=[
-                    aws.Provider(
-                        "cell-account",
-                        region=args["region"],
-                        assume_roles=[{"role_arn": DEPLOYER}],
-                    )
-                ]
-            )
-        given = dict(args)
-        if "image_source" not in given:
-            given.setdefault("docker_hub_credential_arn", docker_hub(given["region"]))
-        cell = Cell("eu-west-1", given, opts)
+    """Plan one cell (conftest.build_cell), exporting its target group, capturing its kubeconfig."""
+
+    def on_cell(cell: Cell) -> None:
         if captured is not None:
             cell.kubeconfig.apply(captured.append)
         pulumi.export("ingress_target_group_arn", cell.ingress_target_group_arn)
 
-    return run(program, config={"aws:region": "eu-west-1"})
+    plan: Plan = build_cell(args, provider=provider, on_cell=on_cell)
+    return plan
 
 
 @pytest.fixture(scope="module")
