@@ -89,7 +89,7 @@ def test_small_standby_against_the_price_settings() -> None:
     )
     out = estimate.as_output()
     assert out["estimate"] is True and out["complete"] is False
-    assert out["prices"] == {"region": "us-east-1", "as_of": p.as_of}
+    assert out["prices"] == {"region": "us-east-1", "as_of": p.as_of, "source": p.source}
     assert any("Savings Plans" in a for a in out["assumptions"])
     assert "S3 replication: 20 GB/month (stated); replica storage" in " ".join(out["assumptions"])
 
@@ -198,7 +198,7 @@ def test_bad_prices_refused_naming_the_field(values: dict[str, Any], field: str)
 
 def test_every_default_price_names_its_source_or_says_it_has_none() -> None:
     for name, info in PriceTable.model_fields.items():
-        if name in {"region", "as_of", "currency"}:
+        if name in {"region", "as_of", "currency", "source"}:
             continue
         text = " ".join((info.description or "").split())
         default = info.get_default(call_default_factory=True)
@@ -426,3 +426,56 @@ def test_observability_standby_against_the_price_settings() -> None:
     # Defaults of 2026-12-01: $73.00 + $119.14 + $43.80 + $0.50 + $262.80 + $0.10 + $16.43
     # + $4.38 + $36.50 + $0.50 + $7.00.
     assert estimate.monthly_usd == 564.15
+
+
+def test_plan_prices_option_completes_the_estimate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from conftest import shared_account_plan_json
+    from obs_platform.cli import main
+
+    prices = tmp_path / "prices.yaml"
+    prices.write_text(
+        "region: us-east-1\n"
+        "as_of: '2026-12-01'\n"
+        "aurora_instance_hour: {db.r6g.large: 0.25}\n"
+        "aurora_replicated_write_io_million: 0.20\n"
+        "msk_broker_hour: {kafka.m7g.large: 0.20}\n"
+        "msk_replicator_hour: 0.30\n"
+        "msk_replicator_gb: 0.05\n"
+    )
+    out = tmp_path / "plan.json"
+    shared = shared_account_plan_json()
+    argv = ["plan", str(APP_CELLS), "--stack-outputs", str(shared), "--json", str(out)]
+    assert main([*argv, "--prices", str(prices)]) == 0
+    (entry,) = json.loads(out.read_text())["dr"]
+    cost = entry["idle_cost"]
+    assert cost["complete"] is True and cost["unpriced"] == []
+    assert cost["prices"]["source"] == f"--prices {prices}"
+    items = {i["item"]: i["monthly_usd"] for i in cost["line_items"]}
+    assert items["aurora_db.r6g.large"] == 182.50
+    assert items["msk_kafka.m7g.large"] == 438.00  # 3 brokers x 730 h x $0.20
+    assert items["msk_replicator"] == 219.00
+    assert f"list prices of 2026-12-01 (--prices {prices})" in capsys.readouterr().out
+    # Without the option the same program keeps the defaults, and says what is unpriced.
+    assert main(argv) == 0
+    (entry,) = json.loads(out.read_text())["dr"]
+    assert entry["idle_cost"]["complete"] is False
+    assert entry["idle_cost"]["prices"]["source"].startswith("obs-platform's defaults")
+
+
+def test_plan_prices_option_refuses_a_bad_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from obs_platform.cli import main
+
+    bad = tmp_path / "prices.yaml"
+    bad.write_text("nat_gateway_hour: -1\n")
+    assert main(["plan", str(APP_CELLS), "--prices", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}: PriceTable: invalid arguments:" in err
+    assert "PriceTable.nat_gateway_hour (got -1)" in err
+    assert main(["plan", str(APP_CELLS), "--prices", str(tmp_path / "none.yaml")]) == 2
+    assert "Give --prices a YAML or JSON file of PriceTable fields." in capsys.readouterr().err

@@ -23,7 +23,8 @@ says so too. Nothing here registers a resource or imports Pulumi.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Self
 
@@ -43,8 +44,10 @@ __all__ = [
     "NodePool",
     "PriceTable",
     "StandbyInventory",
+    "default_prices",
     "estimate_idle_cost",
     "merge_inventories",
+    "prices_for_run",
 ]
 
 HOURS_PER_MONTH = 730
@@ -147,6 +150,11 @@ class PriceTable(_Frozen):
     """The date the prices were collected."""
     currency: Literal["USD"] = "USD"
     """AWS lists its prices in US dollars."""
+    source: str = Field(
+        default="obs-platform's defaults (each price names its source)", min_length=1
+    )
+    """Where the table comes from, shown with the estimate (``obs-platform plan --prices FILE``
+    sets it to the file)."""
 
     eks_cluster_hour: float | None = Field(default=0.10, ge=0)
     """EKS control plane, per cluster-hour, Kubernetes version in standard support. Source:
@@ -244,6 +252,29 @@ class PriceTable(_Frozen):
         ]
 
 
+_default_prices: PriceTable | None = None
+"""The table :class:`CostAssumptions` uses when none is given (``None``: the defaults)."""
+
+
+def default_prices() -> PriceTable:
+    """Return the price table an estimate uses when its arguments give none."""
+    return _default_prices if _default_prices is not None else PriceTable()
+
+
+@contextmanager
+def prices_for_run(table: PriceTable) -> Iterator[None]:
+    """Make ``table`` the default price table while a program runs (``plan --prices FILE``).
+
+    Arguments that give their own ``PriceTable`` keep it: the table replaces only the defaults.
+    """
+    global _default_prices
+    previous, _default_prices = _default_prices, table
+    try:
+        yield
+    finally:
+        _default_prices = previous
+
+
 class CostAssumptions(_Frozen):
     """The prices and the stated volumes the idle-cost estimate uses.
 
@@ -251,8 +282,8 @@ class CostAssumptions(_Frozen):
     replication metrics) for an estimate of your standby.
     """
 
-    prices: PriceTable = Field(default_factory=PriceTable)
-    """The unit prices."""
+    prices: PriceTable = Field(default_factory=default_prices)
+    """The unit prices (default: obs-platform's table, or the one ``plan --prices`` gives)."""
     database_replication_gb_month: float = Field(default=50.0, ge=0)
     """Aurora global replication traffic into the standby region, GB per month (stated)."""
     database_replicated_write_ios_million_month: float = Field(default=10.0, ge=0)
@@ -477,7 +508,11 @@ class CostEstimate:
             "unpriced": list(self.unpriced),
             "assumptions": list(self.assumptions),
             "notes": list(self.notes),
-            "prices": {"region": self.prices.region, "as_of": self.prices.as_of},
+            "prices": {
+                "region": self.prices.region,
+                "as_of": self.prices.as_of,
+                "source": self.prices.source,
+            },
         }
 
     def summary(self) -> str:
@@ -827,8 +862,8 @@ def _assumptions(inv: StandbyInventory, a: CostAssumptions) -> tuple[str, ...]:
         f"A month is {HOURS_PER_MONTH} hours; hourly resources run all month.",
         "Not priced (small fixed charges): KMS keys, Secrets Manager secrets, CloudWatch "
         "alarms, logs and metrics, ECR storage, EBS volumes of nodes and persistent volumes.",
-        f"Prices: PriceTable for {a.prices.region} as of {a.prices.as_of} (each field names its "
-        "source; override with PilotLightDrArgs.cost).",
+        f"Prices: PriceTable for {a.prices.region} as of {a.prices.as_of}, from "
+        f"{a.prices.source}; override with PilotLightDrArgs.cost or plan --prices FILE.",
     ]
     if inv.database_storage:
         found.append(f"Database copy in the standby: {_plain(a.database_storage_gb)} GB (stated).")

@@ -7,11 +7,15 @@ import logging
 import shutil
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import CommandError, write_file
 from ._program import add_program_options, run_checked
+
+if TYPE_CHECKING:
+    from .._internal.cost import PriceTable
 
 
 def register(subparsers: Any) -> None:
@@ -56,6 +60,15 @@ def register(subparsers: Any) -> None:
         help="offline values of secret config keys (secure: values cannot be decrypted "
         "offline): a YAML or JSON file of 'key: value'; they stay secrets, never printed or "
         "written (default: made-up values the library's validators accept)",
+    )
+    parser.add_argument(
+        "--prices",
+        metavar="FILE",
+        type=Path,
+        dest="prices_file",
+        help="prices for the standbys' idle-cost estimates: a YAML or JSON file of PriceTable "
+        "fields (such as 'region: eu-west-1', 'aurora_instance_hour: {db.r6g.large: ...}'); "
+        "replaces the default table wherever the program gives none",
     )
     parser.add_argument(
         "--json",
@@ -157,12 +170,40 @@ def read_secrets(path: Path | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
+def read_prices(path: Path | None) -> PriceTable | None:
+    """Read ``--prices FILE`` into a :class:`PriceTable` (its ``source`` names the file).
+
+    Raises:
+        CommandError: If the file is missing, malformed, or not valid PriceTable fields.
+    """
+    if path is None:
+        return None
+    from .._internal.cost import PriceTable
+    from .._internal.errors import ArgsError
+    from ..testing._project import ProjectError, _read_yaml
+
+    try:
+        data = _read_yaml(path, "prices file")
+    except OSError as exc:
+        raise CommandError(
+            f"cannot read {path}: {exc.strerror}. Give --prices a YAML or JSON file of "
+            "PriceTable fields."
+        ) from None
+    except ProjectError as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        return PriceTable.model_validate({"source": f"--prices {path}", **data})
+    except ArgsError as exc:
+        raise CommandError(f"{path}: {exc}") from None
+
+
 def handle(args: argparse.Namespace) -> int:
     """Run ``plan``."""
     from ..testing import load_program
     from ..testing.render import render_plan
 
     to_stdout = args.json_file is not None and str(args.json_file) == "-"
+    prices = read_prices(args.prices_file)
     program = load_program(args.program_dir, args.stack)
     if args.stack is None:
         print(f"Stack '{program.stack}': {program.stack_reason}.", file=sys.stderr)
@@ -171,15 +212,20 @@ def handle(args: argparse.Namespace) -> int:
     engine_log = logging.getLogger("obs_platform.engine")
     engine_log_was_disabled = engine_log.disabled
     engine_log.disabled = True
+    from .._internal.cost import prices_for_run
+
+    # The table replaces the defaults while the program runs (in this process).
+    scope = prices_for_run(prices) if prices is not None else nullcontext()
     try:
-        plan = run_checked(
-            args.program_dir,
-            program.stack,
-            args.timeout_seconds,
-            stack_outputs=stack_outputs_option(args.stack_outputs),
-            secret_values=read_secrets(args.secrets_file),
-            progress=progress if progress.enabled else None,
-        )
+        with scope:
+            plan = run_checked(
+                args.program_dir,
+                program.stack,
+                args.timeout_seconds,
+                stack_outputs=stack_outputs_option(args.stack_outputs),
+                secret_values=read_secrets(args.secrets_file),
+                progress=progress if progress.enabled else None,
+            )
     finally:
         progress.clear()
         engine_log.disabled = engine_log_was_disabled

@@ -95,6 +95,8 @@ def render_idle_cost(cost: dict[str, Any]) -> list[str]:
         f"    Idle cost of the standby (estimate): ~{_usd(cost.get('monthly_usd'))}/month at "
         f"{prices.get('region')} list prices of {prices.get('as_of')}"
     )
+    if prices.get("source", "").startswith("--prices"):
+        head += f" ({prices['source']})"
     if unpriced:
         head += f"; {len(unpriced)} item(s) unpriced, not in the total"
     lines = [head]
