@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pytest
 import yaml
 
 from conftest import STACK_IMAGES
@@ -20,11 +21,13 @@ from obs_platform._internal.yace import (
     dr_discovery_jobs,
     yace_config,
 )
+from obs_platform.observability.args import ObservabilityStackArgs
 from obs_platform.observability.stack import ObservabilityStack
 from obs_platform.testing import run
 
 EXPORTER = "arn:aws:iam::111111111111:role/shared-yace-role-abc1234"
 READER = "arn:aws:iam::222222222222:role/us-east-1-cloudwatch-reader-role-1234567"
+PROXY = "http://proxy.egress.internal:3128"
 
 
 def test_standby_account_jobs_read_its_region_with_its_role_and_keep_the_cell() -> None:
@@ -84,6 +87,7 @@ def test_stack_exporter_may_assume_exactly_the_listed_readers() -> None:
                 "cloudwatch_accounts": [
                     {"role_arn": READER, "regions": ["us-east-1"], "cell": "us-east-1"}
                 ],
+                "cloudwatch_exporter_https_proxy": PROXY,
             },
         )
         pulumi.export("exporter", stack.cloudwatch_exporter_role_arn)
@@ -102,6 +106,46 @@ def test_stack_exporter_may_assume_exactly_the_listed_readers() -> None:
     assert assumed_role_arns(config) == [READER]
     assert values["serviceMonitor"]["metricRelabelings"] == [CELL_FROM_CUSTOM_TAG]
     assert plan.outputs["exporter"] == plan.get("shared-yace-role").outputs["arn"]
+    # CloudWatch in us-east-1 (the standby's metrics, Route 53's) through the proxy; the
+    # stack's own region through its VPC endpoints.
+    assert values["extraEnv"] == [
+        {"name": "HTTPS_PROXY", "value": PROXY},
+        {
+            "name": "NO_PROXY",
+            "value": ".eu-west-1.amazonaws.com,.svc,.cluster.local,localhost,127.0.0.1,"
+            "169.254.170.23,169.254.169.254",
+        },
+    ]
+
+
+def _stack_args(**extra: Any) -> dict[str, Any]:
+    return {
+        "region": "eu-west-1",
+        "vpc_id": "vpc-0123456789abcdef0",
+        "private_subnet_ids": ["subnet-0a", "subnet-0b"],
+        "grafana_admin_password": "pw-123456789",
+        **STACK_IMAGES,
+        "cloudwatch_accounts": [{"role_arn": READER, "regions": ["us-east-1"], "cell": "c"}],
+        **extra,
+    }
+
+
+def test_cross_region_dr_metrics_without_a_path_are_refused() -> None:
+    with pytest.raises(ValueError, match="cloudwatch_exporter_https_proxy") as refused:
+        ObservabilityStackArgs(**_stack_args())
+    assert "us-east-1" in str(refused.value)
+    # Each way in is accepted: a proxy, an egress path, or a stack in us-east-1.
+    ObservabilityStackArgs(**_stack_args(cloudwatch_exporter_https_proxy=PROXY))
+    ObservabilityStackArgs(**_stack_args(internet_egress=True))
+    ObservabilityStackArgs(**_stack_args(region="us-east-1", az_count=3))
+    # No cross-account reads: the stack's own Route 53 read is a plan warning, not refused.
+    ObservabilityStackArgs(**_stack_args(cloudwatch_accounts=[]))
+
+
+@pytest.mark.parametrize("bad", ["proxy:3128", "http://user:pw@proxy:3128", "ftp://proxy"])
+def test_a_proxy_url_with_credentials_or_no_scheme_is_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match="cloudwatch_exporter_https_proxy"):
+        ObservabilityStackArgs(**_stack_args(cloudwatch_exporter_https_proxy=bad))
 
 
 def test_cell_creates_its_reader_role_in_its_own_account() -> None:

@@ -154,12 +154,17 @@ def _app_cells() -> Plan:
 @cache
 def _shared(directory: Path) -> Plan:
     """The shared account's plan with the standby cell's account listed in cloudwatchAccounts
-    (the example's commented lines, uncommented: the second phase of the deploy)."""
+    and the exporter's proxy (the example's commented lines, uncommented: the second phase of
+    the deploy)."""
     copy = directory / "shared-account"
     shutil.copytree(EXAMPLES / "shared-account", copy)
     config = copy / "Pulumi.dev.yaml"
     text = config.read_text()
-    block = re.search(r"  # shared-account:cloudwatchAccounts:\n(?:  #   .*\n)+", text)
+    block = re.search(
+        r"  # shared-account:cloudwatchExporterHttpsProxy: .*\n"
+        r"  # shared-account:cloudwatchAccounts:\n(?:  #   .*\n)+",
+        text,
+    )
     assert block, "the example's cloudwatchAccounts lines moved"
     config.write_text(text.replace(block.group(0), block.group(0).replace("  # ", "  ")))
     return run_program(copy)

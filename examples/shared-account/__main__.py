@@ -101,6 +101,9 @@ observability = ObservabilityStack(
         # Cell accounts whose DR metrics the CloudWatch exporter reads (each cell's
         # cloudwatch_reader_role_arn output, with the regions of its DR resources).
         cloudwatch_accounts=config.get_object("cloudwatchAccounts") or [],
+        # CloudWatch outside this region (us-east-1 for Route 53, the cells' regions) is not
+        # reachable through PrivateLink: the exporter goes through this forward proxy.
+        cloudwatch_exporter_https_proxy=config.get("cloudwatchExporterHttpsProxy"),
         ingest_tenants={
             tenant: config.require_secret(f"ingestPassword-{tenant}")
             for tenant in config.get_object("ingestTenants") or []

@@ -216,6 +216,13 @@ def kubelet_scrape_jobs() -> list[dict[str, Any]]:
     ``nodes/metrics`` subresource (Kubernetes "Kubelet authentication/authorization"), which
     the collector's ClusterRole grants (``get`` only). Its serving certificate is self-signed
     on EKS, hence ``insecure_skip_verify`` (the same as the kubeletstats receiver).
+
+    ``job`` is set by ``relabel_configs``, and the series get it: the prometheus receiver's
+    ``internal/transaction.go`` (``getJobAndInstance``) reads ``job`` and ``instance`` from each
+    sample's labels, which Prometheus' scrape loop builds from the target's labels after
+    relabelling, and falls back to the scrape target's own values only when a sample has
+    none; the resource's ``service.name`` is that job, which the remote-write exporter writes
+    back as ``job``.
     """
     jobs = []
     for name, path in (("kubelet", "/metrics"), ("kubelet-cadvisor", "/metrics/cadvisor")):

@@ -612,6 +612,8 @@ def yace_values(
     role_arn: Any | None = None,
     mirror: ImageMirror | None = None,
     scrape_interval_seconds: int = 60,
+    https_proxy: str | None = None,
+    region: str | None = None,
 ) -> dict[str, Any]:
     """Return values for ``prometheus-yet-another-cloudwatch-exporter`` (the CloudWatch exporter).
 
@@ -628,6 +630,11 @@ def yace_values(
             ``None`` (Pod Identity).
         mirror: Registries to pull the image through, or ``None`` for quay.io.
         scrape_interval_seconds: How often YACE queries CloudWatch, and Prometheus scrapes it.
+        https_proxy: A forward proxy for CloudWatch in other regions (``HTTPS_PROXY``), or
+            ``None``. ``NO_PROXY`` then keeps ``region``'s endpoints (the VPC endpoints), the
+            cluster and the Pod Identity agent off it (Go's ``net/http``
+            ``ProxyFromEnvironment``: a leading ``.`` matches every subdomain).
+        region: The stack's region (needed with ``https_proxy``).
 
     Raises:
         ValueError: If the configuration contains a template delimiter.
@@ -667,6 +674,21 @@ def yace_values(
         "configMap": {"enabled": True},
         "config": config_yaml,
     }
+    if https_proxy is not None:
+        local = [
+            f".{region}.amazonaws.com",
+            ".svc",
+            ".cluster.local",
+            "localhost",
+            "127.0.0.1",
+            # EKS Pod Identity agent and the instance metadata service.
+            "169.254.170.23",
+            "169.254.169.254",
+        ]
+        values["extraEnv"] = [
+            {"name": "HTTPS_PROXY", "value": https_proxy},
+            {"name": "NO_PROXY", "value": ",".join(local)},
+        ]
     _set(values, "image", _mirrored(mirror, "quay.io"))
     return values
 

@@ -23,7 +23,7 @@ from .._internal.charts import (
 from .._internal.eks import InstanceType, KubernetesVersion, ami_type_for
 from .._internal.helm_values import NODE_EXPORTER_NAMESPACE_SUFFIX, Scale
 from .._internal.ingest_gateway import TENANT_PATTERN
-from .._internal.regions import check_az_count
+from .._internal.regions import ROUTE53_METRICS_REGION, check_az_count
 from .._internal.types import ArgsModel, Cidr, Input, Region, Tags
 from ..network.ipam import Ipam
 from ..network.transit import TransitNetwork
@@ -475,6 +475,20 @@ class ObservabilityStackArgs(ArgsModel):
     series (``aws_rds_aurora_global_dbreplication_lag_average`` ...); without them the DR alerts
     cannot fire."""
 
+    cloudwatch_exporter_https_proxy: str | None = Field(
+        default=None, pattern=r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?/?$"
+    )
+    """An HTTP(S) proxy the CloudWatch exporter, and nothing else, reaches CloudWatch in other
+    regions through: Route 53's health-check metrics exist only in us-east-1, and the cells'
+    accounts' Aurora and MSK metrics in their regions, but CloudWatch (``monitoring``) is not
+    among the services PrivateLink serves across regions (Amazon VPC PrivateLink guide,
+    "Cross-region enabled AWS services": S3, IAM, ECR, KMS, ECS, Lambda, Data Firehose, Managed
+    Flink and the Route 53 API only), so the stack's VPC endpoints reach its own region alone.
+    Set as ``HTTPS_PROXY`` on the exporter's pod (the AWS SDK for Go honours it), with
+    ``NO_PROXY`` for the stack's own region, the cluster and the Pod Identity agent, so
+    in-region calls keep using the VPC endpoints. Such as ``http://proxy.egress.internal:3128``
+    (a forward proxy in an egress VPC behind the Transit Gateway); no credentials in the URL.
+    Not needed with ``internet_egress`` or in us-east-1."""
     cloudwatch_accounts: tuple[CloudWatchAccountArgs, ...] = ()
     """Cell accounts whose DR metrics (Aurora global lag, MSK Replicator latency, Route 53
     health checks) the CloudWatch exporter reads through a role it assumes there; its own role
@@ -525,6 +539,14 @@ class ObservabilityStackArgs(ArgsModel):
     stack down on purpose."""
     tags: Tags = Field(default_factory=dict)
     """Tags for every AWS resource (precedence in :mod:`obs_platform._internal.tags`)."""
+
+    def cloudwatch_regions_elsewhere(self) -> list[str]:
+        """The regions other than ``region`` whose CloudWatch the exporter reads, sorted."""
+        regions = {
+            ROUTE53_METRICS_REGION,
+            *(r for a in self.cloudwatch_accounts for r in a.regions),
+        }
+        return sorted(regions - {self.region})
 
     @model_validator(mode="after")
     def _cross_fields(self) -> Self:
@@ -592,6 +614,25 @@ class ObservabilityStackArgs(ArgsModel):
                 "internet_egress=True once it has (NAT, or an egress VPC behind the Transit "
                 "Gateway), or use image_source='pull-through-cache' with docker_hub_credential_arn "
                 "and ghcr_credential_arn."
+            )
+        other_regions = self.cloudwatch_regions_elsewhere()
+        if (
+            self.cloudwatch_exporter
+            and self.cloudwatch_accounts
+            and other_regions
+            and not self.internet_egress
+            and self.cloudwatch_exporter_https_proxy is None
+        ):
+            raise ValueError(
+                "cloudwatch_accounts makes the CloudWatch exporter read DR metrics in "
+                f"{', '.join(other_regions)} (Route 53 health checks live in us-east-1 only), "
+                f"but from {self.region} it reaches CloudWatch in its own region alone: "
+                "'monitoring' is not among the services PrivateLink serves across regions, and "
+                "the VPC has no internet path. Set cloudwatch_exporter_https_proxy to a "
+                "forward proxy the exporter can use (such as 'http://proxy.egress.internal:"
+                "3128' in an egress VPC behind the Transit Gateway), or internet_egress=True "
+                "if the VPC has an egress path, or run the stack in us-east-1 with the cells' "
+                "regions."
             )
         if self.ingest_zone_authorized_vpcs and self.ingest_zone_name is None:
             raise ValueError(

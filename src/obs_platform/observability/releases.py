@@ -560,6 +560,8 @@ def create_releases(
                 role_arn=roles["yace"].annotation_arn,
                 mirror=mirror,
                 scrape_interval_seconds=YACE_SCRAPE_INTERVAL_SECONDS,
+                https_proxy=args.cloudwatch_exporter_https_proxy,
+                region=args.region,
             ),
             cluster=cluster,
             # The ServiceMonitor needs the operator's CRDs.

@@ -258,14 +258,18 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             args.cloudwatch_exporter
             and region != ROUTE53_METRICS_REGION
             and not args.internet_egress
+            and args.cloudwatch_exporter_https_proxy is None
         ):
-            # CloudWatch's endpoints are regional and not cross-region in PrivateLink.
+            # CloudWatch's endpoints are regional and not cross-region in PrivateLink. With
+            # cloudwatch_accounts this is refused by validation; without, the stack's own
+            # Route 53 health checks are the only cross-region read.
             pulumi.log.warn(
                 f"ObservabilityStack {self._name!r}: the CloudWatch exporter reads Route 53 "
                 f"health-check metrics in {ROUTE53_METRICS_REGION}, which the VPC endpoints "
                 f"in {region} cannot reach (PrivateLink serves 'monitoring' in its own region "
                 "only), so PrimaryHealthCheckFailing and FailoverOverdue get no data. Give the "
-                "shared segment an egress path (internet_egress=True) or run the stack in "
+                "exporter a forward proxy (cloudwatch_exporter_https_proxy), or the shared "
+                f"segment an egress path (internet_egress=True), or run the stack in "
                 f"{ROUTE53_METRICS_REGION}.",
                 resource=self,
             )
