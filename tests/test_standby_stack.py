@@ -217,7 +217,22 @@ def test_ingest_names_fail_over_on_a_cloudwatch_alarm_health_check(plan: Plan) -
     assert check.inputs["type"] == "CLOUDWATCH_METRIC"
     assert check.inputs["cloudwatchAlarmRegion"] == EU
     assert check.inputs["insufficientDataHealthStatus"] == "Unhealthy"
+    assert check.inputs["tags"]["obs-platform:region"] == EU
+    assert "dr-role" not in check.inputs["tags"]
+    # The PRIMARY record uses the writer gate: ingest healthy AND Grafana's primary member the
+    # writer, so a database switchover moves the names and failback waits for the writer.
+    gate = plan.get("shared-ingest-primary-gate", "aws:route53/healthCheck:HealthCheck")
+    writer = plan.get("shared-ingest-primary-writer-check", "aws:route53/healthCheck:HealthCheck")
+    assert gate.inputs["type"] == "CALCULATED"
+    assert gate.inputs["childHealthThreshold"] == 2
+    assert gate.inputs["childHealthchecks"] == [check.outputs["id"], writer.outputs["id"]]
+    writer_alarm = plan.get("shared-ingest-primary-writer-alarm")
+    assert writer_alarm.inputs["metricName"] == "AuroraGlobalDBReplicationLag"
+    assert writer_alarm.inputs["dimensions"] == {
+        "DBClusterIdentifier": plan.get("shared-grafana-primary-db").outputs["id"]
+    }
     primary = plan.get("shared-ingest-record", "aws:route53/record:Record")
+    assert primary.inputs["healthCheckId"] == gate.outputs["id"]
     secondary = plan.get("shared-ingest-standby-record", "aws:route53/record:Record")
     assert primary.inputs["failoverRoutingPolicies"] == [{"type": "PRIMARY"}]
     assert secondary.inputs["failoverRoutingPolicies"] == [{"type": "SECONDARY"}]
@@ -258,6 +273,12 @@ def test_a_budget_that_misses_is_refused_before_anything_is_created() -> None:
         _plan(standby={"rto_target_seconds": 600})
     assert isinstance(info.value.__cause__, ObsPlatformError)
     assert info.value.__cause__.field == "ObservabilityStackArgs.standby"
+
+
+def test_budget_enforcement_warn_builds_with_a_warning() -> None:
+    warned = _plan(standby={"rto_target_seconds": 600, "budget_enforcement": "warn"})
+    assert warned.dr()[0]["rto_seconds"] == 1150
+    assert any("standby's failover budget misses its targets" in d for d in warned.diagnostics)
 
 
 def test_prometheus_writes_to_the_amp_workspace_of_each_region() -> None:

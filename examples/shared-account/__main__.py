@@ -3,7 +3,9 @@
 1. ``Ipam``: one VPC IPAM with a pool per operating region, shared through RAM.
 2. ``TransitNetwork``: a Transit Gateway per region, the home region peered with every other,
    static routes over the peerings from the IPAM's regional CIDRs, shared through RAM.
-3. The observability stack (shared services), attached to the home region's gateway.
+3. The observability stack (shared services), attached to the home region's gateway, with a
+   pilot-light standby of itself in ``drRegion`` (``standby``): its own cluster, Alertmanager and
+   Grafana (on an Aurora global database), and the ingest names failing over to it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from obs_platform import (
     ObservabilityStack,
     ObservabilityStackArgs,
     RamPrincipals,
+    StandbyStackArgs,
     TransitNetwork,
     TransitNetworkArgs,
     TransitPeering,
@@ -75,6 +78,17 @@ transit = TransitNetwork(
 # network to an internal NLB. The Grafana admin password is a Pulumi secret:
 #   pulumi config set --secret grafanaAdminPassword <password>
 dr_region = config.get("drRegion")
+# The stack's own standby in drRegion (it needs the replicated buckets and images): a minimal
+# cluster with every chart, Grafana's database as an Aurora global database, failover records
+# for ingest.obs.internal. Its pull-through caches need credentials in drRegion.
+standby = (
+    StandbyStackArgs(
+        docker_hub_credential_arn=config.require("standbyDockerHubCredentialArn"),
+        ghcr_credential_arn=config.require("standbyGhcrCredentialArn"),
+    )
+    if dr_region and config.get_bool("standby")
+    else None
+)
 observability = ObservabilityStack(
     "shared-obs",
     ObservabilityStackArgs(
@@ -91,6 +105,7 @@ observability = ObservabilityStack(
         dr_region=dr_region,
         replicate_storage=bool(dr_region) and config.get_bool("replicateToDr") is True,
         replicate_images=bool(dr_region) and config.get_bool("replicateToDr") is True,
+        standby=standby,
         # TLS on every ingest listener, for the name ingest.obs.internal (see Pulumi.dev.yaml).
         ingest_certificate_arn=config.get("ingestCertificateArn"),
         # Cell VPCs in other accounts that may join the private zone ingest.obs.internal lives
@@ -131,3 +146,7 @@ pulumi.export("otlp_endpoint", observability.otlp_endpoint)
 pulumi.export("ingest_zone_id", observability.ingest_zone_id)
 pulumi.export("cloudwatch_exporter_role_arn", observability.cloudwatch_exporter_role_arn)
 pulumi.export("alertmanager_config", observability.alertmanager_config)
+if observability.standby is not None:
+    pulumi.export("standby_cluster_name", observability.standby.cluster_name)
+    pulumi.export("standby_grafana_url", observability.standby.grafana_url)
+    pulumi.export("grafana_global_cluster_id", observability.grafana_global_cluster_id)

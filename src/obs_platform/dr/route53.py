@@ -62,6 +62,71 @@ class Route53Parts:
     standby_set_identifier: str
 
 
+def create_writer_gate(
+    owner: Any,
+    role: str,
+    *,
+    region: str,
+    cluster_id: pulumi.Input[str],
+    endpoint_check: aws.route53.HealthCheck,
+    opts: dict[str, Any] | None = None,
+) -> aws.route53.HealthCheck:
+    """Create the gate a PRIMARY failover record uses: its endpoint is healthy AND its writer.
+
+    ``{n}-{role}-writer-alarm`` (in ``region``, on ``AuroraGlobalDBReplicationLag`` of the
+    cluster there: that metric exists only while the cluster is a *secondary*),
+    ``{n}-{role}-writer-check`` (a CloudWatch-alarm health check on it) and ``{n}-{role}-gate``
+    (a calculated check of both). So DNS moves with a database switchover, and never swings
+    back to the old primary before its database is the writer again. ``obs-platform dr`` finds
+    the gate by its name (``...-primary-gate``).
+
+    Args:
+        owner: The component (``child_name``, ``child_opts``, ``tags``).
+        role: Name part of the children (``"primary"``).
+        region: The primary region (where the alarm is).
+        cluster_id: The primary-region Aurora member's identifier.
+        endpoint_check: The endpoint's own health check.
+        opts: Extra ``child_opts`` keyword arguments of the alarm (the site's account).
+    """
+    writer_alarm = aws.cloudwatch.MetricAlarm(
+        owner.child_name(f"{role}-writer-alarm"),
+        region=region,
+        alarm_description=(
+            f"The {region} Aurora cluster is a global-database "
+            "secondary (it reports replication lag): failback gate closed."
+        ),
+        namespace="AWS/RDS",
+        metric_name="AuroraGlobalDBReplicationLag",
+        dimensions={"DBClusterIdentifier": cluster_id},
+        statistic="Maximum",
+        period=ROUTE53_METRIC_PERIOD_SECONDS,
+        evaluation_periods=1,
+        threshold=0,
+        comparison_operator="GreaterThanOrEqualToThreshold",
+        # No lag metric means the cluster is the writer: the gate is open.
+        treat_missing_data="notBreaching",
+        tags=owner.tags({"Name": owner.child_name(f"{role}-writer-alarm")}),
+        opts=owner.child_opts(**(opts or {})),
+    )
+    writer_check = aws.route53.HealthCheck(
+        owner.child_name(f"{role}-writer-check"),
+        type="CLOUDWATCH_METRIC",
+        cloudwatch_alarm_name=writer_alarm.name,
+        cloudwatch_alarm_region=region,
+        insufficient_data_health_status="Healthy",
+        tags=owner.tags({"Name": owner.child_name(f"{role}-writer-check")}),
+        opts=owner.child_opts(),
+    )
+    return aws.route53.HealthCheck(
+        owner.child_name(f"{role}-gate"),
+        type="CALCULATED",
+        child_healthchecks=[endpoint_check.id, writer_check.id],
+        child_health_threshold=2,
+        tags=owner.tags({"Name": owner.child_name(f"{role}-gate")}),
+        opts=owner.child_opts(),
+    )
+
+
 def create_route53(
     owner: PilotLightDr, args: PilotLightDrArgs, primary_cluster_id: pulumi.Output[str] | None
 ) -> Route53Parts:
@@ -140,42 +205,13 @@ def create_route53(
     )
     gate: aws.route53.HealthCheck | None = None
     if primary_cluster_id is not None:
-        writer_alarm = aws.cloudwatch.MetricAlarm(
-            owner.child_name("primary-writer-alarm"),
+        gate = create_writer_gate(
+            owner,
+            "primary",
             region=primary.region,
-            alarm_description=(
-                f"The {primary.region} Aurora cluster is a global-database "
-                "secondary (it reports replication lag): failback gate closed."
-            ),
-            namespace="AWS/RDS",
-            metric_name="AuroraGlobalDBReplicationLag",
-            dimensions={"DBClusterIdentifier": primary_cluster_id},
-            statistic="Maximum",
-            period=ROUTE53_METRIC_PERIOD_SECONDS,
-            evaluation_periods=1,
-            threshold=0,
-            comparison_operator="GreaterThanOrEqualToThreshold",
-            # No lag metric means the cluster is the writer: the gate is open.
-            treat_missing_data="notBreaching",
-            tags=owner.tags({"Name": owner.child_name("primary-writer-alarm")}),
-            opts=owner.child_opts(**primary.opts()),
-        )
-        writer_check = aws.route53.HealthCheck(
-            owner.child_name("primary-writer-check"),
-            type="CLOUDWATCH_METRIC",
-            cloudwatch_alarm_name=writer_alarm.name,
-            cloudwatch_alarm_region=primary.region,
-            insufficient_data_health_status="Healthy",
-            tags=owner.tags({"Name": owner.child_name("primary-writer-check")}),
-            opts=owner.child_opts(),
-        )
-        gate = aws.route53.HealthCheck(
-            owner.child_name("primary-gate"),
-            type="CALCULATED",
-            child_healthchecks=[health_check.id, writer_check.id],
-            child_health_threshold=2,
-            tags=owner.tags({"Name": owner.child_name("primary-gate")}),
-            opts=owner.child_opts(),
+            cluster_id=primary_cluster_id,
+            endpoint_check=health_check,
+            opts=primary.opts(),
         )
     primary_id = f"{primary.name}-primary"
     standby_id = f"{standby.name}-standby"

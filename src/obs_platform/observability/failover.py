@@ -15,8 +15,15 @@ record's health check follows a CloudWatch alarm:
 * ``{n}-ingest-health`` (``aws:route53/healthCheck:HealthCheck``, ``CLOUDWATCH_METRIC``) on that
   alarm, with ``insufficient_data_health_status="Unhealthy"``: when the primary region's
   CloudWatch cannot be read (the region is down), the primary counts as failed;
-* ``{n}-ingest-record`` (PRIMARY, with the health check) and ``{n}-ingest-standby-record``
-  (SECONDARY), aliases with ``evaluate_target_health``;
+* with Grafana's global database, the same writer gate a :class:`~obs_platform.dr.PilotLightDr`
+  puts on its PRIMARY record (:func:`obs_platform.dr.route53.create_writer_gate`):
+  ``{n}-ingest-primary-writer-alarm``, ``{n}-ingest-primary-writer-check`` and
+  ``{n}-ingest-primary-gate`` (healthy only while the ingest is healthy AND the primary region's
+  member is the writer). So ``obs-platform dr failover`` (an Aurora switchover) moves the ingest
+  names with the database, and failback moves them back only once the primary is the writer;
+* ``{n}-ingest-record`` (PRIMARY, with the gate, else the health check) and
+  ``{n}-ingest-standby-record`` (SECONDARY, no health check: Route 53 answers with the primary
+  when both records are unhealthy), aliases with ``evaluate_target_health``;
 * ``{n}-ingest-zone-standby`` (``aws:route53/zoneAssociation:ZoneAssociation``): the standby's
   VPC joins the zone (same account: no authorization needed).
 """
@@ -29,10 +36,13 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
-from .._internal.alert_rules import DR_ROLE_TAG
+from ..dr.route53 import create_writer_gate
 
 if TYPE_CHECKING:
     from .._component import Component
+
+REGION_TAG = "obs-platform:region"
+"""Tag naming the region whose endpoint a health check watches."""
 
 INGEST_ALARM_PERIOD_SECONDS = 60
 """NLB metrics are published per minute (standard resolution, which Route 53 requires)."""
@@ -48,6 +58,8 @@ class IngestFailover:
         standby_vpc_id: The standby's VPC, associated with the zone.
         standby_region: Its region.
         evaluation_periods: One-minute periods without healthy targets before failover.
+        writer_cluster_id: The primary-region member of Grafana's global database, for the
+            writer gate; ``None`` for no gate.
     """
 
     standby_dns_name: Any
@@ -55,6 +67,7 @@ class IngestFailover:
     standby_vpc_id: Any
     standby_region: str
     evaluation_periods: int
+    writer_cluster_id: Any = None
 
 
 def detection_seconds(evaluation_periods: int) -> int:
@@ -69,8 +82,13 @@ def ingest_health_check(
     load_balancer: aws.lb.LoadBalancer,
     target_group: aws.lb.TargetGroup,
     evaluation_periods: int,
+    writer_cluster_id: Any = None,
 ) -> aws.route53.HealthCheck:
-    """Create the alarm on the ingest NLB's healthy targets and the health check that follows it."""
+    """Create the alarm on the ingest NLB's healthy targets and the health check that follows it.
+
+    Returns the check the PRIMARY record uses: the writer gate over it with
+    ``writer_cluster_id``, else the check itself.
+    """
     alarm = aws.cloudwatch.MetricAlarm(
         owner.child_name("ingest-health-alarm"),
         region=region,
@@ -93,14 +111,25 @@ def ingest_health_check(
         tags=owner.tags({"Name": owner.child_name("ingest-health-alarm")}),
         opts=owner.child_opts(),
     )
-    return aws.route53.HealthCheck(
+    check = aws.route53.HealthCheck(
         owner.child_name("ingest-health"),
         type="CLOUDWATCH_METRIC",
         cloudwatch_alarm_name=alarm.name,
         cloudwatch_alarm_region=region,
         insufficient_data_health_status="Unhealthy",
-        tags=owner.tags({"Name": owner.child_name("ingest-health"), DR_ROLE_TAG: "primary"}),
+        # The region in a tag lets `obs-platform dr` tell whose endpoint this check watches. No
+        # dr-role tag: the cells' DR alert rules select Route 53 checks by it.
+        tags=owner.tags({"Name": owner.child_name("ingest-health"), REGION_TAG: region}),
         opts=owner.child_opts(),
+    )
+    if writer_cluster_id is None:
+        return check
+    return create_writer_gate(
+        owner,
+        "ingest-primary",
+        region=region,
+        cluster_id=writer_cluster_id,
+        endpoint_check=check,
     )
 
 

@@ -505,6 +505,7 @@ def create_ingest(
                 load_balancer=nlb,
                 target_group=targets["remote-write"],
                 evaluation_periods=failover.evaluation_periods,
+                writer_cluster_id=failover.writer_cluster_id,
             )
             routing = {
                 "set_identifier": "primary",

@@ -245,6 +245,12 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
     def _build(self, args: ObservabilityStackArgs) -> dict[str, Any]:
         region = args.region
         wiring = self._wiring
+        if self._standby_budget is not None and not self._standby_budget.meets_targets:
+            pulumi.log.warn(
+                f"ObservabilityStack {self._name!r}: the standby's failover budget misses its "
+                f"targets (budget_enforcement=warn).\n{self._standby_budget.explain()}",
+                resource=self,
+            )
         if args.prometheus_replicas > 1:
             # Validation refused this without AMP; with AMP the replicas forward their parts.
             pulumi.log.warn(
@@ -474,6 +480,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                 standby_vpc_id=standby.vpc_id,
                 standby_region=standby.args.region,
                 evaluation_periods=args.standby.health_alarm_evaluation_periods,
+                writer_cluster_id=parts.primary_cluster.id,
             )
             if standby is not None and args.standby is not None
             else None,
