@@ -479,3 +479,54 @@ def test_plan_prices_option_refuses_a_bad_table(
     assert "PriceTable.nat_gateway_hour (got -1)" in err
     assert main(["plan", str(APP_CELLS), "--prices", str(tmp_path / "none.yaml")]) == 2
     assert "Give --prices a YAML or JSON file of PriceTable fields." in capsys.readouterr().err
+
+
+def test_observability_standby_entry_matches_its_plan() -> None:
+    """The stack's own dr entry carries the idle cost of what its plan keeps in dr_region."""
+    from test_standby_stack import US, _plan
+
+    plan = _plan(standby={"cost": {"prices": {"ec2_instance_hour": {"m7i.large": 0.10}}}})
+    (entry,) = [e for e in plan.dr() if "ObservabilityStack" in e["component"]]
+    items = {i["item"]: i for i in entry["idle_cost"]["line_items"]}
+    standby = [r for r in plan.resources if r.region == US]
+    interface = [
+        r
+        for r in standby
+        if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"
+        and r.inputs["vpcEndpointType"] == "Interface"
+    ]
+    (zones,) = {len(r.inputs["subnetIds"]) for r in interface}
+    assert items["interface_endpoints"]["quantity"] == H * len(interface) * zones
+    clusters = [r for r in standby if r.type == "eks:index:Cluster"]
+    assert items["eks_control_plane"]["quantity"] == H * len(clusters)
+    groups = [r for r in standby if r.type == "aws:eks/nodeGroup:NodeGroup"]
+    (node_type,) = {r.inputs["instanceTypes"][0] for r in groups}
+    nodes = sum(r.inputs["scalingConfig"]["desiredSize"] for r in groups)
+    assert items[f"nodes_{node_type}"]["quantity"] == H * nodes
+    assert items[f"nodes_{node_type}"]["monthly_usd"] == round(H * nodes * 0.10, 2)
+    nlbs = [
+        r
+        for r in standby
+        if r.type == "aws:lb/loadBalancer:LoadBalancer"
+        and r.inputs["loadBalancerType"] == "network"
+    ]
+    assert items["nlb"]["quantity"] == H * len(nlbs)
+    attachments = [
+        r for r in standby if r.type == "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
+    ]
+    assert items["transit_gateway_attachments"]["quantity"] == H * len(attachments)
+    secondary = [
+        r
+        for r in standby
+        if r.type == "aws:rds/clusterInstance:ClusterInstance"
+        and r.inputs["instanceClass"] == "db.serverless"
+    ]
+    (scaling,) = {
+        r.inputs["serverlessv2ScalingConfiguration"]["minCapacity"]
+        for r in standby
+        if r.type == "aws:rds/cluster:Cluster"
+    }
+    assert items["aurora_serverless_v2_minimum"]["quantity"] == H * len(secondary) * scaling
+    checks = plan.by_type("aws:route53/healthCheck:HealthCheck")
+    assert items["route53_health_checks_aws"]["quantity"] == len(checks)
+    assert "nat_gateways" not in items

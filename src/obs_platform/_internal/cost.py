@@ -863,7 +863,8 @@ def _assumptions(inv: StandbyInventory, a: CostAssumptions) -> tuple[str, ...]:
         "Not priced (small fixed charges): KMS keys, Secrets Manager secrets, CloudWatch "
         "alarms, logs and metrics, ECR storage, EBS volumes of nodes and persistent volumes.",
         f"Prices: PriceTable for {a.prices.region} as of {a.prices.as_of}, from "
-        f"{a.prices.source}; override with PilotLightDrArgs.cost or plan --prices FILE.",
+        f"{a.prices.source}; override with the standby's cost argument (PilotLightDrArgs.cost, "
+        "StandbyStackArgs.cost) or plan --prices FILE.",
     ]
     if inv.database_storage:
         found.append(f"Database copy in the standby: {_plain(a.database_storage_gb)} GB (stated).")

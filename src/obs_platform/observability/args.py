@@ -20,6 +20,7 @@ from .._internal.charts import (
     OperatorVersion,
     operator_version_for,
 )
+from .._internal.cost import CostAssumptions
 from .._internal.eks import InstanceType, KubernetesVersion, ami_type_for
 from .._internal.helm_values import NODE_EXPORTER_NAMESPACE_SUFFIX, Scale
 from .._internal.ingest_gateway import TENANT_PATTERN
@@ -329,6 +330,9 @@ class StandbyStackArgs(ArgsModel):
     failover records move to the standby."""
     budget_enforcement: Literal["refuse", "warn"] = "refuse"
     """Refuse (default) or warn about a standby whose budget misses its targets."""
+    cost: CostAssumptions = Field(default_factory=CostAssumptions)
+    """Prices and stated volumes of the standby's idle-cost estimate (the plan's
+    ``dr[].idle_cost``); override with your region's prices and your traffic."""
 
     @model_validator(mode="after")
     def _pair(self) -> Self:

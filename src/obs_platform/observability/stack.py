@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from .._component import Component, check_component_name
 from .._internal.alertmanager import masked_alertmanager_yaml, sns_publish_policy
+from .._internal.cost import CostEstimate
 from .._internal.datasources import DatasourceEndpoints
 from .._internal.errors import ObsPlatformError
 from .._internal.helm_values import IRSA_ANNOTATION, KPS_RELEASE, in_cluster_urls
@@ -41,6 +42,7 @@ from .standby import (
     standby_budget,
     storage_write_grants,
 )
+from .standby_cost import stack_standby_cost
 from .storage import RETENTION_MARGIN_DAYS, Bucket, kms_key, replication_role, telemetry_bucket
 
 __all__ = [
@@ -165,6 +167,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
         self._wiring = _wiring
         self._given_name = name
         self._standby_budget: Any = None
+        self._standby_cost: CostEstimate | None = None
         self._replica_keys: dict[str, Any] = {}
         self.ingest_load_balancer: aws.lb.LoadBalancer | None = None
         self.standby = None
@@ -232,6 +235,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                 ) from None
         budget = standby_budget(args)
         self._standby_budget = budget
+        self._standby_cost = stack_standby_cost(args)
         refuse = args.standby is not None and args.standby.budget_enforcement == "refuse"
         if not budget.meets_targets and refuse:
             raise ObsPlatformError(
@@ -492,6 +496,8 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             if self._standby_budget is not None and args.dr_region is not None
             else None
         )
+        if budget is not None and self._standby_cost is not None:
+            budget["idle_cost"] = self._standby_cost.as_output()
 
         return {
             "cluster_name": cluster.cluster_name,

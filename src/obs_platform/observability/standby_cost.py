@@ -23,10 +23,10 @@ from .._internal.cost import (
     StandbyInventory,
     estimate_idle_cost,
 )
-from .args import CapacityType, NodeGroupArgs
+from .args import CapacityType, NodeGroupArgs, ObservabilityStackArgs
 from .network import INTERFACE_ENDPOINTS
 
-__all__ = ["stack_standby_idle_cost", "stack_standby_inventory"]
+__all__ = ["stack_standby_cost", "stack_standby_idle_cost", "stack_standby_inventory"]
 
 
 def stack_standby_inventory(
@@ -95,3 +95,23 @@ def stack_standby_idle_cost(
         else []
     )
     return estimate_idle_cost(inventory, cost, notes=notes)
+
+
+def stack_standby_cost(args: ObservabilityStackArgs) -> CostEstimate | None:
+    """Return the idle cost of ``args``' standby (``None`` for a stack without one)."""
+    standby = args.standby
+    if standby is None or args.dr_region is None:
+        return None
+    inventory = stack_standby_inventory(
+        region=args.dr_region,
+        az_count=args.az_count,
+        node_groups=standby.node_groups,
+        grafana_standby_instances=standby.grafana_database.standby_instances,
+        grafana_min_capacity_acu=standby.grafana_database.min_capacity_acu,
+        # The standby makes its own VPC (and endpoints) unless given one; it attaches it to
+        # the primary's TransitNetwork in dr_region (observability/standby.py).
+        own_vpc=standby.vpc_id is None,
+        transit_attached=args.transit is not None,
+        replicate_storage=args.replicate_storage,
+    )
+    return stack_standby_idle_cost(inventory, standby.node_groups, standby.cost)
