@@ -170,6 +170,7 @@ DEBIAN_PACKAGES: dict[str, str] = {
     "chromium": "chromium",
     "nginx": "nginx-light",
     "curl": "curl",
+    "node": "nodejs",
 }
 """The real tools some tests run, and the Debian package of each (what ``.ci/run`` installs)."""
 
