@@ -253,8 +253,10 @@ class GrafanaDatabaseArgs(ArgsModel):
     the budget)."""
     backup_retention_days: int = Field(default=7, ge=1, le=35)
     """Automated backup retention."""
-    deletion_protection: bool = True
-    """AWS-side deletion protection of the global cluster and both members."""
+    deletion_protection: bool | None = None
+    """AWS-side deletion protection of the global cluster and both members; ``None`` (default)
+    follows ``ObservabilityStackArgs.protect``, so one setting unprotects the stack for a
+    destroy."""
 
     @model_validator(mode="after")
     def _capacity(self) -> Self:

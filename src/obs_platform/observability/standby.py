@@ -238,7 +238,9 @@ def grafana_database(
         database_name=GRAFANA_DATABASE,
         master_username=GRAFANA_DATABASE,
         backup_retention_days=db.backup_retention_days,
-        deletion_protection=db.deletion_protection,
+        deletion_protection=(
+            args.protect if db.deletion_protection is None else db.deletion_protection
+        ),
         protect=args.protect,
     )
     parts = create_global_database(
