@@ -170,6 +170,7 @@ def test_examples_wire_the_cells_to_the_stack_over_tls_with_their_own_credential
         assert association.inputs["zoneId"] == shared.outputs["ingest_zone_id"]
         reader = cells.get(f"{cell}-cloudwatch-reader-role").inputs["assumeRolePolicy"]
         assert shared.outputs["cloudwatch_exporter_role_arn"] in reader
+        assert shared.outputs["grafana_role_arn"] in reader  # Grafana's per-account datasource
 
 
 def test_a_stack_outside_us_east_1_without_egress_is_warned_about_route53_metrics() -> None:

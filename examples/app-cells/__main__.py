@@ -90,8 +90,8 @@ api_access_cidrs: list[str] = config.get_object("apiAccessCidrs") or []
 
 
 # The central stack's ingest endpoints, exactly as it serves them (ingest.<zone>, TLS when it
-# has a certificate), its private zone (each cell's VPC joins it) and its CloudWatch exporter
-# role (each cell makes a read-only role for it in its own account).
+# has a certificate), its private zone (each cell's VPC joins it), its CloudWatch exporter and
+# Grafana roles (each cell makes a read-only role for them in its own account).
 telemetry = TelemetryArgs(
     metrics_remote_write_url=shared.get_output("remote_write_url"),
     logs_otlp_url=shared.get_output("loki_otlp_url"),
@@ -99,6 +99,8 @@ telemetry = TelemetryArgs(
     ingest_zone_id=shared.get_output("ingest_zone_id"),
     ca_certificate_pem=config.get("ingestCaCertificatePem"),
     cloudwatch_reader_principal_arn=shared.get_output("cloudwatch_exporter_role_arn"),
+    # Grafana's CloudWatch datasource for this account assumes the same reader role.
+    cloudwatch_grafana_principal_arn=shared.get_output("grafana_role_arn"),
 )
 
 # Each cell writes as its own ingest user (its name) with its own password (a secret that the

@@ -145,6 +145,7 @@ pulumi.export("loki_otlp_url", observability.loki_otlp_url)
 pulumi.export("otlp_endpoint", observability.otlp_endpoint)
 pulumi.export("ingest_zone_id", observability.ingest_zone_id)
 pulumi.export("cloudwatch_exporter_role_arn", observability.cloudwatch_exporter_role_arn)
+pulumi.export("grafana_role_arn", observability.grafana_role_arn)
 pulumi.export("alertmanager_config", observability.alertmanager_config)
 if observability.standby is not None:
     pulumi.export("standby_cluster_name", observability.standby.cluster_name)

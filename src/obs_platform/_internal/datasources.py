@@ -17,6 +17,12 @@
 
 CloudWatch uses the Grafana pod's AWS credentials (IRSA or EKS Pod Identity, ``authType:
 default``) and, when ``cloudwatch_role_arn`` is set, assumes that role (``assumeRoleArn``).
+Each other account (``cloudwatch_accounts``: the cells' reader roles) gets its own CloudWatch
+datasource that assumes that account's role, with the account's first region as its default
+(Grafana's CloudWatch provisioning keys ``authType``, ``assumeRoleArn``, ``defaultRegion``;
+Grafana docs, "Configure the Amazon CloudWatch data source", provisioning examples). Assuming a
+role is on by default in Grafana (``[aws] assume_role_enabled = true``). No ``externalId``: the
+reader roles trust named roles of the same organisation, not a third party.
 
 Grafana expands ``$VAR`` and ``${VAR}`` in provisioning files from its environment, and the chart
 passes ``additionalDataSources`` through Helm's ``tpl``; every literal ``$`` is therefore written
@@ -68,6 +74,59 @@ TRACES_TO_LOGS_QUERY: Final = '{${__tags}} | trace_id="${__trace.traceId}"'
 metadata (``${__tags}`` and ``${__trace.traceId}`` are Grafana's trace-to-logs variables)."""
 
 
+GRAFANA_CLOUDWATCH_ACTIONS: Final[tuple[str, ...]] = (
+    "cloudwatch:DescribeAlarmsForMetric",
+    "cloudwatch:DescribeAlarmHistory",
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:ListMetrics",
+    "cloudwatch:GetMetricData",
+    "cloudwatch:GetInsightRuleReport",
+    "logs:DescribeLogGroups",
+    "logs:GetLogGroupFields",
+    "logs:StartQuery",
+    "logs:StopQuery",
+    "logs:GetQueryResults",
+    "logs:GetLogEvents",
+    "ec2:DescribeTags",
+    "ec2:DescribeInstances",
+    "ec2:DescribeRegions",
+    "tag:GetResources",
+)
+"""What Grafana's CloudWatch datasource reads (read-only), in the shared account and in each
+account whose reader role it assumes."""
+
+CLOUDWATCH_UID_MAX: Final = 40
+"""Grafana's longest datasource UID."""
+
+
+class CloudWatchAccountDatasource(ArgsModel):
+    """Another account Grafana reads CloudWatch in, through a role there."""
+
+    role_arn: Input[str]
+    """The role Grafana assumes (the cell's ``cloudwatch_reader_role_arn``)."""
+    account_id: str
+    """The account's ID (from the role ARN): the datasource's UID and name carry it."""
+    region: Region
+    """The datasource's default region (the account's first listed region)."""
+    cell: str | None = None
+    """The cell these metrics belong to, shown in the datasource's name."""
+
+
+def cloudwatch_account_uids(accounts: tuple[CloudWatchAccountDatasource, ...]) -> list[str]:
+    """Return each account datasource's UID.
+
+    ``cloudwatch-<account>``, numbered from 2 when an account is listed more than once (at
+    most 27 characters, under Grafana's 40).
+    """
+    seen: dict[str, int] = {}
+    uids: list[str] = []
+    for account in accounts:
+        seen[account.account_id] = seen.get(account.account_id, 0) + 1
+        count = seen[account.account_id]
+        uids.append(f"{CLOUDWATCH_UID}-{account.account_id}" + (f"-{count}" if count > 1 else ""))
+    return uids
+
+
 class DatasourceEndpoints(ArgsModel):
     """Where Grafana reaches each backend (in-cluster service URLs, usually)."""
 
@@ -86,6 +145,8 @@ class DatasourceEndpoints(ArgsModel):
     tenants: tuple[str, ...] = ()
     """The Loki/Tempo tenants (the cells) Grafana reads, all at once (``X-Scope-OrgID:
     a|b``, Loki's multi-tenant queries and Tempo's cross-tenant federation)."""
+    cloudwatch_accounts: tuple[CloudWatchAccountDatasource, ...] = ()
+    """Other accounts, each read by its own CloudWatch datasource through its role."""
 
 
 TENANT_HEADER: Final = "X-Scope-OrgID"
@@ -217,6 +278,26 @@ def build_datasources(endpoints: DatasourceEndpoints) -> list[dict[str, Any]]:
             "editable": False,
             "jsonData": cloudwatch_json,
         },
+        *(
+            {
+                "name": f"CloudWatch {account.cell or 'account'} ({account.account_id})",
+                "type": "cloudwatch",
+                "uid": uid,
+                "access": "proxy",
+                "isDefault": False,
+                "editable": False,
+                "jsonData": {
+                    "authType": "default",
+                    "assumeRoleArn": account.role_arn,
+                    "defaultRegion": account.region,
+                },
+            }
+            for account, uid in zip(
+                endpoints.cloudwatch_accounts,
+                cloudwatch_account_uids(endpoints.cloudwatch_accounts),
+                strict=True,
+            )
+        ),
         {
             "name": "Alertmanager",
             "type": "alertmanager",

@@ -155,6 +155,11 @@ class TelemetryArgs(ArgsModel):
     role_arn``): the cell creates ``{n}-cloudwatch-reader-role`` in its own account, which only
     that role may assume, so the DR metrics of this account reach the DR alerts; list the
     cell's ``cloudwatch_reader_role_arn`` in ``ObservabilityStackArgs.cloudwatch_accounts``."""
+    cloudwatch_grafana_principal_arn: Input[str] | None = None
+    """The shared stack's Grafana role (``ObservabilityStack.grafana_role_arn``): the reader
+    role admits it as well and grants it what Grafana's CloudWatch datasource reads, so the
+    stack's per-account CloudWatch datasource can read this account. Needs
+    ``cloudwatch_reader_principal_arn``."""
     host_ports: bool = False
     """Also expose OTLP on each node's ports 4317/4318 (for workloads that send to the node IP);
     by default workloads send to ``otel-collector.obs-telemetry:4317``, which stays on the
@@ -191,6 +196,20 @@ class TelemetryArgs(ArgsModel):
                 "collector's basic-auth client refuses to send credentials over gRPC without "
                 "TLS (basicauthextension: RequireTransportSecurity is true). Use the stack's "
                 "TLS endpoint (ObservabilityStackArgs.ingest_certificate_arn)."
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _grafana_reads_through_the_reader_role(self) -> TelemetryArgs:
+        if (
+            self.cloudwatch_grafana_principal_arn is not None
+            and self.cloudwatch_reader_principal_arn is None
+        ):
+            raise ValueError(
+                "cloudwatch_grafana_principal_arn is set without "
+                "cloudwatch_reader_principal_arn: Grafana reads this account through the "
+                "reader role, which is made only for the exporter's role. Set "
+                "cloudwatch_reader_principal_arn to the stack's cloudwatch_exporter_role_arn."
             )
         return self
 

@@ -45,6 +45,7 @@ from .._internal.cell_telemetry import (
     grpc_is_plaintext,
 )
 from .._internal.charts import KUBE_PROMETHEUS_STACK, prometheus_operator_crd_urls
+from .._internal.datasources import GRAFANA_CLOUDWATCH_ACTIONS
 from .._internal.errors import ObsPlatformError
 from .._internal.pod_security import HOST_PORTS_ANNOTATION
 from ..dr.args import KafkaEngine
@@ -71,15 +72,21 @@ CLOUDWATCH_READER_ACTIONS: tuple[str, ...] = (
 APIs take no resource ARNs, so the grant is on ``*`` for these actions only)."""
 
 
-def cloudwatch_reader_trust(principal_arn: str) -> str:
-    """The reader role's trust policy: only the given principal (the exporter's role)."""
+def cloudwatch_reader_trust(*principal_arns: str) -> str:
+    """The reader role's trust policy: only the given principals.
+
+    The exporter's role, and Grafana's when it reads this account too.
+    """
+    principals: str | list[str] = (
+        principal_arns[0] if len(principal_arns) == 1 else sorted(set(principal_arns))
+    )
     return json.dumps(
         {
             "Version": "2012-10-17",
             "Statement": [
                 {
                     "Effect": "Allow",
-                    "Principal": {"AWS": principal_arn},
+                    "Principal": {"AWS": principals},
                     "Action": "sts:AssumeRole",
                 }
             ],
@@ -87,8 +94,15 @@ def cloudwatch_reader_trust(principal_arn: str) -> str:
     )
 
 
-def cloudwatch_reader_policy() -> str:
-    """The reader role's inline policy: :data:`CLOUDWATCH_READER_ACTIONS` only."""
+def cloudwatch_reader_policy(grafana: bool = False) -> str:
+    """The reader role's inline policy: :data:`CLOUDWATCH_READER_ACTIONS` only.
+
+    With ``grafana``, also what Grafana's CloudWatch datasource reads
+    (:data:`GRAFANA_CLOUDWATCH_ACTIONS`, all read-only).
+    """
+    actions = list(CLOUDWATCH_READER_ACTIONS)
+    if grafana:
+        actions += [a for a in GRAFANA_CLOUDWATCH_ACTIONS if a not in actions]
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -96,7 +110,7 @@ def cloudwatch_reader_policy() -> str:
                 {
                     "Sid": "ReadCloudWatchMetrics",
                     "Effect": "Allow",
-                    "Action": list(CLOUDWATCH_READER_ACTIONS),
+                    "Action": actions,
                     "Resource": "*",
                 }
             ],
@@ -113,12 +127,14 @@ def create_cloudwatch_reader(owner: Component[Any], args: CellArgs) -> pulumi.Ou
     it (its job ``roles``). ``None`` without ``TelemetryArgs.cloudwatch_reader_principal_arn``.
     """
     principal = args.telemetry.cloudwatch_reader_principal_arn
+    grafana = args.telemetry.cloudwatch_grafana_principal_arn
     if principal is None:
         return pulumi.Output.from_input(None)
+    principals = [principal] if grafana is None else [principal, grafana]
     role = aws.iam.Role(
         owner.child_name("cloudwatch-reader-role"),
-        assume_role_policy=pulumi.Output.from_input(principal).apply(
-            lambda arn: cloudwatch_reader_trust(str(arn))
+        assume_role_policy=pulumi.Output.all(*principals).apply(
+            lambda arns: cloudwatch_reader_trust(*(str(arn) for arn in arns))
         ),
         description="The central CloudWatch exporter reads this account's DR metrics",
         max_session_duration=3600,
@@ -128,7 +144,7 @@ def create_cloudwatch_reader(owner: Component[Any], args: CellArgs) -> pulumi.Ou
     aws.iam.RolePolicy(
         owner.child_name("cloudwatch-reader-policy"),
         role=role.id,
-        policy=cloudwatch_reader_policy(),
+        policy=cloudwatch_reader_policy(grafana=grafana is not None),
         opts=owner.child_opts(),
     )
     arn: pulumi.Output[str | None] = role.arn

@@ -37,6 +37,7 @@ from .._internal.charts import (
     ChartPin,
     prometheus_operator_crd_urls,
 )
+from .._internal.datasources import GRAFANA_CLOUDWATCH_ACTIONS
 from .._internal.helm_values import (
     GRAFANA_ADMIN_PASSWORD_KEY,
     GRAFANA_ADMIN_USER_KEY,
@@ -91,24 +92,7 @@ GRAFANA_ADMIN_USER = "admin"
 HELM_TIMEOUT_SECONDS = 900
 """How long a Helm release may take to become ready (PVCs, webhook jobs, image pulls)."""
 
-CLOUDWATCH_READ_ACTIONS: tuple[str, ...] = (
-    "cloudwatch:DescribeAlarmsForMetric",
-    "cloudwatch:DescribeAlarmHistory",
-    "cloudwatch:DescribeAlarms",
-    "cloudwatch:ListMetrics",
-    "cloudwatch:GetMetricData",
-    "cloudwatch:GetInsightRuleReport",
-    "logs:DescribeLogGroups",
-    "logs:GetLogGroupFields",
-    "logs:StartQuery",
-    "logs:StopQuery",
-    "logs:GetQueryResults",
-    "logs:GetLogEvents",
-    "ec2:DescribeTags",
-    "ec2:DescribeInstances",
-    "ec2:DescribeRegions",
-    "tag:GetResources",
-)
+CLOUDWATCH_READ_ACTIONS: tuple[str, ...] = GRAFANA_CLOUDWATCH_ACTIONS
 """What Grafana's CloudWatch datasource reads (read-only)."""
 
 CLOUDWATCH_EXPORTER_ACTIONS: tuple[str, ...] = (
@@ -174,35 +158,14 @@ def _chart(
     )
 
 
-def _cloudwatch_policy() -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "ReadCloudWatch",
-                    "Effect": "Allow",
-                    "Action": list(CLOUDWATCH_READ_ACTIONS),
-                    "Resource": "*",
-                }
-            ],
-        }
-    )
+def _read_policy(sid: str, actions: tuple[str, ...], assume_roles: list[str] | None) -> str:
+    """A read-only policy.
 
-
-def cloudwatch_exporter_policy(assume_roles: list[str] | None = None) -> str:
-    """Return the CloudWatch exporter's inline policy.
-
-    :data:`CLOUDWATCH_EXPORTER_ACTIONS`, and ``sts:AssumeRole`` on exactly the other accounts'
-    reader roles it is given.
+    ``actions`` on ``*`` (these APIs take no resource ARNs), and ``sts:AssumeRole`` on exactly
+    the other accounts' reader roles given.
     """
     statements: list[dict[str, Any]] = [
-        {
-            "Sid": "ReadCloudWatchMetrics",
-            "Effect": "Allow",
-            "Action": list(CLOUDWATCH_EXPORTER_ACTIONS),
-            "Resource": "*",
-        }
+        {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": "*"}
     ]
     if assume_roles:
         statements.append(
@@ -214,6 +177,24 @@ def cloudwatch_exporter_policy(assume_roles: list[str] | None = None) -> str:
             }
         )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def grafana_cloudwatch_policy(assume_roles: list[str] | None = None) -> str:
+    """Return Grafana's inline policy.
+
+    :data:`CLOUDWATCH_READ_ACTIONS`, and ``sts:AssumeRole`` on exactly the reader roles of
+    ``cloudwatch_accounts`` (one datasource each).
+    """
+    return _read_policy("ReadCloudWatch", CLOUDWATCH_READ_ACTIONS, assume_roles)
+
+
+def cloudwatch_exporter_policy(assume_roles: list[str] | None = None) -> str:
+    """Return the CloudWatch exporter's inline policy.
+
+    :data:`CLOUDWATCH_EXPORTER_ACTIONS`, and ``sts:AssumeRole`` on exactly the other accounts'
+    reader roles it is given.
+    """
+    return _read_policy("ReadCloudWatchMetrics", CLOUDWATCH_EXPORTER_ACTIONS, assume_roles)
 
 
 def _amp_policy(workspace_arn: Any) -> str:
@@ -401,7 +382,7 @@ def create_releases(
         identity,
         namespace=ns,
         service_account=GRAFANA_SERVICE_ACCOUNT,
-        policy=_cloudwatch_policy(),
+        policy=grafana_cloudwatch_policy([a.role_arn for a in args.cloudwatch_accounts]),
     )
     amp = None
     if args.amp_remote_write_url is not None and args.amp_workspace_arn is not None:

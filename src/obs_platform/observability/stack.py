@@ -11,7 +11,7 @@ import pulumi_aws as aws
 from .._component import Component, check_component_name
 from .._internal.alertmanager import masked_alertmanager_yaml, sns_publish_policy
 from .._internal.cost import CostEstimate
-from .._internal.datasources import DatasourceEndpoints
+from .._internal.datasources import CloudWatchAccountDatasource, DatasourceEndpoints
 from .._internal.errors import ObsPlatformError
 from .._internal.helm_values import IRSA_ANNOTATION, KPS_RELEASE, in_cluster_urls
 from .._internal.regions import ROUTE53_METRICS_REGION
@@ -130,6 +130,10 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
     """The CloudWatch exporter's role: give it to the cells
     (``TelemetryArgs.cloudwatch_reader_principal_arn``) so that it may read their accounts;
     ``None`` with ``cloudwatch_exporter=False``."""
+    grafana_role_arn: pulumi.Output[str]
+    """Grafana's role: give it to the cells (``TelemetryArgs.cloudwatch_grafana_principal_arn``)
+    so that their reader roles admit it too, and list the roles in ``cloudwatch_accounts``:
+    Grafana gets one CloudWatch datasource per account."""
     alertmanager_config: pulumi.Output[str]
     """The Alertmanager configuration (``alertmanager.yaml``) with every credential masked:
     review the routing tree in the plan and run ``amtool config routes test`` against it."""
@@ -411,6 +415,16 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                     alertmanager_url=urls.alertmanager,
                     region=region,
                     tenants=tuple(sorted(args.ingest_tenants)),
+                    # One datasource per account, through the role Grafana may assume.
+                    cloudwatch_accounts=tuple(
+                        CloudWatchAccountDatasource(
+                            role_arn=account.role_arn,
+                            account_id=account.role_arn.split(":")[4],
+                            region=account.regions[0],
+                            cell=account.cell,
+                        )
+                        for account in args.cloudwatch_accounts
+                    ),
                 ),
                 rto_target_seconds=args.rto_target_seconds,
                 rpo_target_seconds=args.rpo_target_seconds,
@@ -514,6 +528,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                 if "yace" in releases.roles
                 else pulumi.Output.from_input(None)
             ),
+            "grafana_role_arn": releases.roles["grafana"].role.arn,
             "alertmanager_config": pulumi.Output.from_input(
                 masked_alertmanager_yaml(args.alerting)
             ),
