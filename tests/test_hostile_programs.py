@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -250,3 +251,104 @@ def test_a_secure_value_read_as_plain_text_warns_and_fails_the_guardrail(
     assert ("ERROR   secure-config-plaintext  aws:ssm/parameter:Parameter  db" in out) is flagged
     assert ("a secure: config value is in plain text at description" in out) is flagged
     assert code == (1 if flagged else 0), out
+
+
+def _in_a_thread(call: Any) -> BaseException | None:
+    """Run ``call`` in a worker thread (no signal handler can run there); return what it raised."""
+    import threading
+
+    raised: list[BaseException] = []
+
+    def target() -> None:
+        import asyncio
+
+        try:
+            call()
+        except BaseException as exc:  # handed back to the test
+            raised.append(exc)
+        finally:
+            # The engine runs on this thread's event loop; the thread owns it and closes it.
+            asyncio.get_event_loop_policy().get_event_loop().close()
+
+    worker = threading.Thread(target=target)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "the time limit did not stop the run"
+    return raised[0] if raised else None
+
+
+def test_the_limit_holds_off_the_main_thread_naming_the_line() -> None:
+    def program() -> None:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:  # a busy loop: Python code, no signal reaches it
+            pass
+
+    caught: list[ProgramError] = []
+
+    def call() -> None:
+        try:
+            run(program, timeout_seconds=0.3)
+        except ProgramError as exc:
+            caught.append(exc)
+        # The watchdog repeats every second: once the run is over, nothing may reach the thread.
+        time.sleep(1.5)
+        sum(range(10**5))
+
+    started = time.monotonic()
+    assert _in_a_thread(call) is None
+    assert time.monotonic() - started < 10
+    [raised] = caught
+    assert isinstance(raised.original, ProgramTimeoutError)
+    assert "the program did not finish within 0.3 s: the program was still running at" in str(
+        raised
+    )
+    assert "while time.monotonic() < deadline" in str(raised)
+
+
+def test_the_limit_off_the_main_thread_wakes_a_waiting_event_loop() -> None:
+    import asyncio
+
+    import pulumi
+    import pulumi_aws as aws
+
+    def program() -> None:
+        never = pulumi.Output.from_input(asyncio.get_event_loop().create_future())
+        aws.s3.Bucket("stuck", bucket=never)
+
+    raised = _in_a_thread(lambda: run(program, timeout_seconds=0.5))
+    assert isinstance(raised, ProgramError)
+    assert "the registration of 'stuck' (aws:s3/bucket:Bucket), whose inputs never resolved" in (
+        str(raised)
+    )
+    # a finished run off the main thread leaves no deadline behind
+    assert _in_a_thread(lambda: run(lambda: aws.s3.Bucket("fine"), timeout_seconds=5)) is None
+
+
+def test_a_thread_blocked_in_a_c_call_ends_the_process(tmp_path: Path) -> None:
+    script = tmp_path / "blocked.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import threading, time
+            from obs_platform.testing import run
+
+            def blocked():
+                run(lambda: time.sleep(600), timeout_seconds=0.3)
+
+            worker = threading.Thread(target=blocked)
+            worker.start()
+            worker.join()
+            """
+        ),
+        encoding="utf-8",
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert time.monotonic() - started < 60
+    assert done.returncode == 2
+    assert "the program did not finish within 0.3 s" in done.stderr
+    assert "is blocked in a call that no interruption reaches, so the process ends here" in (
+        done.stderr
+    )

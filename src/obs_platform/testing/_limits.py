@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import linecache
 import math
 import os
@@ -21,6 +22,8 @@ import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
+
+from pulumi.runtime.sync_await import _ensure_event_loop
 
 _LIBRARY_ROOT = str(Path(__file__).resolve().parents[1])
 _STDLIB = str(Path(sysconfig.get_paths()["stdlib"]).resolve())
@@ -152,14 +155,19 @@ def _pending_registrations(loop: asyncio.AbstractEventLoop) -> tuple[list[str], 
     return sorted(set(resources)), sorted(set(user_code))
 
 
-def _describe_wait(frame: types.FrameType | None, boundary: types.FrameType | None) -> str:
+def _describe_wait(
+    frame: types.FrameType | None,
+    boundary: types.FrameType | None,
+    loop: asyncio.AbstractEventLoop | None = None,
+) -> str:
     user = _user_frame_of(frame, boundary)
     if user is not None:
         return f"the program was still running at {_where(user)}"
-    try:
-        loop = asyncio.get_event_loop_policy().get_event_loop()
-    except RuntimeError:
-        loop = None
+    if loop is None:
+        try:
+            loop = asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:
+            loop = None
     resources, user_code = _pending_registrations(loop) if loop is not None else ([], [])
     parts = []
     if resources:
@@ -213,26 +221,87 @@ class Guard:
         self._real_exit = os._exit
 
     def _on_alarm(self, signum: int, frame: types.FrameType | None) -> None:
+        self._expire(frame)
+        raise _Deadline
+
+    def _expire(
+        self, frame: types.FrameType | None, loop: asyncio.AbstractEventLoop | None = None
+    ) -> None:
+        """Count one interruption: record the timeout, or end the process after the grace."""
         self._interruptions += 1
         if self.timed_out is not None and self._interruptions > GRACE_INTERRUPTIONS:
             # The program caught every interruption (``except BaseException`` in a loop): no
             # exception can stop it, and a run that never ends is worse than one that fails.
+            why = (
+                "swallowed every interruption"
+                if threading.current_thread() is threading.main_thread()
+                else "did not stop: it swallowed every interruption, or is blocked in a call "
+                "that no interruption reaches"
+            )
             sys.stderr.write(
-                f"obs-platform: {self.timed_out} The program swallowed every interruption, "
-                "so the process ends here.\n"
+                f"obs-platform: {self.timed_out} The program {why}, so the process ends here.\n"
             )
             sys.stderr.flush()
             self._real_exit(2)
         if self.timed_out is None:
             assert self.timeout_seconds is not None
-            waiting = _describe_wait(frame, self._boundary)
+            waiting = _describe_wait(frame, self._boundary, loop)
             self.timed_out = ProgramTimeoutError(
                 f"the program did not finish within {self.timeout_seconds:g} s: {waiting}. "
                 "If it is slow rather than stuck, raise the limit (--timeout SECONDS).",
                 self.timeout_seconds,
                 waiting,
             )
-        raise _Deadline
+
+    @contextlib.contextmanager
+    def _watchdog(self) -> Iterator[None]:
+        """The time limit off the main thread, where no signal handler can run.
+
+        A watchdog thread waits for the limit, then raises the deadline in the running thread
+        with CPython's ``PyThreadState_SetAsyncExc`` (the C API's way to raise an exception in
+        another thread, checked each time that thread runs Python bytecode) and wakes its
+        event loop (``call_soon_threadsafe``), so that a loop blocked in ``select`` returns
+        and the exception is delivered. It repeats every second, like the alarm, and ends the
+        process after :data:`GRACE_INTERRUPTIONS` more, so that even a thread stuck in one
+        long C call cannot hold the run open for good.
+        """
+        assert self.timeout_seconds is not None
+        target = threading.get_ident()
+        try:
+            loop: asyncio.AbstractEventLoop | None = _ensure_event_loop()  # type: ignore[no-untyped-call]
+        except RuntimeError:
+            loop = None
+        stop = threading.Event()
+        lock = threading.Lock()
+
+        def watch() -> None:
+            delay = self.timeout_seconds
+            while not stop.wait(delay):
+                delay = 1.0
+                with lock:
+                    if stop.is_set():
+                        return
+                    self._expire(sys._current_frames().get(target), loop)
+                    _raise_in_thread(target, _Deadline)
+                if loop is not None and not loop.is_closed():
+                    with contextlib.suppress(RuntimeError):
+                        loop.call_soon_threadsafe(lambda: None)
+
+        watcher = threading.Thread(target=watch, name="obs-platform-timeout", daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            while True:
+                try:
+                    with lock:
+                        stop.set()
+                        # A deadline raised but not yet delivered must not reach the caller.
+                        _raise_in_thread(target, None)
+                    break
+                except _Deadline:
+                    continue  # delivered here: the timeout is recorded; clear and leave
+            watcher.join()
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
@@ -259,13 +328,31 @@ class Guard:
             # Fire again every second after the limit, so a program that catches the first
             # interruption (or a wait begun after it) cannot keep the run alive.
             signal.setitimer(signal.ITIMER_REAL, self.timeout_seconds, 1.0)
+        watchdog = (
+            self._watchdog()
+            if self.timeout_seconds is not None and not use_alarm
+            else contextlib.nullcontext()
+        )
         try:
-            yield
+            with watchdog:
+                yield
         finally:
             if use_alarm:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, previous)
             os._exit, os.abort = real_exit, real_abort
+
+
+def _raise_in_thread(thread_id: int, exception: type[BaseException] | None) -> None:
+    """Raise ``exception`` in another thread at its next bytecode; ``None`` cancels one pending.
+
+    CPython's ``PyThreadState_SetAsyncExc`` (Python/C API, "Thread State and the Global
+    Interpreter Lock"): "Asynchronously raise an exception in a thread ... If exc is NULL, the
+    pending exception (if any) for the thread is cleared."
+    """
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exception) if exception else None
+    )
 
 
 def abandon_event_loop() -> None:

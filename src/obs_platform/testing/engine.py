@@ -442,6 +442,8 @@ def run(
         secret_keys: Keys of ``config`` whose values are secrets.
         account_id: The AWS account the engine answers for when no provider names one.
         timeout_seconds: Stop the program when it runs longer than this (``None``: no limit).
+            Works from any thread: a ``SIGALRM`` in the main thread, a watchdog thread
+            elsewhere (docs: the offline engine concept page).
             Enforced in the main thread only (it uses ``SIGALRM``).
         stack_outputs: Outputs of the stacks the program reads with ``pulumi.StackReference``,
             by stack name (``org/project/stack``, ``project/stack`` or ``stack``): a path to
