@@ -159,3 +159,15 @@ def test_missing_program_dir_and_list_rules(capsys: pytest.CaptureFixture[str]) 
     out = capsys.readouterr().out
     for rule in RULES:
         assert f"{rule.id}  [{rule.severity.value}]  {rule.title}" in out
+
+
+def test_check_reads_other_stacks_as_plan_does(capsys: pytest.CaptureFixture[str]) -> None:
+    from conftest import EXAMPLES, shared_account_plan_json
+
+    cells = str(EXAMPLES / "app-cells")
+    assert main(["check", cells]) == 2  # the shared stack's outputs are needed, as for plan
+    assert "organization/shared-account/dev" in capsys.readouterr().err
+    assert main(["check", cells, "--stack-outputs", str(shared_account_plan_json())]) == 0
+    out = capsys.readouterr().out
+    assert "PASSED: 0 error(s), 0 warning(s), 2 waived" in out
+    assert "us-east-1-ingress-logs-bucket" in out

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import CommandError, write_file
 from ._program import add_program_options, run_checked
+from .plan import add_program_inputs, read_secrets, stack_outputs_option
 
 if TYPE_CHECKING:
     from ..guardrails import Report, Violation
@@ -71,6 +72,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="print the rules with their severity, rationale and fix, and exit",
     )
+    add_program_inputs(parser)
     add_program_options(parser)
     parser.set_defaults(handler=handle)
 
@@ -103,7 +105,13 @@ def handle(args: argparse.Namespace) -> int:
             "guardrails.yaml, or leave --config out."
         )
     config = load_config(config_path, extra_waivers=waivers, stack_config=program.config)
-    plan = run_checked(program.directory, program.stack, args.timeout_seconds)
+    plan = run_checked(
+        program.directory,
+        program.stack,
+        args.timeout_seconds,
+        stack_outputs=stack_outputs_option(args.stack_outputs),
+        secret_values=read_secrets(args.secrets_file),
+    )
     report = check_plan(plan, config)
     counted = [r for r in plan.resources if r.type != STACK_TYPE]
     print(render_report(report, len(counted)), end="")

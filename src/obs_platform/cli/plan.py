@@ -18,6 +18,33 @@ if TYPE_CHECKING:
     from .._internal.cost import PriceTable
 
 
+def add_program_inputs(parser: argparse.ArgumentParser) -> None:
+    """Add ``--stack-outputs`` and ``--secrets``: what a program reads that is not in its folder.
+
+    ``plan`` and ``check`` take both, so a program split into stacks is checked as it is planned.
+    """
+    parser.add_argument(
+        "--stack-outputs",
+        metavar="[STACK=]FILE",
+        action="append",
+        default=[],
+        dest="stack_outputs",
+        help="outputs of a stack the program reads with pulumi.StackReference: another "
+        "program's plan JSON (from 'plan --json'; STACK defaults to its project/stack) or a "
+        "'pulumi stack output --json' file (STACK required, such as org/shared-account/dev); "
+        "repeat for several stacks",
+    )
+    parser.add_argument(
+        "--secrets",
+        metavar="FILE",
+        type=Path,
+        dest="secrets_file",
+        help="offline values of secret config keys (secure: values cannot be decrypted "
+        "offline): a YAML or JSON file of 'key: value'; they stay secrets, never printed or "
+        "written (default: made-up values the library's validators accept)",
+    )
+
+
 def register(subparsers: Any) -> None:
     """Add the ``plan`` command."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
@@ -41,26 +68,7 @@ def register(subparsers: Any) -> None:
         help="stack whose Pulumi.<NAME>.yaml to load (default: the only stack file; with several, "
         "choosing one is required)",
     )
-    parser.add_argument(
-        "--stack-outputs",
-        metavar="[STACK=]FILE",
-        action="append",
-        default=[],
-        dest="stack_outputs",
-        help="outputs of a stack the program reads with pulumi.StackReference: another "
-        "program's plan JSON (from 'plan --json'; STACK defaults to its project/stack) or a "
-        "'pulumi stack output --json' file (STACK required, such as org/shared-account/dev); "
-        "repeat for several stacks",
-    )
-    parser.add_argument(
-        "--secrets",
-        metavar="FILE",
-        type=Path,
-        dest="secrets_file",
-        help="offline values of secret config keys (secure: values cannot be decrypted "
-        "offline): a YAML or JSON file of 'key: value'; they stay secrets, never printed or "
-        "written (default: made-up values the library's validators accept)",
-    )
+    add_program_inputs(parser)
     parser.add_argument(
         "--prices",
         metavar="FILE",
