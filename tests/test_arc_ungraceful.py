@@ -85,11 +85,16 @@ def update(action: str) -> dict[str, Any]:
     }
 
 
+def stalled(a: Stubber, item: dict[str, Any] | None = None, failed: str = "recover") -> None:
+    """Queue the listing of one paused execution and its step states."""
+    a.add_response("list_plan_executions", {"items": [item or summary()]}, LIST)
+    a.add_response("get_plan_execution", details(failed=failed), GET)
+
+
 def test_outage_switches_to_ungraceful_and_resumes() -> None:
     arc, cloudwatch = clients()
     with Stubber(arc) as a, Stubber(cloudwatch) as c:
-        a.add_response("list_plan_executions", {"items": [summary()]}, LIST)
-        a.add_response("get_plan_execution", details(), GET)
+        stalled(a)
         c.add_response("describe_alarms", alarm("ALARM"), DESCRIBE)
         a.add_response("update_plan_execution", {}, update("switchToUngraceful"))
         a.add_response("get_plan_execution", details(), GET)  # still paused
@@ -109,8 +114,7 @@ def test_outage_switches_to_ungraceful_and_resumes() -> None:
 def test_switch_that_resumes_by_itself_is_not_resumed_again() -> None:
     arc, cloudwatch = clients()
     with Stubber(arc) as a, Stubber(cloudwatch) as c:
-        a.add_response("list_plan_executions", {"items": [summary()]}, LIST)
-        a.add_response("get_plan_execution", details(failed="database-us-east-1"), GET)
+        stalled(a, failed="database-us-east-1")
         c.add_response("describe_alarms", alarm("ALARM"), DESCRIBE)
         a.add_response("update_plan_execution", {}, update("switchToUngraceful"))
         a.add_response("get_plan_execution", details(state="inProgress"), GET)
@@ -122,8 +126,7 @@ def test_switch_that_resumes_by_itself_is_not_resumed_again() -> None:
 def test_unreachable_us_east_1_counts_as_an_outage() -> None:
     arc, cloudwatch = clients()
     with Stubber(arc) as a, Stubber(cloudwatch) as c:
-        a.add_response("list_plan_executions", {"items": [summary()]}, LIST)
-        a.add_response("get_plan_execution", details(), GET)
+        stalled(a)
         c.add_client_error("describe_alarms", "ServiceUnavailable", http_status_code=503)
         a.add_response("update_plan_execution", {}, update("switchToUngraceful"))
         a.add_response("get_plan_execution", details(state="inProgress"), GET)
@@ -145,8 +148,7 @@ def test_unreachable_us_east_1_counts_as_an_outage() -> None:
 def test_left_alone(item: dict[str, Any], failed: str, alarm_value: str) -> None:
     arc, cloudwatch = clients()
     with Stubber(arc) as a, Stubber(cloudwatch) as c:
-        a.add_response("list_plan_executions", {"items": [item]}, LIST)
-        a.add_response("get_plan_execution", details(failed=failed), GET)
+        stalled(a, item, failed)
         c.add_response("describe_alarms", alarm(alarm_value), DESCRIBE)
         # No update_plan_execution is stubbed: calling it would raise.
         assert arc_ungraceful.run(arc, cloudwatch, SETTINGS) == []
@@ -167,8 +169,7 @@ def test_already_ungraceful_is_not_read_or_switched() -> None:
 def test_access_denied_on_the_alarm_is_raised_not_taken_for_an_outage() -> None:
     arc, cloudwatch = clients()
     with Stubber(arc) as a, Stubber(cloudwatch) as c:
-        a.add_response("list_plan_executions", {"items": [summary()]}, LIST)
-        a.add_response("get_plan_execution", details(), GET)
+        stalled(a)
         c.add_client_error("describe_alarms", "AccessDenied", http_status_code=403)
         with pytest.raises(Exception, match="AccessDenied"):
             arc_ungraceful.run(arc, cloudwatch, SETTINGS)

@@ -9,8 +9,9 @@ the standby region, through the DR's own provider (the plan's account):
   execution paused at the database step during an outage to ungraceful;
 * ``{n}-arc-ungraceful-role`` and ``{n}-arc-ungraceful-policy``: trusted by Lambda only,
   allowed ``arc-region-switch:ListPlanExecutions``, ``GetPlanExecution`` and
-  ``UpdatePlanExecution`` on this plan only, ``cloudwatch:DescribeAlarms`` on the ``/healthz``
-  alarm only, and to write its own log group;
+  ``UpdatePlanExecution`` on this plan only (the ARC guide's *Region switch plan execution
+  block sample policy* scopes these actions to plan ARNs), ``cloudwatch:DescribeAlarms`` on
+  the ``/healthz`` alarm only, and to write its own log group;
 * ``{n}-arc-ungraceful-logs`` (``/aws/lambda/{n}-arc-ungraceful``, 90 days);
 * ``{n}-arc-ungraceful-events``: an EventBridge rule on this plan's execution events (source
   ``aws.arc-region-switch``, detail type ``ARC Region Switch Plan Execution``; ARC guide,
