@@ -89,15 +89,14 @@ def test_the_agent_discovers_every_monitor_and_ships_the_kubernetes_view(
         assert spec[f"{kind}Selector"] == {}, kind
         assert spec[f"{kind}NamespaceSelector"] == {}, kind
     monitors = {o["metadata"]["name"] for o in agent.of_kind("ServiceMonitor")}
-    assert {
-        "obs-agent-kube-state-metrics",
-        "obs-agent-prometheus-node-exporter",
-        "obs-agent-apiserver",
-    } <= monitors
+    assert "obs-agent-apiserver" in monitors
     # The collector scrapes the kubelet and cAdvisor (job="kubelet"): not twice.
     assert "obs-agent-kubelet" not in monitors
+    # The subcharts' own ServiceMonitors and workloads: skipped, naming the gap, where the
+    # reference data lacks the subcharts (helm_render.KNOWN_REFERENCE_GAPS).
     agent.needs("kube-state-metrics")
     agent.needs("prometheus-node-exporter")
+    assert {"obs-agent-kube-state-metrics", "obs-agent-prometheus-node-exporter"} <= monitors
     assert agent.get("Deployment", "obs-agent-kube-state-metrics")
     exporter = agent.get("DaemonSet", "obs-agent-prometheus-node-exporter")
     # node-exporter needs the host: its namespace is privileged, which baseline would refuse.
