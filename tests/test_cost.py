@@ -417,15 +417,16 @@ def test_observability_standby_against_the_price_settings() -> None:
         H * p.transit_gateway_attachment_hour,  # type: ignore[operator]
         2,
     )
-    assert items["route53_health_checks_aws"] == p.health_check_aws_month
+    # The ingest check, the writer gate's alarm check and the gate itself.
+    assert items["route53_health_checks_aws"] == round(3 * p.health_check_aws_month, 2)  # type: ignore[operator]
     # Aurora replication at its stated 50 GB plus the buckets' 300 GB cross the region boundary.
     assert items["inter_region_transfer"] == round(350 * p.inter_region_transfer_gb, 2)  # type: ignore[operator]
     assert estimate.notes[0] == (
         "Node groups ['burst'] run Spot capacity: priced here at on-demand prices (an upper bound)."
     )
     # Defaults of 2026-12-01: $73.00 + $119.14 + $43.80 + $0.50 + $262.80 + $0.10 + $16.43
-    # + $4.38 + $36.50 + $0.50 + $7.00.
-    assert estimate.monthly_usd == 564.15
+    # + $4.38 + $36.50 + $1.50 + $7.00.
+    assert estimate.monthly_usd == 565.15
 
 
 def test_plan_prices_option_completes_the_estimate(

@@ -26,11 +26,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field
 
-from .types import ArgsModel, check_numbers
+from .types import SettingsModel
 
 __all__ = [
     "HOURS_PER_MONTH",
@@ -117,21 +117,9 @@ UnitPrice = Annotated[float, Field(ge=0, le=_MAX_PRICE)]
 """A price per unit in USD: not negative, and not above a million (a typo)."""
 
 
-class _Frozen(ArgsModel):
+class _Frozen(SettingsModel):
     # ArgsModel's validation errors (the library's format); no Outputs among prices.
-    model_config = ConfigDict(
-        arbitrary_types_allowed=False,
-        frozen=True,
-        extra="forbid",
-        use_attribute_docstrings=True,
-        validate_default=True,
-        allow_inf_nan=False,
-    )
-
-    @model_validator(mode="after")
-    def _numbers_in_range(self) -> Self:
-        check_numbers(self, _MAX_PRICE)
-        return self
+    NUMBER_LIMIT: ClassVar[float] = _MAX_PRICE
 
 
 class PriceTable(_Frozen):
@@ -541,6 +529,36 @@ def _hourly(
     )
 
 
+_TYPED_UNITS = {
+    "ec2_instance_hour": ("node(s)", "instance-hours"),
+    "aurora_instance_hour": ("instance(s)", "instance-hours"),
+    "msk_broker_hour": ("broker(s)", "broker-hours"),
+}
+
+
+def _typed_hourly(
+    prefix: str, key: str, count: float, prices: PriceTable, setting: str
+) -> LineItem:
+    """Return ``count`` resources of type ``key`` priced by the per-type table ``setting``."""
+    table: dict[str, float] = getattr(prices, setting)
+    what, unit = _TYPED_UNITS[setting]
+    return _hourly(
+        f"{prefix}_{key}", count, f"{key} {what}", table.get(key), f"{setting}[{key!r}]", unit
+    )
+
+
+def _idle_data(item: str, gb: float, prices: PriceTable, setting: str) -> LineItem:
+    """Return the data an idle standby sends through a metered path, at a stated volume."""
+    return LineItem(
+        item=item,
+        quantity=gb,
+        unit="GB",
+        unit_price=getattr(prices, setting),
+        price_setting=setting,
+        detail=f"{_plain(gb)} GB/month while idle (stated)",
+    )
+
+
 def _health_check_items(checks: tuple[HealthCheckUse, ...], p: PriceTable) -> list[LineItem]:
     items: list[LineItem] = []
     for aws_endpoint in (True, False):
@@ -617,14 +635,7 @@ def estimate_idle_cost(
     for pool in inv.nodes:
         if pool.count:
             items.append(
-                _hourly(
-                    f"nodes_{pool.instance_type}",
-                    pool.count,
-                    f"{pool.instance_type} node(s)",
-                    p.ec2_instance_hour.get(pool.instance_type),
-                    f"ec2_instance_hour[{pool.instance_type!r}]",
-                    "instance-hours",
-                )
+                _typed_hourly("nodes", pool.instance_type, pool.count, p, "ec2_instance_hour")
             )
     for db in inv.databases:
         if not db.count:
@@ -642,14 +653,7 @@ def estimate_idle_cost(
             )
         else:
             items.append(
-                _hourly(
-                    f"aurora_{db.instance_class}",
-                    db.count,
-                    f"{db.instance_class} instance(s)",
-                    p.aurora_instance_hour.get(db.instance_class),
-                    f"aurora_instance_hour[{db.instance_class!r}]",
-                    "instance-hours",
-                )
+                _typed_hourly("aurora", db.instance_class, db.count, p, "aurora_instance_hour")
             )
     if inv.database_storage:
         items.append(
@@ -665,16 +669,7 @@ def estimate_idle_cost(
     for cluster in inv.msk:
         if not cluster.count:
             continue
-        items.append(
-            _hourly(
-                f"msk_{cluster.broker_type}",
-                cluster.count,
-                f"{cluster.broker_type} broker(s)",
-                p.msk_broker_hour.get(cluster.broker_type),
-                f"msk_broker_hour[{cluster.broker_type!r}]",
-                "broker-hours",
-            )
-        )
+        items.append(_typed_hourly("msk", cluster.broker_type, cluster.count, p, "msk_broker_hour"))
         if cluster.storage_gb_per_broker:
             items.append(
                 LineItem(
@@ -708,16 +703,7 @@ def estimate_idle_cost(
                 "gateway-hours",
             )
         )
-        items.append(
-            LineItem(
-                "nat_gateway_data",
-                a.nat_gb_month,
-                "GB",
-                p.nat_gateway_gb,
-                "nat_gateway_gb",
-                f"{_plain(a.nat_gb_month)} GB/month while idle (stated)",
-            )
-        )
+        items.append(_idle_data("nat_gateway_data", a.nat_gb_month, p, "nat_gateway_gb"))
     if inv.interface_endpoints and inv.interface_endpoint_azs:
         items.append(
             _hourly(
@@ -731,14 +717,7 @@ def estimate_idle_cost(
             )
         )
         items.append(
-            LineItem(
-                "interface_endpoint_data",
-                a.endpoint_gb_month,
-                "GB",
-                p.interface_endpoint_gb,
-                "interface_endpoint_gb",
-                f"{_plain(a.endpoint_gb_month)} GB/month while idle (stated)",
-            )
+            _idle_data("interface_endpoint_data", a.endpoint_gb_month, p, "interface_endpoint_gb")
         )
     for kind, count, hour, lcu, hour_setting, lcu_setting in (
         (

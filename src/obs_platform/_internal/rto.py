@@ -42,11 +42,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field
 
-from .types import ArgsModel, check_numbers
+from .types import SettingsModel
 
 __all__ = [
     "DRILL_FORMAT",
@@ -85,21 +85,9 @@ MAX_TIMING_SECONDS = 86_400
 use (``inf`` or ``10**30`` would only fail later, half-way)."""
 
 
-class _Frozen(ArgsModel):
+class _Frozen(SettingsModel):
     # ArgsModel's validation errors (the library's format); no Outputs among timing figures.
-    model_config = ConfigDict(
-        arbitrary_types_allowed=False,
-        frozen=True,
-        extra="forbid",
-        use_attribute_docstrings=True,
-        validate_default=True,
-        allow_inf_nan=False,
-    )
-
-    @model_validator(mode="after")
-    def _numbers_in_range(self) -> Self:
-        check_numbers(self, MAX_TIMING_SECONDS)
-        return self
+    NUMBER_LIMIT: ClassVar[float] = MAX_TIMING_SECONDS
 
 
 class TimingAssumptions(_Frozen):

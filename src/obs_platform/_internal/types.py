@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, Self, TypeVar, Union
+from typing import Annotated, Any, ClassVar, Self, TypeVar, Union
 
 import pulumi
 from pydantic import (
@@ -181,4 +181,21 @@ class ArgsModel(BaseModel):
     @model_validator(mode="after")
     def _numbers_in_range(self) -> Self:
         check_numbers(self)
+        return self
+
+
+class SettingsModel(ArgsModel):
+    """Base of models of plain settings (timing assumptions, prices).
+
+    No Outputs among them, and every number at most the class's ``NUMBER_LIMIT`` (a larger
+    figure is a typo).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=False)
+    NUMBER_LIMIT: ClassVar[float] = INT32_MAX
+    """The largest number a field (or an item of a tuple or list field) may hold."""
+
+    @model_validator(mode="after")
+    def _numbers_in_range(self) -> Self:
+        check_numbers(self, type(self).NUMBER_LIMIT)
         return self

@@ -150,6 +150,24 @@ class _Progress:
             sys.stderr.flush()
 
 
+def _read_option_file(path: Path, option: str, holds: str) -> dict[str, Any]:
+    """Read the YAML or JSON mapping an option names.
+
+    Raises:
+        CommandError: If the file is missing or not a mapping, saying what it should hold.
+    """
+    from ..testing._project import ProjectError, _read_yaml
+
+    try:
+        return _read_yaml(path, f"{option.lstrip('-')} file")
+    except OSError as exc:
+        raise CommandError(
+            f"cannot read {path}: {exc.strerror}. Give {option} a YAML or JSON file of {holds}."
+        ) from None
+    except ProjectError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def read_secrets(path: Path | None) -> dict[str, str]:
     """Read ``--secrets FILE``: offline values of secret config keys (never printed).
 
@@ -158,17 +176,7 @@ def read_secrets(path: Path | None) -> dict[str, str]:
     """
     if path is None:
         return {}
-    from ..testing._project import ProjectError, _read_yaml
-
-    try:
-        data = _read_yaml(path, "secrets file")
-    except OSError as exc:
-        raise CommandError(
-            f"cannot read {path}: {exc.strerror}. Give --secrets a YAML or JSON file of "
-            "'key: value' lines."
-        ) from None
-    except ProjectError as exc:
-        raise CommandError(str(exc)) from None
+    data = _read_option_file(path, "--secrets", "'key: value' lines")
     bad = sorted(k for k, v in data.items() if not isinstance(v, str | int | float | bool))
     if bad:
         raise CommandError(
@@ -188,17 +196,8 @@ def read_prices(path: Path | None) -> PriceTable | None:
         return None
     from .._internal.cost import PriceTable
     from .._internal.errors import ArgsError
-    from ..testing._project import ProjectError, _read_yaml
 
-    try:
-        data = _read_yaml(path, "prices file")
-    except OSError as exc:
-        raise CommandError(
-            f"cannot read {path}: {exc.strerror}. Give --prices a YAML or JSON file of "
-            "PriceTable fields."
-        ) from None
-    except ProjectError as exc:
-        raise CommandError(str(exc)) from None
+    data = _read_option_file(path, "--prices", "PriceTable fields")
     try:
         return PriceTable.model_validate({"source": f"--prices {path}", **data})
     except ArgsError as exc:

@@ -76,8 +76,13 @@ def stack_standby_inventory(
         interface_endpoint_azs=az_count if own_vpc else 0,
         network_load_balancers=1,
         transit_gateway_attachments=1 if own_vpc and transit_attached else 0,
-        # The ingest failover records' health check watches a CloudWatch alarm.
-        health_checks=(HealthCheckUse(kind="cloudwatch-metric"),),
+        # The ingest failover's check watches a CloudWatch alarm; with Grafana's global
+        # database the PRIMARY record's writer gate adds an alarm check on the writer and a
+        # calculated check over both (observability/failover.py, dr/route53.create_writer_gate).
+        health_checks=(
+            HealthCheckUse(kind="cloudwatch-metric", count=2 if grafana_standby_instances else 1),
+            *((HealthCheckUse(kind="calculated"),) if grafana_standby_instances else ()),
+        ),
         object_replication=replicate_storage,
     )
 
