@@ -57,30 +57,27 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    nginx = find_tool("nginx")
-    root = tmp_path_factory.mktemp("gateway")
-    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    threading.Thread(target=upstream.serve_forever, daemon=True).start()
-    backend = f"127.0.0.1:{upstream.server_address[1]}"
-    http_port, grpc_port = _free_port(), _free_port()
-    config = gateway_config(
-        GatewayUpstreams(prometheus=backend, loki=backend, tempo_http=backend, tempo_grpc=backend),
-        resolver="127.0.0.1",
-    )
-    config = (
-        config.replace("/tmp/", f"{root}/")
+def loopback_gateway_config(
+    upstreams: GatewayUpstreams, root: Path, http_port: int, grpc_port: int
+) -> str:
+    """The rendered gateway config with its paths under ``root`` and its ports on loopback."""
+    return (
+        gateway_config(upstreams, resolver="127.0.0.1")
+        .replace("/tmp/", f"{root}/")
         .replace(HTPASSWD_PATH, str(root / "htpasswd"))
         .replace("listen 8080;", f"listen 127.0.0.1:{http_port};")
         .replace("listen 4317 http2;", f"listen 127.0.0.1:{grpc_port} http2;")
     )
+
+
+def start_nginx(nginx: str, root: Path, config: str, port: int) -> subprocess.Popen[bytes]:
+    """Check ``config`` with ``nginx -t``, start it from ``root``, wait for ``port``."""
     if os.getuid() == 0:
         # nginx started as root runs its workers as "nobody", who cannot read the test's
         # private temporary folder; the gateway's image runs unprivileged (no switch).
         config = "user root;\n" + config
+    root.mkdir(parents=True, exist_ok=True)
     (root / "nginx.conf").write_text(config)
-    (root / "htpasswd").write_text(htpasswd(USERS))
     check = subprocess.run(
         [nginx, "-t", "-p", str(root), "-c", str(root / "nginx.conf")],
         capture_output=True,
@@ -92,13 +89,32 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         [nginx, "-p", str(root), "-c", str(root / "nginx.conf"), "-g", "daemon off;"],
         stderr=subprocess.DEVNULL,
     )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return process
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    nginx = find_tool("nginx")
+    root = tmp_path_factory.mktemp("gateway")
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    backend = f"127.0.0.1:{upstream.server_address[1]}"
+    http_port, grpc_port = _free_port(), _free_port()
+    config = loopback_gateway_config(
+        GatewayUpstreams(prometheus=backend, loki=backend, tempo_http=backend, tempo_grpc=backend),
+        root,
+        http_port,
+        grpc_port,
+    )
+    (root / "htpasswd").write_text(htpasswd(USERS))
+    process = start_nginx(nginx, root, config, http_port)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", http_port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         yield {"http": http_port, "grpc": grpc_port, "seen": _Recorder.seen}
     finally:
         process.terminate()

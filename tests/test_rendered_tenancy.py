@@ -21,17 +21,12 @@ from __future__ import annotations
 
 import base64
 import http.server
-import os
 import re
-import socket
-import subprocess
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 import yaml
@@ -41,133 +36,42 @@ from helm_render import Rendered
 from obs_platform._internal.datasources import TENANT_HEADER
 from obs_platform._internal.helm_values import Scale
 from obs_platform._internal.ingest_gateway import (
-    HTPASSWD_PATH,
     GatewayUpstreams,
-    gateway_config,
     htpasswd,
 )
 from obs_platform.observability.ingest import gateway_upstreams
 from test_chart_render import Variant, _variant, helm, library  # noqa: F401 (fixtures)
+from test_ingest_gateway import _free_port, _Recorder, loopback_gateway_config, start_nginx
 
-LOKI_CONFIG_KEYS = frozenset(
-    {
-        "target",
-        "auth_enabled",
-        "http_prefix",
-        "ballast_bytes",
-        "server",
-        "internal_server",
-        "ui",
-        "distributor",
-        "querier",
-        "query_engine",
-        "query_scheduler",
-        "frontend",
-        "query_range",
-        "ruler",
-        "ruler_storage",
-        "ingester_client",
-        "ingester",
-        "pattern_ingester",
-        "index_gateway",
-        "bloom_build",
-        "bloom_gateway",
-        "storage_config",
-        "chunk_store_config",
-        "schema_config",
-        "compactor",
-        "compactor_client",
-        "compactor_grpc_client",
-        "limits_config",
-        "frontend_worker",
-        "table_manager",
-        "memberlist",
-        "kafka_config",
-        "dataobj",
-        "ingest_limits",
-        "ingest_limits_frontend",
-        "ingest_limits_frontend_client",
-        "runtime_config",
-        "operational_config",
-        "tracing",
-        "analytics",
-        "profiling",
-        "tenant_limits_allow_publish",
-        "legacy_read_target",
-        "common",
-        "shutdown_delay",
-        "metrics_namespace",
-    }
+
+def _names(text: str) -> frozenset[str]:
+    """A struct's YAML field names, written as one space-separated string."""
+    return frozenset(text.split())
+
+
+LOKI_CONFIG_KEYS = _names(
+    "target auth_enabled http_prefix ballast_bytes server internal_server ui distributor "
+    "querier query_engine query_scheduler frontend query_range ruler ruler_storage "
+    "ingester_client ingester pattern_ingester index_gateway bloom_build bloom_gateway "
+    "storage_config chunk_store_config schema_config compactor compactor_client "
+    "compactor_grpc_client limits_config frontend_worker table_manager memberlist "
+    "kafka_config dataobj ingest_limits ingest_limits_frontend ingest_limits_frontend_client "
+    "runtime_config operational_config tracing analytics profiling "
+    "tenant_limits_allow_publish legacy_read_target common shutdown_delay metrics_namespace"
 )
 """Loki 3.7.6 ``pkg/loki/loki.go`` ``Config``: its fields' YAML names."""
 
+_TEMPO_KEYS = _names(
+    "target auth_enabled multitenancy_enabled shutdown_delay stream_over_http_enabled "
+    "http_api_prefix enable_go_runtime_metrics server internal_server distributor "
+    "metrics_generator_client live_store_client querier query_frontend metrics_generator "
+    "ingest block_builder storage overrides memberlist usage_report cache backend_scheduler "
+    "backend_scheduler_client backend_worker live_store"
+)
 TEMPO_CONFIG_KEYS = {
-    "2.10.8": frozenset(
-        {
-            "target",
-            "auth_enabled",
-            "multitenancy_enabled",
-            "shutdown_delay",
-            "stream_over_http_enabled",
-            "http_api_prefix",
-            "enable_go_runtime_metrics",
-            "partition_ring_live_store",
-            "server",
-            "internal_server",
-            "distributor",
-            "ingester_client",
-            "metrics_generator_client",
-            "live_store_client",
-            "querier",
-            "query_frontend",
-            "compactor",
-            "ingester",
-            "metrics_generator",
-            "ingest",
-            "block_builder",
-            "storage",
-            "overrides",
-            "memberlist",
-            "usage_report",
-            "cache",
-            "backend_scheduler",
-            "backend_scheduler_client",
-            "backend_worker",
-            "live_store",
-        }
-    ),
-    "3.0.3": frozenset(
-        {
-            "target",
-            "auth_enabled",
-            "multitenancy_enabled",
-            "shutdown_delay",
-            "stream_over_http_enabled",
-            "http_api_prefix",
-            "enable_go_runtime_metrics",
-            "span_profiling",
-            "memory",
-            "server",
-            "internal_server",
-            "distributor",
-            "metrics_generator_client",
-            "live_store_client",
-            "querier",
-            "query_frontend",
-            "metrics_generator",
-            "ingest",
-            "block_builder",
-            "storage",
-            "overrides",
-            "memberlist",
-            "usage_report",
-            "cache",
-            "backend_scheduler",
-            "backend_scheduler_client",
-            "backend_worker",
-            "live_store",
-        }
-    ),
+    "2.10.8": _TEMPO_KEYS
+    | {"partition_ring_live_store", "ingester_client", "compactor", "ingester"},
+    "3.0.3": _TEMPO_KEYS | {"span_profiling", "memory"},
 }
 """Tempo ``cmd/tempo/app/config.go`` ``Config`` by version: its fields' YAML names (3.0 drops
 the ingester and compactor)."""
@@ -258,52 +162,6 @@ def test_the_ingest_gateways_upstreams_are_rendered_services(
 # --- the tenant reaches Loki's distributor, with real nginx ---------------------------------
 
 
-class _Distributor(http.server.BaseHTTPRequestHandler):
-    seen: ClassVar[list[dict[str, Any]]] = []
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.seen.append({"path": self.path, "headers": dict(self.headers)})
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _start(nginx: str, root: Path, config: str, port: int) -> subprocess.Popen[bytes]:
-    if os.getuid() == 0:
-        # started as root, nginx's workers would run as "nobody" and not read the temp folder
-        config = "user root;\n" + config
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "nginx.conf").write_text(config)
-    check = subprocess.run(
-        [nginx, "-t", "-p", str(root), "-c", str(root / "nginx.conf")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert check.returncode == 0, check.stderr
-    process = subprocess.Popen(
-        [nginx, "-p", str(root), "-c", str(root / "nginx.conf"), "-g", "daemon off;"],
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    return process
-
-
 USERS = {"eu-west-1": "pw-eu-west-1-0123456789"}
 
 
@@ -319,7 +177,7 @@ def chain(
     variant = _variant(request.param, helm, library)
     loki_conf = _first(variant, "loki").config_maps["loki-gateway"]["nginx.conf"]
     root = tmp_path_factory.mktemp("chain")
-    distributor = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Distributor)
+    distributor = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     threading.Thread(target=distributor.serve_forever, daemon=True).start()
     loki_port, ingest_port, grpc_port = _free_port(), _free_port(), _free_port()
     # The chart's gateway, with only its listen port, file paths, resolver and backends moved
@@ -333,28 +191,26 @@ def chain(
     loki = loki.replace("listen             8080;", f"listen 127.0.0.1:{loki_port};")
     loki = loki.replace("listen             [::]:8080;", "")
     loki = re.sub(r"access_log syslog:[^;]+;", "", loki)
-    ingest = (
-        gateway_config(
-            GatewayUpstreams(
-                prometheus="127.0.0.1:9",
-                loki=f"127.0.0.1:{loki_port}",
-                tempo_http="127.0.0.1:9",
-                tempo_grpc="127.0.0.1:9",
-            ),
-            resolver="127.0.0.1",
-        )
-        .replace("/tmp/", f"{root}/ingest-")
-        .replace(HTPASSWD_PATH, str(root / "htpasswd"))
-        .replace("listen 8080;", f"listen 127.0.0.1:{ingest_port};")
-        .replace("listen 4317 http2;", f"listen 127.0.0.1:{grpc_port} http2;")
+    ingest_root = root / "ingest"
+    ingest_root.mkdir()
+    ingest = loopback_gateway_config(
+        GatewayUpstreams(
+            prometheus="127.0.0.1:9",
+            loki=f"127.0.0.1:{loki_port}",
+            tempo_http="127.0.0.1:9",
+            tempo_grpc="127.0.0.1:9",
+        ),
+        ingest_root,
+        ingest_port,
+        grpc_port,
     )
-    (root / "htpasswd").write_text(htpasswd(USERS))
+    (ingest_root / "htpasswd").write_text(htpasswd(USERS))
     processes = [
-        _start(nginx, root / "loki", loki, loki_port),
-        _start(nginx, root / "ingest", ingest, ingest_port),
+        start_nginx(nginx, root / "loki", loki, loki_port),
+        start_nginx(nginx, ingest_root, ingest, ingest_port),
     ]
     try:
-        yield {"port": ingest_port, "seen": _Distributor.seen, "backends": backends}
+        yield {"port": ingest_port, "seen": _Recorder.seen, "backends": backends}
     finally:
         for process in processes:
             process.terminate()
