@@ -201,8 +201,14 @@ class Variant:
             yield from rendered.objects
         yield from self.plan_objects
 
-    def release(self, name: str) -> Rendered:
-        found = [r for r in self.rendered if r.release.name == name]
+    def release(self, name: str, *, standby: bool = False) -> Rendered:
+        """The release ``name`` of the primary stack (or, with ``standby``, of its standby
+        ``{name}-dr``, which the shared-account example runs too)."""
+        found = [
+            r
+            for r in self.rendered
+            if r.release.name == name and (STANDBY_PART in r.release.resource) == standby
+        ]
         if not found:
             self.whole()
         (one,) = found
@@ -301,8 +307,12 @@ def strimzi(helm: str, library: ChartLibrary) -> Variant:
 # --- every release renders ----------------------------------------------------------------
 
 
+STANDBY_PART = "-dr-"
+"""The standby stack's releases are ``{name}-dr-*`` (``ObservabilityStackArgs.standby``)."""
+
 EXPECTED_RELEASES = {
-    "shared-account": ["yace", "kps", "loki", "tempo"],
+    # The example runs the stack's standby (shared-obs-dr): every release twice.
+    "shared-account": ["yace", "yace", "kps", "loki", "tempo", "kps", "loki", "tempo"],
     "shared-distributed": ["yace", "kps", "loki", "tempo"],
     "shared-pull-through-cache": ["yace", "kps", "loki", "tempo"],
     # Each cell's Prometheus agent (kube-prometheus-stack in agent mode).
@@ -627,14 +637,22 @@ def _registry(image: str) -> str:
 def test_images_are_listed_per_release_through_the_examples_caches(shared: Variant) -> None:
     """The example uses the default image source, ECR pull-through caches: every image of every
     release comes through one of the stack's cache rules (an ECR prefix per upstream)."""
-    prefixes = {f"{ECR}/{upstream.prefix}/" for upstream in UPSTREAMS}
-    by_release = {r.release.name: images(r) for r in shared.whole().rendered}
-    assert set(by_release) == {"kps", "loki", "tempo", "yace"}
-    for name, listed in by_release.items():
-        assert listed, name
-        assert [i for i in listed if not any(i.startswith(p) for p in prefixes)] == [], name
-    assert any("/prometheus/prometheus:" in i for i in by_release["kps"])
-    assert any("/grafana/loki:" in i or i.startswith("grafana/loki:") for i in by_release["loki"])
+    for standby, ecr in ((False, ECR), (True, ECR.replace("eu-west-1", "us-east-1"))):
+        # The standby (shared-obs-dr) pulls through its own region's caches.
+        prefixes = {f"{ecr}/{upstream.prefix}/" for upstream in UPSTREAMS}
+        by_release = {
+            r.release.name: images(r)
+            for r in shared.whole().rendered
+            if (STANDBY_PART in r.release.resource) == standby
+        }
+        assert set(by_release) == {"kps", "loki", "tempo", "yace"}
+        for name, listed in by_release.items():
+            assert listed, name
+            assert [i for i in listed if not any(i.startswith(p) for p in prefixes)] == [], name
+        assert any("/prometheus/prometheus:" in i for i in by_release["kps"])
+        assert any(
+            "/grafana/loki:" in i or i.startswith("grafana/loki:") for i in by_release["loki"]
+        )
 
 
 def test_pull_through_cache_serves_every_image(pull_through: Variant) -> None:
@@ -688,13 +706,45 @@ def test_tempo_generates_service_graphs_and_span_metrics_for_every_tenant(
     assert processors == ["service-graphs", "span-metrics"]
 
 
-def test_grafana_recreates_its_single_rwo_volume(shared: Variant) -> None:
-    kps = shared.release("kps")
+def test_grafana_recreates_its_single_rwo_volume(pull_through: Variant) -> None:
+    # A stack without a standby keeps Grafana on SQLite on one volume.
+    kps = pull_through.release("kps")
     kps.needs("grafana")
     grafana = kps.get("Deployment", "kps-grafana")
     claim = kps.get("PersistentVolumeClaim", "kps-grafana")
     assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
     assert grafana["spec"]["strategy"] == {"type": "Recreate"}
+
+
+def test_the_standbys_loki_reads_the_replica_buckets_in_its_region(shared: Variant) -> None:
+    loki = shared.release("loki", standby=True)
+    config = yaml.safe_load(loki.config_maps["loki"]["config.yaml"])
+    s3 = config["common"]["storage"]["s3"]
+    assert s3["region"] == "us-east-1"
+    bucket = "aws:s3/bucket:Bucket"
+    chunks = shared.plan.get("shared-obs-loki-chunks-replica-bucket", bucket).outputs["bucket"]
+    ruler = shared.plan.get("shared-obs-loki-ruler-replica-bucket", bucket).outputs["bucket"]
+    assert s3["bucketnames"] == chunks
+    assert config["ruler"]["storage"]["s3"]["bucketnames"] == ruler
+
+
+@pytest.mark.parametrize("standby", [False, True])
+def test_grafana_on_the_global_database_rolls_two_replicas_without_a_volume(
+    shared: Variant, standby: bool
+) -> None:
+    # The example runs a standby: both Grafanas keep their state in Aurora (issue 19).
+    kps = shared.release("kps", standby=standby)
+    kps.needs("grafana")
+    grafana = kps.get("Deployment", "kps-grafana")
+    spec = grafana["spec"]
+    assert spec["replicas"] == 2
+    assert spec["strategy"]["type"] == "RollingUpdate"
+    assert not kps.of_kind("PersistentVolumeClaim")
+    (container,) = [c for c in spec["template"]["spec"]["containers"] if c["name"] == "grafana"]
+    assert {"secretRef": {"name": "grafana-database"}} in container["envFrom"]
+    # No database setting in the rendered configuration: it all comes from the Secret.
+    ini = kps.get("ConfigMap", "kps-grafana")["data"]["grafana.ini"]
+    assert "[database]" not in ini
 
 
 def _stock_dashboards(kps: Rendered) -> dict[str, dict[str, Any]]:
@@ -741,11 +791,25 @@ def test_stock_dashboards_select_a_cell_by_its_cluster_label(shared: Variant) ->
     assert prometheus["spec"]["externalLabels"] == {"cluster": "shared-obs-eks"}
 
 
-def test_rules_of_the_render_pass_promtool(shared: Variant, promtool: str, tmp_path: Path) -> None:
-    groups = []
-    for obj in shared.whole().objects():
-        if obj["kind"] == "PrometheusRule":
-            groups += obj["spec"]["groups"]
+@pytest.mark.parametrize("standby", [False, True])
+def test_rules_of_the_render_pass_promtool(
+    shared: Variant, promtool: str, tmp_path: Path, standby: bool
+) -> None:
+    # Each stack's Prometheus loads its own rules (the example's standby has the same ones).
+    groups = [
+        group
+        for rendered in shared.whole().rendered
+        if (STANDBY_PART in rendered.release.resource) == standby
+        for obj in rendered.objects
+        if obj["kind"] == "PrometheusRule"
+        for group in obj["spec"]["groups"]
+    ]
+    groups += [
+        group
+        for resource in shared.plan.resources
+        if resource.type.endswith(":PrometheusRule") and (STANDBY_PART in resource.name) == standby
+        for group in resource.inputs["spec"]["groups"]
+    ]
     names = [g["name"] for g in groups]
     assert {"obs-platform-dr", "obs-platform-ingestion", "obs-platform-meta"} <= set(names)
     assert len(names) > 20  # kube-prometheus-stack's own rules are rendered too
