@@ -178,3 +178,50 @@ def test_a_stack_outside_us_east_1_without_egress_is_warned_about_route53_metric
     (warning,) = [d for d in plan.diagnostics if "Route 53 health-check metrics" in d]
     assert "internet_egress=True" in warning
     assert not [d for d in _plan(internet_egress=True).diagnostics if "Route 53 health-check" in d]
+
+
+def test_a_tenant_without_a_password_gets_one_generated_and_kept_in_the_stack() -> None:
+    seen: dict[str, str] = {}
+
+    def program() -> None:
+        stack = ObservabilityStack(
+            "shared",
+            {
+                "region": EU,
+                **VPC,
+                "grafana_admin_password": pulumi.Output.secret("pw-123456789"),
+                **STACK_IMAGES,
+                "ingest_tenants": {"a": None, "b": pulumi.Output.secret("given-password-b")},
+            },
+        )
+        for tenant, password in stack.ingest_passwords.items():
+            password.apply(lambda value, t=tenant: seen.__setitem__(t, value))
+            pulumi.export(f"ingest_password_{tenant}", password)
+
+    plan = run(program, config={"aws:region": EU})
+    (generated,) = plan.by_type("random:index/randomPassword:RandomPassword")
+    assert generated.name == "shared-ingest-password-a"
+    assert generated.parent == plan.get("shared").urn
+    assert (generated.inputs["length"], generated.inputs["special"]) == (32, False)
+    assert generated.outputs["result"] == "[secret]"
+    # The stack hands the generated value on (the gateway checks it), and the given one as is.
+    assert len(seen["a"]) == 32 and seen["a"].isalnum()
+    assert seen["b"] == "given-password-b"
+    assert plan.outputs["ingest_password_a"] == plan.outputs["ingest_password_b"] == "[secret]"
+
+
+def test_the_examples_keep_each_cells_password_in_the_shared_stack_only() -> None:
+    from obs_platform.testing import run_program
+
+    root = Path(__file__).resolve().parents[1] / "examples"
+    shared = run_program(root / "shared-account")
+    passwords = shared.by_type("random:index/randomPassword:RandomPassword")
+    assert sorted(r.name for r in passwords) == [
+        "shared-obs-ingest-password-eu-west-1",
+        "shared-obs-ingest-password-us-east-1",
+    ]
+    for cell in ("eu-west-1", "us-east-1"):
+        assert shared.outputs[f"ingest_password_{cell}"] == "[secret]"
+    for example in ("shared-account", "app-cells"):
+        config = (root / example / "Pulumi.dev.yaml").read_text()
+        assert "IngestPassword" not in config and "ingestPassword-eu" not in config, example

@@ -103,13 +103,14 @@ telemetry = TelemetryArgs(
     cloudwatch_grafana_principal_arn=shared.get_output("grafana_role_arn"),
 )
 
-# Each cell writes as its own ingest user (its name) with its own password (a secret that the
-# shared stack's ingestPassword-<cell> also holds); the collector reads it from a Secret.
+# Each cell writes as its own ingest user (its name) with its own password, which the shared
+# stack generated and exports as the secret output ingest_password_<cell>: it lives there
+# only. The collector and the Prometheus agent read it from a Kubernetes Secret in the cell.
 primary_telemetry = telemetry.model_copy(
-    update={"password": config.get_secret("primaryIngestPassword")}
+    update={"password": shared.require_output(f"ingest_password_{primary_region}")}
 )
 standby_telemetry = telemetry.model_copy(
-    update={"password": config.get_secret("standbyIngestPassword")}
+    update={"password": shared.require_output(f"ingest_password_{standby_region}")}
 )
 
 # --- 1. Primary cell -------------------------------------------------------------------------

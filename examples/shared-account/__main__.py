@@ -111,16 +111,15 @@ observability = ObservabilityStack(
         # Cell VPCs in other accounts that may join the private zone ingest.obs.internal lives
         # in (the cells' vpc_id outputs, after their first deployment).
         ingest_zone_authorized_vpcs=config.get_object("cellVpcs") or [],
-        # Who may write: each cell's ingest user (its name) and password (a secret; the cell's
-        # stack holds the same value).
         # Cell accounts whose DR metrics the CloudWatch exporter reads (each cell's
         # cloudwatch_reader_role_arn output, with the regions of its DR resources).
         cloudwatch_accounts=config.get_object("cloudwatchAccounts") or [],
         # CloudWatch outside this region (us-east-1 for Route 53, the cells' regions) is not
         # reachable through PrivateLink: the exporter goes through this forward proxy.
         cloudwatch_exporter_https_proxy=config.get("cloudwatchExporterHttpsProxy"),
+        # Each cell's password: generated here unless ingestPassword-<cell> is set.
         ingest_tenants={
-            tenant: config.require_secret(f"ingestPassword-{tenant}")
+            tenant: config.get_secret(f"ingestPassword-{tenant}")
             for tenant in config.get_object("ingestTenants") or []
         },
         protect=protect,
@@ -151,3 +150,6 @@ if observability.standby is not None:
     pulumi.export("standby_cluster_name", observability.standby.cluster_name)
     pulumi.export("standby_grafana_url", observability.standby.grafana_url)
     pulumi.export("grafana_global_cluster_id", observability.grafana_global_cluster_id)
+# Each cell's ingest password (a secret output), for its stack's StackReference.
+for tenant, password in observability.ingest_passwords.items():
+    pulumi.export(f"ingest_password_{tenant}", password)

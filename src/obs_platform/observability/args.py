@@ -442,11 +442,14 @@ class ObservabilityStackArgs(ArgsModel):
     """An ACM certificate for TLS on the ingest load balancer; ``None`` serves plain TCP inside
     the private network."""
 
-    ingest_tenants: dict[TenantName, Input[str]] = Field(default_factory=dict)
+    ingest_tenants: dict[TenantName, Input[str] | None] = Field(default_factory=dict)
     """The cells allowed to write, by ingest user (each cell's ``TelemetryArgs.username``,
-    by default its name) with its password (a Pulumi secret). The authenticating gateway in
-    front of remote-write, Loki push and OTLP checks them (basic auth) and sets each user's
-    Loki/Tempo tenant; Grafana reads all of them. Empty refuses every write."""
+    by default its name) with its password (a Pulumi secret), or ``None`` to generate one in
+    this stack (``{n}-ingest-password-{tenant}``, exported as the secret
+    :attr:`ObservabilityStack.ingest_passwords`; the cell reads it through a StackReference,
+    so the password exists in one place). The authenticating gateway in front of remote-write,
+    Loki push and OTLP checks them (basic auth) and sets each user's Loki/Tempo tenant; Grafana
+    reads all of them. Empty refuses every write."""
     ingest_zone_name: str | None = Field(default="obs.internal", pattern=_ZONE_NAME)
     """A private hosted zone for the ingest names (``ingest.<zone>``), associated with the
     stack's VPC; the exported URLs use ``ingest.<zone>``, so the certificate must name it.

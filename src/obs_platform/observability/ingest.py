@@ -141,6 +141,41 @@ def gateway_upstreams(namespace: str, scale: Scale) -> GatewayUpstreams:
     )
 
 
+INGEST_PASSWORD_LENGTH = 32
+"""Characters of a generated ingest password (letters and digits: no escaping in htpasswd,
+environment variables or basic-auth headers; 32 of 62 symbols is about 190 bits)."""
+
+
+def ingest_passwords(
+    owner: Component[Any], tenants: Mapping[str, pulumi.Input[str] | None]
+) -> dict[str, pulumi.Output[str]]:
+    """Each tenant's ingest password: the one given, or a generated one.
+
+    A tenant without a password gets ``{n}-ingest-password-{tenant}``, a ``random.
+    RandomPassword`` (pulumi-random): generated once and kept in the stack's state, so it is
+    stable across updates and lives in this one stack; the cells read it from the stack's
+    secret output ``ingest_password_<tenant>`` through a StackReference. Every password is a
+    Pulumi secret.
+    """
+    resolved: dict[str, pulumi.Output[str]] = {}
+    for tenant in sorted(tenants):
+        given = tenants[tenant]
+        if given is None:
+            import pulumi_random as random  # a dependency; imported where it is used
+
+            given = random.RandomPassword(
+                owner.child_name(f"ingest-password-{tenant}"),
+                length=INGEST_PASSWORD_LENGTH,
+                special=False,
+                min_lower=1,
+                min_upper=1,
+                min_numeric=1,
+                opts=owner.child_opts(),
+            ).result
+        resolved[tenant] = pulumi.Output.secret(given)
+    return resolved
+
+
 def create_gateway(
     owner: Component[Any],
     *,

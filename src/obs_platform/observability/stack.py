@@ -29,7 +29,7 @@ from .cluster import create_cluster
 from .content import create_observability_content
 from .failover import IngestFailover
 from .identity import workload_role
-from .ingest import create_ingest
+from .ingest import create_ingest, ingest_passwords
 from .network import StackNetwork, create_network
 from .registry import create_registry, mirror_registries, pull_through_node_policy
 from .releases import GrafanaDatabaseSettings, create_releases
@@ -85,7 +85,8 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
       ``cloudwatch_exporter`` is false); content ``{name}-rules-*``, ``{name}-dashboard-*``,
       ``{name}-alertmanager-config``;
     * ingest: internal NLB ``{name}-ingest`` with ``{name}-ingest-sg`` and NodePort Services
-      ``{name}-ingest-{prometheus,loki,otlp,grafana}``.
+      ``{name}-ingest-{prometheus,loki,otlp,grafana}``, the authenticating gateway, and
+      ``{name}-ingest-password-{tenant}`` (pulumi-random) for each tenant without a password.
 
     Buckets and KMS keys are protected (``protect=True``) unless ``args.protect`` is false.
 
@@ -137,6 +138,10 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
     alertmanager_config: pulumi.Output[str]
     """The Alertmanager configuration (``alertmanager.yaml``) with every credential masked:
     review the routing tree in the plan and run ``amtool config routes test`` against it."""
+    ingest_passwords: dict[str, pulumi.Output[str]]
+    """Each ingest tenant's password (secrets), given or generated
+    (``ObservabilityStackArgs.ingest_tenants``): export each as ``ingest_password_<tenant>``
+    for the cells' stacks to read through a StackReference."""
     ingest_host: pulumi.Output[str]
     """The name every ingest URL uses: ``ingest.<ingest_zone_name>`` (or the NLB's DNS name)."""
     ingest_zone_id: pulumi.Output[str] | None
@@ -287,6 +292,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                 f"{ROUTE53_METRICS_REGION}.",
                 resource=self,
             )
+        self.ingest_passwords = ingest_passwords(self, args.ingest_tenants)
         network = create_network(self, args)
         if wiring is not None:
             keys: dict[str, Any] = dict(wiring.keys)
@@ -490,7 +496,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             else None,
             deletion_protection=args.ingest_deletion_protection,
             protect=args.protect,
-            tenants=args.ingest_tenants,
+            tenants=self.ingest_passwords,
             image_registry=mirror["docker.io"] if mirror else None,
             failover=IngestFailover(
                 standby_dns_name=standby.ingest_nlb.dns_name,
@@ -574,7 +580,10 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
     ) -> tuple[ObservabilityStack, GrafanaDatabaseSettings, Any]:
         """Build the standby stack and, while it builds, Grafana's global database."""
         assert args.standby is not None and args.dr_region is not None
-        derived = standby_args(args)
+        # The standby's gateway checks the same passwords (cells keep theirs across a switch).
+        derived = standby_args(args).model_copy(
+            update={"ingest_tenants": dict(self.ingest_passwords)}
+        )
         made: dict[str, Any] = {}
         fallback = args.ingest_allowed_cidrs or (
             (args.ipam.args.cidr,) if args.ipam is not None else ("10.0.0.0/8",)

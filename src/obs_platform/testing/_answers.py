@@ -699,6 +699,18 @@ def _log_group(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     return name, {"name": name, "arn": ctx.arn("logs", f"log-group:{name}")}
 
 
+@answers("random:index/randomPassword:RandomPassword")
+def _random_password(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
+    # terraform-provider-random: `result` is `length` characters (a stand-in here, stable per
+    # URN: hex digits, upper-cased every other one when `upper` is not false), the ID "none";
+    # the SDK marks result and bcryptHash secret (additional_secret_outputs).
+    length = int(ctx.inputs.get("length") or 0)
+    digits = ctx.hex(length, "password")
+    if ctx.inputs.get("upper", True):
+        digits = "".join(c.upper() if i % 2 else c for i, c in enumerate(digits))
+    return "none", {"result": digits, "bcryptHash": f"$2a$10${ctx.hex(53, 'bcrypt')}"}
+
+
 @answers("aws:secretsmanager/secret:Secret")
 def _secret(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     name = ctx.physical_name()
