@@ -255,12 +255,9 @@ _EMITTERS: dict[str, tuple[str, Any]] = {
 
 def yace_labels(shared: Plan, cells: Plan) -> dict[str, frozenset[str]]:
     """YACE series name -> the identity labels every series of it the rules read carries."""
-    (release,) = [
-        r
-        for r in shared.resources
-        if r.type in ("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart")
-        and r.inputs["chart"] == "prometheus-yet-another-cloudwatch-exporter"
-    ]
+    # The primary's exporter (a standby stack runs the same configuration in its region).
+    release = shared.get("shared-obs-cloudwatch-exporter")
+    assert release.inputs["chart"] == "prometheus-yet-another-cloudwatch-exporter"
     values = release.inputs["values"]
     config = yaml.safe_load(values["config"])
     relabels = values["serviceMonitor"].get("metricRelabelings") or []
