@@ -127,6 +127,16 @@ def helm_release_name(value: str) -> list[str]:
     ]
 
 
+_QUALIFIED_NAME_ERROR = _regex_error(
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+    "alphanumeric character",
+    _QUALIFIED_NAME,
+    "MyName",
+    "my.name",
+    "123-abc",
+)
+
+
 def qualified_name(value: str) -> list[str]:
     """Return apimachinery's ``IsQualifiedName`` messages (label and annotation keys)."""
     errors: list[str] = []
@@ -134,14 +144,7 @@ def qualified_name(value: str) -> list[str]:
     if len(parts) > 2:
         return [
             "a qualified name "
-            + _regex_error(
-                "must consist of alphanumeric characters, '-', '_' or '.', and must start and "
-                "end with an alphanumeric character",
-                _QUALIFIED_NAME,
-                "MyName",
-                "my.name",
-                "123-abc",
-            )
+            + _QUALIFIED_NAME_ERROR
             + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
         ]
     name = parts[-1]
@@ -156,17 +159,7 @@ def qualified_name(value: str) -> list[str]:
     elif len(name) > LABEL_MAX:
         errors.append(f"name part {_max_len(LABEL_MAX)}")
     if not _matches(_QUALIFIED_NAME, name):
-        errors.append(
-            "name part "
-            + _regex_error(
-                "must consist of alphanumeric characters, '-', '_' or '.', and must start and "
-                "end with an alphanumeric character",
-                _QUALIFIED_NAME,
-                "MyName",
-                "my.name",
-                "123-abc",
-            )
-        )
+        errors.append("name part " + _QUALIFIED_NAME_ERROR)
     return errors
 
 
@@ -240,6 +233,31 @@ NAME_RULES: Mapping[str, NameRule] = {
 
 NAMESPACE_RULE = NAME_RULES["Namespace"]
 """``metadata.namespace`` and a Helm release's namespace: a namespace's own name."""
+
+_LABELS_SOURCE = "k8s.io/apimachinery/pkg/apis/meta/v1/validation ValidateLabels"
+LABEL_KEY_RULE = NameRule(
+    qualified_name,
+    "a label key: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, "
+    "'-', '_' or '.', starting and ending with a letter or digit",
+    _LABELS_SOURCE,
+)
+LABEL_VALUE_RULE = NameRule(
+    label_value,
+    "a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a "
+    "letter or digit (or empty)",
+    _LABELS_SOURCE,
+)
+ANNOTATION_KEY_RULE = NameRule(
+    qualified_name,
+    "an annotation key: an optional DNS subdomain prefix and '/', then at most 63 letters, "
+    "digits, '-', '_' or '.'",
+    "k8s.io/apimachinery/pkg/api/validation ValidateAnnotations",
+)
+HELM_RELEASE_RULE = NameRule(
+    helm_release_name,
+    "a release name of at most 53 lowercase letters, digits, '-' and '.'",
+    "helm.sh/helm/v3/pkg/chartutil ValidateReleaseName",
+)
 
 
 def name_rule(kind: str) -> NameRule:

@@ -8,8 +8,10 @@ wiring (IDs, ARNs) is ``Input[str]``.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
+from collections.abc import Iterator
 from typing import Annotated, Any, ClassVar, Self, TypeVar, Union
 
 import pulumi
@@ -107,6 +109,15 @@ def check_numbers(model: BaseModel, limit: float = INT32_MAX) -> None:
                 )
 
 
+@contextlib.contextmanager
+def _library_errors(model: type[BaseModel], component: str | None = None) -> Iterator[None]:
+    """Turn pydantic's ``ValidationError`` inside the block into :class:`~.errors.ArgsError`."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise args_error(exc, component=component or model.__name__, model=model) from None
+
+
 class ArgsModel(BaseModel):
     """Base of every component's args: frozen, unknown fields refused, Outputs allowed.
 
@@ -117,10 +128,8 @@ class ArgsModel(BaseModel):
     """
 
     def __init__(self, /, **data: Any) -> None:
-        try:
+        with _library_errors(type(self)):
             super().__init__(**data)
-        except ValidationError as exc:
-            raise args_error(exc, component=type(self).__name__, model=type(self)) from None
 
     # pydantic calls a model's own ``__init__`` for every nested model it validates when the
     # class has a custom one; marked as the base's, nested models are validated in one pass and
@@ -129,10 +138,8 @@ class ArgsModel(BaseModel):
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     def __setattr__(self, name: str, value: Any) -> None:
-        try:
+        with _library_errors(type(self)):
             super().__setattr__(name, value)
-        except ValidationError as exc:
-            raise args_error(exc, component=type(self).__name__, model=type(self)) from None
 
     @classmethod
     def model_validate(cls, obj: Any, *, component: str | None = None, **options: Any) -> Self:
@@ -147,10 +154,8 @@ class ArgsModel(BaseModel):
         Raises:
             ArgsError: Naming each field at fault, the value received and the fix.
         """
-        try:
+        with _library_errors(cls, component):
             return super().model_validate(obj, **options)
-        except ValidationError as exc:
-            raise args_error(exc, component=component or cls.__name__, model=cls) from None
 
     @classmethod
     def model_validate_json(
@@ -161,10 +166,8 @@ class ArgsModel(BaseModel):
         Raises:
             ArgsError: Naming each field at fault, the value received and the fix.
         """
-        try:
+        with _library_errors(cls, component):
             return super().model_validate_json(json_data, **options)
-        except ValidationError as exc:
-            raise args_error(exc, component=component or cls.__name__, model=cls) from None
 
     model_config = ConfigDict(
         frozen=True,

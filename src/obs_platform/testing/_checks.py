@@ -9,11 +9,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from .._internal import kubernetes_names as k8s
 from .._internal.aws_names import (
     NameLimitError,
     NameRule,
@@ -22,6 +25,7 @@ from .._internal.aws_names import (
     rule_for,
 )
 from .._internal.errors import ObsPlatformError
+from .._internal.kubernetes_names import NameRule as KubernetesNameRule
 from . import _wire
 
 _LIBRARY_ROOT = str(Path(__file__).resolve().parents[1])
@@ -208,35 +212,14 @@ def check_kubernetes(
     Raises:
         PlanRefusedError: With the API server's (or Helm's) message, the resource and the fix.
     """
-    from .._internal import kubernetes_names as k8s
-
     plain = _wire.to_plain(dict(wire_inputs))
     kind = type_token.rsplit(":", 1)[-1]
     if type_token in _HELM_RELEASES:
-        _refuse_kubernetes(
-            type_token,
-            logical_name,
-            urn,
-            kind,
-            plain.get("name"),
-            "name",
-            plain.get("name"),
-            k8s.helm_release_name,
-            "a release name of at most 53 lowercase letters, digits, '-' and '.'",
-            "helm.sh/helm/v3/pkg/chartutil ValidateReleaseName",
+        release = functools.partial(
+            _refuse_kubernetes, type_token, logical_name, urn, kind, plain.get("name")
         )
-        _refuse_kubernetes(
-            type_token,
-            logical_name,
-            urn,
-            kind,
-            plain.get("name"),
-            "namespace",
-            plain.get("namespace"),
-            k8s.NAMESPACE_RULE.check,
-            k8s.NAMESPACE_RULE.summary,
-            k8s.NAMESPACE_RULE.source,
-        )
+        release("name", plain.get("name"), k8s.HELM_RELEASE_RULE)
+        release("namespace", plain.get("namespace"), k8s.NAMESPACE_RULE)
         return
     if type_token.startswith(_KUBERNETES_WRAPPERS) or kind.endswith("List"):
         return
@@ -246,44 +229,15 @@ def check_kubernetes(
     name = metadata.get("name")
     if name is None and not metadata.get("generateName") and not patch:
         name = f"{logical_name}-{random_hex}"
-        if rule.check(name):
-            _refuse_kubernetes(
-                type_token,
-                logical_name,
-                urn,
-                kind,
-                name,
-                "metadata.name",
-                name,
-                rule.check,
-                f"{rule.summary}; the object is auto-named '<logical name>-<8 characters>', so "
-                "rename the resource or set metadata.name",
-                rule.source,
-            )
-    _refuse_kubernetes(
-        type_token,
-        logical_name,
-        urn,
-        kind,
-        name,
-        "metadata.name",
-        name,
-        rule.check,
-        rule.summary,
-        rule.source,
-    )
-    _refuse_kubernetes(
-        type_token,
-        logical_name,
-        urn,
-        kind,
-        name,
-        "metadata.namespace",
-        metadata.get("namespace"),
-        k8s.NAMESPACE_RULE.check,
-        k8s.NAMESPACE_RULE.summary,
-        k8s.NAMESPACE_RULE.source,
-    )
+        auto = dataclasses.replace(
+            rule,
+            summary=f"{rule.summary}; the object is auto-named '<logical name>-<8 characters>', "
+            "so rename the resource or set metadata.name",
+        )
+        _refuse_kubernetes(type_token, logical_name, urn, kind, name, "metadata.name", name, auto)
+    refuse = functools.partial(_refuse_kubernetes, type_token, logical_name, urn, kind, name)
+    refuse("metadata.name", name, rule)
+    refuse("metadata.namespace", metadata.get("namespace"), k8s.NAMESPACE_RULE)
     spec = _mapping(plain.get("spec"))
     label_sets = {
         "metadata.labels": metadata.get("labels"),
@@ -292,50 +246,12 @@ def check_kubernetes(
         ).get("labels"),
         "spec.selector.matchLabels": _mapping(spec.get("selector")).get("matchLabels"),
     }
-    source = "k8s.io/apimachinery/pkg/apis/meta/v1/validation ValidateLabels"
     for where, labels in label_sets.items():
-        for key, value in (labels if isinstance(labels, dict) else {}).items():
-            _refuse_kubernetes(
-                type_token,
-                logical_name,
-                urn,
-                kind,
-                name,
-                where,
-                key,
-                k8s.qualified_name,
-                "a label key: an optional DNS subdomain prefix and '/', then at most 63 "
-                "letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
-                source,
-            )
-            _refuse_kubernetes(
-                type_token,
-                logical_name,
-                urn,
-                kind,
-                name,
-                f"{where}[{key}]",
-                value,
-                k8s.label_value,
-                "a label value: at most 63 letters, digits, '-', '_' or '.', starting and "
-                "ending with a letter or digit (or empty)",
-                source,
-            )
-    annotations = metadata.get("annotations")
-    for key in annotations if isinstance(annotations, dict) else {}:
-        _refuse_kubernetes(
-            type_token,
-            logical_name,
-            urn,
-            kind,
-            name,
-            "metadata.annotations",
-            key,
-            k8s.qualified_name,
-            "an annotation key: an optional DNS subdomain prefix and '/', then at most 63 "
-            "letters, digits, '-', '_' or '.'",
-            "k8s.io/apimachinery/pkg/api/validation ValidateAnnotations",
-        )
+        for key, value in _mapping(labels).items():
+            refuse(where, key, k8s.LABEL_KEY_RULE)
+            refuse(f"{where}[{key}]", value, k8s.LABEL_VALUE_RULE)
+    for key in _mapping(metadata.get("annotations")):
+        refuse("metadata.annotations", key, k8s.ANNOTATION_KEY_RULE)
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -350,14 +266,12 @@ def _refuse_kubernetes(
     object_name: Any,
     where: str,
     value: Any,
-    check: Any,
-    summary: str,
-    source: str,
+    rule: KubernetesNameRule,
 ) -> None:
-    """Raise the API server's "is invalid" error when ``check`` finds problems in ``value``."""
+    """Raise the API server's "is invalid" error when ``rule`` finds problems in ``value``."""
     if not isinstance(value, str) or value in (_wire.UNKNOWN, _wire.SECRET):
         return  # absent, known only after deploy, or secret: the API server checks it then
-    problems = check(value)
+    problems = rule.check(value)
     if not problems:
         return
     shown = object_name if isinstance(object_name, str) else logical_name
@@ -368,5 +282,5 @@ def _refuse_kubernetes(
         urn=urn,
         field=where,
         value=value,
-        fix=f"Use {summary}. Rule: {source}.",
+        fix=f"Use {rule.summary}. Rule: {rule.source}.",
     )
