@@ -267,8 +267,21 @@ DERIVED = re.compile(r"(^|[/-]){name}($|[/-])")
 
 def _derived_templates(plan, component):
     """Yield (type, template, explicit) of each descendant whose physical name derives from
-    the component's name."""
+    the component's name.
+
+    Descendants of a nested library component (an ObservabilityStack's standby
+    ``{name}-dr``) are that component's: its own name is checked against its own budget
+    when it is built, so they are left to it.
+    """
+    nested = {
+        grandchild.urn
+        for inner in plan.descendants(component)
+        if inner.type.startswith("obs-platform:")
+        for grandchild in plan.descendants(inner)
+    }
     for child in plan.descendants(component):
+        if child.urn in nested:
+            continue
         rule = rule_for(child.type)
         if rule is None or rule.attribute is None:
             continue
