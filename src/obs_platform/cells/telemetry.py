@@ -379,26 +379,12 @@ def create_telemetry(
                         "seccompProfile": {"type": "RuntimeDefault"},
                     },
                     "containers": [
-                        {
-                            "name": "otel-collector",
-                            "image": image,
-                            "args": ["--config=/conf/config.yaml"],
-                            "env": env,
-                            "ports": ports,
-                            "readinessProbe": {"httpGet": {"path": "/", "port": 13133}},
-                            "livenessProbe": {"httpGet": {"path": "/", "port": 13133}},
-                            "resources": {
-                                "requests": {"cpu": "100m", "memory": "256Mi"},
-                                "limits": {"memory": "512Mi"},
-                            },
-                            "securityContext": {
-                                "readOnlyRootFilesystem": True,
-                                "allowPrivilegeEscalation": False,
-                                "privileged": False,
-                                "capabilities": {"drop": ["ALL"]},
-                            },
-                            "volumeMounts": [
-                                {"name": "config", "mountPath": "/conf", "readOnly": True},
+                        _collector_container(
+                            image,
+                            env,
+                            requests={"cpu": "100m", "memory": "256Mi"},
+                            memory_limit="512Mi",
+                            mounts=[
                                 {
                                     "name": "pods",
                                     "mountPath": "/var/log/pods",
@@ -406,7 +392,8 @@ def create_telemetry(
                                 },
                                 {"name": "queue", "mountPath": QUEUE_DIRECTORY},
                             ],
-                        }
+                            ports=ports,
+                        )
                     ],
                     "volumes": [
                         {"name": "config", "configMap": {"name": "otel-collector", "items": items}},
@@ -451,6 +438,48 @@ def create_telemetry(
             ca=bool(t.ca_certificate_pem),
             depends_on=[namespace, *depends, *(image_ready or [])],
         )
+
+
+def _collector_container(
+    image: pulumi.Input[str],
+    env: list[dict[str, Any]],
+    *,
+    requests: dict[str, str],
+    memory_limit: str,
+    mounts: list[dict[str, Any]],
+    ports: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A collector container, hardened the same way for the DaemonSet and the events one.
+
+    Its configuration is at ``/conf``; health probes; a read-only root filesystem, no
+    privilege escalation, every capability dropped.
+    """
+    container: dict[str, Any] = {
+        "name": "otel-collector",
+        "image": image,
+        "args": ["--config=/conf/config.yaml"],
+        "env": env,
+    }
+    if ports:
+        container["ports"] = ports
+    container.update(
+        {
+            "readinessProbe": {"httpGet": {"path": "/", "port": 13133}},
+            "livenessProbe": {"httpGet": {"path": "/", "port": 13133}},
+            "resources": {"requests": requests, "limits": {"memory": memory_limit}},
+            "securityContext": {
+                "readOnlyRootFilesystem": True,
+                "allowPrivilegeEscalation": False,
+                "privileged": False,
+                "capabilities": {"drop": ["ALL"]},
+            },
+            "volumeMounts": [
+                {"name": "config", "mountPath": "/conf", "readOnly": True},
+                *mounts,
+            ],
+        }
+    )
+    return container
 
 
 def _create_agent(
@@ -594,28 +623,13 @@ def _create_events_collector(
                         "seccompProfile": {"type": "RuntimeDefault"},
                     },
                     "containers": [
-                        {
-                            "name": "otel-collector",
-                            "image": image,
-                            "args": ["--config=/conf/config.yaml"],
-                            "env": [e for e in env if e["name"] != "K8S_NODE_NAME"],
-                            "readinessProbe": {"httpGet": {"path": "/", "port": 13133}},
-                            "livenessProbe": {"httpGet": {"path": "/", "port": 13133}},
-                            "resources": {
-                                "requests": {"cpu": "50m", "memory": "128Mi"},
-                                "limits": {"memory": "256Mi"},
-                            },
-                            "securityContext": {
-                                "readOnlyRootFilesystem": True,
-                                "allowPrivilegeEscalation": False,
-                                "privileged": False,
-                                "capabilities": {"drop": ["ALL"]},
-                            },
-                            "volumeMounts": [
-                                {"name": "config", "mountPath": "/conf", "readOnly": True},
-                                {"name": "queue", "mountPath": QUEUE_DIRECTORY},
-                            ],
-                        }
+                        _collector_container(
+                            image,
+                            [e for e in env if e["name"] != "K8S_NODE_NAME"],
+                            requests={"cpu": "50m", "memory": "128Mi"},
+                            memory_limit="256Mi",
+                            mounts=[{"name": "queue", "mountPath": QUEUE_DIRECTORY}],
+                        )
                     ],
                     "volumes": [
                         {"name": "config", "configMap": {"name": name, "items": items}},
