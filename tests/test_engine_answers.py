@@ -164,3 +164,26 @@ def test_a_web_identity_role_is_the_caller() -> None:
         config={"aws:region": "eu-west-1"},
     )
     assert plan.outputs["arn"] == "arn:aws:sts::555555555555:assumed-role/github-actions/gha"
+
+
+def test_a_load_balancers_arn_suffix_is_its_cloudwatch_dimension() -> None:
+    def program() -> None:
+        lb = aws.lb.LoadBalancer("ingest", load_balancer_type="network", internal=True)
+        aws.cloudwatch.MetricAlarm(
+            "healthy",
+            comparison_operator="LessThanThreshold",
+            evaluation_periods=1,
+            metric_name="HealthyHostCount",
+            namespace="AWS/NetworkELB",
+            period=60,
+            statistic="Minimum",
+            threshold=1,
+            dimensions={"LoadBalancer": lb.arn_suffix},
+        )
+
+    plan = run(program, config={"aws:region": "eu-west-1"})
+    arn = plan.get("ingest").outputs["arn"]
+    dimension = plan.get("healthy").inputs["dimensions"]["LoadBalancer"]
+    assert re.fullmatch(r"net/ingest-[0-9a-f]{7}/[0-9a-f]{16}", dimension)
+    assert arn.endswith(f":loadbalancer/{dimension}")
+    assert plan.inputs_holding_none() == []

@@ -581,10 +581,14 @@ def _access_entry(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 def _load_balancer(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     name = ctx.physical_name()
     kind = "net" if ctx.inputs.get("loadBalancerType") == "network" else "app"
-    arn = ctx.arn("elasticloadbalancing", f"loadbalancer/{kind}/{name}/{ctx.hex(16)}")
+    # arn_suffix is the ARN after "loadbalancer/" (terraform-provider-aws elbv2
+    # SuffixFromARN), what CloudWatch's LoadBalancer dimension holds ("net/name/id").
+    suffix = f"{kind}/{name}/{ctx.hex(16)}"
+    arn = ctx.arn("elasticloadbalancing", f"loadbalancer/{suffix}")
     scheme = "internal-" if ctx.inputs.get("internal") else ""
     return arn, {
         "arn": arn,
+        "arnSuffix": suffix,
         "dnsName": f"{scheme}{name}-{ctx.hex(10, 'dns')}.elb.{ctx.region}.{DNS_SUFFIX}",
         "zoneId": "Z215JYRZR1TBD5",
     }
