@@ -1247,6 +1247,29 @@ def _build_example_world(plan: dict[str, Any]) -> dict[str, str]:
     return ids
 
 
+def stub_gate_status(stubs: Stubs, gate: str, healthy: bool) -> None:
+    """Queue the gate's status. A calculated check's status comes from CloudWatch in
+    us-east-1 (GetHealthCheckStatus refuses calculated checks)."""
+    stubs.respond(
+        "cloudwatch",
+        "get_metric_statistics",
+        {
+            "Datapoints": [
+                {"Timestamp": dt.datetime(2026, 1, 1), "Minimum": 1.0 if healthy else 0.0}
+            ]
+        },
+        {
+            "Namespace": "AWS/Route53",
+            "MetricName": "HealthCheckStatus",
+            "Dimensions": [{"Name": "HealthCheckId", "Value": gate}],
+            "StartTime": ANY,
+            "EndTime": ANY,
+            "Period": 60,
+            "Statistics": ["Minimum"],
+        },
+    )
+
+
 def test_example_plan_end_to_end(
     stubs: Stubs, example_plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1272,26 +1295,7 @@ def test_example_plan_end_to_end(
     rep_arn = f"arn:aws:kafka:{standby}:{ACCOUNT}:replicator/{rep_name}/x"
 
     def gate_status(healthy: bool) -> None:
-        # The gate is a calculated check: its status comes from CloudWatch in us-east-1
-        # (GetHealthCheckStatus refuses calculated checks).
-        stubs.respond(
-            "cloudwatch",
-            "get_metric_statistics",
-            {
-                "Datapoints": [
-                    {"Timestamp": dt.datetime(2026, 1, 1), "Minimum": 1.0 if healthy else 0.0}
-                ]
-            },
-            {
-                "Namespace": "AWS/Route53",
-                "MetricName": "HealthCheckStatus",
-                "Dimensions": [{"Name": "HealthCheckId", "Value": gate}],
-                "StartTime": ANY,
-                "EndTime": ANY,
-                "Period": 60,
-                "Statistics": ["Minimum"],
-            },
-        )
+        stub_gate_status(stubs, gate, healthy)
 
     def lookups() -> None:
         stubs.respond(

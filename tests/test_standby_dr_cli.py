@@ -7,13 +7,11 @@ the ingest names' writer gate), found in the plan by the same rules.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.stub import ANY
 
 from conftest import shared_account_plan_json
 from test_dr_cli import (  # noqa: F401  (fixtures)
@@ -24,6 +22,7 @@ from test_dr_cli import (  # noqa: F401  (fixtures)
     nodegroup_scaling,
     run_cli,
     set_writer,
+    stub_gate_status,
     stubs,
     writer_of,
 )
@@ -33,28 +32,6 @@ from test_dr_cli import (  # noqa: F401  (fixtures)
 def shared_plan() -> dict[str, Any]:
     data: dict[str, Any] = json.loads(shared_account_plan_json().read_text(encoding="utf-8"))
     return data
-
-
-def _gate_status(stubs: Stubs, gate: str, healthy: bool) -> None:
-    # A calculated check's status comes from CloudWatch in us-east-1.
-    stubs.respond(
-        "cloudwatch",
-        "get_metric_statistics",
-        {
-            "Datapoints": [
-                {"Timestamp": dt.datetime(2026, 1, 1), "Minimum": 1.0 if healthy else 0.0}
-            ]
-        },
-        {
-            "Namespace": "AWS/Route53",
-            "MetricName": "HealthCheckStatus",
-            "Dimensions": [{"Name": "HealthCheckId", "Value": gate}],
-            "StartTime": ANY,
-            "EndTime": ANY,
-            "Period": 60,
-            "Statistics": ["Minimum"],
-        },
-    )
 
 
 def test_the_example_plan_has_the_stacks_dr_entry(shared_plan: dict[str, Any]) -> None:
@@ -77,7 +54,7 @@ def test_stack_failover_switches_grafanas_database_scales_the_standby_and_waits_
     gate = checks["shared-obs-ingest-primary-gate"]
     gc_id = "shared-obs-grafana-global"
     for healthy in (True, True, False):  # preflight, first poll, then the gate closes
-        _gate_status(stubs, gate, healthy)
+        stub_gate_status(stubs, gate, healthy)
     stubs.respond(
         "rds",
         "switchover_global_cluster",

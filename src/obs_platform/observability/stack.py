@@ -57,6 +57,13 @@ __all__ = [
 ]
 
 
+def _ingest_clients(args: ObservabilityStackArgs) -> tuple[str, ...]:
+    """Who may reach the ingest: the field, else the IPAM's top-level CIDR, else 10.0.0.0/8."""
+    return args.ingest_allowed_cidrs or (
+        (args.ipam.args.cidr,) if args.ipam is not None else ("10.0.0.0/8",)
+    )
+
+
 class ObservabilityStack(Component[ObservabilityStackArgs]):
     """Prometheus, Alertmanager, Grafana, Loki and Tempo on EKS in the shared account.
 
@@ -454,7 +461,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
         if wiring is not None:
             database = wiring.database(self, network)
         elif args.standby is not None and args.dr_region is not None:
-            standby, database, parts = self._create_standby(args, network, buckets, keys)
+            standby, database, parts = self._create_standby(args, network, buckets)
         releases = create_releases(
             self,
             args,
@@ -473,9 +480,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
         )
         if wiring is not None:
             storage_write_grants(self, releases, buckets, keys, promoted=wiring.promoted)
-        allowed = args.ingest_allowed_cidrs or (
-            (args.ipam.args.cidr,) if args.ipam is not None else ("10.0.0.0/8",)
-        )
+        allowed = _ingest_clients(args)
         endpoints = create_ingest(
             self,
             region=region,
@@ -576,7 +581,6 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
         args: ObservabilityStackArgs,
         network: StackNetwork,
         buckets: dict[str, Bucket],
-        keys: dict[str, Any],
     ) -> tuple[ObservabilityStack, GrafanaDatabaseSettings, Any]:
         """Build the standby stack and, while it builds, Grafana's global database."""
         assert args.standby is not None and args.dr_region is not None
@@ -585,9 +589,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             update={"ingest_tenants": dict(self.ingest_passwords)}
         )
         made: dict[str, Any] = {}
-        fallback = args.ingest_allowed_cidrs or (
-            (args.ipam.args.cidr,) if args.ipam is not None else ("10.0.0.0/8",)
-        )
+        fallback = _ingest_clients(args)
 
         def database(
             standby: Component[Any], standby_network: StackNetwork

@@ -41,7 +41,12 @@ import pulumi_aws as aws
 from .._internal.alertmanager import AlertingArgs, WebhookReceiver
 from .._internal.rto import Budget, DrTimingConfig, compute_budget
 from ..dr.args import AuroraGlobalArgs
-from ..dr.aurora import AuroraParts, create_db_placement, create_global_database
+from ..dr.aurora import (
+    AuroraParts,
+    create_db_placement,
+    create_global_database,
+    create_region_key,
+)
 from .failover import detection_seconds
 from .identity import bucket_write_policy
 from .network import StackNetwork
@@ -180,14 +185,8 @@ def database_site(
     Grafanas write through the global writer endpoint, wherever the writer is.
     """
     named = _Prefixed(owner, "grafana")
-    key = aws.kms.Key(
-        named.child_name("db-kms"),
-        region=region,
-        description=f"Grafana's database member in {region}.",
-        enable_key_rotation=True,
-        deletion_window_in_days=30,
-        tags=owner.tags({"Name": named.child_name("db-kms")}),
-        opts=owner.child_opts(protect=protect),
+    key = create_region_key(
+        named, "db-kms", region, f"Grafana's database member in {region}.", {"protect": protect}
     )
     group, sg = create_db_placement(
         named,
