@@ -36,4 +36,7 @@ def test_ci_installs_every_tool_the_tests_use() -> None:
     match = re.search(r"apt-get install ((?:[^\n]*\\\n)*[^\n]*)", script)
     assert match is not None, ".ci/run installs no Debian packages"
     installed = set(match[1].replace("\\\n", " ").split())
+    # The packages may be gathered in a bash array first (debian_packages=(...), +=(...)).
+    for names in re.findall(r"debian_packages\+?=\(([^)]*)\)", script):
+        installed |= set(names.split())
     assert set(DEBIAN_PACKAGES.values()) <= installed
