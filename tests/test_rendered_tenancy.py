@@ -80,11 +80,8 @@ SHARED = {"shared-account": Scale.MONOLITHIC, "shared-distributed": Scale.DISTRI
 
 
 def _first(variant: Variant, name: str) -> Rendered:
-    """The primary stack's release (a plan with a standby stack holds two of each)."""
-    found = [r for r in variant.rendered if r.release.name == name]
-    if not found:
-        variant.whole()
-    return found[0]
+    """The primary stack's release (the example's standby stack holds another of each)."""
+    return variant.release(name)
 
 
 def _loki_config(variant: Variant) -> dict[str, Any]:
