@@ -406,8 +406,11 @@ def test_shared_account_example_plan_json() -> None:
             # transit-{tgw,rt,share,route}-{region}-...: the region right after the role; a name
             # with no region there (the shared VPC's attachment, or a bare transit-{role}) lives
             # in the home region. partition() copes with names of any number of parts.
+            # The standby observability stack's attachment ('{stack}-dr', the ObservabilityStack
+            # standby) lives in the stack's dr_region.
             _, _, after_role = name.removeprefix("transit-").partition("-")
-            expected = US if after_role.startswith(US) else EU
+            standby = name.startswith("transit-shared-obs-dr-")
+            expected = US if standby or after_role.startswith(US) else EU
         assert resource["region"] == expected, name
     assert document["outputs"]["regional_pool_cidrs"] == CIDRS
     assert (
