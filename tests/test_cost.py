@@ -531,3 +531,82 @@ def test_observability_standby_entry_matches_its_plan() -> None:
     checks = plan.by_type("aws:route53/healthCheck:HealthCheck")
     assert items["route53_health_checks_aws"]["quantity"] == len(checks)
     assert "nat_gateways" not in items
+
+
+def _stack_options(plan: Plan) -> dict[str, dict[str, Any]]:
+    (entry,) = [e for e in plan.dr() if "ObservabilityStack" in e["component"]]
+    return {o["change"]: o for o in entry["idle_cost"]["options"]}
+
+
+def test_observability_standby_options_say_what_they_save_and_the_rto() -> None:
+    """Fewer nodes (down to two), one Grafana secondary instance, 0.5 ACU: each priced."""
+    from obs_platform.observability.standby_cost import STANDBY_MIN_NODES
+    from test_standby_stack import _plan
+
+    prices = CostAssumptions().prices
+    acu = prices.aurora_serverless_v2_acu_hour
+    assert acu is not None
+    plan = _plan(
+        standby={
+            "node_groups": {
+                "system": {"instance_types": ["m7i.large"], "min_size": 3, "desired_size": 4},
+            },
+            "grafana_database": {"standby_instances": 2, "min_capacity_acu": 2.0},
+            "cost": {"prices": {"ec2_instance_hour": {"m7i.large": 0.10}}},
+        }
+    )
+    options = _stack_options(plan)
+    assert STANDBY_MIN_NODES == 2
+    assert set(options) == {
+        "standby.node_groups.system.min_size=desired_size=2",
+        "standby.grafana_database.standby_instances=1",
+        "standby.grafana_database.min_capacity_acu=0.5",
+    }
+    nodes = options["standby.node_groups.system.min_size=desired_size=2"]
+    assert nodes["monthly_usd_delta"] == -146.00  # two m7i.large x 730 h x $0.10
+    # Warm nodes either way: detection 120 + orchestration 970 + the slowest term 60.
+    assert nodes["text"] == (
+        "standby.node_groups.system.min_size=desired_size=2: saves ~$146.00/month; meets the "
+        "targets (RTO 1150 s, unchanged)"
+    )
+    instances = options["standby.grafana_database.standby_instances=1"]
+    assert instances["monthly_usd_delta"] == -round(H * 2.0 * acu, 2)  # one instance at 2 ACU
+    assert (instances["rto_seconds"], instances["meets_targets"]) == (1150, True)
+    minimum = options["standby.grafana_database.min_capacity_acu=0.5"]
+    assert minimum["monthly_usd_delta"] == -round(H * 2 * 1.5 * acu, 2)  # two instances, -1.5
+    assert all(o["cheaper"] for o in options.values())
+
+
+def test_observability_standby_default_has_no_cheaper_option() -> None:
+    """Two nodes, one secondary instance at 0.5 ACU: nothing cheaper still pages and ingests."""
+    from test_standby_stack import _plan
+
+    assert _stack_options(_plan()) == {}
+
+
+def test_observability_standby_refusal_prices_the_fix() -> None:
+    from test_standby_stack import _plan
+
+    with pytest.raises(Exception, match=r"standby's failover budget misses") as info:
+        _plan(
+            standby={
+                "rto_target_seconds": 600,
+                "node_groups": {
+                    "system": {"instance_types": ["m7i.large"], "min_size": 0, "desired_size": 0},
+                },
+                "cost": {"prices": {"ec2_instance_hour": {"m7i.large": 0.10}}},
+            }
+        )
+    text = str(info.value)
+    # No warm nodes: a person scales them (compute 985 s), so the RTO is 2075 s.
+    assert "RTO budget 2075 s is not under the target 600 s." in text
+    assert "Idle cost of the standby: ~$" in text and "(estimate, us-east-1 list prices" in text
+    assert "  - to meet: " not in text  # neither fix alone meets 600 s
+    assert (
+        "  - lowers the RTO: standby.node_groups.system.desired_size=2: costs ~$146.00/month "
+        "more; misses the targets (RTO 1150 s, -925 s; target 600 s)"
+    ) in text
+    assert (
+        "  - lowers the RTO: standby.health_alarm_evaluation_periods=1: adds nothing to the "
+        "priced idle cost; misses the targets (RTO 2015 s, -60 s; target 600 s)"
+    ) in text

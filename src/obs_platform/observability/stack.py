@@ -11,6 +11,7 @@ import pulumi_aws as aws
 from .._component import Component, check_component_name
 from .._internal.alertmanager import masked_alertmanager_yaml, sns_publish_policy
 from .._internal.cost import CostEstimate
+from .._internal.cost_options import CostOption, explain_costs
 from .._internal.datasources import CloudWatchAccountDatasource, DatasourceEndpoints
 from .._internal.errors import ObsPlatformError
 from .._internal.helm_values import IRSA_ANNOTATION, KPS_RELEASE, in_cluster_urls
@@ -42,7 +43,7 @@ from .standby import (
     standby_budget,
     storage_write_grants,
 )
-from .standby_cost import stack_standby_cost
+from .standby_cost import stack_cost_options, stack_standby_cost
 from .storage import RETENTION_MARGIN_DAYS, Bucket, kms_key, replication_role, telemetry_bucket
 
 __all__ = [
@@ -184,6 +185,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
         self._given_name = name
         self._standby_budget: Any = None
         self._standby_cost: CostEstimate | None = None
+        self._standby_cost_options: list[CostOption] = []
         self._replica_keys: dict[str, Any] = {}
         self.ingest_load_balancer: aws.lb.LoadBalancer | None = None
         self.standby = None
@@ -251,11 +253,14 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                 ) from None
         budget = standby_budget(args)
         self._standby_budget = budget
-        self._standby_cost = stack_standby_cost(args)
+        self._standby_cost = cost = stack_standby_cost(args)
+        assert cost is not None  # a standby with its dr_region
+        self._standby_cost_options = stack_cost_options(args, budget, cost, standby_budget)
         refuse = args.standby is not None and args.standby.budget_enforcement == "refuse"
         if not budget.meets_targets and refuse:
             raise ObsPlatformError(
-                f"{label}: the standby's failover budget misses its targets.\n{budget.explain()}",
+                f"{label}: the standby's failover budget misses its targets.\n{budget.explain()}"
+                f"\n{explain_costs(budget, cost, self._standby_cost_options)}",
                 field="ObservabilityStackArgs.standby",
                 value=budget.as_output(args.region, dr_region),
                 fix="Change the settings named above, or raise standby.rto_target_seconds"
@@ -265,10 +270,17 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
     def _build(self, args: ObservabilityStackArgs) -> dict[str, Any]:
         region = args.region
         wiring = self._wiring
-        if self._standby_budget is not None and not self._standby_budget.meets_targets:
+        if (
+            self._standby_budget is not None
+            and self._standby_cost is not None
+            and not self._standby_budget.meets_targets
+        ):
             pulumi.log.warn(
                 f"ObservabilityStack {self._name!r}: the standby's failover budget misses its "
-                f"targets (budget_enforcement=warn).\n{self._standby_budget.explain()}",
+                f"targets (budget_enforcement=warn).\n{self._standby_budget.explain()}\n"
+                + explain_costs(
+                    self._standby_budget, self._standby_cost, self._standby_cost_options
+                ),
                 resource=self,
             )
         if args.prometheus_replicas > 1:
@@ -522,7 +534,10 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             else None
         )
         if budget is not None and self._standby_cost is not None:
-            budget["idle_cost"] = self._standby_cost.as_output()
+            budget["idle_cost"] = {
+                **self._standby_cost.as_output(),
+                "options": [o.as_output(self._standby_budget) for o in self._standby_cost_options],
+            }
 
         return {
             "cluster_name": cluster.cluster_name,

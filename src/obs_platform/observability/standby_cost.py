@@ -12,7 +12,8 @@ the replication of the Loki and Tempo buckets. The quantities are priced by
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from .._internal.cost import (
     CostAssumptions,
@@ -23,10 +24,31 @@ from .._internal.cost import (
     StandbyInventory,
     estimate_idle_cost,
 )
+from .._internal.cost_options import CostOption, evaluate_options
+from .._internal.rto import Budget
 from .args import CapacityType, NodeGroupArgs, ObservabilityStackArgs
 from .network import INTERFACE_ENDPOINTS
 
-__all__ = ["stack_standby_cost", "stack_standby_idle_cost", "stack_standby_inventory"]
+__all__ = [
+    "STANDBY_MIN_NODES",
+    "stack_cost_options",
+    "stack_standby_cost",
+    "stack_standby_idle_cost",
+    "stack_standby_inventory",
+]
+
+STANDBY_MIN_NODES = 2
+"""The fewest nodes a cheaper-standby option keeps across the standby's node groups: two nodes
+in two zones hold the operator, one Prometheus, the Alertmanager pair, the Grafana pair, Loki,
+Tempo and the ingest gateway at idle load, so the standby can page and take ingest (concept page
+*DR of the platform itself*); fewer is never offered as a saving."""
+
+SERVERLESS_V2_MIN_ACU = 0.5
+"""The lowest ``min_capacity_acu`` a cheaper-standby option offers. 0.5 ACU is the smallest
+minimum on every Aurora version; 0 is allowed only where Serverless v2 auto-pause is supported
+(RDS API reference, *ServerlessV2ScalingConfiguration*, ``MinCapacity``), and a paused instance
+resumes only when a connection arrives, a wait the failover budget does not model, so 0 is not
+offered."""
 
 
 def stack_standby_inventory(
@@ -120,3 +142,95 @@ def stack_standby_cost(args: ObservabilityStackArgs) -> CostEstimate | None:
         replicate_storage=args.replicate_storage,
     )
     return stack_standby_idle_cost(inventory, standby.node_groups, standby.cost)
+
+
+def _changes(
+    args: ObservabilityStackArgs, budget: Budget
+) -> list[tuple[str, ObservabilityStackArgs, bool]]:
+    """Return ``(change, args, cheaper)`` for each one-setting change of the stack's standby."""
+    standby = args.standby
+    assert standby is not None
+    db = standby.grafana_database
+    found: list[tuple[str, ObservabilityStackArgs, bool]] = []
+
+    def with_standby(**update: Any) -> ObservabilityStackArgs:
+        return args.model_copy(update={"standby": standby.model_copy(update=update)})
+
+    def with_group(name: str, size: int) -> tuple[str, ObservabilityStackArgs]:
+        group = standby.node_groups[name]
+        update: dict[str, int] = {"desired_size": size}
+        change = f"standby.node_groups.{name}.desired_size={size}"
+        if size < group.min_size:
+            update["min_size"] = size
+            change = f"standby.node_groups.{name}.min_size=desired_size={size}"
+        if size > group.max_size:
+            update["max_size"] = size
+            change += f" (max_size={size})"
+        groups = {**standby.node_groups, name: group.model_copy(update=update)}
+        return change, with_standby(node_groups=groups)
+
+    total = sum(group.desired_size for group in standby.node_groups.values())
+    # Cheaper: fewer nodes (never below STANDBY_MIN_NODES in all), one secondary instance, the
+    # lowest minimum capacity.
+    for name, group in standby.node_groups.items():
+        size = max(0, group.desired_size - (total - STANDBY_MIN_NODES))
+        if size < group.desired_size:
+            found.append((*with_group(name, size), True))
+    if db.standby_instances > 1:
+        change = "standby.grafana_database.standby_instances=1"
+        found.append(
+            (
+                change,
+                with_standby(grafana_database=db.model_copy(update={"standby_instances": 1})),
+                True,
+            )
+        )
+    if db.min_capacity_acu > SERVERLESS_V2_MIN_ACU:
+        change = f"standby.grafana_database.min_capacity_acu={SERVERLESS_V2_MIN_ACU}"
+        update = {"min_capacity_acu": SERVERLESS_V2_MIN_ACU}
+        found.append((change, with_standby(grafana_database=db.model_copy(update=update)), True))
+    # For a budget that misses: the fixes the findings name, with what they add.
+    if not budget.meets_rto:
+        if total < STANDBY_MIN_NODES:
+            name, group = next(iter(standby.node_groups.items()))
+            size = group.desired_size + STANDBY_MIN_NODES - total
+            found.append((*with_group(name, size), False))
+        if standby.health_alarm_evaluation_periods > 1:
+            found.append(
+                (
+                    "standby.health_alarm_evaluation_periods=1",
+                    with_standby(health_alarm_evaluation_periods=1),
+                    False,
+                )
+            )
+    return found
+
+
+def stack_cost_options(
+    args: ObservabilityStackArgs,
+    budget: Budget,
+    estimate: CostEstimate,
+    budget_of: Callable[[ObservabilityStackArgs], Budget],
+) -> list[CostOption]:
+    """Change one standby setting at a time; say what it saves (or costs) and the RTO it gives.
+
+    Args:
+        args: The stack's arguments (with ``standby`` and ``dr_region``).
+        budget: The standby's budget.
+        estimate: Its idle-cost estimate (:func:`stack_standby_cost`).
+        budget_of: How the stack budgets its arguments (``standby.standby_budget``).
+
+    Returns:
+        Cheaper options (fewer nodes down to :data:`STANDBY_MIN_NODES`, one Grafana secondary
+        instance, :data:`SERVERLESS_V2_MIN_ACU`) and, for a budget that misses its RTO, the
+        fixes that lower it (nodes up to the floor, one alarm period) with what they add.
+    """
+
+    def cost_of(changed: ObservabilityStackArgs) -> CostEstimate:
+        after = stack_standby_cost(changed)
+        assert after is not None
+        return after
+
+    return evaluate_options(
+        budget, estimate, _changes(args, budget), budget_of=budget_of, cost_of=cost_of
+    )
