@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -273,6 +274,32 @@ def test_a_budget_that_misses_is_refused_before_anything_is_created() -> None:
         _plan(standby={"rto_target_seconds": 600})
     assert isinstance(info.value.__cause__, ObsPlatformError)
     assert info.value.__cause__.field == "ObservabilityStackArgs.standby"
+
+
+def test_a_refused_budget_suggests_only_the_stacks_own_settings_that_lower_it() -> None:
+    # Five alarm periods: 300 + 970 + 60 = 1330 s against 1200 s. The health check follows the
+    # NLB alarm, so no health-check interval or threshold counts, and the stack has none of
+    # PilotLightDr's approval or timing settings: the only fix is fewer alarm periods.
+    slow = {"rto_target_seconds": 1200, "health_alarm_evaluation_periods": 5}
+    with pytest.raises(ProgramError, match=r"standby's failover budget misses") as info:
+        _plan(standby=slow)
+    text = str(info.value)
+    for absent in ("health_check_", "automatic_failover", "manual_approval=", "in timing"):
+        assert absent not in text
+    # The budget's own finding (the idle-cost options after it price one period as well).
+    suggested = re.findall(r"fix: health_alarm_evaluation_periods=(\d+)", text)
+    assert suggested == ["2"]
+    assert "RTO 1330 -> 1150 s" in text
+    fixed = _plan(standby={**slow, "health_alarm_evaluation_periods": int(suggested[0])})
+    assert fixed.dr()[0]["rto_seconds"] == 1150 < 1200
+    # Below what one period reaches (60 + 970 + 60 = 1090 s) it says that no setting does.
+    with pytest.raises(ProgramError) as floor:
+        _plan(standby={"rto_target_seconds": 1000})
+    text = str(floor.value)
+    assert "health_alarm_evaluation_periods=1 (a shorter outage" in text
+    assert "no setting reaches 1000 s" in text
+    assert "raise standby.rto_target_seconds above 1090" in text
+    assert "automatic_failover" not in text
 
 
 def test_budget_enforcement_warn_builds_with_a_warning() -> None:

@@ -167,6 +167,13 @@ class DrTimingConfig(_Frozen):
     endpoints, which Route 53's checkers cannot reach: the observability stack's ingest), the
     alarm's period x evaluation periods; it replaces ``request_interval x failure_threshold``.
     ``None`` for a probing health check."""
+    fixes_for: Literal["pilot-light", "observability-stack"] = "pilot-light"
+    """Whose settings the findings' fixes name: a
+    :class:`~obs_platform.dr.pilot_light.PilotLightDr`'s (``PilotLightDrArgs``, the standby
+    Cell), or an observability stack's standby (``StandbyStackArgs``: its detection is
+    ``health_alarm_evaluation_periods``, its failover of Grafana's database always waits for a
+    person, and no health-check interval or approval setting exists there). Issue 14's rule: a
+    fix names only a setting that exists and lowers the budget."""
     dns_ttl_seconds: int = Field(default=60, ge=0)
     """TTL of the failover records (ignored for alias records, whose TTL is fixed at 60 s)."""
     alias_records: bool = False
@@ -441,6 +448,53 @@ _MIN_THRESHOLD = 1
 _MIN_EVALUATION_PERIODS = 1
 _MIN_TTL = 1
 _MIN_GLOBAL_DB_RPO = 20
+_DETECTION_ALARM_PERIOD_SECONDS = 60
+"""The observability stack's ingest alarm period (``observability.failover``); the detection
+alarm's budget is this times ``StandbyStackArgs.health_alarm_evaluation_periods``."""
+
+
+def _stack(config: DrTimingConfig) -> bool:
+    return config.fixes_for == "observability-stack"
+
+
+def _detection_alarm_candidate(
+    config: DrTimingConfig,
+) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """Fewer evaluation periods of the alarm the health check follows, when above one."""
+    seconds = config.detection_alarm_seconds
+    if seconds is None or seconds <= _DETECTION_ALARM_PERIOD_SECONDS:
+        return []
+    periods = seconds // _DETECTION_ALARM_PERIOD_SECONDS
+    # The most periods that meet the target (fewer means failing over on a shorter outage of
+    # the NLB's targets), else one.
+    lower = next(
+        (
+            n
+            for n in range(periods - 1, 1, -1)
+            if _rto_of(
+                config.model_copy(
+                    update={"detection_alarm_seconds": n * _DETECTION_ALARM_PERIOD_SECONDS}
+                )
+            )
+            < config.rto_target_seconds
+        ),
+        1,
+    )
+    setting = (
+        "health_alarm_evaluation_periods"
+        if _stack(config)
+        else "detection_alarm_seconds (the alarm's evaluation periods)"
+    )
+    value = lower if _stack(config) else lower * _DETECTION_ALARM_PERIOD_SECONDS
+    return [
+        (
+            "detection_seconds",
+            f"the health check follows an alarm: {periods} period(s) of "
+            f"{_DETECTION_ALARM_PERIOD_SECONDS} s",
+            f"{setting}={value} (a shorter outage of the ingest targets fails over)",
+            {"detection_alarm_seconds": lower * _DETECTION_ALARM_PERIOD_SECONDS},
+        )
+    ]
 
 
 def _rto_candidates(config: DrTimingConfig) -> list[tuple[str, str, str, dict[str, Any]]]:
@@ -450,8 +504,11 @@ def _rto_candidates(config: DrTimingConfig) -> list[tuple[str, str, str, dict[st
     limit that setting allows; a setting already at its limit yields nothing.
     """
     a = config.assumptions
-    found: list[tuple[str, str, str, dict[str, Any]]] = []
-    if config.health_check_interval_seconds > _MIN_INTERVAL:
+    found = _detection_alarm_candidate(config)
+    # A health check that follows an alarm has no request interval or failure threshold that
+    # counts (detection_seconds ignores them), so neither is suggested.
+    probing = config.detection_alarm_seconds is None
+    if probing and config.health_check_interval_seconds > _MIN_INTERVAL:
         found.append(
             (
                 "detection_seconds",
@@ -461,7 +518,7 @@ def _rto_candidates(config: DrTimingConfig) -> list[tuple[str, str, str, dict[st
                 {"health_check_interval_seconds": _MIN_INTERVAL},
             )
         )
-    if config.health_check_failure_threshold > _MIN_THRESHOLD:
+    if probing and config.health_check_failure_threshold > _MIN_THRESHOLD:
         # The largest threshold that meets the target on its own (fewer failures before a
         # failover means more false ones), else the minimum.
         lower = next(
@@ -483,7 +540,8 @@ def _rto_candidates(config: DrTimingConfig) -> list[tuple[str, str, str, dict[st
                 {"health_check_failure_threshold": lower},
             )
         )
-    if config.alarm_evaluation_periods > _MIN_EVALUATION_PERIODS:
+    # The stack has no alarm on HealthCheckStatus (no Region switch plan): nothing to lower.
+    if not _stack(config) and config.alarm_evaluation_periods > _MIN_EVALUATION_PERIODS:
         found.append(
             (
                 "orchestration_seconds",
@@ -512,7 +570,13 @@ def _rto_candidates(config: DrTimingConfig) -> list[tuple[str, str, str, dict[st
                 f"{a.node_ready_seconds} s to Ready"
                 + ("" if config.nodes_scaled_by_plan else " + a person scaling them")
                 + f", then {a.pod_ready_seconds} s pods",
-                "keep warm nodes in the standby (its Cell with replicas >= 1 and standby=True)",
+                "keep warm nodes in the standby ("
+                + (
+                    "standby.node_groups desired_size >= 1"
+                    if _stack(config)
+                    else "its Cell with replicas >= 1 and standby=True"
+                )
+                + ")",
                 {"standby_warm_nodes": 1},
             )
         )
@@ -553,7 +617,7 @@ def _rto_findings(config: DrTimingConfig, terms: dict[str, float]) -> list[Findi
                 "pre-provision the standby cluster (a standby Cell always has one)",
             )
         )
-    if not config.nodes_scaled_by_plan and config.standby_warm_nodes == 0:
+    if not config.nodes_scaled_by_plan and config.standby_warm_nodes == 0 and not _stack(config):
         structural["nodes_scaled_by_plan"] = True
         found.append(
             Finding(
@@ -565,7 +629,20 @@ def _rto_findings(config: DrTimingConfig, terms: dict[str, float]) -> list[Findi
                 "give both sites node_group_asg_arn (Cell.dr_site() does), or keep warm nodes",
             )
         )
-    if config.manual_approval:
+    if config.manual_approval and _stack(config):
+        # Inherent: nothing fails Grafana's database over on its own, so no setting removes
+        # the person; the term stays in every figure below.
+        found.append(
+            Finding(
+                "orchestration_seconds",
+                terms["orchestration_seconds"],
+                f"an operator runs obs-platform dr failover for Grafana's database (assumed "
+                f"{a.manual_approval_seconds} s)",
+                "no setting of the stack removes this step (nothing fails Grafana's "
+                "database over on its own)",
+            )
+        )
+    elif config.manual_approval:
         structural["manual_approval"] = False
         found.append(
             Finding(
@@ -579,7 +656,7 @@ def _rto_findings(config: DrTimingConfig, terms: dict[str, float]) -> list[Findi
         )
     base = config.model_copy(update=structural)
     rto = _rto_of(base)
-    if found and rto < config.rto_target_seconds:
+    if structural and rto < config.rto_target_seconds:
         return found  # the structural changes alone meet the target
     for term, reason, fix, change in _rto_candidates(base):
         lowered = _rto_of(base.model_copy(update=change))
@@ -594,6 +671,11 @@ def _rto_findings(config: DrTimingConfig, terms: dict[str, float]) -> list[Findi
             "health_check_failure_threshold": _MIN_THRESHOLD,
             "alarm_evaluation_periods": _MIN_EVALUATION_PERIODS,
             "standby_warm_nodes": max(base.standby_warm_nodes, 1),
+            "detection_alarm_seconds": (
+                None
+                if base.detection_alarm_seconds is None
+                else min(base.detection_alarm_seconds, _DETECTION_ALARM_PERIOD_SECONDS)
+            ),
         }
     )
     if not best.alias_records:
@@ -611,8 +693,12 @@ def _rto_findings(config: DrTimingConfig, terms: dict[str, float]) -> list[Findi
                 f"{orchestration_seconds(best)} s + the slowest of DNS "
                 f"{dns_seconds(best)} s, database {database_seconds(best)} s and compute "
                 f"{compute_seconds(best)} s): no setting reaches {config.rto_target_seconds} s",
-                f"raise rto_target_seconds above {_fmt(floor)}, or measure the AWS timings "
-                "(obs-platform dr drill) and override them in timing",
+                (
+                    f"raise standby.rto_target_seconds above {_fmt(floor)}"
+                    if _stack(config)
+                    else f"raise rto_target_seconds above {_fmt(floor)}, or measure the AWS "
+                    "timings (obs-platform dr drill) and override them in timing"
+                ),
             )
         )
     return found

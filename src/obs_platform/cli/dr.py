@@ -193,9 +193,10 @@ def register(subparsers: Any) -> None:
     failback.add_argument(
         "--idle-size",
         type=int,
-        default=0,
+        default=None,
         metavar="N",
-        help="node count the standby returns to (default 0)",
+        help="node count the standby returns to (default: 0 for a cell pair; an observability "
+        "stack's standby keeps the size its plan configures, and 0 is refused for it)",
     )
     failback.set_defaults(
         handler=handle_failover, direction="failback", unplanned=False, allow_data_loss=False
@@ -238,9 +239,9 @@ def register(subparsers: Any) -> None:
     drill.add_argument(
         "--idle-size",
         type=int,
-        default=0,
+        default=None,
         metavar="N",
-        help="node count the standby returns to after the failback (default 0)",
+        help="node count the standby returns to after the failback (default as for failback)",
     )
     drill.set_defaults(handler=handle_drill, keep_standby_scaled=False)
 
@@ -328,7 +329,7 @@ def _spec(args: argparse.Namespace, direction: str) -> Any:
         engine=Engine.DIRECT,
         allow_data_loss=bool(getattr(args, "allow_data_loss", False)),
         desired_size=args.desired_size,
-        idle_size=getattr(args, "idle_size", 0),
+        idle_size=getattr(args, "idle_size", None),
         scale_down_after=not getattr(args, "keep_standby_scaled", False),
     )
 

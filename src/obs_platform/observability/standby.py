@@ -319,5 +319,6 @@ def standby_budget(args: ObservabilityStackArgs) -> Budget:
             standby_cluster_exists=True,
             standby_warm_nodes=warm,
             nodes_scaled_by_plan=False,
+            fixes_for="observability-stack",
         )
     )

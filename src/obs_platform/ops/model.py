@@ -20,11 +20,16 @@ class NodeGroupRef:
         region: The region the cluster lives in.
         cluster: The EKS cluster name.
         nodegroup: The node group name.
+        idle_size: For a node group of an observability stack's standby, the desired size
+            the plan configures: the nodes the standby pages and takes ingest from while idle,
+            so a failback returns it there, never to zero. ``None`` for a cell's pilot-light
+            group (which idles at ``--idle-size``, 0 by default).
     """
 
     region: str
     cluster: str
     nodegroup: str
+    idle_size: int | None = None
 
     @property
     def key(self) -> str:

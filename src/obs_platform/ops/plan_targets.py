@@ -22,6 +22,7 @@ HEALTH_CHECK_TYPE = "aws:route53/healthCheck:HealthCheck"
 NODE_GROUP_TYPE = "aws:eks/nodeGroup:NodeGroup"
 REPLICATOR_TYPE = "aws:msk/replicator:Replicator"
 REGION_SWITCH_PLAN_TYPE = "aws:arcregionswitch/plan:Plan"
+STACK_TYPE = "obs-platform:observability:ObservabilityStack"
 _PLACEHOLDERS = frozenset({"[unknown]", "[secret]"})
 
 
@@ -40,6 +41,9 @@ class NodeGroupHint:
     region: str | None
     cluster: str | None
     nodegroup: str | None
+    idle_size: int | None = None
+    """The plan's ``scalingConfig.desiredSize`` when the ``dr`` entry is an observability
+    stack's (its standby idles at that size); ``None`` for a cell pair's."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,12 @@ def hints_from_plan(
     budget = RtoBudget.from_plan_entry(entry) if entry else None
     regions = tuple(r for r in (primary, standby) if r)
     below = _component_scope(plan, entry)
+    stack_entry = entry is not None and any(
+        isinstance(r, dict)
+        and r.get("urn") == entry.get("component")
+        and r.get("type") == STACK_TYPE
+        for r in plan.get("resources") or []
+    )
 
     global_clusters: list[str] = []
     node_groups: list[NodeGroupHint] = []
@@ -170,12 +180,17 @@ def hints_from_plan(
             if gc and gc not in global_clusters:
                 global_clusters.append(gc)
         elif rtype == NODE_GROUP_TYPE:
+            scaling = inputs.get("scalingConfig")
+            desired = scaling.get("desiredSize") if isinstance(scaling, dict) else None
             node_groups.append(
                 NodeGroupHint(
                     name,
                     region,
                     known(inputs.get("clusterName")),
                     known(inputs.get("nodeGroupName")),
+                    desired
+                    if stack_entry and isinstance(desired, int) and not isinstance(desired, bool)
+                    else None,
                 )
             )
         elif rtype == HEALTH_CHECK_TYPE:

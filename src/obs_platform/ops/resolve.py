@@ -152,11 +152,11 @@ def _resolve_node_groups(
             continue
         assert hint.region is not None
         if hint.cluster and hint.nodegroup:
-            refs.append(NodeGroupRef(hint.region, hint.cluster, hint.nodegroup))
+            refs.append(NodeGroupRef(hint.region, hint.cluster, hint.nodegroup, hint.idle_size))
         elif hint.nodegroup and aws is not None:
             cluster = _find_cluster_of(aws, hint.region, hint.nodegroup)
             if cluster:
-                refs.append(NodeGroupRef(hint.region, cluster, hint.nodegroup))
+                refs.append(NodeGroupRef(hint.region, cluster, hint.nodegroup, hint.idle_size))
             else:
                 notes.append(
                     f"node group {hint.nodegroup!r} ({hint.plan_name}) not found in "

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import OpsError
-from .model import DrTargets, RtoBudget
+from .model import DrTargets, NodeGroupRef, RtoBudget
 
 
 class Direction(StrEnum):
@@ -140,7 +140,8 @@ class OperationSpec:
         engine: ARC Region switch or direct boto3 steps.
         allow_data_loss: The operator's explicit consent to an unplanned failover.
         desired_size: Node count for each scaled node group; ``None`` derives it.
-        idle_size: Node count the old standby returns to after a failback.
+        idle_size: Node count the old standby returns to after a failback; ``None`` derives
+            it: an observability stack standby's configured size from the plan, else 0.
         scale_down_after: Whether a failback returns the standby's node groups to ``idle_size``.
     """
 
@@ -149,7 +150,7 @@ class OperationSpec:
     engine: Engine = Engine.DIRECT
     allow_data_loss: bool = False
     desired_size: int | None = None
-    idle_size: int = 0
+    idle_size: int | None = None
     scale_down_after: bool = True
 
 
@@ -387,22 +388,46 @@ def plan_steps(spec: OperationSpec, targets: DrTargets) -> list[Step]:
         and spec.engine is Engine.DIRECT
     ):
         for ng in targets.node_groups_in(source):
+            idle = idle_size(spec, ng)
             steps.append(
                 Step(
                     f"scale-down:{ng.key}",
                     StepKind.SCALE_DOWN_NODEGROUP,
                     f"return node group {ng.cluster}:{ng.nodegroup} to its pilot-light size "
-                    f"({spec.idle_size})",
+                    f"({idle})",
                     ng.region,
                     {
                         "cluster": ng.cluster,
                         "nodegroup": ng.nodegroup,
-                        "desired_size": spec.idle_size,
+                        "desired_size": idle,
                     },
                     counts_toward_rto=False,
                 )
             )
     return steps
+
+
+def idle_size(spec: OperationSpec, ng: NodeGroupRef) -> int:
+    """Return the size a failback returns ``ng`` to.
+
+    An observability stack's standby idles at its configured size (``ng.idle_size``): its
+    Alertmanager pages and its ingest NLB takes traffic from those nodes, and with none every
+    pod is Pending. So ``--idle-size 0`` is refused for it, before any step runs.
+
+    Raises:
+        OpsError: (exit code 2) for an explicit idle size of 0 on a stack standby's group.
+    """
+    if spec.idle_size is None:
+        return ng.idle_size if ng.idle_size is not None else 0
+    if spec.idle_size == 0 and ng.idle_size is not None:
+        raise OpsError(
+            f"--idle-size 0 would scale node group {ng.cluster}:{ng.nodegroup} of the "
+            "observability stack's standby to zero nodes: with no node its Alertmanager "
+            "cannot page and its ingest NLB has no targets",
+            fix=f"leave out --idle-size (the plan's idle size, {ng.idle_size}), or pass "
+            "--keep-standby-scaled to leave it as it is.",
+        )
+    return spec.idle_size
 
 
 def budget_seconds(step: Step, budget: RtoBudget | None) -> float | None:
