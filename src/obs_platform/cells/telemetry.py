@@ -49,6 +49,7 @@ from .._internal.datasources import GRAFANA_CLOUDWATCH_ACTIONS
 from .._internal.errors import ObsPlatformError
 from .._internal.pod_security import HOST_PORTS_ANNOTATION
 from ..dr.args import KafkaEngine
+from ..observability.releases import kube_prometheus_stack_release
 from .args import TENANT_PATTERN, CellArgs, TelemetryArgs
 from .images import runs_agent
 
@@ -160,9 +161,6 @@ QUEUE_HOST_PATH = "/var/lib/obs-platform/otel-collector"
 
 CREDENTIALS_SECRET = "otel-collector-credentials"
 """The Secret with the cell's ingest username and password (collectors and agent)."""
-
-HELM_TIMEOUT_SECONDS = 900
-"""How long Helm waits for the agent's release to become ready."""
 
 
 def check_telemetry(args: TelemetryArgs, cell: str, label: str) -> str:
@@ -526,19 +524,12 @@ def _create_agent(
             mirror=registries,
         )
     )
-    k8s.helm.v3.Release(
+    kube_prometheus_stack_release(
         owner.child_name("telemetry-agent"),
-        name=AGENT_RELEASE,
-        chart=KUBE_PROMETHEUS_STACK.chart,
+        release_name=AGENT_RELEASE,
         version=KUBE_PROMETHEUS_STACK.version,
-        repository_opts={"repo": KUBE_PROMETHEUS_STACK.repository},
         namespace=TELEMETRY_NAMESPACE,
         values=values,
-        skip_crds=True,
-        atomic=True,
-        cleanup_on_fail=True,
-        timeout=HELM_TIMEOUT_SECONDS,
-        max_history=10,
         opts=owner.child_opts(provider=provider, depends_on=[*depends_on, crds]),
     )
 

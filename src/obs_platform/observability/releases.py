@@ -233,6 +233,47 @@ class GrafanaDatabaseSettings:
     ready: tuple[pulumi.Resource, ...] = ()
 
 
+def kube_prometheus_stack_release(
+    resource_name: str,
+    *,
+    release_name: str,
+    version: str,
+    namespace: str,
+    values: pulumi.Input[dict[str, Any]],
+    opts: pulumi.ResourceOptions,
+) -> k8s.helm.v3.Release:
+    """A kube-prometheus-stack ``helm.v3.Release`` with the library's install policy.
+
+    Used by the shared stack and by each cell's Prometheus agent. The CRDs are applied apart
+    (``skip_crds``; Helm never upgrades them), a failed install or upgrade rolls back
+    (``atomic``, ``cleanup_on_fail``) within :data:`HELM_TIMEOUT_SECONDS`, and Helm keeps ten
+    revisions to roll back to.
+
+    Args:
+        resource_name: The Pulumi resource name.
+        release_name: The Helm release name (object name prefix).
+        version: The chart version.
+        namespace: The namespace the release installs into.
+        values: The chart values.
+        opts: Resource options (provider, dependencies, parent).
+    """
+    return k8s.helm.v3.Release(
+        resource_name,
+        name=release_name,
+        chart=KUBE_PROMETHEUS_STACK.chart,
+        version=version,
+        repository_opts={"repo": KUBE_PROMETHEUS_STACK.repository},
+        namespace=namespace,
+        values=values,
+        skip_crds=True,
+        atomic=True,
+        cleanup_on_fail=True,
+        timeout=HELM_TIMEOUT_SECONDS,
+        max_history=10,
+        opts=opts,
+    )
+
+
 def create_releases(
     owner: Component[Any],
     args: ObservabilityStackArgs,
@@ -433,19 +474,12 @@ def create_releases(
         *roles["grafana"].bindings,
         *(roles["prometheus"].bindings if "prometheus" in roles else []),
     ]
-    kps = k8s.helm.v3.Release(
+    kps = kube_prometheus_stack_release(
         owner.child_name("kube-prometheus-stack"),
-        name=KPS_RELEASE,
-        chart=KUBE_PROMETHEUS_STACK.chart,
+        release_name=KPS_RELEASE,
         version=versions.kube_prometheus_stack,
-        repository_opts={"repo": KUBE_PROMETHEUS_STACK.repository},
         namespace=ns,
         values=kps_values,
-        skip_crds=True,
-        atomic=True,
-        cleanup_on_fail=True,
-        timeout=HELM_TIMEOUT_SECONDS,
-        max_history=10,
         opts=owner.child_opts(provider=cluster.provider, depends_on=kps_waits),
     )
 
