@@ -78,6 +78,28 @@ def docker_hub_credential(region: str = "eu-west-1") -> str:
     )
 
 
+def parsed_collector_config(**given: Any) -> dict[str, Any]:
+    """A cell collector's configuration (``collector_config``), parsed, for a primary cell ``c``
+    in eu-west-1, account ``1``, with no endpoints unless ``given`` names them (and any other
+    ``collector_config`` argument)."""
+    import yaml
+
+    from obs_platform._internal.cell_telemetry import collector_config
+
+    arguments: dict[str, Any] = {
+        "cell": "c",
+        "dr_role": "primary",
+        "region": "eu-west-1",
+        "account": "1",
+        "metrics_remote_write_url": None,
+        "logs_otlp_url": None,
+        "traces_otlp_endpoint": None,
+        **given,
+    }
+    parsed: dict[str, Any] = yaml.safe_load(collector_config(**arguments))
+    return parsed
+
+
 CELL_DEPLOYER_ROLE = "arn:aws:iam::333333333333:role/obs-platform-deployer"
 """The role a cell's own-account provider assumes in :func:`build_cell` (``provider=True``)."""
 

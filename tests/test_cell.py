@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 import reference
-from conftest import build_cell
+from conftest import build_cell, parsed_collector_config
 from conftest import docker_hub_credential as docker_hub
 from obs_platform import Cell, CellArgs, ObsPlatformError, TransitNetwork, TransitNetworkArgs
 from obs_platform._internal.alert_rules import (
@@ -19,7 +19,6 @@ from obs_platform._internal.alert_rules import (
     STANDBY_NODES_RECORD,
     dr_rules,
 )
-from obs_platform._internal.cell_telemetry import collector_config
 from obs_platform._internal.yace import STANDBY_ONLY
 from obs_platform.cell import INTERFACE_ENDPOINTS
 from obs_platform.testing import Plan, ProgramError, run
@@ -368,17 +367,7 @@ def test_cluster_and_standby_instances_carry_the_dr_role_tag_the_exporter_reads(
 
 
 def test_collector_config_without_endpoints() -> None:
-    config = yaml.safe_load(
-        collector_config(
-            cell="c",
-            dr_role="primary",
-            region="eu-west-1",
-            account="1",
-            metrics_remote_write_url=None,
-            logs_otlp_url=None,
-            traces_otlp_endpoint=None,
-        )
-    )
+    config = parsed_collector_config()
     assert list(config["exporters"]) == ["debug"]
     assert list(config["receivers"]) == ["otlp"]
 

@@ -9,12 +9,11 @@ import pulumi
 import pytest
 import yaml
 
-from conftest import docker_hub_credential
+from conftest import docker_hub_credential, parsed_collector_config
 from obs_platform import Cell, CellArgs, ObsPlatformError, TelemetryArgs
 from obs_platform._internal.cell_telemetry import (
     CREDENTIALS_ENV,
     CollectorTransport,
-    collector_config,
 )
 from obs_platform.cells.telemetry import check_telemetry
 from obs_platform.testing import Plan, run
@@ -224,17 +223,8 @@ def test_explicit_username_is_the_tenant() -> None:
 
 
 def test_pure_config_without_transport_is_the_cell_tenant() -> None:
-    config = yaml.safe_load(
-        collector_config(
-            cell="c",
-            dr_role="primary",
-            region="eu-west-1",
-            account="1",
-            metrics_remote_write_url=None,
-            logs_otlp_url="https://loki/otlp",
-            traces_otlp_endpoint=None,
-            transport=CollectorTransport(tenant="tenant-a"),
-        )
+    config = parsed_collector_config(
+        logs_otlp_url="https://loki/otlp", transport=CollectorTransport(tenant="tenant-a")
     )
     assert config["exporters"]["otlphttp/loki"]["headers"] == {"X-Scope-OrgID": "tenant-a"}
     assert "basicauth/client" not in config["extensions"]

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
+from conftest import parsed_collector_config
 from obs_platform._internal.cell_telemetry import (
     COLLECTOR_IMAGE,
     CollectorTransport,
-    collector_config,
     events_collector_config,
 )
 
@@ -307,44 +307,15 @@ VARIANTS = {
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_collector_config_is_valid_for_the_pinned_collector(variant: str) -> None:
-    given = {
-        "metrics_remote_write_url": None,
-        "logs_otlp_url": None,
-        "traces_otlp_endpoint": None,
-        **VARIANTS[variant],
-    }
-    config = yaml.safe_load(
-        collector_config(cell="c", dr_role="primary", region="eu-west-1", account="1", **given)
-    )
-    validate(config)
+    validate(parsed_collector_config(**VARIANTS[variant]))
 
 
 def test_the_check_catches_a_typo() -> None:
-    config = yaml.safe_load(
-        collector_config(
-            cell="c",
-            dr_role="primary",
-            region="eu-west-1",
-            account="1",
-            metrics_remote_write_url="https://x/api/v1/write",
-            logs_otlp_url=None,
-            traces_otlp_endpoint=None,
-        )
-    )
+    config = parsed_collector_config(metrics_remote_write_url="https://x/api/v1/write")
     config["exporters"]["prometheusremotewrite"]["tls"]["insecure_skip_verfy"] = True
     with pytest.raises(AssertionError, match="insecure_skip_verfy"):
         validate(config)
-    config = yaml.safe_load(
-        collector_config(
-            cell="c",
-            dr_role="primary",
-            region="eu-west-1",
-            account="1",
-            metrics_remote_write_url=None,
-            logs_otlp_url=None,
-            traces_otlp_endpoint=None,
-        )
-    )
+    config = parsed_collector_config()
     config["exporters"]["loki"] = {"endpoint": "x"}  # removed from contrib in v0.116.0
     with pytest.raises(AssertionError, match="'loki' is not in collector-contrib"):
         validate(config)
