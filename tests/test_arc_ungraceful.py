@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -212,3 +213,156 @@ def test_shipped_source_needs_nothing_but_the_lambda_runtime() -> None:
     }
     assert imported <= {"__future__", "json", "os", "collections", "typing", "boto3", "botocore"}
     assert not any(isinstance(n, ast.ImportFrom) and n.level for n in ast.walk(tree))
+
+
+ARCHIVE_MODEL = "botocore-data/arc-region-switch/2022-07-26"
+
+
+def test_archive_ships_the_region_switch_model_of_the_installed_botocore() -> None:
+    from botocore.loaders import Loader
+
+    from obs_platform.dr import ungraceful
+
+    files = ungraceful.function_archive()
+    assert sorted(files) == [
+        f"{ARCHIVE_MODEL}/endpoint-rule-set-1.json",
+        f"{ARCHIVE_MODEL}/service-2.json",
+        "index.py",
+    ]
+    assert files["index.py"] == Path(arc_ungraceful.__file__).read_text(encoding="utf-8")
+    installed = Loader()
+    shipped = json.loads(files[f"{ARCHIVE_MODEL}/service-2.json"])
+    original = installed.load_service_model("arc-region-switch", "service-2")
+    # Operations and shapes exactly as installed; only the protocol is pinned to the one the
+    # installed botocore resolves from `protocols` (json), so an older botocore speaks it too.
+    assert shipped["operations"] == json.loads(json.dumps(original["operations"]))
+    assert shipped["shapes"] == json.loads(json.dumps(original["shapes"]))
+    assert original["metadata"]["protocol"] == "smithy-rpc-v2-cbor"
+    assert "json" in original["metadata"]["protocols"]
+    assert shipped["metadata"]["protocol"] == "json"
+    assert shipped["metadata"]["protocols"] == ["json"]
+    rules = json.loads(files[f"{ARCHIVE_MODEL}/endpoint-rule-set-1.json"])
+    assert rules == json.loads(
+        json.dumps(installed.load_service_model("arc-region-switch", "endpoint-rule-set-1"))
+    )
+    assert ungraceful.AWS_DATA_PATH == "${LAMBDA_TASK_ROOT}/botocore-data"
+
+
+def _unpacked(tmp_path: Path) -> Path:
+    """The archive as Lambda unpacks it into LAMBDA_TASK_ROOT."""
+    from obs_platform.dr import ungraceful
+
+    task = tmp_path / "task"
+    for name, text in ungraceful.function_archive().items():
+        (task / name).parent.mkdir(parents=True, exist_ok=True)
+        (task / name).write_text(text, encoding="utf-8")
+    return task
+
+
+def _botocore_without_region_switch(tmp_path: Path) -> Path:
+    """A botocore data directory like a runtime's that predates Region switch."""
+    from botocore.loaders import Loader
+
+    old = tmp_path / "old-botocore-data"
+    old.mkdir()
+    for entry in Path(Loader.BUILTIN_DATA_PATH).iterdir():
+        if entry.name != "arc-region-switch":
+            (old / entry.name).symlink_to(entry)
+    return old
+
+
+def test_a_runtime_botocore_without_region_switch_makes_the_client_from_the_archive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import UnknownServiceError
+    from botocore.loaders import Loader, create_loader
+
+    from obs_platform.dr import ungraceful
+
+    task, old = _unpacked(tmp_path), _botocore_without_region_switch(tmp_path)
+    creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+    def session_with(paths: list[str]) -> botocore.session.Session:
+        session = botocore.session.Session()
+        session.register_component(
+            "data_loader", Loader(extra_search_paths=paths, include_default_search_paths=False)
+        )
+        return session
+
+    # The old botocore alone does not know the service: the failure the archive prevents.
+    with pytest.raises(UnknownServiceError):
+        session_with([str(old)]).create_client("arc-region-switch", "us-east-1", **creds)
+    # AWS_DATA_PATH as the function sets it, expanded as botocore expands it.
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", str(task))
+    archive_path = create_loader(ungraceful.AWS_DATA_PATH).search_paths[0]
+    assert archive_path == str(task / "botocore-data")
+    arc = session_with([archive_path, str(old)]).create_client(
+        "arc-region-switch", "us-east-1", **creds
+    )
+    sent: list[Any] = []
+
+    class SentError(Exception):
+        pass
+
+    def capture(request: Any, **_: Any) -> None:
+        sent.append(request)
+        raise SentError
+
+    arc.meta.events.register("before-send.*", capture)
+    with pytest.raises(SentError):
+        arc.list_plan_executions(planArn=PLAN, state="pausedByFailedStep")
+    with pytest.raises(SentError):
+        arc.update_plan_execution(
+            planArn=PLAN, executionId=EXECUTION, action="switchToUngraceful", comment="c"
+        )
+    # The model's shape on the wire: awsJson1_0 (targetPrefix ArcRegionSwitch) to the region's
+    # execution endpoint (UseControlPlaneEndpoint is set only on plan operations).
+    assert [r.method for r in sent] == ["POST", "POST"]
+    assert [r.url for r in sent] == ["https://arc-region-switch.us-east-1.amazonaws.com/"] * 2
+    assert [r.headers["X-Amz-Target"] for r in sent] == [
+        b"ArcRegionSwitch.ListPlanExecutions",
+        b"ArcRegionSwitch.UpdatePlanExecution",
+    ]
+    assert sent[0].headers["Content-Type"] == b"application/x-amz-json-1.0"
+    assert json.loads(sent[0].body) == {"planArn": PLAN, "state": "pausedByFailedStep"}
+    assert json.loads(sent[1].body) == {
+        "planArn": PLAN,
+        "executionId": EXECUTION,
+        "action": "switchToUngraceful",
+        "comment": "c",
+    }
+    # The model's rules hold before anything is sent: planArn is required, no unknown field.
+    from botocore.exceptions import ParamValidationError
+
+    with pytest.raises(ParamValidationError, match="planArn"):
+        arc.list_plan_executions(state="pausedByFailedStep")
+    with pytest.raises(ParamValidationError, match="mode"):
+        arc.list_plan_executions(planArn=PLAN, mode="graceful")
+
+
+def test_the_function_environment_reaches_botocore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # boto3.client in the handler uses a default session: it reads AWS_DATA_PATH itself.
+    from obs_platform.dr import ungraceful
+
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", str(tmp_path))
+    monkeypatch.setenv("AWS_DATA_PATH", ungraceful.AWS_DATA_PATH)
+    loader = botocore.session.Session().get_component("data_loader")
+    assert loader.search_paths[0] == str(tmp_path / "botocore-data")
+
+
+def test_an_installed_botocore_without_the_model_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from botocore.exceptions import UnknownServiceError
+    from botocore.loaders import Loader
+
+    from obs_platform._internal import botocore_models
+
+    def unknown(self: Loader, service: str, type_name: str) -> str:
+        raise UnknownServiceError(service_name=service, known_service_names="s3")
+
+    monkeypatch.setattr(Loader, "determine_latest_version", unknown)
+    with pytest.raises(RuntimeError, match=r"no 'arc-region-switch' model .* upgrade boto3"):
+        botocore_models.service_model_files("arc-region-switch", "botocore-data")

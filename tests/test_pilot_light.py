@@ -852,7 +852,11 @@ def test_automatic_ungraceful_path_in_the_standby_region(plan: Plan) -> None:
         "ALARM_ARN": alarm,
         # The failover workflow's Aurora step and the parallel step holding it.
         "DATABASE_STEPS": "database-us-east-1,recover",
+        # The archive's arc-region-switch model, whatever boto3 the runtime bundles
+        # (test_arc_ungraceful checks the archive and that botocore finds the model there).
+        "AWS_DATA_PATH": "${LAMBDA_TASK_ROOT}/botocore-data",
     }
+    assert function.inputs["code"] == {"archive": "[assets]"}
     failover = plan.get("app-region-switch").inputs["workflows"][0]
     assert failover["steps"][0]["name"] == "recover"
     assert failover["steps"][0]["parallelConfigs"][0]["steps"][2]["name"] == "database-us-east-1"

@@ -1,7 +1,9 @@
 """The code of the ``{n}-arc-ungraceful`` Lambda: take a stalled automatic failover ungraceful.
 
 :mod:`obs_platform.dr.ungraceful` ships this file, unchanged, as the function's ``index.py``
-(so it imports nothing from this package; ``boto3`` comes with the Lambda Python runtime).
+(so it imports nothing from this package; ``boto3`` comes with the Lambda Python runtime, and
+the ``arc-region-switch`` model it may lack ships beside this file, found through
+``AWS_DATA_PATH``: :mod:`obs_platform._internal.botocore_models`).
 
 Why it exists. The plan's trigger starts the failover workflow, and the trigger carries no
 execution mode (botocore ``arc-region-switch`` ``Trigger``: action, targetRegion, conditions,

@@ -6,7 +6,9 @@ the standby region, through the DR's own provider (the plan's account):
 
 * ``{n}-arc-ungraceful`` (``aws:lambda/function:Function``, Python 3.13, one concurrent run):
   the code of :mod:`obs_platform._internal.arc_ungraceful`, which switches a graceful
-  execution paused at the database step during an outage to ungraceful;
+  execution paused at the database step during an outage to ungraceful, with the installed
+  botocore's ``arc-region-switch`` model beside it and ``AWS_DATA_PATH`` pointing at it (the
+  runtime's own boto3 may predate Region switch);
 * ``{n}-arc-ungraceful-role`` and ``{n}-arc-ungraceful-policy``: trusted by Lambda only,
   allowed ``arc-region-switch:ListPlanExecutions``, ``GetPlanExecution`` and
   ``UpdatePlanExecution`` on this plan only (the ARC guide's *Region switch plan execution
@@ -33,6 +35,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .._internal import arc_ungraceful
+from .._internal.botocore_models import service_model_files
 from .route53 import Route53Parts
 
 if TYPE_CHECKING:
@@ -40,7 +43,17 @@ if TYPE_CHECKING:
     from .pilot_light import PilotLightDr
 
 RUNTIME = "python3.13"
-"""Lambda runtime (pulumi-aws ``lambda_.Runtime.PYTHON3D13``); its boto3 has Region switch."""
+"""Lambda runtime (pulumi-aws ``lambda_.Runtime.PYTHON3D13``). Its bundled boto3 is whatever
+Lambda ships, so the function does not rely on it knowing Region switch: see
+:data:`MODEL_DIR`."""
+MODEL_DIR = "botocore-data"
+"""The archive directory holding the ``arc-region-switch`` model files, taken from the installed
+botocore when the program runs (:mod:`obs_platform._internal.botocore_models`)."""
+AWS_DATA_PATH = f"${{LAMBDA_TASK_ROOT}}/{MODEL_DIR}"
+"""The function's ``AWS_DATA_PATH``: botocore searches it before its own models and expands the
+variable (botocore ``loaders.create_loader``); Lambda sets ``LAMBDA_TASK_ROOT`` to the directory
+the archive is unpacked into (Lambda developer guide, *Defined runtime environment variables*),
+and ``AWS_DATA_PATH`` is not among the variables it reserves."""
 EVENT_DETAIL_TYPES = ["ARC Region Switch Plan Execution", "ARC Region switch Plan Execution"]
 """The detail type of plan-execution events: the EventBridge events reference and the ARC
 guide's sample event spell it with "Switch", the guide's sample pattern with "switch"; event
@@ -58,6 +71,18 @@ class UngracefulParts:
 
 def _policy(statements: list[dict[str, Any]]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
+
+
+def function_archive() -> dict[str, str]:
+    """Return the function's archive, ``{path: text}``: ``index.py`` and the Region switch model.
+
+    ``index.py`` is :mod:`obs_platform._internal.arc_ungraceful` unchanged; the model files sit
+    under :data:`MODEL_DIR` in botocore's layout, so the runtime's botocore, whatever its
+    version, can create an ``arc-region-switch`` client.
+    """
+    files = {"index.py": Path(arc_ungraceful.__file__).read_text(encoding="utf-8")}
+    files.update(service_model_files("arc-region-switch", MODEL_DIR))
+    return files
 
 
 def create_ungraceful_automation(
@@ -132,7 +157,6 @@ def create_ungraceful_automation(
         ),
         opts=owner.child_opts(),
     )
-    source = Path(arc_ungraceful.__file__).read_text(encoding="utf-8")
     function = aws.lambda_.Function(
         name,
         name=name,
@@ -141,7 +165,9 @@ def create_ungraceful_automation(
         runtime=RUNTIME,
         handler="index.handler",
         role=role.arn,
-        code=pulumi.AssetArchive({"index.py": pulumi.StringAsset(source)}),
+        code=pulumi.AssetArchive(
+            {path: pulumi.StringAsset(text) for path, text in function_archive().items()}
+        ),
         timeout=60,
         memory_size=128,
         # One run at a time: a switch is never decided twice at once.
@@ -153,6 +179,7 @@ def create_ungraceful_automation(
                 # The name is the ARN's last part (arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME).
                 "ALARM_ARN": dns.alarm.arn,
                 "DATABASE_STEPS": ",".join(database_steps),
+                "AWS_DATA_PATH": AWS_DATA_PATH,
             }
         },
         region=region,
