@@ -965,3 +965,22 @@ def test_alertmanager_reads_the_plans_config_secret(shared: Variant) -> None:
     # The operator reads alertmanager.yaml from it (the content is a Pulumi secret, amtool-checked
     # where it is built: tests/test_alertmanager.py).
     assert secrets[secret_name]["metadata"]["namespace"] == alertmanager["metadata"]["namespace"]
+
+
+def test_loki_and_tempo_flush_at_the_defaults_the_telemetry_rpo_reads(
+    helm: str, library: ChartLibrary
+) -> None:
+    # The stack's telemetry_rpo takes Loki's and Tempo's flush settings from what the library
+    # renders and the binaries' defaults for the rest: the rendered configs must set none of
+    # them (else the figure would be wrong), and the figure must follow what they hold.
+    from obs_platform._internal.telemetry_rpo import LOKI_DEFAULTS, TEMPO_DEFAULTS, telemetry_rpo
+
+    variant = _variant("shared-account", helm, library)
+    loki = yaml.safe_load(variant.release("loki").config_maps["loki"]["config.yaml"])["ingester"]
+    tempo = _tempo_config(variant).get("ingester") or {}
+    assert not set(loki) & set(LOKI_DEFAULTS), loki
+    assert not set(tempo) & set(TEMPO_DEFAULTS), tempo
+    assert loki["wal"]["flush_on_shutdown"] is True  # the chart's own default, kept
+    (entry,) = variant.plan.dr()
+    figure = telemetry_rpo(loki, tempo, target_seconds=entry["telemetry_rpo"]["rpo_target_seconds"])
+    assert figure.as_output() == entry["telemetry_rpo"]

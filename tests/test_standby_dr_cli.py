@@ -19,6 +19,7 @@ from test_dr_cli import (  # noqa: F401  (fixtures)
     Stubs,
     _build_example_world,
     aws_env,
+    client,
     moto_endpoint,
     nodegroup_scaling,
     run_cli,
@@ -44,6 +45,53 @@ def _queue_switch(stubs: Stubs, gate: str, statuses: tuple[bool, ...], writer: s
     )
 
 
+def _write_grants(suffix: str) -> dict[str, tuple[str, str]]:
+    """Create the standby's Loki and Tempo roles and write policies in moto, autonamed the way
+    Pulumi names them (``{resource name}-{7 hex}``), with decoys that must not match: the
+    primary's role, and a policy whose suffix is not an autoname."""
+    iam = client("iam", "us-east-1")
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "pods.eks.amazonaws.com"},
+                    "Action": ["sts:AssumeRole", "sts:TagSession"],
+                }
+            ],
+        }
+    )
+    document = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}],
+        }
+    )
+    grants: dict[str, tuple[str, str]] = {}
+    for engine in ("loki", "tempo"):
+        role = f"shared-obs-dr-{engine}-role-{suffix}"
+        iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust)
+        iam.create_role(
+            RoleName=f"shared-obs-{engine}-role-{suffix}", AssumeRolePolicyDocument=trust
+        )
+        arn = iam.create_policy(
+            PolicyName=f"shared-obs-dr-{engine}-write-{suffix}", PolicyDocument=document
+        )["Policy"]["Arn"]
+        iam.create_policy(
+            PolicyName=f"shared-obs-dr-{engine}-write-old-copy", PolicyDocument=document
+        )
+        grants[engine] = (role, arn)
+    return grants
+
+
+def _attached(role: str) -> list[str]:
+    iam = client("iam", "us-east-1")
+    return [
+        p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    ]
+
+
 @pytest.fixture(scope="module")
 def shared_plan() -> dict[str, Any]:
     data: dict[str, Any] = json.loads(shared_account_plan_json().read_text(encoding="utf-8"))
@@ -64,9 +112,16 @@ def test_the_example_plan_has_the_stacks_dr_entry(shared_plan: dict[str, Any]) -
 def test_stack_failover_and_failback_move_grafanas_database_and_keep_the_standby_up(
     stubs: Stubs, shared_plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    plan = json.loads(json.dumps(shared_plan))
+    # The drain wait before the write grants are detached comes from the plan's entry.
+    plan["dr"][0]["telemetry_rpo"]["drain_seconds"] = 0
     plan_file = tmp_path / "plan.json"
-    plan_file.write_text(json.dumps(shared_plan))
+    plan_file.write_text(json.dumps(plan))
     checks = _build_example_world(shared_plan)
+    grants = _write_grants("1a2b3c4")
+    (loki_role, loki_policy), (tempo_role, tempo_policy) = grants["loki"], grants["tempo"]
+    # Tempo's grant is already in place (an earlier, interrupted run): that step finds it.
+    client("iam", "us-east-1").attach_role_policy(RoleName=tempo_role, PolicyArn=tempo_policy)
     gate = checks["shared-obs-ingest-primary-gate"]
     gc_id = GLOBAL_DB
     _queue_switch(stubs, gate, (True, True, False), "us-east-1")  # preflight, poll, closed
@@ -77,6 +132,8 @@ def test_stack_failover_and_failback_move_grafanas_database_and_keep_the_standby
     result = json.loads(out)
     assert [s["id"] for s in result["steps"]] == [
         "preflight",
+        "promote:us-east-1/loki",
+        "promote:us-east-1/tempo",
         "scale:us-east-1/shared-obs-dr-eks:shared-obs-dr-system",
         "database:switchover",
         "wait:database",
@@ -85,6 +142,14 @@ def test_stack_failover_and_failback_move_grafanas_database_and_keep_the_standby
     ]
     assert stubs.called("switchover_global_cluster")[0]["GlobalClusterIdentifier"] == gc_id
     assert writer_of(gc_id) == "us-east-1"
+    # Promoted: both write policies on the standby's roles, the primary's roles untouched.
+    outcomes = {s["id"]: s["outcome"] for s in result["steps"]}
+    assert (outcomes["promote:us-east-1/loki"], outcomes["promote:us-east-1/tempo"]) == (
+        "ran",
+        "already",
+    )
+    assert (_attached(loki_role), _attached(tempo_role)) == ([loki_policy], [tempo_policy])
+    assert _attached("shared-obs-loki-role-1a2b3c4") == []
     # The standby's system group goes to the primary's size (3), from its idle 2.
     assert nodegroup_scaling("us-east-1", "shared-obs-dr-eks", "shared-obs-dr-system") == {
         "minSize": 3,
@@ -107,10 +172,15 @@ def test_stack_failover_and_failback_move_grafanas_database_and_keep_the_standby
     )
     assert code == 0, err
     result = json.loads(out)
-    assert (
-        result["steps"][-1]["id"] == "scale-down:us-east-1/shared-obs-dr-eks:shared-obs-dr-system"
-    )
+    assert [s["id"] for s in result["steps"]][-4:] == [
+        "wait:storage-drain",
+        "demote:us-east-1/loki",
+        "demote:us-east-1/tempo",
+        "scale-down:us-east-1/shared-obs-dr-eks:shared-obs-dr-system",
+    ]
     assert writer_of(gc_id) == "eu-west-1"
+    # Demoted: the standby reads the replica buckets only, again.
+    assert (_attached(loki_role), _attached(tempo_role)) == ([], [])
     assert nodegroup_scaling("us-east-1", "shared-obs-dr-eks", "shared-obs-dr-system") == {
         "minSize": 2,
         "desiredSize": 2,
@@ -156,3 +226,32 @@ def test_stack_failback_refuses_idle_size_zero(
     assert "--idle-size 0 would scale node group shared-obs-dr-eks:shared-obs-dr-system" in err
     assert "cannot page" in err
     assert "leave out --idle-size (the plan's idle size, 2)" in err
+
+
+def test_stack_dry_runs_show_promotion_first_and_demotion_after_the_drain(
+    shared_plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(shared_plan))
+    code, out, err = run_cli(capsys, "dr", "failover", "--plan", str(plan_file), "--dry-run")
+    assert code == 0, err
+    planned = out.split("failover (unplanned")[0]
+    assert planned.index("promote:us-east-1/loki") < planned.index("database:switchover")
+    assert "attach policy shared-obs-dr-tempo-write to role shared-obs-dr-tempo-role" in planned
+    code, out, err = run_cli(capsys, "dr", "failback", "--plan", str(plan_file), "--dry-run")
+    assert code == 0, err
+    drain = shared_plan["dr"][0]["telemetry_rpo"]["drain_seconds"]
+    assert f"wait:storage-drain: wait {drain} s after ingest left us-east-1" in out
+    assert "detach policy shared-obs-dr-loki-write from role shared-obs-dr-loki-role" in out
+    assert out.index("demote:us-east-1/tempo") < out.index("scale-down:us-east-1/")
+    code, out, err = run_cli(
+        capsys,
+        "dr",
+        "failback",
+        "--plan",
+        str(plan_file),
+        "--keep-storage-writable",
+        "--dry-run",
+    )
+    assert code == 0, err
+    assert "demote:" not in out and "storage-drain" not in out

@@ -414,3 +414,63 @@ def test_amtool_accepts_both_regions_configs_and_each_heartbeat_goes_to_its_own_
         build_alertmanager_config(primary, {**urls, "deadman": HEARTBEAT_PRIMARY})["route"]
         == (build_alertmanager_config(standby, {**urls, "deadman": HEARTBEAT_PRIMARY})["route"])
     )
+
+
+# --- what a region loss loses of logs and traces -------------------------------------------
+
+
+def test_the_dr_entry_reports_the_telemetry_rpo_with_its_sources(plan: Plan) -> None:
+    (entry,) = plan.dr()
+    telemetry = entry["telemetry_rpo"]
+    # By hand from Loki's and Tempo's defaults (the library renders none of their flush
+    # settings) and the 15 minutes assumed for S3 replication:
+    #   logs   = max_chunk_age 7200 + flush check 30 + TSDB head rotation 900 + S3 900 = 9030
+    #   traces = trace idle 10 + max_block_duration 1800 + flush check 10 + S3 900    = 2720
+    #   drain  = max(chunk_idle 1800 + 30 + 900, 10 + 1800 + 10)                      = 2730
+    assert (telemetry["logs_rpo_seconds"], telemetry["traces_rpo_seconds"]) == (9030, 2720)
+    assert (telemetry["rpo_seconds"], telemetry["rpo_target_seconds"]) == (9030, 10800)
+    assert telemetry["meets_target"] is True
+    assert telemetry["drain_seconds"] == 2730
+    assert telemetry["terms"] == {
+        "loki_max_chunk_age_seconds": 7200,
+        "loki_flush_check_seconds": 30,
+        "loki_index_rotation_seconds": 900,
+        "s3_replication_seconds": 900,
+        "tempo_trace_idle_seconds": 10,
+        "tempo_max_block_seconds": 1800,
+        "tempo_flush_check_seconds": 10,
+    }
+    sources = " ".join(telemetry["sources"])
+    for cited in ("Loki configuration reference", "head_manager.go", "config.go", "RTC"):
+        assert cited in sources
+    # Grafana's RPO (the database's lag) stays what it was.
+    assert entry["rpo_seconds"] == 1
+
+
+def test_a_telemetry_rpo_that_misses_is_refused_with_the_chunk_age_that_meets_it() -> None:
+    with pytest.raises(ProgramError, match=r"would lose more logs or traces") as info:
+        _plan(standby={"telemetry_rpo_target_seconds": 3600})
+    cause = info.value.__cause__
+    assert isinstance(cause, ObsPlatformError)
+    assert cause.field == "ObservabilityStackArgs.standby.telemetry_rpo_target_seconds"
+    assert cause.value == 3600
+    # 3600 - (30 + 900 + 900) = 1770 s of chunk age: 29 whole minutes.
+    assert "loki_max_chunk_age_minutes=29" in str(info.value)
+    assert "Telemetry RPO 9030 s, target 3600 s: MISSES" in str(info.value)
+    fixed = _plan(loki_max_chunk_age_minutes=29, standby={"telemetry_rpo_target_seconds": 3600})
+    telemetry = fixed.dr()[0]["telemetry_rpo"]
+    assert telemetry["logs_rpo_seconds"] == 29 * 60 + 1830 == 3570
+    assert telemetry["meets_target"] is True
+    # The chunk age reaches both Lokis' configuration (the chart copies loki.ingester).
+    for name in ("shared-loki", "shared-dr-loki"):
+        assert _values(fixed, name)["loki"]["ingester"] == {"max_chunk_age": "29m"}
+    # Below what the flush and replication terms take (traces 2720 s), no chunk age helps.
+    with pytest.raises(ProgramError) as floor:
+        _plan(standby={"telemetry_rpo_target_seconds": 1800})
+    assert "Raise standby.telemetry_rpo_target_seconds to 2720 or more" in str(floor.value)
+
+
+def test_a_telemetry_rpo_miss_with_warn_builds_with_a_warning() -> None:
+    warned = _plan(standby={"telemetry_rpo_target_seconds": 3600, "budget_enforcement": "warn"})
+    assert warned.dr()[0]["telemetry_rpo"]["meets_target"] is False
+    assert any("telemetry RPO misses its target" in d for d in warned.diagnostics)

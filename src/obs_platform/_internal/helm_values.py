@@ -370,6 +370,19 @@ def kube_prometheus_stack_values(
     return values
 
 
+def loki_ingester(max_chunk_age_minutes: int | None) -> dict[str, Any]:
+    """Return the ``loki.ingester`` values the library sets.
+
+    The chart copies them into Loki's ``ingester`` config block, merged over its own default
+    ``wal.flush_on_shutdown: true``. Empty unless ``max_chunk_age_minutes`` is given: the
+    flush settings are then Loki's defaults, which
+    :mod:`obs_platform._internal.telemetry_rpo` reads the stack's logs RPO from.
+    """
+    if max_chunk_age_minutes is None:
+        return {}
+    return {"max_chunk_age": f"{max_chunk_age_minutes}m"}
+
+
 def loki_values(
     *,
     scale: Scale,
@@ -380,6 +393,7 @@ def loki_values(
     role_arn: Any | None = None,
     schema_from: str = LOKI_SCHEMA_FROM,
     mirror: ImageMirror | None = None,
+    max_chunk_age_minutes: int | None = None,
 ) -> dict[str, Any]:
     """Values for the Loki chart on S3.
 
@@ -397,6 +411,8 @@ def loki_values(
         role_arn: IRSA role to annotate the service account with, or ``None`` (Pod Identity).
         schema_from: The schema period's fixed start date (``YYYY-MM-DD``).
         mirror: Pull every image through these registries instead of upstream, or ``None``.
+        max_chunk_age_minutes: Loki's ``ingester.max_chunk_age``, or ``None`` for Loki's
+            default (2h); see :func:`loki_ingester`.
     """
     distributed = scale is Scale.DISTRIBUTED
     values: dict[str, Any] = {
@@ -427,6 +443,11 @@ def loki_values(
             },
             "limits_config": {"retention_period": f"{retention_days * 24}h"},
             "compactor": {"retention_enabled": True, "delete_request_store": "s3"},
+            **(
+                {"ingester": loki_ingester(max_chunk_age_minutes)}
+                if max_chunk_age_minutes is not None
+                else {}
+            ),
         },
         # Prometheus scrapes every Loki component (LokiIngestionErrors, LokiDiscardingLogs).
         "monitoring": {"serviceMonitor": {"enabled": True}},

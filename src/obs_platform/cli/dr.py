@@ -198,6 +198,13 @@ def register(subparsers: Any) -> None:
         help="node count the standby returns to (default: 0 for a cell pair; an observability "
         "stack's standby keeps the size its plan configures, and 0 is refused for it)",
     )
+    failback.add_argument(
+        "--keep-storage-writable",
+        action="store_true",
+        help="an observability stack's standby: leave its Loki and Tempo write policies "
+        "attached (default: detach them once they have flushed, after the drain wait the "
+        "plan's telemetry_rpo.drain_seconds gives)",
+    )
     failback.set_defaults(
         handler=handle_failover, direction="failback", unplanned=False, allow_data_loss=False
     )
@@ -242,6 +249,13 @@ def register(subparsers: Any) -> None:
         default=None,
         metavar="N",
         help="node count the standby returns to after the failback (default as for failback)",
+    )
+    drill.add_argument(
+        "--keep-storage-writable",
+        action="store_true",
+        help="an observability stack's standby: leave its Loki and Tempo write policies "
+        "attached (default: detach them once they have flushed, after the drain wait the "
+        "plan's telemetry_rpo.drain_seconds gives)",
     )
     drill.set_defaults(handler=handle_drill, keep_standby_scaled=False)
 
@@ -331,6 +345,7 @@ def _spec(args: argparse.Namespace, direction: str) -> Any:
         desired_size=args.desired_size,
         idle_size=getattr(args, "idle_size", None),
         scale_down_after=not getattr(args, "keep_standby_scaled", False),
+        demote_storage=not getattr(args, "keep_storage_writable", False),
     )
 
 

@@ -318,15 +318,22 @@ class StandbyStackArgs(ArgsModel):
     promoted: bool = False
     """Whether the standby's Loki and Tempo may write to the replica buckets. ``False`` (passive)
     grants them read only: they serve the replicated data, accept pushes into their write-ahead
-    logs and retry their flushes until promotion. Set ``True`` (or attach the
-    ``{name}-standby-{loki,tempo}-write`` policies by hand during an outage, see the runbook)
-    when the standby takes over."""
+    logs and retry their flushes until promotion. ``obs-platform dr failover`` promotes the
+    standby by attaching the ``{name}-dr-{loki,tempo}-write`` policies (and ``dr failback``
+    detaches them), so leave this ``False`` when the command manages it; ``True`` makes the
+    attachment a Pulumi resource, for a standby that should stay writable (see the runbook)."""
     rto_target_seconds: int = Field(default=1800, ge=60, le=86400)
     """The stack's own recovery-time target. Ingest and paging move on their own within a few
     minutes; Grafana's database moves when an operator runs ``obs-platform dr failover``, which
     the budget charges as a person's approval (``TimingAssumptions.manual_approval_seconds``)."""
     rpo_target_seconds: int = Field(default=60, ge=1, le=86400)
     """The stack's own recovery-point target for Grafana's state (the global database's lag)."""
+    telemetry_rpo_target_seconds: int = Field(default=10800, ge=60, le=604800)
+    """The recovery-point target for logs and traces: what a loss of the primary region may
+    lose of them (data Loki and Tempo acknowledged but had not yet flushed to S3, plus S3
+    replication). The plan's ``dr`` entry reports the figure as ``telemetry_rpo``; a miss is
+    refused or warned about as ``budget_enforcement`` says. Default 3 hours, above Loki's
+    default 2h chunk age."""
     health_alarm_evaluation_periods: int = Field(default=2, ge=1, le=10)
     """One-minute periods the primary ingest NLB must report no healthy targets before the
     failover records move to the standby."""
@@ -419,6 +426,11 @@ class ObservabilityStackArgs(ArgsModel):
     """Grafana volume size."""
     loki_retention_days: int = Field(default=30, ge=1, le=3650)
     """How long logs are kept (1-3650 days); the bucket lifecycle follows."""
+    loki_max_chunk_age_minutes: int | None = Field(default=None, ge=1, le=1440)
+    """Loki's ``ingester.max_chunk_age`` in minutes: the longest a chunk stays in the ingester
+    before it is flushed to S3, and so the bulk of what a region loss loses of logs (the
+    standby's ``telemetry_rpo``). ``None`` (default) keeps Loki's 2h; lower values flush
+    smaller chunks more often (more S3 requests, a larger index)."""
     tempo_retention_days: int = Field(default=14, ge=1, le=365)
     """How long traces are kept (1-365 days); the bucket lifecycle follows."""
     tempo_wal_volume_gib: int = Field(default=20, ge=5, le=1024)

@@ -492,6 +492,7 @@ def create_releases(
         role_arn=roles["loki"].annotation_arn,
         schema_from=args.loki_schema_from,
         mirror=mirror,
+        max_chunk_age_minutes=args.loki_max_chunk_age_minutes,
     )
     loki = _chart(
         owner,

@@ -16,6 +16,7 @@ from .._internal.datasources import CloudWatchAccountDatasource, DatasourceEndpo
 from .._internal.errors import ObsPlatformError
 from .._internal.helm_values import IRSA_ANNOTATION, KPS_RELEASE, in_cluster_urls
 from .._internal.regions import ROUTE53_METRICS_REGION
+from .._internal.telemetry_rpo import TelemetryRpo
 from .._internal.types import ArgsModel
 from .args import (
     CapacityType,
@@ -41,7 +42,9 @@ from .standby import (
     grafana_database,
     standby_args,
     standby_budget,
+    standby_telemetry_rpo,
     storage_write_grants,
+    telemetry_rpo_fix,
 )
 from .standby_cost import stack_cost_options, stack_standby_cost
 from .storage import RETENTION_MARGIN_DAYS, Bucket, kms_key, replication_role, telemetry_bucket
@@ -186,6 +189,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
         self._standby_budget: Any = None
         self._standby_cost: CostEstimate | None = None
         self._standby_cost_options: list[CostOption] = []
+        self._telemetry_rpo: TelemetryRpo | None = None
         self._replica_keys: dict[str, Any] = {}
         self.ingest_load_balancer: aws.lb.LoadBalancer | None = None
         self.standby = None
@@ -266,6 +270,16 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                 fix="Change the settings named above, or raise standby.rto_target_seconds"
                 " / rpo_target_seconds; budget_enforcement='warn' deploys anyway.",
             )
+        self._telemetry_rpo = rpo = standby_telemetry_rpo(args)
+        if not rpo.meets_target and refuse:
+            raise ObsPlatformError(
+                f"{label}: a loss of {args.region} would lose more logs or traces than the "
+                f"standby's telemetry RPO target allows.\n{rpo.explain()}",
+                field="ObservabilityStackArgs.standby.telemetry_rpo_target_seconds",
+                value=args.standby.telemetry_rpo_target_seconds if args.standby else None,
+                fix=f"{telemetry_rpo_fix(rpo)[0].upper()}{telemetry_rpo_fix(rpo)[1:]}; "
+                "budget_enforcement='warn' deploys anyway.",
+            )
 
     def _build(self, args: ObservabilityStackArgs) -> dict[str, Any]:
         region = args.region
@@ -281,6 +295,13 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                 + explain_costs(
                     self._standby_budget, self._standby_cost, self._standby_cost_options
                 ),
+                resource=self,
+            )
+        if self._telemetry_rpo is not None and not self._telemetry_rpo.meets_target:
+            pulumi.log.warn(
+                f"ObservabilityStack {self._name!r}: the standby's telemetry RPO misses its "
+                f"target (budget_enforcement=warn).\n{self._telemetry_rpo.explain()}\nFix: "
+                f"{telemetry_rpo_fix(self._telemetry_rpo)}.",
                 resource=self,
             )
         if args.prometheus_replicas > 1:
@@ -533,6 +554,8 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             if self._standby_budget is not None and args.dr_region is not None
             else None
         )
+        if budget is not None and self._telemetry_rpo is not None:
+            budget["telemetry_rpo"] = self._telemetry_rpo.as_output()
         if budget is not None and self._standby_cost is not None:
             budget["idle_cost"] = {
                 **self._standby_cost.as_output(),

@@ -39,7 +39,9 @@ import pulumi
 import pulumi_aws as aws
 
 from .._internal.alertmanager import AlertingArgs, WebhookReceiver
+from .._internal.helm_values import Scale, loki_ingester
 from .._internal.rto import Budget, DrTimingConfig, compute_budget
+from .._internal.telemetry_rpo import TelemetryRpo, telemetry_rpo
 from ..dr.args import AuroraGlobalArgs
 from ..dr.aurora import (
     AuroraParts,
@@ -321,4 +323,38 @@ def standby_budget(args: ObservabilityStackArgs) -> Budget:
             nodes_scaled_by_plan=False,
             fixes_for="observability-stack",
         )
+    )
+
+
+def standby_telemetry_rpo(args: ObservabilityStackArgs) -> TelemetryRpo:
+    """Return what a loss of the primary region loses of logs and traces.
+
+    The ``dr`` entry's ``telemetry_rpo``, from the ``ingester`` values the primary's Loki and
+    Tempo get. The library renders no Tempo ingester setting, and Loki's only when
+    ``loki_max_chunk_age_minutes`` is set (:func:`~obs_platform._internal.helm_values.
+    loki_ingester`), so the rest are the binaries' defaults.
+    """
+    standby: StandbyStackArgs = args.standby  # type: ignore[assignment]
+    return telemetry_rpo(
+        loki_ingester(args.loki_max_chunk_age_minutes),
+        {},
+        target_seconds=standby.telemetry_rpo_target_seconds,
+        tempo_modelled=args.scale is Scale.MONOLITHIC,
+    )
+
+
+def telemetry_rpo_fix(rpo: TelemetryRpo) -> str:
+    """Return the setting that brings the telemetry RPO within its target."""
+    minutes = rpo.loki_max_chunk_age_to_meet()
+    traces = rpo.traces_seconds or 0.0
+    if minutes is not None and traces <= rpo.target_seconds:
+        return (
+            f"set loki_max_chunk_age_minutes={minutes} (or lower), or raise "
+            f"standby.telemetry_rpo_target_seconds to {int(rpo.rpo_seconds)}"
+        )
+    # The lowest RPO any chunk age reaches: one minute of chunk age, or Tempo's term.
+    floor = max(traces, rpo.logs_seconds - rpo.terms["loki_max_chunk_age_seconds"] + 60)
+    return (
+        f"raise standby.telemetry_rpo_target_seconds to {int(floor)} or more (with "
+        "loki_max_chunk_age_minutes=1; the flush and replication terms alone exceed the target)"
     )

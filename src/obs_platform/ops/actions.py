@@ -7,12 +7,13 @@ switch and the replication-lag metric.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from .._internal import arc_ungraceful
 from .aws import AwsContext
 from .errors import OpsError
-from .model import NodeGroupRef
+from .model import NodeGroupRef, StorageGrantRef
 
 HEALTHY_FRACTION = 0.18
 """Route 53 treats an endpoint as healthy when more than 18% of its checkers see it healthy."""
@@ -437,3 +438,77 @@ def region_switch_execution(
         ],
         "actual_recovery_time": response.get("actualRecoveryTime"),
     }
+
+
+# IAM: a stack standby's storage write grants ------------------------------------------------
+
+AUTONAME_SUFFIX = re.compile(r"-[0-9a-f]{7}$")
+"""Pulumi autonames a resource ``{resource name}-{7 random hex characters}`` (Pulumi docs,
+*Resource names: autonaming*); the plan holds only the resource name."""
+
+
+def _autonamed(names: list[str], base: str) -> list[str]:
+    return [
+        n
+        for n in names
+        if n == base or (n.startswith(base) and AUTONAME_SUFFIX.fullmatch(n[len(base) :]))
+    ]
+
+
+def _iam_pages(aws: AwsContext, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
+    """Return every item of a paginated IAM list (``Marker``/``IsTruncated``)."""
+    items: list[dict[str, Any]] = []
+    marker: str | None = None
+    while True:
+        page = aws.call(
+            "iam", "us-east-1", operation, **params, **({"Marker": marker} if marker else {})
+        )
+        items.extend(page.get(key, []))
+        if not page.get("IsTruncated"):
+            return items
+        marker = page.get("Marker")
+
+
+def _one(found: list[str], what: str, base: str) -> str:
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise OpsError(
+            f"no IAM {what} named {base} or {base}-XXXXXXX (Pulumi's autoname) in this account",
+            fix="check that your credentials are for the account the stack runs in and that "
+            "the stack is deployed with its standby.",
+        )
+    raise OpsError(
+        f"{len(found)} IAM {what}s match {base}-XXXXXXX: {', '.join(sorted(found))}",
+        fix="delete the stale one (a destroyed stack's), or attach the policy by hand "
+        "(runbook, *Fail the platform over*).",
+        exit_code=4,
+    )
+
+
+def resolve_grant(aws: AwsContext, grant: StorageGrantRef) -> tuple[str, str]:
+    """Return ``(role name, policy ARN)`` of a standby's write grant, found by autoname.
+
+    Raises:
+        OpsError: If either is missing or more than one matches.
+    """
+    roles = [str(r["RoleName"]) for r in _iam_pages(aws, "list_roles", "Roles")]
+    policies = {
+        str(p["PolicyName"]): str(p["Arn"])
+        for p in _iam_pages(aws, "list_policies", "Policies", Scope="Local")
+    }
+    role = _one(_autonamed(roles, grant.role), "role", grant.role)
+    policy = _one(_autonamed(list(policies), grant.policy), "policy", grant.policy)
+    return role, policies[policy]
+
+
+def grant_attached(aws: AwsContext, role: str, policy_arn: str) -> bool:
+    """True when the managed policy is attached to the role."""
+    attached = _iam_pages(aws, "list_attached_role_policies", "AttachedPolicies", RoleName=role)
+    return any(p.get("PolicyArn") == policy_arn for p in attached)
+
+
+def set_grant(aws: AwsContext, role: str, policy_arn: str, *, attach: bool) -> None:
+    """Attach (``AttachRolePolicy``) or detach (``DetachRolePolicy``) the write policy."""
+    operation = "attach_role_policy" if attach else "detach_role_policy"
+    aws.call("iam", "us-east-1", operation, RoleName=role, PolicyArn=policy_arn)

@@ -47,10 +47,12 @@ NOT_FOUND_CODES = frozenset(
         "GlobalClusterNotFoundFault",
         "DBClusterNotFoundFault",
         "NoSuchHealthCheck",
+        "NoSuchEntity",
     }
 )
-GLOBAL_SERVICE_REGION = {"route53": "us-east-1"}
-"""Services with one endpoint: Route 53's API lives in us-east-1."""
+GLOBAL_SERVICE_REGION = {"route53": "us-east-1", "iam": "us-east-1"}
+"""Services with one endpoint: Route 53's and IAM's APIs live in us-east-1 (IAM's control
+plane, which AttachRolePolicy uses, is in us-east-1: IAM user guide, *Resilience in IAM*)."""
 
 
 class AwsContext:

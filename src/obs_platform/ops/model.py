@@ -56,6 +56,35 @@ class HealthCheckRef:
 
 
 @dataclass(frozen=True)
+class StorageGrantRef:
+    """A write grant an observability stack's standby gets when it is promoted.
+
+    The standby's Loki and Tempo read the replica buckets with a read-only role policy; the
+    stack also creates the managed policy ``{standby}-{engine}-write`` (``s3:PutObject`` and
+    ``s3:DeleteObject`` on those buckets, ``kms:GenerateDataKey`` on their key), attached to
+    ``{standby}-{engine}-role`` only while the standby serves (``observability/standby.py``).
+    Both are autonamed by Pulumi, so the plan knows their resource names and AWS holds them as
+    ``{resource name}-{7 hex characters}``; the run looks them up by that pattern.
+
+    Attributes:
+        region: The standby's region (where the replica buckets are).
+        engine: ``loki`` or ``tempo``.
+        role: The role's Pulumi resource name (``shared-obs-dr-loki-role``).
+        policy: The write policy's Pulumi resource name (``shared-obs-dr-loki-write``).
+    """
+
+    region: str
+    engine: str
+    role: str
+    policy: str
+
+    @property
+    def key(self) -> str:
+        """A stable identifier, ``region/engine``, used in step IDs."""
+        return f"{self.region}/{self.engine}"
+
+
+@dataclass(frozen=True)
 class RtoBudget:
     """The RTO/RPO budget a ``PilotLightDr`` reports in the plan's ``dr`` section.
 
@@ -63,11 +92,14 @@ class RtoBudget:
         rto_seconds: The computed worst-case RTO.
         rto_target_seconds: The stated RTO target.
         terms: The budget's terms (``detection_seconds``, ``database_seconds``, ...).
+        storage_drain_seconds: For an observability stack's entry, how long its Loki and Tempo
+            take to flush once ingest has left them (``telemetry_rpo.drain_seconds``).
     """
 
     rto_seconds: float
     rto_target_seconds: float
     terms: dict[str, float] = field(default_factory=dict)
+    storage_drain_seconds: float | None = None
 
     @classmethod
     def from_plan_entry(cls, entry: dict[str, Any]) -> RtoBudget:
@@ -77,11 +109,18 @@ class RtoBudget:
             for k, v in dict(entry.get("terms") or {}).items()
             if isinstance(v, int | float) and not isinstance(v, bool)
         }
+        telemetry = entry.get("telemetry_rpo")
+        drain = telemetry.get("drain_seconds") if isinstance(telemetry, dict) else None
         try:
             return cls(
                 rto_seconds=float(entry["rto_seconds"]),
                 rto_target_seconds=float(entry["rto_target_seconds"]),
                 terms=terms,
+                storage_drain_seconds=(
+                    float(drain)
+                    if isinstance(drain, int | float) and not isinstance(drain, bool)
+                    else None
+                ),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise OpsError(
@@ -106,6 +145,8 @@ class DrTargets:
         region_switch_plan_unresolved: Why the Region switch plan that the plan JSON names has
             no ARN here (lookup failed, not found), else ``None``. ``--engine auto`` refuses
             to run without it rather than change engine silently.
+        storage_grants: An observability stack standby's write grants, attached on failover
+            and detached on failback.
     """
 
     primary_region: str
@@ -117,6 +158,7 @@ class DrTargets:
     region_switch_plan_arn: str | None = None
     budget: RtoBudget | None = None
     region_switch_plan_unresolved: str | None = None
+    storage_grants: tuple[StorageGrantRef, ...] = ()
 
     def __post_init__(self) -> None:
         if self.primary_region == self.standby_region:
@@ -136,6 +178,10 @@ class DrTargets:
         if own:
             return own
         return tuple(hc for hc in checks if hc.region is None)
+
+    def storage_grants_in(self, region: str) -> tuple[StorageGrantRef, ...]:
+        """Return the write grants of the standby in ``region``."""
+        return tuple(g for g in self.storage_grants if g.region == region)
 
     @property
     def dns_gates(self) -> tuple[HealthCheckRef, ...]:

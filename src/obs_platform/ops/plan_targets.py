@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OpsError
-from .model import RtoBudget
+from .model import RtoBudget, StorageGrantRef
 
 PLAN_FORMAT = "obs-platform.plan/1"
 GLOBAL_CLUSTER_TYPE = "aws:rds/globalCluster:GlobalCluster"
@@ -23,6 +23,10 @@ NODE_GROUP_TYPE = "aws:eks/nodeGroup:NodeGroup"
 REPLICATOR_TYPE = "aws:msk/replicator:Replicator"
 REGION_SWITCH_PLAN_TYPE = "aws:arcregionswitch/plan:Plan"
 STACK_TYPE = "obs-platform:observability:ObservabilityStack"
+POLICY_TYPE = "aws:iam/policy:Policy"
+ROLE_TYPE = "aws:iam/role:Role"
+WRITE_POLICY_SUFFIX = "-write"
+"""A stack standby's write policy is ``{standby}-{engine}-write`` (observability/standby.py)."""
 _PLACEHOLDERS = frozenset({"[unknown]", "[secret]"})
 
 
@@ -80,6 +84,7 @@ class PlanHints:
     replicators: tuple[NamedHint, ...] = ()
     region_switch_plans: tuple[NamedHint, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    storage_grants: tuple[StorageGrantRef, ...] = ()
 
 
 def load_plan(path: Path) -> dict[str, Any]:
@@ -222,7 +227,40 @@ def hints_from_plan(
         tuple(health_checks),
         tuple(replicators),
         tuple(switch_plans),
+        storage_grants=_storage_grants(plan, entry, standby) if stack_entry else (),
     )
+
+
+def _storage_grants(
+    plan: dict[str, Any], entry: dict[str, Any] | None, standby: str | None
+) -> tuple[StorageGrantRef, ...]:
+    """Return the write grants of the stack's standby.
+
+    Each ``{standby}-{engine}-write`` policy of an ``ObservabilityStack`` nested under the
+    entry's component, with its ``{standby}-{engine}-role``.
+    """
+    if entry is None or standby is None:
+        return ()
+    resources = [r for r in plan.get("resources") or [] if isinstance(r, dict)]
+    stacks = {
+        str(r.get("urn")): str(r.get("name"))
+        for r in resources
+        if r.get("type") == STACK_TYPE and r.get("parent") == entry.get("component")
+    }
+    roles = {(r.get("parent"), r.get("name")) for r in resources if r.get("type") == ROLE_TYPE}
+    grants: list[StorageGrantRef] = []
+    for res in resources:
+        parent, name = res.get("parent"), str(res.get("name", ""))
+        if res.get("type") != POLICY_TYPE or parent not in stacks:
+            continue
+        prefix = f"{stacks[str(parent)]}-"
+        if not (name.startswith(prefix) and name.endswith(WRITE_POLICY_SUFFIX)):
+            continue
+        engine = name[len(prefix) : -len(WRITE_POLICY_SUFFIX)]
+        role = f"{prefix}{engine}-role"
+        if engine and (parent, role) in roles:
+            grants.append(StorageGrantRef(standby, engine, role, name))
+    return tuple(grants)
 
 
 def _component_scope(plan: dict[str, Any], entry: dict[str, Any] | None) -> set[str] | None:

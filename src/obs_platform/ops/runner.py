@@ -19,7 +19,7 @@ from typing import Any
 from . import actions
 from .aws import AwsContext
 from .errors import OpsError
-from .model import DrTargets, NodeGroupRef
+from .model import DrTargets, NodeGroupRef, StorageGrantRef
 from .state import OperationState, load_state, locked, save_state
 from .steps import (
     Direction,
@@ -461,6 +461,16 @@ class Runner:
             )
             state = str(info["state"])
             return state not in actions.REGION_SWITCH_FAILED, f"execution {execution} {state}"
+        if kind in (StepKind.PROMOTE_STORAGE, StepKind.DEMOTE_STORAGE):
+            role, policy_arn = actions.resolve_grant(self.aws, self._grant(step))
+            attached = actions.grant_attached(self.aws, role, policy_arn)
+            wanted = kind is StepKind.PROMOTE_STORAGE
+            return (
+                attached is wanted,
+                f"{policy_arn} {'attached to' if attached else 'not on'} {role}",
+            )
+        if kind is StepKind.WAIT_STORAGE_DRAIN:
+            return True, "waited earlier"
         if step.is_wait:
             self._verifying = True
             try:
@@ -483,6 +493,9 @@ class Runner:
             StepKind.START_REGION_SWITCH: self._start_region_switch,
             StepKind.WAIT_REGION_SWITCH: self._wait_region_switch,
             StepKind.WAIT_HEALTH: self._wait_health,
+            StepKind.PROMOTE_STORAGE: self._set_grant,
+            StepKind.DEMOTE_STORAGE: self._set_grant,
+            StepKind.WAIT_STORAGE_DRAIN: self._wait_storage_drain,
         }[step.kind]
         return handler(step)
 
@@ -515,6 +528,15 @@ class Runner:
         now = dt.datetime.fromtimestamp(self.options.clock(), tz=dt.UTC)
         for hc in (*self.targets.health_checks_for(self.to_region), *self.targets.dns_gates):
             actions.check_status(self.aws, hc.health_check_id, hc.gate, now)
+        grants = [
+            self._grant(s)
+            for s in self.steps
+            if s.kind in (StepKind.PROMOTE_STORAGE, StepKind.DEMOTE_STORAGE)
+        ]
+        for grant in grants:
+            actions.resolve_grant(self.aws, grant)
+        if grants:
+            found.append(f"{len(grants)} storage write grant(s)")
         if self.targets.region_switch_plan_arn and any(
             s.kind is StepKind.START_REGION_SWITCH for s in self.steps
         ):
@@ -610,6 +632,38 @@ class Runner:
             return "already", f"already at desired {current[1]}", data
         actions.update_scaling(self.aws, ng, target)
         return "ran", f"min/desired/max {current} -> {target}", data
+
+    def _grant(self, step: Step) -> StorageGrantRef:
+        params = step.params
+        return StorageGrantRef(
+            step.region, str(params["engine"]), str(params["role"]), str(params["policy"])
+        )
+
+    def _set_grant(self, step: Step) -> tuple[str, str, dict[str, Any]]:
+        """Attach (promote) or detach (demote) a standby's write policy, if not so already."""
+        attach = step.kind is StepKind.PROMOTE_STORAGE
+        role, policy_arn = actions.resolve_grant(self.aws, self._grant(step))
+        data = {"role": role, "policy_arn": policy_arn}
+        if actions.grant_attached(self.aws, role, policy_arn) is attach:
+            state = "attached to" if attach else "detached from"
+            return "already", f"{policy_arn} already {state} {role}", data
+        actions.set_grant(self.aws, role, policy_arn, attach=attach)
+        done = f"attached {policy_arn} to" if attach else f"detached {policy_arn} from"
+        return "ran", f"{done} {role}", data
+
+    def _wait_storage_drain(self, step: Step) -> tuple[str, str, dict[str, Any]]:
+        """Wait ``seconds`` from the moment ingest left the standby (the health wait's end).
+
+        A known, bounded wait: ``--wait-timeout-seconds`` does not cut it short.
+        """
+        assert self._state is not None
+        health = self._state.steps.get("wait:health", {})
+        mine = self._state.steps.get(step.step_id, {})
+        since = float(health.get("finished_at") or mine.get("started_at") or self.options.clock())
+        seconds = float(step.params["seconds"])
+        while (left := since + seconds - self.options.clock()) > 0:
+            self.options.sleep(min(left, max(self.options.poll_seconds, 1.0)))
+        return "ran", f"{seconds:g} s passed since ingest left {step.region}", {}
 
     def _switch_database(self, step: Step) -> tuple[str, str, dict[str, Any]]:
         cluster = self._global_cluster()

@@ -60,6 +60,12 @@ class StepKind(StrEnum):
     WAIT_REGION_SWITCH = "wait-region-switch"
     WAIT_HEALTH = "wait-health"
     SCALE_DOWN_NODEGROUP = "scale-down-nodegroup"
+    PROMOTE_STORAGE = "promote-storage"
+    """Attach a stack standby's write policy to its Loki or Tempo role."""
+    WAIT_STORAGE_DRAIN = "wait-storage-drain"
+    """Wait until the standby's Loki and Tempo have flushed what they took while serving."""
+    DEMOTE_STORAGE = "demote-storage"
+    """Detach the write policy again: the standby reads the replica buckets only."""
 
 
 WAIT_KINDS = frozenset(
@@ -68,6 +74,7 @@ WAIT_KINDS = frozenset(
         StepKind.WAIT_NODEGROUPS,
         StepKind.WAIT_REGION_SWITCH,
         StepKind.WAIT_HEALTH,
+        StepKind.WAIT_STORAGE_DRAIN,
     }
 )
 """Steps that only observe; everything else changes something."""
@@ -143,6 +150,8 @@ class OperationSpec:
         idle_size: Node count the old standby returns to after a failback; ``None`` derives
             it: an observability stack standby's configured size from the plan, else 0.
         scale_down_after: Whether a failback returns the standby's node groups to ``idle_size``.
+        demote_storage: Whether a failback detaches an observability stack standby's write
+            policies (after its Loki and Tempo have flushed); ``False`` leaves them attached.
     """
 
     direction: Direction
@@ -152,6 +161,7 @@ class OperationSpec:
     desired_size: int | None = None
     idle_size: int | None = None
     scale_down_after: bool = True
+    demote_storage: bool = True
 
 
 def regions_for(direction: Direction, targets: DrTargets) -> tuple[str, str]:
@@ -253,6 +263,19 @@ def plan_steps(spec: OperationSpec, targets: DrTargets) -> list[Step]:
             {"from_region": source, "to_region": target},
         )
     ]
+    # The standby's Loki and Tempo flush to the replica buckets from the moment they may
+    # write, so promotion comes first: it only attaches a policy and returns.
+    for grant in targets.storage_grants_in(target):
+        steps.append(
+            Step(
+                f"promote:{grant.key}",
+                StepKind.PROMOTE_STORAGE,
+                f"let {grant.engine} in {grant.region} write to its replica buckets: attach "
+                f"policy {grant.policy} to role {grant.role}",
+                grant.region,
+                {"engine": grant.engine, "role": grant.role, "policy": grant.policy},
+            )
+        )
     if spec.engine is Engine.REGION_SWITCH:
         if not targets.region_switch_plan_arn:
             raise OpsError(
@@ -354,7 +377,7 @@ def plan_steps(spec: OperationSpec, targets: DrTargets) -> list[Step]:
                     {"nodegroups": [ng.key for ng in to_groups]},
                 )
             )
-        if len(steps) == 1:
+        if len(steps) == 1 + len(targets.storage_grants_in(target)):
             raise OpsError(
                 "nothing to fail over: no global cluster and no node groups in "
                 f"{target} were given",
@@ -382,6 +405,32 @@ def plan_steps(spec: OperationSpec, targets: DrTargets) -> list[Step]:
                 {"healthy": healthy, "unhealthy": unhealthy, "gates": gates},
             )
         )
+    grants = targets.storage_grants_in(source)
+    if spec.direction is Direction.FAILBACK and spec.demote_storage and grants:
+        drain = storage_drain_seconds(targets.budget)
+        steps.append(
+            Step(
+                "wait:storage-drain",
+                StepKind.WAIT_STORAGE_DRAIN,
+                f"wait {drain:g} s after ingest left {source}, until its Loki and Tempo have "
+                "flushed what they took while serving (idle chunks and blocks)",
+                source,
+                {"seconds": drain},
+                counts_toward_rto=False,
+            )
+        )
+        for grant in grants:
+            steps.append(
+                Step(
+                    f"demote:{grant.key}",
+                    StepKind.DEMOTE_STORAGE,
+                    f"make {grant.engine} in {grant.region} read-only again: detach policy "
+                    f"{grant.policy} from role {grant.role}",
+                    grant.region,
+                    {"engine": grant.engine, "role": grant.role, "policy": grant.policy},
+                    counts_toward_rto=False,
+                )
+            )
     if (
         spec.direction is Direction.FAILBACK
         and spec.scale_down_after
@@ -405,6 +454,21 @@ def plan_steps(spec: OperationSpec, targets: DrTargets) -> list[Step]:
                 )
             )
     return steps
+
+
+STORAGE_DRAIN_SECONDS = 1830.0
+"""How long a standby's Loki and Tempo need to flush once ingest has left them, when the plan
+does not say (its ``dr`` entry's ``telemetry_rpo.drain_seconds``): Loki flushes a chunk that
+received nothing for ``chunk_idle_period`` (30 min) at its next ``flush_check_period`` (30 s),
+Tempo cuts its head block after ``max_block_duration`` (30 min); the library renders neither, so
+these are the defaults (Loki configuration reference; Tempo ``modules/ingester/config.go``)."""
+
+
+def storage_drain_seconds(budget: RtoBudget | None) -> float:
+    """Return the wait before a failback detaches a standby's write grants."""
+    if budget is not None and budget.storage_drain_seconds is not None:
+        return budget.storage_drain_seconds
+    return STORAGE_DRAIN_SECONDS
 
 
 def idle_size(spec: OperationSpec, ng: NodeGroupRef) -> int:

@@ -77,9 +77,30 @@ def render_budget(entry: dict[str, Any]) -> list[str]:
     for term in ordered:
         seconds = terms[term]
         lines.append(f"      {term:<28} {seconds}")
+    telemetry = entry.get("telemetry_rpo")
+    if isinstance(telemetry, dict):
+        lines += render_telemetry_rpo(telemetry)
     cost = entry.get("idle_cost")
     if isinstance(cost, dict):
         lines += render_idle_cost(cost)
+    return lines
+
+
+def render_telemetry_rpo(telemetry: dict[str, Any]) -> list[str]:
+    """Return the lines of an observability stack's ``telemetry_rpo`` (logs and traces)."""
+    verdict = "meets" if telemetry.get("meets_target") else "MISSES"
+    traces = telemetry.get("traces_rpo_seconds")
+    lines = [
+        f"    Telemetry RPO {telemetry.get('rpo_seconds')} s, target "
+        f"{telemetry.get('rpo_target_seconds')} s: {verdict} (logs "
+        f"{telemetry.get('logs_rpo_seconds')} s, traces "
+        f"{'not modelled' if traces is None else f'{traces} s'}; a promoted standby drains in "
+        f"{telemetry.get('drain_seconds')} s)",
+    ]
+    for term, seconds in sorted((telemetry.get("terms") or {}).items()):
+        lines.append(f"      {term:<28} {seconds}")
+    lines += [f"      source: {source}" for source in telemetry.get("sources") or []]
+    lines += [f"      note: {note}" for note in telemetry.get("notes") or []]
     return lines
 
 
