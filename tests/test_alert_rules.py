@@ -28,6 +28,7 @@ REQUIRED_ALERTS = {
     "MskReplicatorLagHigh",
     "PrimaryHealthCheckFailing",
     "StandbyNotReady",
+    "ArcUngracefulFunctionFailing",  # the automatic ungraceful path cannot run
     "RemoteWriteFailing",
     "LokiIngestionErrors",
     "TempoIngestionErrors",
@@ -133,6 +134,8 @@ def test_metric_names_are_the_exporters_names() -> None:
         "aws_route53_health_check_status_minimum",
         "aws_rds_aurora_global_dbreplication_lag_average",
         "aws_kafka_replication_latency_maximum",
+        "aws_lambda_errors_sum",
+        "aws_lambda_throttles_sum",
         "kafka_connect_mirror_mirrorsourceconnector_replication_latency_ms_max",
         "prometheus_remote_storage_samples_failed_total",
         "prometheus_remote_storage_samples_total",
@@ -185,6 +188,11 @@ EKS_STANDBY = {
     "tag_cell": STANDBY,
     "tag_dr_role": "standby",
 }
+
+
+# The pair's ungraceful-failover function, tagged like the standby (dr.ungraceful).
+UNGRACEFUL = {"dimension_FunctionName": "app-arc-ungraceful", "tag_cell": STANDBY}
+OTHER_FUNCTION = {"dimension_FunctionName": "orders-worker", "tag_cell": STANDBY}
 
 
 def ec2_standby(instance: str) -> dict[str, str]:
@@ -280,6 +288,32 @@ CASES: dict[
         [("critical", {"cell": STANDBY, "reason": "control-plane"})],
         # healthy at zero nodes: the control plane answers, no instance, no node, no collector
         [_series(ar.EKS_APISERVER_REQUESTS, EKS_STANDBY, "120x40")],
+    ),
+    "ArcUngracefulFunctionFailing": (
+        # errors every minute, then (a second pair) throttled every minute
+        [
+            _series(ar.LAMBDA_ERRORS, UNGRACEFUL, "1x10"),
+            _series(ar.LAMBDA_THROTTLES, UNGRACEFUL, "0x10"),
+            _series(
+                ar.LAMBDA_THROTTLES,
+                {**UNGRACEFUL, "dimension_FunctionName": "db-arc-ungraceful"},
+                "1x10",
+            ),
+        ],
+        8,
+        [
+            (
+                "critical",
+                {"dimension_FunctionName": name, "tag_cell": STANDBY, "cell": STANDBY},
+            )
+            for name in ("app-arc-ungraceful", "db-arc-ungraceful")
+        ],
+        # a lone error, and another function's errors, page nobody
+        [
+            _series(ar.LAMBDA_ERRORS, UNGRACEFUL, "0 0 1 0x8"),
+            _series(ar.LAMBDA_THROTTLES, UNGRACEFUL, "0x10"),
+            _series(ar.LAMBDA_ERRORS, OTHER_FUNCTION, "1x10"),
+        ],
     ),
     "DrSignalsMissing": (
         # a pilot-light primary reports, its standby is at zero nodes (no collector series),

@@ -19,6 +19,8 @@ from obs_platform._internal.alert_rules import (
     DR_ROLE_TAG,
     EC2_STATUS_CHECK_FAILED,
     EKS_APISERVER_REQUESTS,
+    LAMBDA_ERRORS,
+    LAMBDA_THROTTLES,
     MSK_REPLICATOR_LATENCY_MS,
     ROUTE53_HEALTH_CHECK_STATUS,
     STANDBY_EXPECTED_RECORD,
@@ -71,6 +73,8 @@ def plan() -> Plan:
         # YACE v0.67.0 promutil.BuildMetricName: "aws/eks" -> aws_eks, the name kept as is
         ("AWS/EKS", "apiserver_request_total", "Sum", "aws_eks_apiserver_request_total_sum"),
         ("AWS/EC2", "StatusCheckFailed", "Maximum", "aws_ec2_status_check_failed_maximum"),
+        ("AWS/Lambda", "Errors", "Sum", "aws_lambda_errors_sum"),
+        ("AWS/Lambda", "Throttles", "Sum", "aws_lambda_throttles_sum"),
     ],
 )
 def test_yace_metric_names(namespace: str, metric: str, statistic: str, expected: str) -> None:
@@ -111,6 +115,12 @@ def test_discovery_jobs_read_each_metric_where_it_lives() -> None:
             (("StatusCheckFailed", "Maximum"),),
             search_tags=(("dr-role", "^standby$"),),
         ),
+        DiscoveryJob(
+            "AWS/Lambda",
+            (EU, DR),
+            (("Errors", "Sum"), ("Throttles", "Sum")),
+            search_tags=(("dr-role", "^standby$"),),
+        ),
     ]
 
 
@@ -123,7 +133,14 @@ def test_config_structure() -> None:
         "discovery": {
             "exportedTagsOnMetrics": {
                 namespace: tags
-                for namespace in ("AWS/RDS", "AWS/Route53", "AWS/Kafka", "AWS/EKS", "AWS/EC2")
+                for namespace in (
+                    "AWS/RDS",
+                    "AWS/Route53",
+                    "AWS/Kafka",
+                    "AWS/EKS",
+                    "AWS/EC2",
+                    "AWS/Lambda",
+                )
             },
             "jobs": [
                 {
@@ -165,6 +182,17 @@ def test_config_structure() -> None:
                     "length": 300,
                     "metrics": [{"name": "StatusCheckFailed", "statistics": ["Maximum"]}],
                 },
+                {
+                    "type": "AWS/Lambda",
+                    "regions": [EU],
+                    "searchTags": [{"key": "dr-role", "value": "^standby$"}],
+                    "period": 60,
+                    "length": 300,
+                    "metrics": [
+                        {"name": "Errors", "statistics": ["Sum"]},
+                        {"name": "Throttles", "statistics": ["Sum"]},
+                    ],
+                },
             ],
         },
     }
@@ -183,12 +211,14 @@ def test_every_cloudwatch_series_the_dr_rules_read_is_exported() -> None:
         MSK_REPLICATOR_LATENCY_MS,
         EKS_APISERVER_REQUESTS,
         EC2_STATUS_CHECK_FAILED,
+        LAMBDA_ERRORS,
+        LAMBDA_THROTTLES,
     }
     config = yace_config(dr_discovery_jobs([EU]), sts_region=EU)
     assert used <= exported_metric_names(config)
     labels = set().union(*(set(re.findall(r"\btag_[a-z_]+", r["expr"])) for r in group["rules"]))
     assert labels == {"tag_cell", "tag_dr_role"}
-    for namespace in ("AWS/RDS", "AWS/Route53", "AWS/Kafka", "AWS/EKS", "AWS/EC2"):
+    for namespace in ("AWS/RDS", "AWS/Route53", "AWS/Kafka", "AWS/EKS", "AWS/EC2", "AWS/Lambda"):
         assert labels <= exported_tag_labels(config, namespace), namespace
 
 
@@ -283,6 +313,7 @@ def test_release_is_a_pinned_chart_in_the_monitoring_namespace(plan: Plan) -> No
         "AWS/Kafka": [EU, DR],
         "AWS/EKS": [EU, DR],
         "AWS/EC2": [EU, DR],
+        "AWS/Lambda": [EU, DR],
     }
 
 

@@ -114,6 +114,8 @@ UNGRACEFUL_CHILDREN = {
     ("aws:cloudwatch/eventRule:EventRule", "app-arc-ungraceful-schedule"),
     ("aws:cloudwatch/eventTarget:EventTarget", "app-arc-ungraceful-schedule-target"),
     ("aws:lambda/permission:Permission", "app-arc-ungraceful-schedule-permission"),
+    ("aws:cloudwatch/metricAlarm:MetricAlarm", "app-arc-ungraceful-errors"),
+    ("aws:cloudwatch/metricAlarm:MetricAlarm", "app-arc-ungraceful-throttles"),
 }
 
 
@@ -901,6 +903,76 @@ def test_automatic_ungraceful_path_in_the_standby_region(plan: Plan) -> None:
         assert permission.inputs["action"] == "lambda:InvokeFunction"
         assert permission.inputs["function"] == "app-arc-ungraceful"
         assert permission.inputs["sourceArn"] == plan.get(rule).outputs["arn"]
+
+
+def test_the_ungraceful_functions_failures_reach_a_person() -> None:
+    topic = "arn:aws:sns:us-east-1:111111111111:oncall"
+    result = build({"alarm_actions": [topic]})
+    function = result.get("app-arc-ungraceful")
+    # Tagged like the standby: the stack's CloudWatch exporter reads it (searchTags).
+    assert function.inputs["tags"]["dr-role"] == "standby"
+    assert function.inputs["tags"]["cell"] == "us-east-1"
+    found = {}
+    for suffix, metric, periods, datapoints in (
+        ("errors", "Errors", 3, 2),
+        ("throttles", "Throttles", 5, 5),
+    ):
+        alarm = result.get(f"app-arc-ungraceful-{suffix}")
+        assert alarm.parent == result.get("app", DR).urn
+        assert alarm.region == "us-east-1"  # the function's region: its metrics live there
+        inputs = alarm.inputs
+        found[suffix] = (
+            inputs["namespace"],
+            inputs["metricName"],
+            inputs["dimensions"],
+            inputs["statistic"],
+            inputs["period"],
+            inputs["evaluationPeriods"],
+            inputs["datapointsToAlarm"],
+            inputs["threshold"],
+            inputs["comparisonOperator"],
+            inputs["treatMissingData"],
+        )
+        assert found[suffix] == (
+            "AWS/Lambda",
+            metric,
+            {"FunctionName": "app-arc-ungraceful"},
+            "Sum",
+            60,
+            periods,
+            datapoints,
+            1,
+            "GreaterThanOrEqualToThreshold",
+            "notBreaching",
+        )
+        # The standby is us-east-1, where the health-check alarm's topics are: reused.
+        assert inputs["alarmActions"] == [topic] and inputs["okActions"] == [topic]
+    own = "arn:aws:sns:us-east-1:111111111111:dr-automation"
+    explicit = build({"alarm_actions": [topic], "standby_alarm_actions": [own]})
+    assert explicit.get("app-arc-ungraceful-errors").inputs["alarmActions"] == [own]
+    silenced = build({"alarm_actions": [topic], "standby_alarm_actions": []})
+    assert not silenced.get("app-arc-ungraceful-errors").inputs.get("alarmActions")
+
+
+def test_standby_alarm_actions_default_to_none_outside_us_east_1() -> None:
+    from obs_platform.dr.args import PilotLightDrArgs
+    from obs_platform.dr.ungraceful import _standby_alarm_actions
+
+    topic = "arn:aws:sns:us-east-1:111111111111:oncall"
+    base = dict(
+        primary=site("eu-west-1", "eu-west-1"),
+        standby=site("us-east-1", "us-east-1"),
+        zone_id="Z0123",
+        record_name="app.example.com",
+        alarm_actions=[topic],
+    )
+    assert _standby_alarm_actions(PilotLightDrArgs.model_validate(base)) == (topic,)
+    # A us-west-2 standby: us-east-1 topics cannot take that region's alarms' notifications.
+    west = PilotLightDrArgs.model_validate({**base, "standby": site("us-west-2", "us-west-2")})
+    assert _standby_alarm_actions(west) == ()
+    given = "arn:aws:sns:us-west-2:111111111111:oncall"
+    mine = west.model_copy(update={"standby_alarm_actions": (given,)})
+    assert _standby_alarm_actions(mine) == (given,)
 
 
 def _names(result: Plan) -> set[str]:

@@ -248,6 +248,8 @@ _EMITTERS: dict[str, tuple[str, Any]] = {
     # Standby control planes and nodes, found by searchTags dr-role=standby.
     "AWS/EKS": ("eks:index:Cluster", lambda t: t.get("dr-role") == "standby"),
     "AWS/EC2": ("aws:ec2/launchTemplate:LaunchTemplate", lambda t: t.get("dr-role") == "standby"),
+    # The pairs' ungraceful-failover functions, found by searchTags dr-role=standby.
+    "AWS/Lambda": ("aws:lambda/function:Function", lambda t: t.get("dr-role") == "standby"),
     # MSK Replicator's metrics have no resource CloudWatch discovery associates: no tags.
     "AWS/Kafka": ("aws:msk/replicator:Replicator", None),
 }

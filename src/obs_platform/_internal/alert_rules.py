@@ -27,6 +27,11 @@ the assumption is stated here and in the runbook:
   - EC2 ``StatusCheckFailed`` (Maximum, 1-minute, free) of instances tagged
     ``dr-role=standby`` -> ``aws_ec2_status_check_failed_maximum{dimension_InstanceId}``: the
     standby's launched nodes, which the cell's collector must report once they join.
+  - Lambda ``Errors`` and ``Throttles`` (Sum; Lambda developer guide, *Types of metrics for
+    Lambda functions*) of functions tagged ``dr-role=standby`` ->
+    ``aws_lambda_errors_sum`` / ``aws_lambda_throttles_sum{dimension_FunctionName}``: the
+    pairs' ``{name}-arc-ungraceful`` functions (YACE ``AWS/Lambda`` discovers
+    ``lambda:function``, dimension ``FunctionName``).
 
   YACE is expected to export the resource tags :data:`CELL_TAG` and :data:`DR_ROLE_TAG` on
   these metrics (``exportedTagsOnMetrics``), giving ``tag_cell`` and ``tag_dr_role`` labels;
@@ -92,6 +97,10 @@ AURORA_GLOBAL_LAG_MS: Final = "aws_rds_aurora_global_dbreplication_lag_average"
 MSK_REPLICATOR_LATENCY_MS: Final = "aws_kafka_replication_latency_maximum"
 EKS_APISERVER_REQUESTS: Final = "aws_eks_apiserver_request_total_sum"
 EC2_STATUS_CHECK_FAILED: Final = "aws_ec2_status_check_failed_maximum"
+LAMBDA_ERRORS: Final = "aws_lambda_errors_sum"
+LAMBDA_THROTTLES: Final = "aws_lambda_throttles_sum"
+UNGRACEFUL_FUNCTION_MATCHER: Final = 'dimension_FunctionName=~".+-arc-ungraceful"'
+"""The ``{name}-arc-ungraceful`` functions of the pilot-light pairs (``dr.ungraceful``)."""
 MM2_REPLICATION_LATENCY_MS: Final = (
     "kafka_connect_mirror_mirrorsourceconnector_replication_latency_ms_max"
 )
@@ -405,6 +414,30 @@ def dr_rules(
                 "reason control-plane its EKS API server no longer reports (the cluster is "
                 "gone or unreachable), with reason nodes it has running instances that never "
                 "became reporting nodes; a failover to it would not meet the RTO."
+            ),
+        )
+    )
+
+    def function_reports(metric: str) -> str:
+        by = "max by (dimension_FunctionName, tag_cell)"
+        return f"{by} ({metric}{{{UNGRACEFUL_FUNCTION_MATCHER}}}) > 0"
+
+    rules.append(
+        alert(
+            "ArcUngracefulFunctionFailing",
+            # The function runs every minute and reports Errors/Throttles of 0 when it works;
+            # five minutes of failures is a broken function, not a transient API error.
+            _cell_from_tag(
+                f"{function_reports(LAMBDA_ERRORS)}\nor {function_reports(LAMBDA_THROTTLES)}"
+            ),
+            severity="critical",
+            for_seconds=300,
+            summary="The automatic ungraceful-failover function is failing.",
+            description=(
+                "Function {{ $labels.dimension_FunctionName }} (standby cell "
+                "{{ $labels.cell }}) has returned errors or been throttled for 5 minutes: "
+                "during a regional outage a paused automatic failover would wait for a "
+                "person instead of going ungraceful."
             ),
         )
     )

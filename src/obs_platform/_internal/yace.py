@@ -155,7 +155,9 @@ def dr_discovery_jobs(regions: Sequence[str]) -> list[DiscoveryJob]:
     Amazon CloudWatch"), and their launched nodes, EC2 ``StatusCheckFailed`` (1-minute, free) of
     instances tagged ``dr-role=standby``; both only for resources tagged ``dr-role=standby``
     (YACE v0.67.0 ``pkg/config/services.go``: ``AWS/EKS`` discovers ``eks:cluster``,
-    ``AWS/EC2`` ``ec2:instance``).
+    ``AWS/EC2`` ``ec2:instance``). The pairs' ``{name}-arc-ungraceful`` functions (tagged
+    ``dr-role=standby``, in the standby's region) report ``Errors`` and ``Throttles`` (Sum) in
+    ``AWS/Lambda``, which YACE discovers as ``lambda:function``.
 
     Args:
         regions: The regions of the databases and replicators (duplicates are dropped, order
@@ -171,6 +173,12 @@ def dr_discovery_jobs(regions: Sequence[str]) -> list[DiscoveryJob]:
         ),
         DiscoveryJob(
             "AWS/EC2", unique, (("StatusCheckFailed", "Maximum"),), search_tags=STANDBY_ONLY
+        ),
+        DiscoveryJob(
+            "AWS/Lambda",
+            unique,
+            (("Errors", "Sum"), ("Throttles", "Sum")),
+            search_tags=STANDBY_ONLY,
         ),
     ]
 

@@ -144,7 +144,15 @@ class PilotLightDrArgs(ArgsModel):
     alarm_evaluation_periods: int = Field(default=1, ge=1, le=5)
     """One-minute periods the health-check alarm must breach before the plan starts."""
     alarm_actions: tuple[Input[str], ...] = ()
-    """SNS topics notified when the health-check alarm changes state."""
+    """SNS topics notified when the health-check alarm changes state (that alarm lives in
+    us-east-1, where Route 53 publishes its metrics: topics of that region)."""
+    standby_alarm_actions: tuple[Input[str], ...] | None = None
+    """SNS topics in the standby region notified when the alarms on the
+    ``{name}-arc-ungraceful`` function (its ``Errors`` and ``Throttles``, in the standby region)
+    change state. ``None`` (default): ``alarm_actions`` when the standby region is us-east-1
+    (the same region as the health-check alarm's topics), none otherwise. The stack's
+    ``ArcUngracefulFunctionFailing`` alert reads the same metrics through the CloudWatch
+    exporter and pages through Alertmanager either way."""
     database: AuroraGlobalArgs | None = Field(default_factory=AuroraGlobalArgs)
     """The Aurora Global Database; ``None`` for a pair without one."""
     kafka: KafkaReplicationArgs | None = None

@@ -15,6 +15,11 @@ the standby region, through the DR's own provider (the plan's account):
   block sample policy* scopes these actions to plan ARNs), ``cloudwatch:DescribeAlarms`` on
   the ``/healthz`` alarm only, and to write its own log group;
 * ``{n}-arc-ungraceful-logs`` (``/aws/lambda/{n}-arc-ungraceful``, 90 days);
+* ``{n}-arc-ungraceful-errors`` and ``{n}-arc-ungraceful-throttles``: CloudWatch alarms on the
+  function's ``AWS/Lambda`` ``Errors`` and ``Throttles`` (:data:`FAILURE_ALARMS`), notifying
+  ``PilotLightDrArgs.standby_alarm_actions`` (topics of the standby region: the alarms live
+  there). The function is tagged ``cell`` and ``dr-role=standby`` so the stack's CloudWatch
+  exporter reads the same metrics for its ``ArcUngracefulFunctionFailing`` alert;
 * ``{n}-arc-ungraceful-events``: an EventBridge rule on this plan's execution events (source
   ``aws.arc-region-switch``, detail type ``ARC Region Switch Plan Execution``; ARC guide,
   *Using Region switch in ARC with Amazon EventBridge*), with its target and the permission
@@ -35,7 +40,9 @@ import pulumi
 import pulumi_aws as aws
 
 from .._internal import arc_ungraceful
+from .._internal.alert_rules import CELL_TAG, DR_ROLE_TAG
 from .._internal.botocore_models import service_model_files
+from .._internal.regions import ROUTE53_METRICS_REGION
 from .route53 import Route53Parts
 
 if TYPE_CHECKING:
@@ -59,6 +66,32 @@ EVENT_DETAIL_TYPES = ["ARC Region Switch Plan Execution", "ARC Region switch Pla
 guide's sample event spell it with "Switch", the guide's sample pattern with "switch"; event
 patterns match case-sensitively, so the rule lists both."""
 LOG_RETENTION_DAYS = 90
+FAILURE_ALARMS: tuple[tuple[str, str, int, int, str], ...] = (
+    (
+        "errors",
+        "Errors",
+        3,
+        2,
+        "returned an error in 2 of the last 3 minutes (it runs every minute); a stalled "
+        "automatic failover would not go ungraceful",
+    ),
+    (
+        "throttles",
+        "Throttles",
+        5,
+        5,
+        "was throttled in each of the last 5 minutes: it cannot run",
+    ),
+)
+"""``(suffix, AWS/Lambda metric, evaluation periods, datapoints to alarm, what it means)`` of
+the alarms on the function, one-minute ``Sum`` periods (Lambda developer guide, *Types of
+metrics for Lambda functions*: ``Errors`` counts invocations that end in a function error,
+``Throttles`` invocation requests refused for want of concurrency; view both with ``Sum``).
+``Errors`` alarms on two failed runs in three minutes, not one: a lone transient error is
+retried by the next run. ``Throttles`` alarms only when every minute is throttled: with one
+reserved concurrent run an event arriving with the scheduled run is throttled and retried
+(Lambda returns a throttled asynchronous event to its queue and retries it; *Asynchronous
+invocation*), which is not a failure."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +116,19 @@ def function_archive() -> dict[str, str]:
     files = {"index.py": Path(arc_ungraceful.__file__).read_text(encoding="utf-8")}
     files.update(service_model_files("arc-region-switch", MODEL_DIR))
     return files
+
+
+def _standby_alarm_actions(args: PilotLightDrArgs) -> tuple[pulumi.Input[str], ...]:
+    """Return the topics of the function's alarms.
+
+    ``standby_alarm_actions``, or ``alarm_actions`` when the standby region is the health-check
+    alarm's region (us-east-1), where those topics are.
+    """
+    if args.standby_alarm_actions is not None:
+        return args.standby_alarm_actions
+    if args.standby.region == ROUTE53_METRICS_REGION:
+        return args.alarm_actions
+    return ()
 
 
 def create_ungraceful_automation(
@@ -183,9 +229,36 @@ def create_ungraceful_automation(
             }
         },
         region=region,
-        tags=owner.tags({"Name": name}),
+        # The CloudWatch exporter reads the function's metrics by these tags (searchTags
+        # dr-role=standby; the stack's ArcUngracefulFunctionFailing alert).
+        tags=owner.tags({"Name": name, CELL_TAG: args.standby.name, DR_ROLE_TAG: "standby"}),
         opts=owner.child_opts(depends_on=[logs, policy]),
     )
+    actions = _standby_alarm_actions(args)
+    for suffix, metric, periods, datapoints, meaning in FAILURE_ALARMS:
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-{suffix}",
+            region=region,
+            alarm_description=(
+                f"The automatic ungraceful-failover function {name} ({region}) {meaning}. "
+                f"Its log group {log_name} says why."
+            ),
+            namespace="AWS/Lambda",
+            metric_name=metric,
+            dimensions={"FunctionName": function.name},
+            statistic="Sum",
+            period=60,
+            evaluation_periods=periods,
+            datapoints_to_alarm=datapoints,
+            threshold=1,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            # No datapoint means no invocation with that outcome.
+            treat_missing_data="notBreaching",
+            alarm_actions=list(actions),
+            ok_actions=list(actions),
+            tags=owner.tags({"Name": f"{name}-{suffix}"}),
+            opts=owner.child_opts(),
+        )
     events = aws.cloudwatch.EventRule(
         f"{name}-events",
         name=f"{name}-events",
