@@ -984,3 +984,41 @@ def test_loki_and_tempo_flush_at_the_defaults_the_telemetry_rpo_reads(
     (entry,) = variant.plan.dr()
     figure = telemetry_rpo(loki, tempo, target_seconds=entry["telemetry_rpo"]["rpo_target_seconds"])
     assert figure.as_output() == entry["telemetry_rpo"]
+
+
+@pytest.mark.parametrize("standby", [False, True])
+def test_grafana_replicas_form_one_alerting_cluster(shared: Variant, standby: bool) -> None:
+    # Two Grafanas on one database each evaluate the Grafana-managed rules; without HA peering
+    # every notification would go out twice (Grafana docs, Configure high availability).
+    import configparser
+
+    kps = shared.release("kps", standby=standby)
+    kps.needs("grafana")
+    headless = kps.get("Service", "kps-grafana-headless")
+    assert headless["spec"]["clusterIP"] == "None"
+    assert headless["spec"]["ports"] == [
+        {"name": "gossip-tcp", "port": 9094, "targetPort": "gossip-tcp"}
+    ]
+    grafana = kps.get("Deployment", "kps-grafana")
+    assert headless["spec"]["selector"] == grafana["spec"]["selector"]["matchLabels"]
+    (container,) = [
+        c for c in grafana["spec"]["template"]["spec"]["containers"] if c["name"] == "grafana"
+    ]
+    assert {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}} in (
+        container["env"]
+    )
+    ports = {(p["name"], p["containerPort"], p["protocol"]) for p in container["ports"]}
+    assert {("gossip-tcp", 9094, "TCP"), ("gossip-udp", 9094, "UDP")} <= ports
+    ini = configparser.ConfigParser(interpolation=None)
+    ini.read_string(kps.get("ConfigMap", "kps-grafana")["data"]["grafana.ini"])
+    alerting = ini["unified_alerting"]
+    assert alerting["ha_peers"] == "kps-grafana-headless:9094"
+    assert alerting["ha_listen_address"] == alerting["ha_advertise_address"] == "${POD_IP}:9094"
+    assert alerting["enabled"] == "true"
+
+
+def test_a_single_grafana_has_no_alerting_cluster(pull_through: Variant) -> None:
+    kps = pull_through.release("kps")
+    kps.needs("grafana")
+    assert not [s for s in kps.of_kind("Service") if s["metadata"]["name"].endswith("-headless")]
+    assert "ha_peers" not in kps.get("ConfigMap", "kps-grafana")["data"]["grafana.ini"]

@@ -474,3 +474,37 @@ def test_a_telemetry_rpo_miss_with_warn_builds_with_a_warning() -> None:
     warned = _plan(standby={"telemetry_rpo_target_seconds": 3600, "budget_enforcement": "warn"})
     assert warned.dr()[0]["telemetry_rpo"]["meets_target"] is False
     assert any("telemetry RPO misses its target" in d for d in warned.diagnostics)
+
+
+@pytest.mark.parametrize(
+    ("database", "field", "message"),
+    [
+        ({"min_capacity_acu": 0}, "min_capacity_acu", "auto-pause"),
+        ({"min_capacity_acu": 0.75}, "min_capacity_acu", "such as 0.5 or 1"),
+        ({"max_capacity_acu": 4.2}, "max_capacity_acu", "such as 4 or 4.5"),
+        ({"max_capacity_acu": 257}, "max_capacity_acu", "256"),
+        ({"min_capacity_acu": 8, "max_capacity_acu": 4}, "min_capacity_acu", "above"),
+        ({"engine_version": "13.4"}, "engine_version", "13.6 or later"),
+        ({"engine_version": "12.9"}, "engine_version", "13.6 or later"),
+    ],
+)
+def test_grafana_database_capacity_follows_auroras_rules(
+    database: dict[str, Any], field: str, message: str
+) -> None:
+    with pytest.raises(ProgramError) as info:
+        _plan(standby={"grafana_database": database})
+    text = str(info.value)
+    assert "grafana_database" in text and field in text and message in text
+    # The smallest allowed minimum and Aurora's upper bound are accepted.
+    accepted = _plan(
+        standby={"grafana_database": {"min_capacity_acu": 0.5, "max_capacity_acu": 256}}
+    )
+    cluster = next(
+        r
+        for r in accepted.resources
+        if r.type == "aws:rds/cluster:Cluster" and r.name == "shared-grafana-primary-db"
+    )
+    assert cluster.inputs["serverlessv2ScalingConfiguration"] == {
+        "minCapacity": 0.5,
+        "maxCapacity": 256,
+    }

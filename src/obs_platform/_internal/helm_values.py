@@ -196,6 +196,41 @@ CLUSTER_SCRAPE_CLASS: Final = "obs-platform-cluster"
 """The Prometheus default scrape class that labels the stack's own targets ``cluster``."""
 
 
+GRAFANA_GOSSIP_PORT = 9094
+"""The port of Grafana's alerting cluster (memberlist), on which the grafana chart's pods
+expose ``gossip-tcp`` and ``gossip-udp`` and its headless Service ``gossip-tcp``."""
+
+
+def grafana_alerting_ha() -> dict[str, Any]:
+    """Grafana values that put several replicas in one unified-alerting cluster.
+
+    Without it each replica evaluates the Grafana-managed alert rules and notifies on its
+    own, so every notification goes out once per replica (Grafana docs, *Configure high
+    availability*: "Enable alerting high availability", ``[unified_alerting] ha_peers``,
+    ``ha_listen_address``, ``ha_advertise_address``). The peers are found through the grafana
+    chart's headless Service (``headlessService: true`` renders ``{fullname}-headless``,
+    ``kps-grafana-headless`` here, with port 9094; templates/headless-service.yaml), whose DNS
+    name answers with every ready pod's address; the short name resolves through the pod's
+    namespace search domain. Each pod listens and advertises on its own address: the chart
+    sets ``POD_IP`` from ``status.podIP`` in every Grafana container (templates/_pod.tpl), and
+    Grafana expands ``${POD_IP}`` in its configuration (Grafana docs, *Configure Grafana*,
+    variable expansion).
+    """
+    peer = f"{KPS_RELEASE}-grafana-headless:{GRAFANA_GOSSIP_PORT}"
+    own = f"${{POD_IP}}:{GRAFANA_GOSSIP_PORT}"
+    return {
+        "headlessService": True,
+        "grafana.ini": {
+            "unified_alerting": {
+                "enabled": True,
+                "ha_peers": peer,
+                "ha_listen_address": own,
+                "ha_advertise_address": own,
+            }
+        },
+    }
+
+
 def kube_prometheus_stack_values(
     *,
     cluster_name: str,
@@ -234,7 +269,8 @@ def kube_prometheus_stack_values(
       ``[database]`` settings come as ``GF_DATABASE_*`` environment variables from that Secret
       (the grafana chart's ``envFromSecret``, an ``envFrom.secretRef`` in its Deployment;
       Grafana reads ``GF_<SECTION>_<KEY>`` over ``grafana.ini``), so no host or password is in
-      these values or in a ConfigMap. No volume then, so ``grafana_replicas`` pods roll.
+      these values or in a ConfigMap. No volume then, so ``grafana_replicas`` pods roll, and
+      with more than one they form one alerting cluster (:func:`grafana_alerting_ha`).
 
     Args:
         cluster_name: Added as the ``cluster`` external label.
@@ -351,6 +387,8 @@ def kube_prometheus_stack_values(
                 "persistence": {"enabled": False},
             }
         )
+    if grafana_database_secret is not None and grafana_replicas > 1:
+        values["grafana"].update(grafana_alerting_ha())
     for path, upstream in (
         ("alertmanager.alertmanagerSpec.image", "quay.io"),
         ("prometheus.prometheusSpec.image", "quay.io"),

@@ -243,9 +243,11 @@ class GrafanaDatabaseArgs(ArgsModel):
     engine_version: str = Field(default="16.6", pattern=r"^\d+\.\d+$")
     """Aurora PostgreSQL version (Serverless v2 needs 13.6 or later)."""
     min_capacity_acu: float = Field(default=0.5, ge=0.0, le=256)
-    """Serverless v2 minimum capacity in Aurora capacity units (0.5 = 1 GiB)."""
+    """Serverless v2 minimum capacity in Aurora capacity units (0.5 = 1 GiB), in half-ACU
+    steps from 0.5. 0 (auto-pause) is refused: see :meth:`_capacity`."""
     max_capacity_acu: float = Field(default=4.0, ge=1.0, le=256)
-    """Serverless v2 maximum capacity."""
+    """Serverless v2 maximum capacity, in half-ACU steps up to 256 (128 on older engine
+    versions, which Aurora refuses at deploy)."""
     primary_instances: int = Field(default=2, ge=1, le=15)
     """Serverless v2 instances in the primary region (a writer and a reader to fail over to)."""
     standby_instances: int = Field(default=1, ge=1, le=16)
@@ -260,15 +262,46 @@ class GrafanaDatabaseArgs(ArgsModel):
 
     @model_validator(mode="after")
     def _capacity(self) -> Self:
+        """Check the capacity range against Aurora's rules.
+
+        RDS API reference, ``ServerlessV2ScalingConfiguration``: capacity goes in half-ACU
+        steps; ``MaxCapacity`` is at most 256 (128 for older versions); ``MinCapacity`` is at
+        least 0.5, and 0 only on versions with auto-pause (Aurora PostgreSQL 13.15, 14.12, 15.7,
+        16.3 and later: AWS Database Blog, *Introducing scaling to 0 capacity with Amazon
+        Aurora Serverless v2*). Auto-pause is refused here whatever the version: a paused
+        instance resumes only when a connection arrives, taking up to 15 seconds (same post,
+        and Aurora user guide, *Scaling to Zero ACUs with automatic pause and resume*), which
+        the stack's RTO budget does not model for the standby's member, and Grafana's
+        connection pool keeps the primary's instances connected, so they would never pause.
+        Serverless v2 on Aurora PostgreSQL 13 needs 13.6 or later (Aurora user guide,
+        *Supported Regions and Aurora DB engines for Aurora Serverless v2*).
+        """
+        if self.min_capacity_acu == 0:
+            raise ValueError(
+                "min_capacity_acu 0 turns on Aurora Serverless v2 auto-pause: a paused "
+                "instance resumes only when a connection arrives (up to 15 s), which the "
+                "standby's RTO budget does not model, and Grafana's connection pool keeps the "
+                "primary's instances from pausing; use 0.5, the smallest minimum without "
+                "auto-pause."
+            )
+        for name in ("min_capacity_acu", "max_capacity_acu"):
+            value = getattr(self, name)
+            if (value * 2) % 1:
+                raise ValueError(
+                    f"{name} {value} is not a multiple of 0.5; Aurora Serverless v2 capacity "
+                    f"goes in half-ACU steps, such as {int(value * 2) / 2:g} or "
+                    f"{int(value * 2) / 2 + 0.5:g}."
+                )
         if self.min_capacity_acu > self.max_capacity_acu:
             raise ValueError(
                 f"min_capacity_acu {self.min_capacity_acu} is above max_capacity_acu "
                 f"{self.max_capacity_acu}; lower the minimum or raise the maximum."
             )
-        if (self.min_capacity_acu * 2) % 1:
+        major, minor = (int(part) for part in self.engine_version.split("."))
+        if major < 13 or (major == 13 and minor < 6):
             raise ValueError(
-                f"min_capacity_acu {self.min_capacity_acu} is not a multiple of 0.5; Aurora "
-                "Serverless v2 capacity goes in half-ACU steps."
+                f"engine_version {self.engine_version!r} has no Aurora Serverless v2 (Aurora "
+                "PostgreSQL 13.6 or later); use a current version such as '16.6'."
             )
         return self
 
