@@ -166,6 +166,64 @@ def test_literal_dollars_for_a_fixed_price_table() -> None:
     assert estimate.summary().startswith("~$1,176.80/month (estimate, us-east-1 list prices")
 
 
+def test_a_scheduled_function_by_hand() -> None:
+    """Requests, duration and logs of a function run on a schedule, figures by hand."""
+    from obs_platform._internal.cost import ScheduledFunction
+
+    prices = PriceTable(
+        lambda_request_million=0.20,
+        lambda_gb_second=0.00001,
+        logs_ingestion_gb=0.50,
+        logs_storage_gb_month=0.03,
+    )
+    inventory = StandbyInventory(
+        region="us-east-1",
+        scheduled_functions=(
+            ScheduledFunction(name="f", memory_mb=1024, runs_per_hour=120, log_retention_days=30),
+        ),
+    )
+    usage = CostAssumptions(prices=prices, function_run_ms=1000, function_log_bytes_per_run=10_000)
+    estimate = estimate_idle_cost(inventory, usage)
+    by_item = {i.item: (i.quantity, i.monthly_usd) for i in estimate.line_items}
+    assert by_item == {
+        # 120 runs/h x 730 h = 87,600 runs = 0.0876 million x $0.20 = $0.01752
+        "lambda_requests_f": (pytest.approx(0.0876), 0.02),
+        # 87,600 runs x 1 s x 1 GB = 87,600 GB-s x $0.00001 = $0.876
+        "lambda_duration_f": (pytest.approx(87_600), 0.88),
+        # 87,600 x 10,000 bytes = 0.876 GB x $0.50 = $0.438
+        "lambda_logs_ingestion_f": (pytest.approx(0.876), 0.44),
+        # 30 days of 0.876 GB a 30.42-day month = 0.864 GB x $0.03 = $0.0259
+        "lambda_logs_storage_f": (pytest.approx(0.876 * 30 / (730 / 24)), 0.03),
+    }
+    assert estimate.monthly_usd == 1.37
+    assert any("1000 ms and 10000 log bytes per idle run" in a for a in estimate.assumptions)
+
+
+def test_the_pairs_ungraceful_function_is_in_its_idle_cost() -> None:
+    cost = _idle(build())
+    items = {i["item"]: i for i in cost["line_items"]}
+    # 60 runs/h (rate(1 minute)) x 730 h = 43,800 runs of 128 MB x 400 ms (stated).
+    requests = items["lambda_requests_arc_ungraceful"]
+    assert requests["quantity"] == 0.044 and requests["monthly_usd"] == 0.01  # 0.0438 M x $0.20
+    duration = items["lambda_duration_arc_ungraceful"]
+    assert duration["quantity"] == 2190  # 43,800 x 0.4 s x 0.125 GB
+    assert duration["monthly_usd"] == 0.04  # 2,190 GB-s x $0.0000166667 = $0.0365
+    logs = items["lambda_logs_ingestion_arc_ungraceful"]
+    assert logs["monthly_usd"] == 0.01  # 43,800 x 400 bytes = 0.0175 GB x $0.50
+    stored = items["lambda_logs_storage_arc_ungraceful"]
+    assert stored["quantity"] == 0.052  # 90 days of 0.0175 GB a 30.42-day month
+    assert stored["price_setting"] == "PriceTable.logs_storage_gb_month"
+    assert any("EventBridge rules that run the ungraceful-failover" in n for n in cost["notes"])
+    # Without the function (opted out, or no automatic failover), nothing of it is counted.
+    for args in (
+        {"automatic_ungraceful_failover": False, "budget_enforcement": "warn"},
+        {"automatic_failover": False, "budget_enforcement": "warn"},
+    ):
+        gone = _idle(build(args))
+        assert not [i for i in gone["line_items"] if i["item"].startswith("lambda_")], args
+        assert not any("EventBridge" in n for n in gone["notes"]), args
+
+
 def test_a_standby_in_another_region_says_the_prices_are_not_its_own() -> None:
     estimate = estimate_idle_cost(StandbyInventory(region="eu-west-1", eks_clusters=1))
     assert estimate.notes == (
@@ -359,6 +417,28 @@ def test_app_cells_standby_inventory_matches_its_plan(app_cells_plan: Plan) -> N
     assert items["route53_health_check_features_aws"]["quantity"] == 2 * len(fast_https)
     assert not nat and "nat_gateways" not in items
     assert "nodes_m6i.large" not in items  # the standby keeps no warm node
+    # The ungraceful-failover function: its memory, its every-minute schedule, its logs.
+    (function,) = [r for r in standby if r.type == "aws:lambda/function:Function"]
+    (schedule,) = [
+        r
+        for r in standby
+        if r.type == "aws:cloudwatch/eventRule:EventRule" and r.inputs.get("scheduleExpression")
+    ]
+    assert schedule.inputs["scheduleExpression"] == "rate(1 minute)"
+    runs = 60 * H
+    assert items["lambda_requests_arc_ungraceful"]["quantity"] == round(runs / 1e6, 3)
+    memory_gb = function.inputs["memorySize"] / 1024
+    assert items["lambda_duration_arc_ungraceful"]["quantity"] == runs * 0.4 * memory_gb
+    (logs,) = [
+        r
+        for r in standby
+        if r.type == "aws:cloudwatch/logGroup:LogGroup"
+        and r.inputs["name"] == f"/aws/lambda/{function.inputs['name']}"
+    ]
+    assert (
+        f"{logs.inputs['retentionInDays']} days of logs"
+        in (items["lambda_logs_storage_arc_ungraceful"]["detail"])
+    )
 
 
 def test_plan_text_shows_the_idle_cost(app_cells_plan: Plan) -> None:

@@ -58,6 +58,7 @@ _LAZY: dict[str, str] = {
     "MskBrokers": "obs_platform._internal.cost",
     "NodePool": "obs_platform._internal.cost",
     "PriceTable": "obs_platform._internal.cost",
+    "ScheduledFunction": "obs_platform._internal.cost",
     "StandbyInventory": "obs_platform._internal.cost",
     "Cell": "obs_platform.cell",
     "CellArgs": "obs_platform.cell",
@@ -107,6 +108,7 @@ __all__ = [
     "PriceTable",
     "RamPrincipals",
     "Scale",
+    "ScheduledFunction",
     "Severity",
     "SlackReceiver",
     "SnsReceiver",
@@ -132,6 +134,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         MskBrokers,
         NodePool,
         PriceTable,
+        ScheduledFunction,
         StandbyInventory,
     )
     from ._internal.rto import TimingAssumptions

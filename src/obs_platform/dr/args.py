@@ -189,3 +189,14 @@ class PilotLightDrArgs(ArgsModel):
     ``dr[].idle_cost``); override with your region's prices and your traffic."""
     tags: Tags = Field(default_factory=dict)
     """Tags on every taggable child."""
+
+
+def automatic_ungraceful(args: PilotLightDrArgs) -> bool:
+    """Whether a stalled automatic failover goes ungraceful without a person.
+
+    That is, whether the DR creates the ``{name}-arc-ungraceful`` function
+    (:mod:`obs_platform.dr.ungraceful`).
+    """
+    if args.database is None or not args.automatic_failover:
+        return False
+    return args.automatic_ungraceful_failover is not False

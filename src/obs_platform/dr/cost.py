@@ -22,6 +22,7 @@ from .._internal.cost import (
     HealthCheckUse,
     MskBrokers,
     NodePool,
+    ScheduledFunction,
     StandbyInventory,
     estimate_idle_cost,
     merge_inventories,
@@ -29,7 +30,8 @@ from .._internal.cost import (
 from .._internal.cost_options import CostOption, evaluate_options, explain_costs
 from .._internal.kafka_replication import MSK_BROKER_STORAGE_GB, MSK_BROKER_TYPE
 from .._internal.rto import Budget, DrTimingConfig, compute_budget
-from .args import KafkaEngine, PilotLightDrArgs
+from . import ungraceful
+from .args import KafkaEngine, PilotLightDrArgs, automatic_ungraceful
 
 __all__ = ["CostOption", "cost_options", "explain_costs", "idle_cost", "standby_inventory"]
 
@@ -75,6 +77,24 @@ def standby_inventory(args: PilotLightDrArgs) -> tuple[StandbyInventory, list[st
             "MirrorMaker 2 runs on the standby's nodes: its workers are priced only as the "
             "standby's warm nodes."
         )
+    functions: tuple[ScheduledFunction, ...] = ()
+    free: tuple[str, ...] = ()
+    if automatic_ungraceful(args):
+        functions = (
+            ScheduledFunction(
+                name="arc_ungraceful",
+                memory_mb=ungraceful.MEMORY_MB,
+                runs_per_hour=ungraceful.RUNS_PER_HOUR,
+                log_retention_days=ungraceful.LOG_RETENTION_DAYS,
+            ),
+        )
+        # Its runs on plan-execution events happen only during an execution: none while idle.
+        free = (
+            "the EventBridge rules that run the ungraceful-failover function (its schedule "
+            "and the plan's execution events are events published by AWS services, which "
+            "EventBridge does not charge for; EventBridge pricing, as quoted by wring.co and "
+            "factualminds.com, 2026)",
+        )
     own = StandbyInventory(
         region=site.region,
         nodes=nodes,
@@ -99,6 +119,8 @@ def standby_inventory(args: PilotLightDrArgs) -> tuple[StandbyInventory, list[st
         msk_replicators=1 if msk else 0,
         kafka_replication=kafka is not None,
         health_checks=tuple(checks),
+        scheduled_functions=functions,
+        free_items=free,
     )
     return merge_inventories(site.region, [base, own]), notes
 

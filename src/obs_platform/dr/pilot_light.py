@@ -32,6 +32,7 @@ from .args import (
     KafkaEngine,
     KafkaReplicationArgs,
     PilotLightDrArgs,
+    automatic_ungraceful,
 )
 from .aurora import AuroraParts, create_aurora
 from .checks import check_sites, claim_primary
@@ -48,13 +49,6 @@ __all__ = [
     "PilotLightDr",
     "PilotLightDrArgs",
 ]
-
-
-def automatic_ungraceful(args: PilotLightDrArgs) -> bool:
-    """Whether a stalled automatic failover goes ungraceful without a person."""
-    if args.database is None or not args.automatic_failover:
-        return False
-    return args.automatic_ungraceful_failover is not False
 
 
 def timing_config(args: PilotLightDrArgs) -> DrTimingConfig:

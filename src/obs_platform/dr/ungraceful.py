@@ -66,6 +66,11 @@ EVENT_DETAIL_TYPES = ["ARC Region Switch Plan Execution", "ARC Region switch Pla
 guide's sample event spell it with "Switch", the guide's sample pattern with "switch"; event
 patterns match case-sensitively, so the rule lists both."""
 LOG_RETENTION_DAYS = 90
+MEMORY_MB = 128
+"""The function's memory (Lambda's minimum): it makes two or three API calls a run."""
+SCHEDULE = "rate(1 minute)"
+RUNS_PER_HOUR = 60
+"""Scheduled runs an hour (:data:`SCHEDULE`), what the idle-cost estimate counts."""
 FAILURE_ALARMS: tuple[tuple[str, str, int, int, str], ...] = (
     (
         "errors",
@@ -215,7 +220,7 @@ def create_ungraceful_automation(
             {path: pulumi.StringAsset(text) for path, text in function_archive().items()}
         ),
         timeout=60,
-        memory_size=128,
+        memory_size=MEMORY_MB,
         # One run at a time: a switch is never decided twice at once.
         reserved_concurrent_executions=1,
         environment={
@@ -280,7 +285,7 @@ def create_ungraceful_automation(
         f"{name}-schedule",
         name=f"{name}-schedule",
         description="Checks the plan's paused executions every minute (events are best effort).",
-        schedule_expression="rate(1 minute)",
+        schedule_expression=SCHEDULE,
         region=region,
         tags=owner.tags({"Name": f"{name}-schedule"}),
         opts=owner.child_opts(),
