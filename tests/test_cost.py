@@ -339,6 +339,61 @@ def test_cheaper_configurations_that_still_meet_say_what_they_save() -> None:
     )
 
 
+def test_a_smaller_secondary_class_says_what_it_saves_and_what_it_costs() -> None:
+    from obs_platform.dr.cost import smaller_instance_class
+
+    assert smaller_instance_class("db.r6g.2xlarge") == "db.r6g.xlarge"
+    assert smaller_instance_class("db.r7i.xlarge") == "db.r7i.large"
+    assert smaller_instance_class("db.r6g.large") is None  # the smallest size
+    assert smaller_instance_class("db.serverless") is None
+    prices = {"aurora_instance_hour": {"db.r6g.xlarge": 0.50, "db.r6g.large": 0.25}}
+    plan = build(
+        {
+            "database": {"instance_class": "db.r6g.xlarge", "standby_instances": 2},
+            "cost": {"prices": prices},
+        }
+    )
+    rto = plan.dr()[0]["rto_seconds"]
+    options = {o["change"]: o for o in _idle(plan)["options"]}
+    change = (
+        "database.standby_instance_class=db.r6g.large (less capacity after failover until "
+        "scaled up)"
+    )
+    smaller = options[change]
+    # 2 secondary instances x 730 h x ($0.50 - $0.25) = $365.00
+    assert smaller["monthly_usd_delta"] == -365.00
+    assert smaller["rto_seconds"] == rto and smaller["meets_targets"] is True
+    assert smaller["text"] == (
+        f"{change}: saves ~$365.00/month; meets the targets (RTO {rto} s, unchanged)"
+    )
+    # Unpriced when the smaller class has no price.
+    unpriced = build(
+        {
+            "database": {"instance_class": "db.r6g.xlarge"},
+            "cost": {"prices": {"aurora_instance_hour": {"db.r6g.xlarge": 0.50}}},
+        }
+    )
+    (option,) = [o for o in _idle(unpriced)["options"] if o["change"] == change]
+    assert option["monthly_usd_delta"] is None
+    assert option["unpriced"] == ["PriceTable.aurora_instance_hour['db.r6g.large']"]
+    # Already at the smallest size (the default db.r6g.large): no such option.
+    default = _idle(build())
+    assert not [o for o in default["options"] if "standby_instance_class" in o["change"]]
+    # A secondary already smaller is priced at its own class.
+    given = build(
+        {
+            "database": {
+                "instance_class": "db.r6g.xlarge",
+                "standby_instance_class": "db.r6g.large",
+            },
+            "cost": {"prices": prices},
+        }
+    )
+    items = {i["item"]: i for i in _idle(given)["line_items"]}
+    assert items["aurora_db.r6g.large"]["monthly_usd"] == 182.50  # 1 x 730 h x $0.25
+    assert "aurora_db.r6g.xlarge" not in items
+
+
 def test_refusal_prices_the_fix_and_the_cheaper_configuration() -> None:
     prices = {"aurora_instance_hour": {"db.r6g.large": 0.25}}
     error = _refused({"database": {"standby_instances": 0}, "cost": {"prices": prices}})
@@ -364,6 +419,23 @@ def test_refusal_prices_the_fix_and_the_cheaper_configuration() -> None:
         "  - cheaper: health_check_interval_seconds=30: saves ~$1.00/month; misses the targets "
         "(RTO 1120 s, +60 s; target 300 s)"
     ) in text
+
+
+def test_refusal_offers_a_smaller_secondary_class_with_its_saving() -> None:
+    prices = {"aurora_instance_hour": {"db.r6g.2xlarge": 1.00, "db.r6g.xlarge": 0.50}}
+    error = _refused(
+        {
+            "database": {"instance_class": "db.r6g.2xlarge"},
+            "manual_approval": True,
+            "cost": {"prices": prices},
+        }
+    )
+    # 1 secondary x 730 h x ($1.00 - $0.50) = $365.00; the RTO does not move.
+    assert (
+        "  - cheaper: database.standby_instance_class=db.r6g.xlarge (less capacity after "
+        "failover until scaled up): saves ~$365.00/month; misses the targets (RTO "
+    ) in str(error)
+    assert ", unchanged; target 300 s)" in str(error)
 
 
 def test_warn_mode_warns_with_the_costs() -> None:

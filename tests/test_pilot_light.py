@@ -975,6 +975,38 @@ def test_standby_alarm_actions_default_to_none_outside_us_east_1() -> None:
     assert _standby_alarm_actions(mine) == (given,)
 
 
+def test_the_secondary_can_run_a_smaller_instance_class(plan: Plan) -> None:
+    # Default: the secondary runs instance_class.
+    assert plan.get("app-standby-db-0").inputs["instanceClass"] == "db.r6g.large"
+    smaller = build(
+        {"database": {"instance_class": "db.r6g.xlarge", "standby_instance_class": "db.r6g.large"}}
+    )
+    primary = [r for r in smaller.resources if r.name.startswith("app-primary-db-")]
+    assert len(primary) == 2
+    assert {r.inputs["instanceClass"] for r in primary} == {"db.r6g.xlarge"}
+    standby = smaller.get("app-standby-db-0")
+    assert standby.inputs["instanceClass"] == "db.r6g.large"
+    assert standby.region == "us-east-1"
+    # Promotion does not depend on the class: the budget is the same.
+    assert smaller.dr()[0]["rto_seconds"] == plan.dr()[0]["rto_seconds"]
+
+
+@pytest.mark.parametrize("field", ["instance_class", "standby_instance_class"])
+def test_a_serverless_member_class_is_refused(field: str) -> None:
+    # Aurora needs a Serverless v2 capacity range on the cluster first; the pair sets none.
+    error = _refused({"database": {field: "db.serverless"}})
+    assert error.field == f"AuroraGlobalArgs.{field}"
+    assert "Serverless v2 capacity range" in str(error)
+
+
+def test_a_malformed_standby_instance_class_is_refused() -> None:
+    from obs_platform import ArgsError
+    from obs_platform.dr.args import AuroraGlobalArgs
+
+    with pytest.raises(ArgsError, match="standby_instance_class"):
+        AuroraGlobalArgs(standby_instance_class="r6g.large")
+
+
 def _names(result: Plan) -> set[str]:
     return {r.name for r in result.resources}
 

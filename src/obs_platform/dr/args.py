@@ -52,7 +52,23 @@ class AuroraGlobalArgs(ArgsModel):
     instance_class: str = Field(
         default="db.r6g.large", pattern=r"^db\.(serverless|[a-z0-9]+\.[a-z0-9]+)$"
     )
-    """Instance class of every member instance (global databases need memory-optimised ones)."""
+    """Instance class of every member instance (global databases need memory-optimised ones);
+    the secondary's, too, unless ``standby_instance_class`` is given."""
+    standby_instance_class: str | None = Field(
+        default=None, pattern=r"^db\.(serverless|[a-z0-9]+\.[a-z0-9]+)$"
+    )
+    """Instance class of the secondary's instances; ``None`` (default) is ``instance_class``.
+
+    A smaller class lowers the idle cost but not the RTO budget: promotion does not depend on
+    the class (the Aurora user guide gives a global database's promotion as "under a minute"
+    with no reference to it), but the capacity after failover does. The promoted secondary's
+    writer then serves the primary's whole write and read load on the smaller class until it is
+    scaled up: ARC's guide (*Aurora Provisioned Scaling execution block*) names exactly this
+    case, "your Aurora provisioned database in the destination Region may be running a smaller
+    instance class than your source Region - leaving you with insufficient compute capacity to
+    handle production traffic". Size it for the load it must take (or scale it up as the first
+    step after a failover: ``aws rds modify-db-instance --db-instance-class``, which restarts the
+    instance). The same format rules as ``instance_class`` apply."""
     primary_instances: int = Field(default=2, ge=1, le=15)
     """Instances in the primary cluster (a writer and readers)."""
     standby_instances: int = Field(default=1, ge=0, le=16)

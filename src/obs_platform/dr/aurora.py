@@ -485,7 +485,11 @@ def _instances(
             region=site.region,
             engine=ENGINE,
             engine_version=db.engine_version,
-            instance_class=db.instance_class,
+            instance_class=(
+                db.standby_instance_class or db.instance_class
+                if role == "standby"
+                else db.instance_class
+            ),
             publicly_accessible=False,
             auto_minor_version_upgrade=False,
             performance_insights_enabled=True,

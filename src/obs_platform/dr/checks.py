@@ -11,6 +11,8 @@ failover), caught at synthesis with the field, the value and the fix:
   AWS account" (Amazon MSK developer guide, *What is Amazon MSK Replicator?*);
 * sites that disagree with the DR: cells built with ``rds_global=True`` and no ``database``
   (their member would never exist), or the reverse; a standby labelled ``dr_role=primary``;
+* a ``db.serverless`` member class: the pair's clusters carry no Serverless v2 capacity range,
+  which Aurora requires before such an instance is added;
 * a second ``PilotLightDr`` on a primary that already has one: it would create a second primary
   Aurora cluster and a second PRIMARY failover record with the same set identifier.
 """
@@ -47,6 +49,31 @@ def other_account(primary: DrSite, standby: DrSite) -> bool:
     return standby.provider is not None and standby.provider is not primary.provider
 
 
+def _check_instance_classes(args: PilotLightDrArgs, label: str) -> None:
+    """Refuse a Serverless v2 class: the pair's database gives no capacity range.
+
+    "An Aurora cluster must have a ServerlessV2ScalingConfiguration attribute before you can
+    add any DB instances that use the db.serverless DB instance class" (Aurora user guide,
+    *Requirements and limitations for Aurora Serverless v2*); ``AuroraGlobalArgs`` sets none on
+    the pair's members, so AWS would refuse the instance at ``pulumi up``.
+    """
+    db = args.database
+    assert db is not None
+    for field, value in (
+        ("instance_class", db.instance_class),
+        ("standby_instance_class", db.standby_instance_class),
+    ):
+        if value == "db.serverless":
+            raise ObsPlatformError(
+                f"{label}: database.{field}='db.serverless' needs a Serverless v2 capacity "
+                "range on its cluster, which the pair's database does not set, so AWS would "
+                "refuse the instance.",
+                field=f"AuroraGlobalArgs.{field}",
+                value=value,
+                fix="Use a provisioned memory-optimised class such as 'db.r6g.large'.",
+            )
+
+
 def check_sites(args: PilotLightDrArgs, label: str) -> None:
     """Refuse what AWS would refuse, or what would fail silently at failover.
 
@@ -74,6 +101,8 @@ def check_sites(args: PilotLightDrArgs, label: str) -> None:
                 value=False,
                 fix="Build both cells with rds_global=True, or set database=None.",
             )
+    if args.database is not None:
+        _check_instance_classes(args, label)
     split = other_account(primary, standby)
     if args.database is not None:
         shared = args.database.standby_in_primary_account

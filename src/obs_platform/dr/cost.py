@@ -37,6 +37,35 @@ __all__ = ["CostOption", "cost_options", "explain_costs", "idle_cost", "standby_
 
 _UNKNOWN_NODE_TYPE = "<DrSite.node_instance_type not given>"
 
+AURORA_SIZES: tuple[str, ...] = (
+    "large",
+    "xlarge",
+    "2xlarge",
+    "4xlarge",
+    "8xlarge",
+    "12xlarge",
+    "16xlarge",
+    "24xlarge",
+    "32xlarge",
+    "48xlarge",
+)
+"""Sizes of the memory-optimised Aurora classes (``db.r6g.large`` ... ``db.r6g.16xlarge``),
+smallest first: ``large`` is the smallest of these families, so a ``large`` class has no
+smaller one to offer."""
+
+
+def smaller_instance_class(instance_class: str) -> str | None:
+    """Return the next smaller size of a provisioned class in its family, or ``None``.
+
+    ``db.r6g.2xlarge`` -> ``db.r6g.xlarge``; ``db.r6g.large`` (the smallest) and
+    ``db.serverless`` (sized by capacity units, not by class) -> ``None``.
+    """
+    parts = instance_class.split(".")
+    if len(parts) != 3 or parts[2] not in AURORA_SIZES:
+        return None
+    index = AURORA_SIZES.index(parts[2])
+    return f"db.{parts[1]}.{AURORA_SIZES[index - 1]}" if index else None
+
 
 def standby_inventory(args: PilotLightDrArgs) -> tuple[StandbyInventory, list[str]]:
     """Return what the pair's standby keeps running while passive, and notes on its gaps."""
@@ -99,7 +128,12 @@ def standby_inventory(args: PilotLightDrArgs) -> tuple[StandbyInventory, list[st
         region=site.region,
         nodes=nodes,
         databases=(
-            (DatabaseInstances(instance_class=db.instance_class, count=db.standby_instances),)
+            (
+                DatabaseInstances(
+                    instance_class=db.standby_instance_class or db.instance_class,
+                    count=db.standby_instances,
+                ),
+            )
             if db is not None
             else ()
         ),
@@ -148,7 +182,8 @@ def _changes(args: PilotLightDrArgs, budget: Budget) -> list[tuple[str, PilotLig
         assert db is not None
         return args.model_copy(update={"database": db.model_copy(update=update)})
 
-    # Cheaper: fewer warm nodes, fewer or no secondary instances, the standard interval.
+    # Cheaper: fewer warm nodes, fewer or no secondary instances, a smaller secondary class,
+    # the standard interval.
     if site.warm_nodes > 1:
         found.append(("standby.warm_nodes=1", with_site(warm_nodes=1), True))
     if site.warm_nodes >= 1:
@@ -159,6 +194,19 @@ def _changes(args: PilotLightDrArgs, budget: Budget) -> list[tuple[str, PilotLig
         found.append(
             ("database.standby_instances=0 (headless)", with_db(standby_instances=0), True)
         )
+    if db is not None and db.standby_instances >= 1:
+        smaller = smaller_instance_class(db.standby_instance_class or db.instance_class)
+        if smaller is not None:
+            # The budget is unchanged (promotion does not depend on the class); the label says
+            # what the change costs instead: the capacity after a failover.
+            found.append(
+                (
+                    f"database.standby_instance_class={smaller} (less capacity after failover "
+                    "until scaled up)",
+                    with_db(standby_instance_class=smaller),
+                    True,
+                )
+            )
     if args.health_check_interval_seconds == 10:
         found.append(
             (
@@ -191,9 +239,10 @@ def cost_options(
         timing: How the budget reads the arguments (``pilot_light.timing_config``).
 
     Returns:
-        One option per change: cheaper ones (fewer warm nodes, fewer secondary instances, the
-        30 s health-check interval) and, for a budget that misses its RTO, the changes that
-        add to the idle cost (a warm node, a secondary instance) where they lower the RTO.
+        One option per change: cheaper ones (fewer warm nodes, fewer secondary instances, a
+        smaller secondary instance class, the 30 s health-check interval) and, for a budget
+        that misses its RTO, the changes that add to the idle cost (a warm node, a secondary
+        instance) where they lower the RTO.
     """
     return evaluate_options(
         budget,
