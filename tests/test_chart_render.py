@@ -1022,3 +1022,40 @@ def test_a_single_grafana_has_no_alerting_cluster(pull_through: Variant) -> None
     kps.needs("grafana")
     assert not [s for s in kps.of_kind("Service") if s["metadata"]["name"].endswith("-headless")]
     assert "ha_peers" not in kps.get("ConfigMap", "kps-grafana")["data"]["grafana.ini"]
+
+
+@pytest.mark.parametrize("ca_configmap", [None, "grafana-database-ca"])
+def test_grafana_gets_its_database_tls_settings_and_the_mounted_bundle(
+    shared: Variant,
+    helm: str,
+    library: ChartLibrary,
+    reference_dir: Path,
+    ca_configmap: str | None,
+) -> None:
+    # The example has no bundle (ssl_mode=require); with one, the library's values mount the
+    # ConfigMap and name the file: rendered with the real chart on top of the example's values.
+    import dataclasses
+
+    base = shared.release("kps")
+    base.needs("grafana")
+    mode = "verify-ca" if ca_configmap else "require"
+    values = hv.deep_merge(
+        dict(base.release.values), {"grafana": hv.grafana_database_tls(mode, ca_configmap)}
+    )
+    rendered = render(helm, library, dataclasses.replace(base.release, values=values))
+    assert not isinstance(rendered, str), rendered
+    grafana = rendered.get("Deployment", "kps-grafana")
+    pod = grafana["spec"]["template"]["spec"]
+    (container,) = [c for c in pod["containers"] if c["name"] == "grafana"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["GF_DATABASE_SSL_MODE"] == mode
+    assert {"secretRef": {"name": "grafana-database"}} in container["envFrom"]
+    if ca_configmap is None:
+        assert "GF_DATABASE_CA_CERT_PATH" not in env
+        return
+    assert env["GF_DATABASE_CA_CERT_PATH"] == "/etc/grafana/database-ca/rds-ca.pem"
+    volume = next(v for v in pod["volumes"] if v["name"] == "database-ca")
+    assert volume["configMap"]["name"] == "grafana-database-ca"
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "database-ca")
+    assert (mount["mountPath"], mount["readOnly"]) == ("/etc/grafana/database-ca", True)
+    assert _validate(grafana, shared.kube_version, reference_dir) is None

@@ -508,3 +508,71 @@ def test_grafana_database_capacity_follows_auroras_rules(
         "minCapacity": 0.5,
         "maxCapacity": 256,
     }
+
+
+# --- Grafana's database connection verifies the server with the RDS bundle ------------------
+
+# Two self-contained PEM blocks (the shape of global-bundle.pem; content need not be a real
+# RDS certificate for the library, which passes it through).
+BUNDLE = (
+    "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ0ExAA==\n-----END CERTIFICATE-----\n"
+    "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ0EyAA==\n-----END CERTIFICATE-----\n"
+)
+
+
+def test_without_a_ca_bundle_grafana_requires_tls_and_the_plan_warns(plan: Plan) -> None:
+    for release in ("shared-kube-prometheus-stack", "shared-dr-kube-prometheus-stack"):
+        grafana = _values(plan, release)["grafana"]
+        assert grafana["env"] == {"GF_DATABASE_SSL_MODE": "require"}
+        assert "extraConfigmapMounts" not in grafana
+    assert not plan.by_type("kubernetes:core/v1:ConfigMap") or not [
+        c for c in plan.by_type("kubernetes:core/v1:ConfigMap") if c.name.endswith("grafana-db-ca")
+    ]
+    assert any("ssl_mode=require: encrypted, but" in d for d in plan.diagnostics)
+
+
+def test_a_ca_bundle_is_mounted_and_grafana_verifies_the_server() -> None:
+    verified = _plan(standby={"grafana_database": {"ca_bundle_pem": BUNDLE}})
+    for prefix in ("shared", "shared-dr"):
+        grafana = _values(verified, f"{prefix}-kube-prometheus-stack")["grafana"]
+        assert grafana["env"] == {
+            "GF_DATABASE_SSL_MODE": "verify-ca",
+            "GF_DATABASE_CA_CERT_PATH": "/etc/grafana/database-ca/rds-ca.pem",
+        }
+        assert grafana["extraConfigmapMounts"] == [
+            {
+                "name": "database-ca",
+                "mountPath": "/etc/grafana/database-ca",
+                "configMap": "grafana-database-ca",
+                "readOnly": True,
+            }
+        ]
+        ca = verified.get(f"{prefix}-grafana-db-ca", "kubernetes:core/v1:ConfigMap")
+        assert ca.inputs["metadata"] == {"name": "grafana-database-ca", "namespace": "monitoring"}
+        assert ca.inputs["data"] == {"rds-ca.pem": BUNDLE}
+    assert not any("ssl_mode=require: encrypted, but" in d for d in verified.diagnostics)
+    full = _plan(standby={"grafana_database": {"ca_bundle_pem": BUNDLE, "ssl_mode": "verify-full"}})
+    env = _values(full, "shared-kube-prometheus-stack")["grafana"]["env"]
+    assert env["GF_DATABASE_SSL_MODE"] == "verify-full"
+
+
+@pytest.mark.parametrize(
+    ("database", "message"),
+    [
+        ({"ssl_mode": "verify-full"}, "ca_bundle_pem is not set"),
+        ({"ca_bundle_pem": "not a certificate"}, "not a PEM certificate bundle"),
+        (
+            {"ca_bundle_pem": BUNDLE + "-----BEGIN PRIVATE KEY-----\nAA==\n"},
+            "holds a private key",
+        ),
+    ],
+)
+def test_bad_tls_settings_are_refused_naming_the_field(
+    database: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ProgramError) as info:
+        _plan(standby={"grafana_database": database})
+    assert "grafana_database" in str(info.value) and message in str(info.value)
+    # The PEM text never reaches the message (a key pasted by mistake must not).
+    for given in ("MIIBszCCAVmgAwIBAgIUQ0ExAA==", "AA==\n", "not a certificate"):
+        assert given not in str(info.value)

@@ -10,9 +10,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 
 from obs_platform import (
+    GrafanaDatabaseArgs,
     Ipam,
     IpamArgs,
     IpamSharing,
@@ -80,11 +83,19 @@ transit = TransitNetwork(
 dr_region = config.get("drRegion")
 # The stack's own standby in drRegion (it needs the replicated buckets and images): a minimal
 # cluster with every chart, Grafana's database as an Aurora global database, failover records
-# for ingest.obs.internal. Its pull-through caches need credentials in drRegion.
+# for ingest.obs.internal. Its pull-through caches need credentials in drRegion. Grafana
+# verifies the database server with the RDS CA bundle when grafanaDatabaseCaBundle names the
+# downloaded global-bundle.pem (RDS user guide, "Using SSL/TLS to encrypt a connection").
+ca_bundle_file = config.get("grafanaDatabaseCaBundle")
 standby = (
     StandbyStackArgs(
         docker_hub_credential_arn=config.require("standbyDockerHubCredentialArn"),
         ghcr_credential_arn=config.require("standbyGhcrCredentialArn"),
+        grafana_database=GrafanaDatabaseArgs(
+            ca_bundle_pem=Path(ca_bundle_file).read_text(encoding="utf-8")
+            if ca_bundle_file
+            else None
+        ),
     )
     if dr_region and config.get_bool("standby")
     else None

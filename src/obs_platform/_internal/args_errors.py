@@ -28,7 +28,8 @@ def _format_location(model: str, loc: tuple[int | str, ...]) -> str:
 
 
 _SECRET_FIELD = re.compile(
-    r"(password|passwd|secret|token|api_key|routing_key|credential|webhook|_url|\burl)$",
+    # ``_pem``: PEM text (a CA bundle) is public, but a key pasted in by mistake is not.
+    r"(password|passwd|secret|token|api_key|routing_key|credential|webhook|_url|\burl|_pem)$",
     re.IGNORECASE,
 )
 

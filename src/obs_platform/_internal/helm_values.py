@@ -196,6 +196,11 @@ CLUSTER_SCRAPE_CLASS: Final = "obs-platform-cluster"
 """The Prometheus default scrape class that labels the stack's own targets ``cluster``."""
 
 
+GRAFANA_DATABASE_CA_DIR = "/etc/grafana/database-ca"
+"""Where Grafana's pods mount the RDS CA bundle with a standby."""
+GRAFANA_DATABASE_CA_FILE = "rds-ca.pem"
+"""The bundle's file name there (its key in the ConfigMap)."""
+
 GRAFANA_GOSSIP_PORT = 9094
 """The port of Grafana's alerting cluster (memberlist), on which the grafana chart's pods
 expose ``gossip-tcp`` and ``gossip-udp`` and its headless Service ``gossip-tcp``."""
@@ -231,6 +236,31 @@ def grafana_alerting_ha() -> dict[str, Any]:
     }
 
 
+def grafana_database_tls(ssl_mode: str, ca_configmap: str | None) -> dict[str, Any]:
+    """Grafana values for how it verifies its database server (a standby's Aurora).
+
+    ``[database] ssl_mode`` and ``ca_cert_path`` (Grafana docs, *Configure Grafana*) are not
+    secret, so they are plain ``env`` values; Kubernetes lets an ``env`` entry win over the
+    same key from ``envFrom`` (the ``grafana-database`` Secret; ``Container.envFrom``: "Values
+    defined by an Env with a duplicate key will take precedence"). With ``ca_configmap`` the
+    RDS bundle is mounted read-only by the grafana chart's ``extraConfigmapMounts``
+    (templates/_pod.tpl: a ``configMap`` volume and its mount).
+    """
+    env = {"GF_DATABASE_SSL_MODE": ssl_mode}
+    values: dict[str, Any] = {"env": env}
+    if ca_configmap is not None:
+        env["GF_DATABASE_CA_CERT_PATH"] = f"{GRAFANA_DATABASE_CA_DIR}/{GRAFANA_DATABASE_CA_FILE}"
+        values["extraConfigmapMounts"] = [
+            {
+                "name": "database-ca",
+                "mountPath": GRAFANA_DATABASE_CA_DIR,
+                "configMap": ca_configmap,
+                "readOnly": True,
+            }
+        ]
+    return values
+
+
 def kube_prometheus_stack_values(
     *,
     cluster_name: str,
@@ -250,6 +280,8 @@ def kube_prometheus_stack_values(
     grafana_database_secret: str | None = None,
     grafana_replicas: int = 1,
     amp_extra: tuple[AmpRemoteWrite, ...] = (),
+    grafana_database_ssl_mode: str = "require",
+    grafana_database_ca_configmap: str | None = None,
 ) -> dict[str, Any]:
     """Values for kube-prometheus-stack with the EKS profile.
 
@@ -292,6 +324,9 @@ def kube_prometheus_stack_values(
             ``None`` for SQLite on a volume.
         grafana_replicas: Grafana pods (more than one only with a database).
         amp_extra: Further AMP workspaces every sample also goes to (the other region's).
+        grafana_database_ssl_mode: Grafana's ``[database] ssl_mode`` (with a database).
+        grafana_database_ca_configmap: A ConfigMap holding ``rds-ca.pem`` (the RDS CA bundle)
+            to mount and verify the database server with, or ``None``.
     """
     retention_size_gb = max(1, prometheus_volume_gib * 9 // 10)
     prometheus_spec: dict[str, Any] = {
@@ -389,6 +424,10 @@ def kube_prometheus_stack_values(
         )
     if grafana_database_secret is not None and grafana_replicas > 1:
         values["grafana"].update(grafana_alerting_ha())
+    if grafana_database_secret is not None:
+        values["grafana"].update(
+            grafana_database_tls(grafana_database_ssl_mode, grafana_database_ca_configmap)
+        )
     for path, upstream in (
         ("alertmanager.alertmanagerSpec.image", "quay.io"),
         ("prometheus.prometheusSpec.image", "quay.io"),

@@ -259,6 +259,53 @@ class GrafanaDatabaseArgs(ArgsModel):
     """AWS-side deletion protection of the global cluster and both members; ``None`` (default)
     follows ``ObservabilityStackArgs.protect``, so one setting unprotects the stack for a
     destroy."""
+    ca_bundle_pem: str | None = None
+    """The RDS certificate bundle (PEM) Grafana verifies the database server with: the
+    contents of ``global-bundle.pem`` from the download the RDS user guide names (*Using SSL/TLS
+    to encrypt a connection to a DB cluster*, certificate bundles for all AWS Regions), read in
+    your program (``Path("global-bundle.pem").read_text()``). No PyPI, Debian or npm package
+    ships the current bundle, so the library cannot. It goes into the ConfigMap
+    ``grafana-database-ca`` (public certificates, no secret) mounted into Grafana, whose
+    ``[database] ca_cert_path`` names it. ``None`` (default) keeps ``ssl_mode=require``:
+    encrypted, but the server is not verified (a warning says so)."""
+    ssl_mode: Literal["require", "verify-ca", "verify-full"] | None = None
+    """Grafana's ``[database] ssl_mode`` (PostgreSQL: ``require``, ``verify-ca``,
+    ``verify-full``). ``None`` (default): ``verify-ca`` with ``ca_bundle_pem``, else
+    ``require``. ``verify-full`` also checks that the certificate names the host Grafana
+    connects to, the global writer endpoint: confirm with ``psql "host=<global writer
+    endpoint> sslmode=verify-full sslrootcert=global-bundle.pem"`` that your cluster's
+    certificate does before choosing it."""
+
+    @property
+    def effective_ssl_mode(self) -> str:
+        """The ``ssl_mode`` Grafana gets."""
+        if self.ssl_mode is not None:
+            return self.ssl_mode
+        return "verify-ca" if self.ca_bundle_pem is not None else "require"
+
+    @model_validator(mode="after")
+    def _tls(self) -> Self:
+        if self.ssl_mode in ("verify-ca", "verify-full") and self.ca_bundle_pem is None:
+            raise ValueError(
+                f"ssl_mode {self.ssl_mode!r} verifies the server against a CA bundle, and "
+                "ca_bundle_pem is not set; pass the RDS bundle's PEM text (global-bundle.pem) "
+                "as ca_bundle_pem, or use ssl_mode='require'."
+            )
+        if self.ca_bundle_pem is not None:
+            text = self.ca_bundle_pem
+            begins = text.count("-----BEGIN CERTIFICATE-----")
+            if "PRIVATE KEY" in text:
+                raise ValueError(
+                    "ca_bundle_pem holds a private key; pass only the RDS CA certificates "
+                    "(global-bundle.pem)."
+                )
+            if begins == 0 or begins != text.count("-----END CERTIFICATE-----"):
+                raise ValueError(
+                    "ca_bundle_pem is not a PEM certificate bundle (no complete "
+                    "'-----BEGIN CERTIFICATE-----' ... '-----END CERTIFICATE-----' block); pass "
+                    "the text of the RDS global-bundle.pem."
+                )
+        return self
 
     @model_validator(mode="after")
     def _capacity(self) -> Self:

@@ -41,6 +41,7 @@ from .._internal.datasources import GRAFANA_CLOUDWATCH_ACTIONS
 from .._internal.helm_values import (
     GRAFANA_ADMIN_PASSWORD_KEY,
     GRAFANA_ADMIN_USER_KEY,
+    GRAFANA_DATABASE_CA_FILE,
     GRAFANA_SERVICE_ACCOUNT,
     KPS_RELEASE,
     LOKI_RELEASE,
@@ -85,6 +86,9 @@ GRAFANA_ADMIN_SECRET = "grafana-admin"
 
 GRAFANA_DATABASE_SECRET = "grafana-database"
 """Name of the Kubernetes Secret holding Grafana's ``GF_DATABASE_*`` settings (with a standby)."""
+
+GRAFANA_DATABASE_CA_CONFIGMAP = "grafana-database-ca"
+"""The ConfigMap holding the RDS CA bundle Grafana verifies its database with."""
 
 GRAFANA_ADMIN_USER = "admin"
 """Grafana's admin user name."""
@@ -224,6 +228,8 @@ class GrafanaDatabaseSettings:
         user: The user.
         password: Its password (a secret Output).
         ready: What the Secret waits for (the member instances).
+        ssl_mode: Grafana's ``[database] ssl_mode``.
+        ca_bundle_pem: The RDS CA bundle to verify the server with, or ``None``.
     """
 
     host: Any
@@ -231,6 +237,8 @@ class GrafanaDatabaseSettings:
     user: str
     password: Any
     ready: tuple[pulumi.Resource, ...] = ()
+    ssl_mode: str = "require"
+    ca_bundle_pem: str | None = None
 
 
 def kube_prometheus_stack_release(
@@ -356,6 +364,18 @@ def create_releases(
     )
 
     database_waits: list[pulumi.Resource] = []
+    if grafana_database is not None and grafana_database.ca_bundle_pem is not None:
+        # Grafana docs, "Configure Grafana", [database]: ca_cert_path is the CA certificate
+        # the server is verified with (ssl_mode verify-ca or verify-full). CA certificates are
+        # public, so a ConfigMap, mounted by the grafana chart's extraConfigmapMounts.
+        database_waits.append(
+            k8s.core.v1.ConfigMap(
+                owner.child_name("grafana-db-ca"),
+                metadata={"name": GRAFANA_DATABASE_CA_CONFIGMAP, "namespace": args.namespace},
+                data={GRAFANA_DATABASE_CA_FILE: grafana_database.ca_bundle_pem},
+                opts=in_ns,
+            )
+        )
     if grafana_database is not None:
         db = grafana_database
         database_waits.append(
@@ -364,8 +384,8 @@ def create_releases(
                 metadata={"name": GRAFANA_DATABASE_SECRET, "namespace": args.namespace},
                 type="Opaque",
                 # Grafana's [database] keys as GF_DATABASE_* (Grafana docs, "Configure
-                # Grafana": override any setting with GF_<SECTION>_<KEY>). ssl_mode=require:
-                # Aurora serves TLS; verifying it needs the RDS CA bundle mounted.
+                # Grafana": override any setting with GF_<SECTION>_<KEY>). ssl_mode and
+                # ca_cert_path are not secret: they come as plain env values (helm_values).
                 string_data={
                     "GF_DATABASE_TYPE": "postgres",
                     "GF_DATABASE_HOST": pulumi.Output.from_input(db.host).apply(
@@ -374,7 +394,6 @@ def create_releases(
                     "GF_DATABASE_NAME": db.name,
                     "GF_DATABASE_USER": db.user,
                     "GF_DATABASE_PASSWORD": pulumi.Output.secret(db.password),
-                    "GF_DATABASE_SSL_MODE": "require",
                 },
                 opts=owner.child_opts(
                     provider=cluster.provider, depends_on=[*ready, namespace, *db.ready]
@@ -458,6 +477,12 @@ def create_releases(
         amp=amp,
         mirror=mirror,
         grafana_database_secret=GRAFANA_DATABASE_SECRET if grafana_database else None,
+        grafana_database_ssl_mode=grafana_database.ssl_mode if grafana_database else "require",
+        grafana_database_ca_configmap=(
+            GRAFANA_DATABASE_CA_CONFIGMAP
+            if grafana_database is not None and grafana_database.ca_bundle_pem is not None
+            else None
+        ),
         grafana_replicas=grafana_replicas,
         amp_extra=extra_amp,
     )

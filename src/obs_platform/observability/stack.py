@@ -297,6 +297,15 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                 ),
                 resource=self,
             )
+        if args.standby is not None and args.standby.grafana_database.ca_bundle_pem is None:
+            pulumi.log.warn(
+                f"ObservabilityStack {self._name!r}: Grafana connects to its database with "
+                "ssl_mode=require: encrypted, but the server's certificate is not verified. "
+                "Pass the RDS CA bundle (global-bundle.pem, RDS user guide 'Using SSL/TLS to "
+                "encrypt a connection to a DB cluster') as "
+                "standby.grafana_database.ca_bundle_pem to verify it (ssl_mode verify-ca).",
+                resource=self,
+            )
         if self._telemetry_rpo is not None and not self._telemetry_rpo.meets_target:
             pulumi.log.warn(
                 f"ObservabilityStack {self._name!r}: the standby's telemetry RPO misses its "

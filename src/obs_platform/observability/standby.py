@@ -259,6 +259,8 @@ def grafana_database(
         user=GRAFANA_DATABASE,
         password=parts.master_password,
         ready=tuple([*parts.primary_instances, *parts.standby_instances]),
+        ssl_mode=db.effective_ssl_mode,
+        ca_bundle_pem=db.ca_bundle_pem,
     )
     return parts, connection
 
