@@ -576,3 +576,59 @@ def test_bad_tls_settings_are_refused_naming_the_field(
     # The PEM text never reaches the message (a key pasted by mistake must not).
     for given in ("MIIBszCCAVmgAwIBAgIUQ0ExAA==", "AA==\n", "not a certificate"):
         assert given not in str(info.value)
+
+
+def test_the_replica_buckets_replicate_back_to_the_primarys_for_failback(plan: Plan) -> None:
+    rtype = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+    bucket = "aws:s3/bucket:Bucket"
+    for role, engine in (
+        ("loki-chunks", "loki"),
+        ("loki-ruler", "loki"),
+        ("tempo-traces", "tempo"),
+    ):
+        forward = plan.get(f"shared-{role}-replication", rtype)
+        back = plan.get(f"shared-{role}-failback-replication", rtype)
+        source = plan.get(f"shared-{role}-bucket", bucket)
+        replica = plan.get(f"shared-{role}-replica-bucket", bucket)
+        # The way back runs from the replica (in the standby's region) to the primary's
+        # bucket, encrypting with the primary's key, by the same replication role.
+        assert (back.region, forward.region) == (US, EU)
+        assert back.inputs["bucket"] == replica.outputs["id"]
+        (rule,) = back.inputs["rules"]
+        assert rule["id"] == "failback" and rule["status"] == "Enabled"
+        assert rule["destination"]["bucket"] == source.outputs["arn"]
+        key = plan.get(f"shared-{engine}-kms", "aws:kms/key:Key")
+        assert (
+            rule["destination"]["encryptionConfiguration"]["replicaKmsKeyId"]
+            == (key.outputs["arn"])
+        )
+        assert rule["sourceSelectionCriteria"] == {"sseKmsEncryptedObjects": {"status": "Enabled"}}
+        assert back.inputs["role"] == forward.inputs["role"]
+        versioning = {
+            r.urn
+            for r in plan.by_type("aws:s3/bucketVersioning:BucketVersioning")
+            if r.inputs["bucket"] in (source.outputs["id"], replica.outputs["id"])
+        }
+        assert len(versioning) == 2 and versioning <= set(back.depends_on)
+        policy = json.loads(plan.get(f"shared-{role}-failback-replication-policy").inputs["policy"])
+        statements = {s["Sid"]: s for s in policy["Statement"]}
+        assert statements["ReadSource"]["Resource"] == replica.outputs["arn"]
+        assert statements["WriteReplica"]["Resource"] == f"{source.outputs['arn']}/*"
+
+
+def test_without_a_standby_the_buckets_replicate_one_way() -> None:
+    def program() -> None:
+        ipam, transit = _network()
+        args = _args(ipam, transit)
+        args.pop("standby")
+        ObservabilityStack("shared", args)
+
+    one_way = run(program, config={"aws:region": EU})
+    names = [
+        r.name for r in one_way.by_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+    ]
+    assert sorted(names) == [
+        "shared-loki-chunks-replication",
+        "shared-loki-ruler-replication",
+        "shared-tempo-traces-replication",
+    ]

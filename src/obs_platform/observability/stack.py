@@ -372,6 +372,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                     dr_region=args.dr_region,
                     role=engine,
                     protect=args.protect,
+                    failback=args.standby is not None,
                 )
                 for engine in keys
             }

@@ -114,11 +114,14 @@ class Replication:
         region: The DR region.
         key: The KMS key (a replica of the source key) in the DR region.
         role: The S3 replication role.
+        failback: Also replicate from the replica back to the source (a stack with a standby,
+            whose promoted Loki and Tempo write to the replicas during an outage).
     """
 
     region: str
     key: aws.kms.ReplicaKey
     role: aws.iam.Role
+    failback: bool = False
 
 
 @dataclass
@@ -287,28 +290,83 @@ def telemetry_bucket(
         ),
         opts=owner.child_opts(opts),
     )
-    aws.s3.BucketReplicationConfig(
-        owner.child_name(f"{role}-replication"),
-        bucket=bucket.id,
-        region=region,
-        role=replication.role.arn,
+    _replicate(
+        owner,
+        f"{role}-replication",
+        "dr",
+        source=bucket,
+        source_region=region,
+        destination=replica,
+        destination_key=replication.key,
+        role=replication.role,
+        waits=[source_versioning, replica_versioning],
+        opts=opts,
+    )
+    if replication.failback:
+        # The way back: what a promoted standby writes into the replica during an outage
+        # reaches the primary's bucket when its region is back. S3 does not replicate an
+        # object that is itself a replica made by another rule (S3 user guide, "What isn't
+        # replicated with replication configurations"), so the two rules do not loop: this
+        # one carries only the standby's own writes (none while it is read-only).
+        aws.iam.RolePolicy(
+            owner.child_name(f"{role}-failback-replication-policy"),
+            role=replication.role.id,
+            policy=pulumi.Output.all(replica.arn, bucket.arn, replication.key.arn, key.arn).apply(
+                lambda a: replication_policy(*a)
+            ),
+            opts=owner.child_opts(opts),
+        )
+        _replicate(
+            owner,
+            f"{role}-failback-replication",
+            "failback",
+            source=replica,
+            source_region=replication.region,
+            destination=bucket,
+            destination_key=key,
+            role=replication.role,
+            waits=[source_versioning, replica_versioning],
+            opts=opts,
+        )
+    result.replica = replica
+    return result
+
+
+def _replicate(
+    owner: Component[Any],
+    name: str,
+    rule_id: str,
+    *,
+    source: aws.s3.Bucket,
+    source_region: str,
+    destination: aws.s3.Bucket,
+    destination_key: Any,
+    role: aws.iam.Role,
+    waits: list[pulumi.Resource],
+    opts: pulumi.ResourceOptions | None,
+) -> aws.s3.BucketReplicationConfig:
+    """Replicate every SSE-KMS object and delete marker of ``source`` to ``destination``."""
+    return aws.s3.BucketReplicationConfig(
+        owner.child_name(name),
+        bucket=source.id,
+        region=source_region,
+        role=role.arn,
         rules=[
             {
-                "id": "dr",
+                "id": rule_id,
                 "status": "Enabled",
                 "filter": {},
                 "delete_marker_replication": {"status": "Enabled"},
                 "source_selection_criteria": {"sse_kms_encrypted_objects": {"status": "Enabled"}},
                 "destination": {
-                    "bucket": replica.arn,
-                    "encryption_configuration": {"replica_kms_key_id": replication.key.arn},
+                    "bucket": destination.arn,
+                    "encryption_configuration": {"replica_kms_key_id": destination_key.arn},
                 },
             }
         ],
-        opts=owner.child_opts(opts, depends_on=[source_versioning, replica_versioning]),
+        # Both buckets must be versioned first (S3 API reference, PutBucketReplication).
+        opts=owner.child_opts(opts, depends_on=waits),
     )
-    result.replica = replica
-    return result
 
 
 def replication_policy(
@@ -365,9 +423,13 @@ def replication_role(
     dr_region: str,
     role: str,
     protect: bool,
+    failback: bool = False,
     opts: pulumi.ResourceOptions | None = None,
 ) -> Replication:
-    """Create the DR replica of a KMS key and the S3 replication role for one engine."""
+    """Create the DR replica of a KMS key and the S3 replication role for one engine.
+
+    With ``failback`` the buckets also replicate back (see :class:`Replication`).
+    """
     replica_key = aws.kms.ReplicaKey(
         owner.child_name(f"{role}-kms-replica"),
         primary_key_arn=source_key.arn,
@@ -383,7 +445,7 @@ def replication_role(
         tags=owner.tags({"Name": owner.child_name(f"{role}-replication-role")}),
         opts=owner.child_opts(opts),
     )
-    return Replication(region=dr_region, key=replica_key, role=iam_role)
+    return Replication(region=dr_region, key=replica_key, role=iam_role, failback=failback)
 
 
 def access_log_policy(bucket_arn: str, account_id: str, region: str) -> str:
