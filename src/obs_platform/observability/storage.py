@@ -282,22 +282,13 @@ def telemetry_bucket(
     )
     source_versioning = result.configuration[3]
     replica_versioning = replica_config[3]
-    aws.iam.RolePolicy(
-        owner.child_name(f"{role}-replication-policy"),
-        role=replication.role.id,
-        policy=pulumi.Output.all(bucket.arn, replica.arn, key.arn, replication.key.arn).apply(
-            lambda a: replication_policy(*a)
-        ),
-        opts=owner.child_opts(opts),
-    )
     _replicate(
         owner,
         f"{role}-replication",
         "dr",
-        source=bucket,
+        source=(bucket, key),
         source_region=region,
-        destination=replica,
-        destination_key=replication.key,
+        destination=(replica, replication.key),
         role=replication.role,
         waits=[source_versioning, replica_versioning],
         opts=opts,
@@ -308,22 +299,13 @@ def telemetry_bucket(
         # object that is itself a replica made by another rule (S3 user guide, "What isn't
         # replicated with replication configurations"), so the two rules do not loop: this
         # one carries only the standby's own writes (none while it is read-only).
-        aws.iam.RolePolicy(
-            owner.child_name(f"{role}-failback-replication-policy"),
-            role=replication.role.id,
-            policy=pulumi.Output.all(replica.arn, bucket.arn, replication.key.arn, key.arn).apply(
-                lambda a: replication_policy(*a)
-            ),
-            opts=owner.child_opts(opts),
-        )
         _replicate(
             owner,
             f"{role}-failback-replication",
             "failback",
-            source=replica,
+            source=(replica, replication.key),
             source_region=replication.region,
-            destination=bucket,
-            destination_key=key,
+            destination=(bucket, key),
             role=replication.role,
             waits=[source_versioning, replica_versioning],
             opts=opts,
@@ -337,18 +319,30 @@ def _replicate(
     name: str,
     rule_id: str,
     *,
-    source: aws.s3.Bucket,
+    source: tuple[aws.s3.Bucket, Any],
     source_region: str,
-    destination: aws.s3.Bucket,
-    destination_key: Any,
+    destination: tuple[aws.s3.Bucket, Any],
     role: aws.iam.Role,
     waits: list[pulumi.Resource],
     opts: pulumi.ResourceOptions | None,
 ) -> aws.s3.BucketReplicationConfig:
-    """Replicate every SSE-KMS object and delete marker of ``source`` to ``destination``."""
+    """Replicate every SSE-KMS object and delete marker of one bucket to another.
+
+    ``source`` and ``destination`` are ``(bucket, KMS key)``; the role gets the pair's
+    permissions as ``{name}-policy``.
+    """
+    (source_bucket, source_key), (destination_bucket, destination_key) = source, destination
+    aws.iam.RolePolicy(
+        owner.child_name(f"{name}-policy"),
+        role=role.id,
+        policy=pulumi.Output.all(
+            source_bucket.arn, destination_bucket.arn, source_key.arn, destination_key.arn
+        ).apply(lambda a: replication_policy(*a)),
+        opts=owner.child_opts(opts),
+    )
     return aws.s3.BucketReplicationConfig(
         owner.child_name(name),
-        bucket=source.id,
+        bucket=source_bucket.id,
         region=source_region,
         role=role.arn,
         rules=[
@@ -359,7 +353,7 @@ def _replicate(
                 "delete_marker_replication": {"status": "Enabled"},
                 "source_selection_criteria": {"sse_kms_encrypted_objects": {"status": "Enabled"}},
                 "destination": {
-                    "bucket": destination.arn,
+                    "bucket": destination_bucket.arn,
                     "encryption_configuration": {"replica_kms_key_id": destination_key.arn},
                 },
             }
