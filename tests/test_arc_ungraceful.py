@@ -364,5 +364,17 @@ def test_an_installed_botocore_without_the_model_is_a_clear_error(
         raise UnknownServiceError(service_name=service, known_service_names="s3")
 
     monkeypatch.setattr(Loader, "determine_latest_version", unknown)
-    with pytest.raises(RuntimeError, match=r"no 'arc-region-switch' model .* upgrade boto3"):
+    with pytest.raises(RuntimeError, match=r"no 'arc-region-switch' model .* botocore 1\.40\.1"):
         botocore_models.service_model_files("arc-region-switch", "botocore-data")
+
+
+def test_the_package_requires_a_boto3_whose_botocore_has_region_switch() -> None:
+    import tomllib
+
+    from obs_platform._internal.botocore_models import MIN_BOTOCORE
+
+    project = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    dependencies = tomllib.loads(project.read_text(encoding="utf-8"))["project"]["dependencies"]
+    (boto3,) = [d for d in dependencies if d.startswith("boto3")]
+    # boto3 x.y.z requires botocore x.y.z: the same lower bound.
+    assert boto3 == f"boto3>={MIN_BOTOCORE},<2"

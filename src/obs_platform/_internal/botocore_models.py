@@ -32,7 +32,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["MODEL_TYPES", "service_model_files"]
+__all__ = ["MIN_BOTOCORE", "MODEL_TYPES", "service_model_files"]
+
+MIN_BOTOCORE = "1.40.1"
+"""The first botocore that ships the ``arc-region-switch`` model (1.40.0 has none: read in the
+PyPI wheels); ``pyproject.toml`` requires the boto3 of that release."""
 
 MODEL_TYPES = ("service-2", "endpoint-rule-set-1")
 """The model files a botocore client of a service needs (``paginators-1`` and ``waiters-2`` are
@@ -75,8 +79,9 @@ def service_model_files(service: str, root: str) -> dict[str, str]:
     except (DataNotFoundError, UnknownServiceError) as exc:
         raise RuntimeError(
             f"the installed botocore {botocore.__version__} has no {service!r} model to ship "
-            f"in the Lambda archive ({exc}); upgrade boto3 and botocore "
-            "(pip install -U boto3 botocore) where the Pulumi program runs"
+            f"in the Lambda archive ({exc}); it needs botocore {MIN_BOTOCORE} or later: "
+            "upgrade boto3 and botocore (pip install -U boto3 botocore) where the Pulumi "
+            "program runs"
         ) from exc
     service_2 = json.loads(json.dumps(models["service-2"]))  # a plain, mutable copy
     protocol = _resolved_protocol(service_2, service)
