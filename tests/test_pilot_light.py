@@ -954,6 +954,24 @@ def test_the_ungraceful_functions_failures_reach_a_person() -> None:
     assert not silenced.get("app-arc-ungraceful-errors").inputs.get("alarmActions")
 
 
+def test_a_standby_outside_us_east_1_warns_that_its_alarms_notify_no_one() -> None:
+    topic = "arn:aws:sns:us-east-1:111111111111:oncall"
+    west = site("us-west-2", "us-west-2")
+    result = build({"alarm_actions": [topic]}, standby_extra=west)
+    alarm = result.get("app-arc-ungraceful-errors")
+    assert alarm.region == "us-west-2"
+    assert not alarm.inputs.get("alarmActions")
+    (warning,) = [d for d in result.diagnostics if "notify no one" in d]
+    assert "Set standby_alarm_actions to SNS topics in us-west-2" in warning
+    # Given topics (or an explicit []) silence it.
+    own = "arn:aws:sns:us-west-2:111111111111:oncall"
+    given = build({"alarm_actions": [topic], "standby_alarm_actions": [own]}, standby_extra=west)
+    assert given.get("app-arc-ungraceful-errors").inputs["alarmActions"] == [own]
+    assert not [d for d in given.diagnostics if "notify no one" in d]
+    # A us-east-1 standby reuses alarm_actions: nothing to warn about.
+    assert not [d for d in build({"alarm_actions": [topic]}).diagnostics if "notify no one" in d]
+
+
 def test_standby_alarm_actions_default_to_none_outside_us_east_1() -> None:
     from obs_platform.dr.args import PilotLightDrArgs
     from obs_platform.dr.ungraceful import _standby_alarm_actions

@@ -240,6 +240,16 @@ def create_ungraceful_automation(
         opts=owner.child_opts(depends_on=[logs, policy]),
     )
     actions = _standby_alarm_actions(args)
+    if not actions and args.alarm_actions and args.standby_alarm_actions is None:
+        # The user asked to be notified, but those topics are us-east-1's, and an alarm
+        # notifies topics of its own region: say so rather than stay silent.
+        pulumi.log.warn(
+            f"PilotLightDr {name.removesuffix('-arc-ungraceful')!r}: the alarms on {name} "
+            f"({region}) notify no one: alarm_actions are topics of us-east-1 (the health-check alarm's "
+            f"region). Set standby_alarm_actions to SNS topics in {region} (or [] to keep "
+            "only the stack's ArcUngracefulFunctionFailing alert).",
+            resource=owner,
+        )
     for suffix, metric, periods, datapoints, meaning in FAILURE_ALARMS:
         aws.cloudwatch.MetricAlarm(
             f"{name}-{suffix}",
