@@ -241,13 +241,14 @@ def create_ungraceful_automation(
     )
     actions = _standby_alarm_actions(args)
     if not actions and args.alarm_actions and args.standby_alarm_actions is None:
-        # The user asked to be notified, but those topics are us-east-1's, and an alarm
-        # notifies topics of its own region: say so rather than stay silent.
+        # The user asked to be notified, but those topics are for the us-east-1 health-check
+        # alarm and these alarms live in the standby region: say so rather than stay silent.
+        pair = name.removesuffix("-arc-ungraceful")
         pulumi.log.warn(
-            f"PilotLightDr {name.removesuffix('-arc-ungraceful')!r}: the alarms on {name} "
-            f"({region}) notify no one: alarm_actions are topics of us-east-1 (the health-check alarm's "
-            f"region). Set standby_alarm_actions to SNS topics in {region} (or [] to keep "
-            "only the stack's ArcUngracefulFunctionFailing alert).",
+            f"PilotLightDr {pair!r}: the alarms on {name} ({region}) notify no one: "
+            "alarm_actions are for the health-check alarm in us-east-1, not this region. "
+            f"Set standby_alarm_actions to SNS topics in {region} (or [] to keep only the "
+            "stack's ArcUngracefulFunctionFailing alert).",
             resource=owner,
         )
     for suffix, metric, periods, datapoints, meaning in FAILURE_ALARMS:
