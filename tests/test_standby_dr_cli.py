@@ -255,3 +255,30 @@ def test_stack_dry_runs_show_promotion_first_and_demotion_after_the_drain(
     )
     assert code == 0, err
     assert "demote:" not in out and "storage-drain" not in out
+
+
+def test_a_standby_promoted_by_pulumi_is_left_to_pulumi(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # StandbyStackArgs(promoted=True): the attachments are Pulumi resources, so the command
+    # neither attaches nor detaches them (a detach would be undone by the next deploy).
+    from test_standby_stack import _plan
+
+    promoted = _plan(standby={"promoted": True})
+    attachments = [
+        r.name for r in promoted.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    ]
+    assert {"shared-dr-loki-write-attachment", "shared-dr-tempo-write-attachment"} <= set(
+        attachments
+    )
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(promoted.dumps())
+    for direction in ("failover", "failback"):
+        code, out, err = run_cli(capsys, "dr", direction, "--plan", str(plan_file), "--dry-run")
+        assert code == 0, err
+        assert "promote:" not in out and "demote:" not in out and "storage-drain" not in out
+    passive = _plan()
+    plan_file.write_text(passive.dumps())
+    code, out, err = run_cli(capsys, "dr", "failover", "--plan", str(plan_file), "--dry-run")
+    assert code == 0, err
+    assert "promote:us-east-1/loki" in out and "shared-dr-loki-write" in out

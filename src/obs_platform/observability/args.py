@@ -400,8 +400,8 @@ class StandbyStackArgs(ArgsModel):
     grants them read only: they serve the replicated data, accept pushes into their write-ahead
     logs and retry their flushes until promotion. ``obs-platform dr failover`` promotes the
     standby by attaching the ``{name}-dr-{loki,tempo}-write`` policies (and ``dr failback``
-    detaches them), so leave this ``False`` when the command manages it; ``True`` makes the
-    attachment a Pulumi resource, for a standby that should stay writable (see the runbook)."""
+    detaches them); ``True`` makes the attachments Pulumi resources, for a standby that stays
+    writable, and the command then leaves them alone (see the runbook)."""
     rto_target_seconds: int = Field(default=1800, ge=60, le=86400)
     """The stack's own recovery-time target. Ingest and paging move on their own within a few
     minutes; Grafana's database moves when an operator runs ``obs-platform dr failover``, which

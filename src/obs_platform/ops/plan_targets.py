@@ -25,6 +25,7 @@ REGION_SWITCH_PLAN_TYPE = "aws:arcregionswitch/plan:Plan"
 STACK_TYPE = "obs-platform:observability:ObservabilityStack"
 POLICY_TYPE = "aws:iam/policy:Policy"
 ROLE_TYPE = "aws:iam/role:Role"
+ATTACHMENT_TYPE = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 WRITE_POLICY_SUFFIX = "-write"
 """A stack standby's write policy is ``{standby}-{engine}-write`` (observability/standby.py)."""
 _PLACEHOLDERS = frozenset({"[unknown]", "[secret]"})
@@ -248,6 +249,13 @@ def _storage_grants(
         if r.get("type") == STACK_TYPE and r.get("parent") == entry.get("component")
     }
     roles = {(r.get("parent"), r.get("name")) for r in resources if r.get("type") == ROLE_TYPE}
+    # With StandbyStackArgs.promoted=True the attachment is a Pulumi resource: the standby
+    # writes all the time, and detaching it would only be undone by the next deploy.
+    managed = {
+        (r.get("parent"), r.get("name"))
+        for r in resources
+        if r.get("type") == ATTACHMENT_TYPE
+    }
     grants: list[StorageGrantRef] = []
     for res in resources:
         parent, name = res.get("parent"), str(res.get("name", ""))
@@ -258,7 +266,7 @@ def _storage_grants(
             continue
         engine = name[len(prefix) : -len(WRITE_POLICY_SUFFIX)]
         role = f"{prefix}{engine}-role"
-        if engine and (parent, role) in roles:
+        if engine and (parent, role) in roles and (parent, f"{name}-attachment") not in managed:
             grants.append(StorageGrantRef(standby, engine, role, name))
     return tuple(grants)
 
