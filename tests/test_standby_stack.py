@@ -461,6 +461,9 @@ def test_a_telemetry_rpo_that_misses_is_refused_with_the_chunk_age_that_meets_it
     telemetry = fixed.dr()[0]["telemetry_rpo"]
     assert telemetry["logs_rpo_seconds"] == 29 * 60 + 1830 == 3570
     assert telemetry["meets_target"] is True
+    # A chunk age below the idle period also shortens the drain: max(min(1800, 1740) + 30 +
+    # 900, Tempo's 10 + 1800 + 10) = 2670.
+    assert telemetry["drain_seconds"] == 2670
     # The chunk age reaches both Lokis' configuration (the chart copies loki.ingester).
     for name in ("shared-loki", "shared-dr-loki"):
         assert _values(fixed, name)["loki"]["ingester"] == {"max_chunk_age": "29m"}

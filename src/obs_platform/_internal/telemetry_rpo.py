@@ -29,8 +29,8 @@ what is not set there is the binary's default:
   stated assumption here (:data:`S3_REPLICATION_SECONDS`).
 
 The same figures give how long a promoted standby needs to flush once ingest has left it
-(``drain_seconds``): every chunk is then idle, so ``chunk_idle_period`` bounds Loki, and
-``max_block_duration`` bounds Tempo.
+(``drain_seconds``): every chunk is then idle, so ``chunk_idle_period`` (or ``max_chunk_age``
+when shorter) bounds Loki, and ``max_block_duration`` bounds Tempo.
 """
 
 from __future__ import annotations
@@ -209,8 +209,11 @@ def telemetry_rpo(
             "traces not modelled: distributed Tempo keeps acknowledged spans in Kafka in the "
             "primary region until a block-builder writes them"
         )
+    # Once writes stop, a chunk goes at whichever comes first: idle for chunk_idle_period, or
+    # max_chunk_age old.
+    loki_idle = min(loki["chunk_idle_period"], loki["max_chunk_age"])
     drain = max(
-        loki["chunk_idle_period"] + loki["flush_check_period"] + LOKI_INDEX_ROTATION_SECONDS,
+        loki_idle + loki["flush_check_period"] + LOKI_INDEX_ROTATION_SECONDS,
         tempo["trace_idle_period"] + tempo["max_block_duration"] + tempo["flush_check_period"],
     )
     return TelemetryRpo(logs, traces, drain, float(target_seconds), terms, tuple(notes))
