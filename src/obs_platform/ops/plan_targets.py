@@ -252,9 +252,7 @@ def _storage_grants(
     # With StandbyStackArgs.promoted=True the attachment is a Pulumi resource: the standby
     # writes all the time, and detaching it would only be undone by the next deploy.
     managed = {
-        (r.get("parent"), r.get("name"))
-        for r in resources
-        if r.get("type") == ATTACHMENT_TYPE
+        (r.get("parent"), r.get("name")) for r in resources if r.get("type") == ATTACHMENT_TYPE
     }
     grants: list[StorageGrantRef] = []
     for res in resources:
