@@ -707,12 +707,29 @@ def _log_group(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
 def _random_password(ctx: ResourceContext) -> tuple[str, dict[str, Any]]:
     # terraform-provider-random: `result` is `length` characters (a stand-in here, stable per
     # URN: hex digits, upper-cased every other one when `upper` is not false), the ID "none";
-    # the SDK marks result and bcryptHash secret (additional_secret_outputs).
+    # the SDK marks result and bcryptHash secret (additional_secret_outputs). Every output
+    # the SDK declares non-optional is answered: the character switches default to true and
+    # the minimums to 0 (the SDK's RandomPassword docstrings, "Default value is ...";
+    # tests/test_engine_random_password.py reads the declarations from site-packages).
     length = int(ctx.inputs.get("length") or 0)
     digits = ctx.hex(length, "password")
     if ctx.inputs.get("upper", True):
         digits = "".join(c.upper() if i % 2 else c for i, c in enumerate(digits))
-    return "none", {"result": digits, "bcryptHash": f"$2a$10${ctx.hex(53, 'bcrypt')}"}
+    switches = {key: ctx.inputs.get(key, True) for key in ("lower", "upper", "special")}
+    numeric = ctx.inputs.get("numeric", ctx.inputs.get("number", True))
+    minimums = {key: ctx.inputs.get(key, 0) for key in _RANDOM_PASSWORD_MINIMUMS}
+    return "none", {
+        **switches,
+        "numeric": numeric,
+        "number": ctx.inputs.get("number", numeric),
+        **minimums,
+        "result": digits,
+        "bcryptHash": f"$2a$10${ctx.hex(53, 'bcrypt')}",
+    }
+
+
+_RANDOM_PASSWORD_MINIMUMS = ("minLower", "minNumeric", "minSpecial", "minUpper")
+"""RandomPassword's minimum counts (each defaults to 0)."""
 
 
 @answers("aws:secretsmanager/secret:Secret")
