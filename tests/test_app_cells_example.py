@@ -229,3 +229,29 @@ def test_standby_kubernetes_provider_gets_its_token_as_the_standby_role(plan: Pl
         "roleArn": "arn:aws:iam::222222222222:role/obs-platform-deployer"
     }
     assert "providerCredentialOpts" not in plan.get("eu-west-1-eks").inputs
+
+
+def test_each_cells_agent_crds_go_through_a_server_side_apply_provider_with_force(
+    plan: Plan,
+) -> None:
+    """As in the shared stack: the operator CRDs exceed client-side apply's annotation limit,
+    and an earlier Helm install's field manager must not block the pinned version."""
+    k8s = "pulumi:providers:kubernetes"
+    for cell in ("eu-west-1", "us-east-1"):
+        main, crds = plan.get(f"{cell}-k8s", k8s), plan.get(f"{cell}-k8s-crds", k8s)
+        assert crds.parent == main.parent == plan.get(cell).urn
+        # The cell's own cluster, through the same pinned (secret) kubeconfig.
+        assert crds.inputs["kubeconfig"] == main.inputs["kubeconfig"] == "[secret]"
+        assert crds.inputs["enableServerSideApply"] == "true"
+        assert crds.inputs["enablePatchForce"] == "true"
+        assert "enablePatchForce" not in main.inputs
+        assert set(main.depends_on) <= set(crds.depends_on)
+        group = plan.get(f"{cell}-prometheus-crds", "kubernetes:yaml/v2:ConfigGroup")
+        assert group.provider == crds.urn
+        assert group.urn in plan.get(f"{cell}-telemetry-agent").depends_on
+        # Everything else of the cell stays on its ordinary provider.
+        assert plan.get(f"{cell}-telemetry-agent").provider == main.urn
+    assert [r.name for r in plan.by_type(k8s) if r.name.endswith("-k8s-crds")] == [
+        "eu-west-1-k8s-crds",
+        "us-east-1-k8s-crds",
+    ]

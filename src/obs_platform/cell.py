@@ -27,7 +27,7 @@ from .cells.compute import NODE_POLICIES as NODE_POLICIES
 from .cells.compute import create_compute, eks_provider_opts
 from .cells.data import create_database, create_kafka
 from .cells.health import api_log_group_name, create_ingress
-from .cells.images import check_image_source, create_image_source
+from .cells.images import check_image_source, create_image_source, runs_agent
 from .cells.inventory import cell_idle_inventory
 from .cells.network import INTERFACE_ENDPOINTS as INTERFACE_ENDPOINTS
 from .cells.network import create_endpoints, create_network, share_subnets
@@ -371,6 +371,21 @@ class Cell(Component[CellArgs]):
             opts=self.child_opts(depends_on=[nodes, *access]),
         )
         self._k8s_provider = k8s_provider
+        # The operator's CRDs (the Prometheus agent's) go through their own provider, as in the
+        # shared stack: server-side apply (they are too large for client-side apply's
+        # last-applied annotation) with force, so a field manager left by an earlier Helm
+        # install of the same CRDs does not block the pinned version.
+        crd_provider = (
+            k8s.Provider(
+                self.child_name("k8s-crds"),
+                kubeconfig=self._kubeconfig,
+                enable_server_side_apply=True,
+                enable_patch_force=True,
+                opts=self.child_opts(depends_on=[nodes, *access]),
+            )
+            if runs_agent(args)
+            else None
+        )
         asg_name = nodes.resources.apply(lambda found: found[0].autoscaling_groups[0].name)
         asg_arn = aws.autoscaling.get_group_output(
             name=asg_name,
@@ -408,6 +423,7 @@ class Cell(Component[CellArgs]):
             args,
             account,
             k8s_provider,
+            crd_provider=crd_provider,
             vpc_id=vpc_id,
             image=images.collector_image,
             image_ready=images.ready,

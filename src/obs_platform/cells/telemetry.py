@@ -198,6 +198,7 @@ def create_telemetry(
     account: pulumi.Output[str],
     provider: k8s.Provider,
     *,
+    crd_provider: k8s.Provider | None = None,
     vpc_id: pulumi.Input[str] | None = None,
     image: pulumi.Input[str] = COLLECTOR_IMAGE,
     image_ready: list[pulumi.Resource] | None = None,
@@ -210,6 +211,8 @@ def create_telemetry(
     ``AssociateVPCWithHostedZone`` is called by the VPC's account, after the zone's account
     authorized it when the accounts differ (Route 53 developer guide, "Associating an Amazon
     VPC and a private hosted zone that you created with different AWS accounts").
+    ``crd_provider`` (server-side apply with force) applies the Prometheus agent's CRDs; the
+    cell makes it whenever the agent runs (:func:`.images.runs_agent`).
     """
     opts = owner.child_opts(provider=provider)
     t = args.telemetry
@@ -414,11 +417,13 @@ def create_telemetry(
     secret = CREDENTIALS_SECRET if t.password is not None else None
     ca_map = "otel-collector" if t.ca_certificate_pem else None
     if runs_agent(args):
+        assert crd_provider is not None, "the agent's CRDs need the cell's CRD provider"
         _create_agent(
             owner,
             args,
             account,
             provider,
+            crd_provider,
             secret=secret,
             ca_config_map=ca_map,
             registries=agent_registries,
@@ -485,6 +490,7 @@ def _create_agent(
     args: CellArgs,
     account: pulumi.Output[str],
     provider: k8s.Provider,
+    crd_provider: k8s.Provider,
     *,
     secret: str | None,
     ca_config_map: str | None,
@@ -495,8 +501,16 @@ def _create_agent(
 
     The agent is kube-prometheus-stack in Prometheus agent mode
     (:mod:`obs_platform._internal.cell_agent`).
-    The operator's CRDs are applied server-side from the operator release that the chart pin
-    ships, as in the shared stack (Helm never upgrades CRDs). The release runs in
+    The operator's CRDs are applied from the operator release that the chart pin ships, as in
+    the shared stack (Helm never upgrades CRDs), through ``crd_provider``: server-side apply,
+    because client-side apply copies the whole object into its ``last-applied-configuration``
+    annotation and Kubernetes caps an object's annotations at 256 KiB in total (apimachinery's
+    ``TotalAnnotationSizeLimitB``), which the ``prometheuses`` CRD exceeds
+    (prometheus-operator's Documentation/troubleshooting.md: "metadata.annotations: Too long:
+    must have at most 262144 bytes", fixed with ``kubectl apply --server-side
+    --force-conflicts``); and with force (pulumi-kubernetes ``enablePatchForce``, the
+    ``--force-conflicts``), so a field manager left by an earlier Helm install of the same CRDs
+    does not block the upgrade. The release runs in
     :data:`TELEMETRY_NAMESPACE` beside the collector: it authenticates with the same Secret,
     trusts the same CA ConfigMap, and node-exporter needs the namespace's ``privileged`` Pod
     Security level (host network, PID and paths).
@@ -505,7 +519,7 @@ def _create_agent(
     crds = k8s.yaml.v2.ConfigGroup(
         owner.child_name("prometheus-crds"),
         files=prometheus_operator_crd_urls(),
-        opts=owner.child_opts(provider=provider, depends_on=depends_on),
+        opts=owner.child_opts(provider=crd_provider, depends_on=depends_on),
     )
     values = pulumi.Output.all(account, t.metrics_remote_write_url).apply(
         lambda v: agent_values(
