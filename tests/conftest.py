@@ -156,8 +156,11 @@ STACK_IMAGES = {
     "ecr-pullthroughcache/docker-hub-Ab12Cd",
     "ghcr_credential_arn": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:"
     "ecr-pullthroughcache/ghcr-Ef34Gh",
+    "cloudwatch_exporter_https_proxy": "http://proxy.egress.internal:3128",
 }
-"""The credentials of the shared stack's default image source (ECR pull-through caches)."""
+"""What every shared stack in the tests needs from its network: the credentials of its default
+image source (ECR pull-through caches) and a path to CloudWatch in us-east-1 (Route 53's
+metrics; a stack outside us-east-1 without one is refused)."""
 
 
 def need(available: bool, reason: str) -> None:

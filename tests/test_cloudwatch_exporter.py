@@ -124,6 +124,24 @@ def test_discovery_jobs_read_each_metric_where_it_lives() -> None:
     ]
 
 
+def test_msk_replicators_in_the_stacks_account_carry_their_regions_cell() -> None:
+    """ReplicationLatency has no resource YACE associates: the cell comes as a custom tag."""
+    jobs = dr_discovery_jobs([EU, DR], {DR: "standby-cell", "ap-south-1": "ignored"})
+    kafka = [j for j in jobs if j.namespace == "AWS/Kafka"]
+    latency = (("ReplicationLatency", "Maximum"),)
+    assert kafka == [
+        DiscoveryJob("AWS/Kafka", (EU,), latency),
+        DiscoveryJob("AWS/Kafka", (DR,), latency, cell="standby-cell"),
+    ]
+    config = yace_config(jobs, sts_region=EU)
+    (tagged,) = [j for j in config["discovery"]["jobs"] if j.get("customTags")]
+    assert tagged["type"] == "AWS/Kafka" and tagged["regions"] == [DR]
+    assert tagged["customTags"] == [{"key": "cell", "value": "standby-cell"}]
+    # Every region mapped: one job per region, none without a cell.
+    both = dr_discovery_jobs([EU, DR], {EU: "a", DR: "b"})
+    assert [j.cell for j in both if j.namespace == "AWS/Kafka"] == ["a", "b"]
+
+
 def test_config_structure() -> None:
     config = yace_config(dr_discovery_jobs([EU]), sts_region=EU)
     tags = ["cell", "dr-role"]

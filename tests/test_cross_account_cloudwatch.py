@@ -116,6 +116,10 @@ def test_stack_exporter_may_assume_exactly_the_listed_readers() -> None:
             "169.254.170.23,169.254.169.254",
         },
     ]
+    # Grafana (the DR dashboard's us-east-1 panel, the accounts' datasources) uses the same
+    # proxy: the grafana chart's env map, which templates/_pod.tpl renders into its container.
+    grafana = plan.get("shared-kube-prometheus-stack").inputs["values"]["grafana"]
+    assert grafana["env"] == {item["name"]: item["value"] for item in values["extraEnv"]}
 
 
 def _stack_args(**extra: Any) -> dict[str, Any]:
@@ -125,6 +129,7 @@ def _stack_args(**extra: Any) -> dict[str, Any]:
         "private_subnet_ids": ["subnet-0a", "subnet-0b"],
         "grafana_admin_password": "pw-123456789",
         **STACK_IMAGES,
+        "cloudwatch_exporter_https_proxy": None,
         "cloudwatch_accounts": [{"role_arn": READER, "regions": ["us-east-1"], "cell": "c"}],
         **extra,
     }
@@ -133,13 +138,73 @@ def _stack_args(**extra: Any) -> dict[str, Any]:
 def test_cross_region_dr_metrics_without_a_path_are_refused() -> None:
     with pytest.raises(ValueError, match="cloudwatch_exporter_https_proxy") as refused:
         ObservabilityStackArgs(**_stack_args())
-    assert "us-east-1" in str(refused.value)
+    message = str(refused.value)
+    assert "region='eu-west-1'" in message and "us-east-1" in message
+    assert "internet_egress=True" in message and "run the stack in us-east-1" in message
     # Each way in is accepted: a proxy, an egress path, or a stack in us-east-1.
     ObservabilityStackArgs(**_stack_args(cloudwatch_exporter_https_proxy=PROXY))
     ObservabilityStackArgs(**_stack_args(internet_egress=True))
     ObservabilityStackArgs(**_stack_args(region="us-east-1", az_count=3))
-    # No cross-account reads: the stack's own Route 53 read is a plan warning, not refused.
-    ObservabilityStackArgs(**_stack_args(cloudwatch_accounts=[]))
+
+
+def test_a_stack_outside_us_east_1_needs_a_path_even_without_other_accounts() -> None:
+    """Its own Route 53 health checks (DR alerts, DR dashboard) exist in us-east-1 only."""
+    with pytest.raises(ValueError, match="cloudwatch_exporter_https_proxy") as refused:
+        ObservabilityStackArgs(**_stack_args(cloudwatch_accounts=[]))
+    message = str(refused.value)
+    assert "Grafana (the DR dashboard's Route 53 HealthCheckStatus in us-east-1)" in message
+    assert "the CloudWatch exporter (Route 53 health checks)" in message
+    # Grafana reads it even when the exporter is off.
+    with pytest.raises(ValueError, match="Grafana"):
+        ObservabilityStackArgs(**_stack_args(cloudwatch_accounts=[], cloudwatch_exporter=False))
+    ObservabilityStackArgs(**_stack_args(cloudwatch_accounts=[], internet_egress=True))
+
+
+def test_a_us_east_1_stack_reading_its_dr_region_needs_a_path() -> None:
+    """The exporter reads the DR series (Aurora, MSK) in dr_region as well."""
+    with pytest.raises(ValueError, match="dr_region 'eu-west-1'") as refused:
+        ObservabilityStackArgs(
+            **_stack_args(
+                region="us-east-1", az_count=3, cloudwatch_accounts=[], dr_region="eu-west-1"
+            )
+        )
+    assert "run the stack in us-east-1" not in str(refused.value)
+    args = ObservabilityStackArgs(
+        **_stack_args(
+            region="us-east-1",
+            az_count=3,
+            cloudwatch_accounts=[],
+            dr_region="eu-west-1",
+            cloudwatch_exporter_https_proxy=PROXY,
+        )
+    )
+    assert args.cloudwatch_regions_elsewhere() == ["eu-west-1"]
+
+
+def test_msk_replicator_cells_must_be_regions_the_exporter_reads_here() -> None:
+    ok = ObservabilityStackArgs(
+        **_stack_args(
+            cloudwatch_exporter_https_proxy=PROXY,
+            dr_region="us-east-1",
+            msk_replicator_cells={"us-east-1": "standby"},
+        )
+    )
+    assert ok.msk_replicator_cells == {"us-east-1": "standby"}
+    with pytest.raises(ValueError, match="msk_replicator_cells lists ap-south-1") as refused:
+        ObservabilityStackArgs(
+            **_stack_args(
+                cloudwatch_exporter_https_proxy=PROXY, msk_replicator_cells={"ap-south-1": "x"}
+            )
+        )
+    assert "dr_region" in str(refused.value)
+    with pytest.raises(ValueError, match="cloudwatch_exporter is False"):
+        ObservabilityStackArgs(
+            **_stack_args(
+                cloudwatch_exporter_https_proxy=PROXY,
+                cloudwatch_exporter=False,
+                msk_replicator_cells={"eu-west-1": "x"},
+            )
+        )
 
 
 @pytest.mark.parametrize("bad", ["proxy:3128", "http://user:pw@proxy:3128", "ftp://proxy"])

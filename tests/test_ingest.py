@@ -173,11 +173,15 @@ def test_examples_wire_the_cells_to_the_stack_over_tls_with_their_own_credential
         assert shared.outputs["grafana_role_arn"] in reader  # Grafana's per-account datasource
 
 
-def test_a_stack_outside_us_east_1_without_egress_is_warned_about_route53_metrics() -> None:
-    plan = _plan()
-    (warning,) = [d for d in plan.diagnostics if "Route 53 health-check metrics" in d]
-    assert "internet_egress=True" in warning
-    assert not [d for d in _plan(internet_egress=True).diagnostics if "Route 53 health-check" in d]
+def test_a_stack_outside_us_east_1_without_a_path_is_refused_before_building() -> None:
+    """Route 53's metrics exist in us-east-1 only; a silent gap was a warning before."""
+    with pytest.raises(ProgramError) as info:
+        _plan(cloudwatch_exporter_https_proxy=None)
+    message = str(info.value.original)
+    assert "region='eu-west-1'" in message and "cloudwatch_exporter_https_proxy" in message
+    assert "internet_egress=True" in message
+    plan = _plan(cloudwatch_exporter_https_proxy=None, internet_egress=True)
+    assert not [d for d in plan.diagnostics if "us-east-1" in d]
 
 
 def test_a_tenant_without_a_password_gets_one_generated_and_kept_in_the_stack() -> None:

@@ -29,6 +29,7 @@ standby cell's account in ``cloudwatchAccounts`` (the second phase of the deploy
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator, Mapping
@@ -152,27 +153,26 @@ def _app_cells() -> Plan:
 
 
 @cache
-def _shared(directory: Path) -> Plan:
-    """The shared account's plan with the standby cell's account listed in cloudwatchAccounts
-    and the exporter's proxy (the example's commented lines, uncommented: the second phase of
-    the deploy)."""
+def _shared(directory: Path, cross_account: bool = True) -> Plan:
+    """The shared account's plan: with the standby cell's account listed in cloudwatchAccounts
+    (the example's commented lines, uncommented: the second phase of the deploy), or as the
+    example stands (every DR resource read in the stack's own account: a single-account
+    layout)."""
+    if not cross_account:
+        return run_program(EXAMPLES / "shared-account")
     copy = directory / "shared-account"
     shutil.copytree(EXAMPLES / "shared-account", copy)
     config = copy / "Pulumi.dev.yaml"
     text = config.read_text()
-    block = re.search(
-        r"  # shared-account:cloudwatchExporterHttpsProxy: .*\n"
-        r"  # shared-account:cloudwatchAccounts:\n(?:  #   .*\n)+",
-        text,
-    )
+    block = re.search(r"  # shared-account:cloudwatchAccounts:\n(?:  #   .*\n)+", text)
     assert block, "the example's cloudwatchAccounts lines moved"
     config.write_text(text.replace(block.group(0), block.group(0).replace("  # ", "  ")))
     return run_program(copy)
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Plan:
-    return _shared(tmp_path_factory.mktemp("labels"))
+@pytest.fixture(scope="module", params=["cross-account", "single-account"])
+def shared(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Plan:
+    return _shared(tmp_path_factory.mktemp("labels"), request.param == "cross-account")
 
 
 def rule_selectors(plan: Plan) -> list[Selector]:
@@ -265,6 +265,7 @@ def yace_labels(shared: Plan, cells: Plan) -> dict[str, frozenset[str]]:
     relabels = values["serviceMonitor"].get("metricRelabelings") or []
     exported = config["discovery"]["exportedTagsOnMetrics"]
     found: dict[str, frozenset[str]] = {}
+    readers: dict[str, frozenset[str]] = {}  # MSK replicator -> labels its series get
     for job in config["discovery"]["jobs"]:
         namespace = job["type"]
         resource_type, read = _EMITTERS[namespace]
@@ -273,13 +274,19 @@ def yace_labels(shared: Plan, cells: Plan) -> dict[str, frozenset[str]]:
             for statistic in metric["statistics"]:
                 name = yace_metric_name(namespace, metric["name"], statistic)
                 if read is None:
-                    # Only the job's custom tag, copied to tag_cell by the relabelling.
+                    # Only the job's custom tag, copied to tag_cell by the relabelling, for the
+                    # replicators this job reads (its account, its regions); every replicator's
+                    # series must carry it, so the labels are what all reading jobs give.
                     labels = (
                         {"tag_cell"}
                         if "cell" in custom and CELL_FROM_CUSTOM_TAG in relabels
                         else set()
                     )
-                    found[name] = found.get(name, frozenset(labels)) | frozenset(labels)
+                    for replicator in cells.by_type(resource_type):
+                        if _reads(job, replicator, cells):
+                            readers[replicator.name] = readers.get(
+                                replicator.name, frozenset(labels)
+                            ) & frozenset(labels)
                     continue
                 emitting = [
                     _tags(r) for r in cells.resources if r.type == resource_type and read(_tags(r))
@@ -288,7 +295,44 @@ def yace_labels(shared: Plan, cells: Plan) -> dict[str, frozenset[str]]:
                 common = set.intersection(*(set(t) for t in emitting))
                 labels = {yace_tag_label(t) for t in exported.get(namespace, []) if t in common}
                 found[name] = frozenset(labels)
+    replicators = cells.by_type(_EMITTERS["AWS/Kafka"][0])
+    assert replicators, "the plan has no MSK Replicator"
+    unread = sorted(r.name for r in replicators if r.name not in readers)
+    assert not unread, f"no exporter job reads MSK Replicator {unread}"
+    kafka = yace_metric_name("AWS/Kafka", "ReplicationLatency", "Maximum")
+    found[kafka] = frozenset.intersection(*readers.values())
     return found
+
+
+OWN_ACCOUNT = "own"
+"""The account a job without a role reads, and a resource on a default provider lives in: in
+the examples the primary cell's account (app-cells' default provider) is the shared stack's
+(111111111111 in both programs' ARNs)."""
+
+
+def _role_account(role_arn: str) -> str:
+    return role_arn.split(":")[4]
+
+
+def _account(resource: Any, plan: Plan) -> str:
+    """The account a plan resource is created in: its provider's assumed role's, or own."""
+    if resource.provider is None:
+        return OWN_ACCOUNT
+    (provider,) = [
+        p
+        for p in plan.by_type("pulumi:providers:aws")
+        if resource.provider in (p.urn, p.name) or str(resource.provider).startswith(p.urn)
+    ]
+    roles = provider.inputs.get("assumeRoles")
+    roles = json.loads(roles) if isinstance(roles, str) else roles
+    return _role_account(roles[0]["role_arn"]) if roles else OWN_ACCOUNT
+
+
+def _reads(job: Mapping[str, Any], resource: Any, plan: Plan) -> bool:
+    """Whether a YACE job reads a resource: the same account and one of its regions."""
+    roles = job.get("roles") or []
+    account = _role_account(roles[0]["roleArn"]) if roles else OWN_ACCOUNT
+    return account == _account(resource, plan) and resource.region in job["regions"]
 
 
 def missing(
@@ -360,6 +404,26 @@ def test_dropping_a_label_anywhere_fails(shared: Plan) -> None:
     # MSK Replicator's series without the job's custom tag: no cell.
     no_custom = {k: v - {"tag_cell"} if "kafka" in k else v for k, v in yace.items()}
     assert any("MskReplicatorLagHigh" in p for p in missing(rules, collector, agent, no_custom))
+
+
+def test_msk_replicator_series_in_the_stacks_account_lack_cell_without_the_mapping(
+    tmp_path: Path,
+) -> None:
+    """The example's replicator runs in the stack's own account: without mskReplicatorCells
+    nothing gives its series a cell (the job reading it has no custom tag)."""
+    copy = tmp_path / "shared-account"
+    shutil.copytree(EXAMPLES / "shared-account", copy)
+    config = copy / "Pulumi.dev.yaml"
+    text = config.read_text()
+    block = re.search(r"  shared-account:mskReplicatorCells:\n(?:    .*\n)+", text)
+    assert block, "the example's mskReplicatorCells lines moved"
+    config.write_text(text.replace(block.group(0), ""))
+    plan = run_program(copy)
+    cells = _app_cells()
+    problems = missing(
+        rule_selectors(plan), collector_labels(cells), agent_labels(cells), yace_labels(plan, cells)
+    )
+    assert any("MskReplicatorLagHigh" in p and "lacks tag_cell" in p for p in problems)
 
 
 def test_agent_series_carry_the_cell_labels() -> None:

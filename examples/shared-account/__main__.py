@@ -125,9 +125,14 @@ observability = ObservabilityStack(
         # Cell accounts whose DR metrics the CloudWatch exporter reads (each cell's
         # cloudwatch_reader_role_arn output, with the regions of its DR resources).
         cloudwatch_accounts=config.get_object("cloudwatchAccounts") or [],
-        # CloudWatch outside this region (us-east-1 for Route 53, the cells' regions) is not
-        # reachable through PrivateLink: the exporter goes through this forward proxy.
+        # The cell of the MSK Replicators in this account, by region (their series carry no
+        # resource tags for the exporter to find the cell in).
+        msk_replicator_cells=config.get_object("mskReplicatorCells") or {},
+        # CloudWatch outside this region (us-east-1 for Route 53, drRegion, the cells' regions)
+        # is not reachable through PrivateLink: the exporter and Grafana go through this
+        # forward proxy, or straight out with internetEgress (a stack with neither is refused).
         cloudwatch_exporter_https_proxy=config.get("cloudwatchExporterHttpsProxy"),
+        internet_egress=config.get_bool("internetEgress") is True,
         # Each cell's password: generated here unless ingestPassword-<cell> is set.
         ingest_tenants={
             tenant: config.get_secret(f"ingestPassword-{tenant}")

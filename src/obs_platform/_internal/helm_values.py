@@ -282,6 +282,8 @@ def kube_prometheus_stack_values(
     amp_extra: tuple[AmpRemoteWrite, ...] = (),
     grafana_database_ssl_mode: str = "require",
     grafana_database_ca_configmap: str | None = None,
+    https_proxy: str | None = None,
+    region: str | None = None,
 ) -> dict[str, Any]:
     """Values for kube-prometheus-stack with the EKS profile.
 
@@ -327,6 +329,9 @@ def kube_prometheus_stack_values(
         grafana_database_ssl_mode: Grafana's ``[database] ssl_mode`` (with a database).
         grafana_database_ca_configmap: A ConfigMap holding ``rds-ca.pem`` (the RDS CA bundle)
             to mount and verify the database server with, or ``None``.
+        https_proxy: A forward proxy Grafana reaches CloudWatch in other regions through
+            (the grafana chart's ``env``, as :func:`proxy_environment`), or ``None``.
+        region: The stack's region (needed with ``https_proxy``).
     """
     retention_size_gb = max(1, prometheus_volume_gib * 9 // 10)
     prometheus_spec: dict[str, Any] = {
@@ -428,6 +433,10 @@ def kube_prometheus_stack_values(
         values["grafana"].update(
             grafana_database_tls(grafana_database_ssl_mode, grafana_database_ca_configmap)
         )
+    if https_proxy is not None:
+        # The grafana chart's ``env`` map becomes the container's env (templates/_pod.tpl);
+        # merged with the database's plain settings.
+        values["grafana"].setdefault("env", {}).update(proxy_environment(https_proxy, region))
     for path, upstream in (
         ("alertmanager.alertmanagerSpec.image", "quay.io"),
         ("prometheus.prometheusSpec.image", "quay.io"),
@@ -704,6 +713,31 @@ def tempo_distributed_values(
     return values
 
 
+def proxy_environment(https_proxy: str, region: str | None) -> dict[str, str]:
+    """Return ``HTTPS_PROXY``/``NO_PROXY`` for a pod that reaches other regions' CloudWatch.
+
+    Go's ``net/http`` ``ProxyFromEnvironment`` reads both (a leading ``.`` in ``NO_PROXY``
+    matches every subdomain); the AWS SDK for Go (the CloudWatch exporter) and Grafana's plugin
+    HTTP client (grafana-plugin-sdk-go ``backend/httpclient.GetTransport``: ``Proxy:
+    http.ProxyFromEnvironment``, which the CloudWatch datasource's AWS sessions use) honour
+    them. ``NO_PROXY`` keeps ``region``'s endpoints (the VPC endpoints), the cluster, the EKS
+    Pod Identity agent and the instance metadata service off the proxy.
+    """
+    if region is None:
+        raise ValueError("a proxy needs the stack's region (its endpoints stay off the proxy).")
+    local = [
+        f".{region}.amazonaws.com",
+        ".svc",
+        ".cluster.local",
+        "localhost",
+        "127.0.0.1",
+        # EKS Pod Identity agent and the instance metadata service.
+        "169.254.170.23",
+        "169.254.169.254",
+    ]
+    return {"HTTPS_PROXY": https_proxy, "NO_PROXY": ",".join(local)}
+
+
 def yace_values(
     *,
     config_yaml: str,
@@ -773,19 +807,9 @@ def yace_values(
         "config": config_yaml,
     }
     if https_proxy is not None:
-        local = [
-            f".{region}.amazonaws.com",
-            ".svc",
-            ".cluster.local",
-            "localhost",
-            "127.0.0.1",
-            # EKS Pod Identity agent and the instance metadata service.
-            "169.254.170.23",
-            "169.254.169.254",
-        ]
         values["extraEnv"] = [
-            {"name": "HTTPS_PROXY", "value": https_proxy},
-            {"name": "NO_PROXY", "value": ",".join(local)},
+            {"name": name, "value": value}
+            for name, value in proxy_environment(https_proxy, region).items()
         ]
     _set(values, "image", _mirrored(mirror, "quay.io"))
     return values

@@ -143,7 +143,9 @@ def account_discovery_jobs(accounts: Iterable[CloudWatchAccount]) -> list[Discov
     return jobs
 
 
-def dr_discovery_jobs(regions: Sequence[str]) -> list[DiscoveryJob]:
+def dr_discovery_jobs(
+    regions: Sequence[str], msk_replicator_cells: Mapping[str, str] | None = None
+) -> list[DiscoveryJob]:
     """Return the discovery jobs for the CloudWatch metrics the DR alert rules read.
 
     Aurora's ``AuroraGlobalDBReplicationLag`` (emitted by the secondary cluster) and MSK
@@ -159,15 +161,27 @@ def dr_discovery_jobs(regions: Sequence[str]) -> list[DiscoveryJob]:
     ``dr-role=standby``, in the standby's region) report ``Errors`` and ``Throttles`` (Sum) in
     ``AWS/Lambda``, which YACE discovers as ``lambda:function``.
 
+    MSK Replicator's series have no resource YACE can associate (its ``AWS/Kafka`` discovery
+    finds ``kafka:cluster`` resources; ``ReplicationLatency``'s dimension is the replicator's
+    name), so a region in ``msk_replicator_cells`` gets its own Kafka job carrying that cell
+    as a custom tag, and the others share one job without.
+
     Args:
         regions: The regions of the databases and replicators (duplicates are dropped, order
             kept).
+        msk_replicator_cells: The cell of the replicators in a region, by region (regions
+            outside ``regions`` are ignored), or ``None``.
     """
     unique = tuple(dict.fromkeys(regions))
+    cells = {r: c for r, c in (msk_replicator_cells or {}).items() if r in unique}
+    latency = (("ReplicationLatency", "Maximum"),)
+    unlabelled = tuple(r for r in unique if r not in cells)
+    kafka = [DiscoveryJob("AWS/Kafka", unlabelled, latency)] if unlabelled else []
+    kafka += [DiscoveryJob("AWS/Kafka", (r,), latency, cell=cells[r]) for r in unique if r in cells]
     return [
         DiscoveryJob("AWS/RDS", unique, (("AuroraGlobalDBReplicationLag", "Average"),)),
         DiscoveryJob("AWS/Route53", (ROUTE53_METRICS_REGION,), (("HealthCheckStatus", "Minimum"),)),
-        DiscoveryJob("AWS/Kafka", unique, (("ReplicationLatency", "Maximum"),)),
+        *kafka,
         DiscoveryJob(
             "AWS/EKS", unique, (("apiserver_request_total", "Sum"),), search_tags=STANDBY_ONLY
         ),

@@ -579,22 +579,36 @@ class ObservabilityStackArgs(ArgsModel):
     cloudwatch_exporter_https_proxy: str | None = Field(
         default=None, pattern=r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?/?$"
     )
-    """An HTTP(S) proxy the CloudWatch exporter, and nothing else, reaches CloudWatch in other
-    regions through: Route 53's health-check metrics exist only in us-east-1, and the cells'
-    accounts' Aurora and MSK metrics in their regions, but CloudWatch (``monitoring``) is not
-    among the services PrivateLink serves across regions (Amazon VPC PrivateLink guide,
-    "Cross-region enabled AWS services": S3, IAM, ECR, KMS, ECS, Lambda, Data Firehose, Managed
-    Flink and the Route 53 API only), so the stack's VPC endpoints reach its own region alone.
-    Set as ``HTTPS_PROXY`` on the exporter's pod (the AWS SDK for Go honours it), with
-    ``NO_PROXY`` for the stack's own region, the cluster and the Pod Identity agent, so
+    """An HTTP(S) proxy the CloudWatch exporter and Grafana, and nothing else, reach CloudWatch
+    in other regions through: Route 53's health-check metrics exist only in us-east-1 (the DR
+    alerts and the DR dashboard's HealthCheckStatus panel read them), the DR region holds the
+    standby's Aurora and MSK metrics, and the cells' accounts' in their regions; but CloudWatch
+    (``monitoring``) is not among the services PrivateLink serves across regions (Amazon VPC
+    PrivateLink guide, "Cross-region enabled AWS services": S3, IAM, ECR, KMS, ECS, Lambda,
+    Data Firehose, Managed Flink and the Route 53 API only), so the stack's VPC endpoints reach
+    its own region alone. Set as ``HTTPS_PROXY`` on the exporter's pod (the AWS SDK for Go
+    honours it) and on Grafana's (its plugin HTTP client uses Go's ``ProxyFromEnvironment``),
+    with ``NO_PROXY`` for the stack's own region, the cluster and the Pod Identity agent, so
     in-region calls keep using the VPC endpoints. Such as ``http://proxy.egress.internal:3128``
     (a forward proxy in an egress VPC behind the Transit Gateway); no credentials in the URL.
-    Not needed with ``internet_egress`` or in us-east-1."""
+    A stack outside us-east-1 needs it, or ``internet_egress``: without either it is refused,
+    since every such stack reads us-east-1."""
     cloudwatch_accounts: tuple[CloudWatchAccountArgs, ...] = ()
     """Cell accounts whose DR metrics (Aurora global lag, MSK Replicator latency, Route 53
     health checks) the CloudWatch exporter reads through a role it assumes there; its own role
     may assume exactly these. Without them it reads only the stack's account, so DR resources
     in application accounts give the DR alerts no data."""
+    msk_replicator_cells: dict[Region, TenantName] = Field(default_factory=dict)
+    """For MSK Replicators in the stack's own account (a single-account layout, or a standby's
+    MSK cluster created in the primary's account with ``standby_in_primary_account``, when that
+    account is the stack's): the cell each region's replicator replicates into, by the
+    replicator's region (the standby cell's). CloudWatch discovery cannot give MSK Replicator
+    series a ``cell``: YACE's ``AWS/Kafka`` discovery associates ``kafka:cluster`` resources,
+    and ``ReplicationLatency``'s only resource dimension is ``ReplicatorName`` (MSK developer
+    guide, "MSK Replicator metrics"), so ``MskReplicatorLagHigh`` would carry none. Each listed
+    region's Kafka job then carries the cell as a custom tag, as a ``cloudwatch_accounts``
+    entry's jobs do. Regions must be ones the exporter reads in this account (``region``,
+    ``dr_region``)."""
 
     ecr_repositories: tuple[RepositoryName, ...] = (
         "observability/exporters",
@@ -618,7 +632,8 @@ class ObservabilityStackArgs(ArgsModel):
     internet_egress: bool = False
     """Declare that the stack's VPC reaches the internet (your own ``vpc_id`` with a NAT gateway,
     or a default route to an egress VPC behind the Transit Gateway), so ``image_source=
-    "upstream"`` can pull. The library creates no such path."""
+    "upstream"`` can pull and the CloudWatch exporter and Grafana reach CloudWatch in other
+    regions directly. The library creates no such path."""
 
     dr_region: Region | None = None
     """The DR region for replication (required by the ``replicate_*`` switches)."""
@@ -642,12 +657,56 @@ class ObservabilityStackArgs(ArgsModel):
     """Tags for every AWS resource (precedence in :mod:`obs_platform._internal.tags`)."""
 
     def cloudwatch_regions_elsewhere(self) -> list[str]:
-        """The regions other than ``region`` whose CloudWatch the exporter reads, sorted."""
+        """The regions other than ``region`` whose CloudWatch the stack reads, sorted.
+
+        Grafana always reads us-east-1 (the DR dashboard's Route 53 ``HealthCheckStatus``
+        panel, a metric published there only) and each ``cloudwatch_accounts`` entry's regions
+        (its datasource); the CloudWatch exporter reads the same and, with ``dr_region``, the
+        DR series (Aurora global lag, MSK Replicator) there.
+        """
         regions = {
             ROUTE53_METRICS_REGION,
             *(r for a in self.cloudwatch_accounts for r in a.regions),
         }
+        if self.cloudwatch_exporter and self.dr_region is not None:
+            regions.add(self.dr_region)
         return sorted(regions - {self.region})
+
+    def _check_cloudwatch_path(self) -> None:
+        """Refuse a stack that must read CloudWatch in another region and has no way there.
+
+        CloudWatch (``monitoring``) is not among the services PrivateLink serves across regions
+        (Amazon VPC PrivateLink guide, "Cross-region enabled AWS services"), so the stack's
+        interface endpoints reach its own region alone; without a proxy or an egress path the
+        exporter's and Grafana's calls elsewhere time out, and the DR alerts and dashboard get
+        no data with no error in the plan.
+        """
+        elsewhere = self.cloudwatch_regions_elsewhere()
+        if not elsewhere or self.internet_egress or self.cloudwatch_exporter_https_proxy:
+            return
+        readers = [
+            f"Grafana (the DR dashboard's Route 53 HealthCheckStatus in {ROUTE53_METRICS_REGION}"
+            + (", the cloudwatch_accounts datasources" if self.cloudwatch_accounts else "")
+            + ")"
+        ]
+        if self.cloudwatch_exporter:
+            readers.append(
+                "the CloudWatch exporter (Route 53 health checks"
+                + (f", dr_region {self.dr_region!r}'s Aurora and MSK" if self.dr_region else "")
+                + (", the cloudwatch_accounts regions" if self.cloudwatch_accounts else "")
+                + ")"
+            )
+        only_us_east_1 = elsewhere == [ROUTE53_METRICS_REGION]
+        raise ValueError(
+            f"region={self.region!r}: {' and '.join(readers)} read CloudWatch in "
+            f"{', '.join(elsewhere)}, but the stack's VPC reaches CloudWatch in {self.region} "
+            "alone ('monitoring' is not among the services PrivateLink serves across regions) "
+            "and has no internet path, so those reads would fail and the DR alerts and "
+            "dashboard get no data. Set cloudwatch_exporter_https_proxy to a forward proxy "
+            "both use (such as 'http://proxy.egress.internal:3128' in an egress VPC behind the "
+            "Transit Gateway), or internet_egress=True if the VPC has an egress path"
+            + (f", or run the stack in {ROUTE53_METRICS_REGION}." if only_us_east_1 else ".")
+        )
 
     @model_validator(mode="after")
     def _cross_fields(self) -> Self:
@@ -716,24 +775,19 @@ class ObservabilityStackArgs(ArgsModel):
                 "Gateway), or use image_source='pull-through-cache' with docker_hub_credential_arn "
                 "and ghcr_credential_arn."
             )
-        other_regions = self.cloudwatch_regions_elsewhere()
-        if (
-            self.cloudwatch_exporter
-            and self.cloudwatch_accounts
-            and other_regions
-            and not self.internet_egress
-            and self.cloudwatch_exporter_https_proxy is None
-        ):
+        self._check_cloudwatch_path()
+        own_regions = {self.region, *([self.dr_region] if self.dr_region else [])}
+        if unread := sorted(set(self.msk_replicator_cells) - own_regions):
             raise ValueError(
-                "cloudwatch_accounts makes the CloudWatch exporter read DR metrics in "
-                f"{', '.join(other_regions)} (Route 53 health checks live in us-east-1 only), "
-                f"but from {self.region} it reaches CloudWatch in its own region alone: "
-                "'monitoring' is not among the services PrivateLink serves across regions, and "
-                "the VPC has no internet path. Set cloudwatch_exporter_https_proxy to a "
-                "forward proxy the exporter can use (such as 'http://proxy.egress.internal:"
-                "3128' in an egress VPC behind the Transit Gateway), or internet_egress=True "
-                "if the VPC has an egress path, or run the stack in us-east-1 with the cells' "
-                "regions."
+                f"msk_replicator_cells lists {', '.join(unread)}, but the CloudWatch exporter "
+                f"reads MSK in this account in {', '.join(sorted(own_regions))} only (region and "
+                "dr_region). Set dr_region to the replicator's region, or list a replicator in "
+                "another account through its cloudwatch_accounts entry (whose cell it carries)."
+            )
+        if self.msk_replicator_cells and not self.cloudwatch_exporter:
+            raise ValueError(
+                "msk_replicator_cells labels the CloudWatch exporter's MSK series, but "
+                "cloudwatch_exporter is False; turn the exporter on or drop the mapping."
             )
         if self.ingest_zone_authorized_vpcs and self.ingest_zone_name is None:
             raise ValueError(

@@ -485,6 +485,8 @@ def create_releases(
         ),
         grafana_replicas=grafana_replicas,
         amp_extra=extra_amp,
+        https_proxy=args.cloudwatch_exporter_https_proxy,
+        region=args.region,
     )
     if values_overlay:
         kps_values = deep_merge(kps_values, values_overlay)
@@ -579,7 +581,10 @@ def create_releases(
             for a in args.cloudwatch_accounts
         ]
         config = yace_config(
-            [*dr_discovery_jobs(regions), *account_discovery_jobs(accounts)],
+            [
+                *dr_discovery_jobs(regions, args.msk_replicator_cells),
+                *account_discovery_jobs(accounts),
+            ],
             sts_region=args.region,
         )
         roles["yace"] = workload_role(

@@ -15,7 +15,6 @@ from .._internal.cost_options import CostOption, explain_costs
 from .._internal.datasources import CloudWatchAccountDatasource, DatasourceEndpoints
 from .._internal.errors import ObsPlatformError
 from .._internal.helm_values import IRSA_ANNOTATION, KPS_RELEASE, in_cluster_urls
-from .._internal.regions import ROUTE53_METRICS_REGION
 from .._internal.telemetry_rpo import TelemetryRpo
 from .._internal.types import ArgsModel
 from .args import (
@@ -282,7 +281,6 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             )
 
     def _build(self, args: ObservabilityStackArgs) -> dict[str, Any]:
-        region = args.region
         wiring = self._wiring
         if (
             self._standby_budget is not None
@@ -320,25 +318,6 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                 f"{args.prometheus_replicas} splits what cells remote-write between the replicas "
                 "(each receives part of it and forwards it to AMP), so each replica answers "
                 "queries with part of the pushed data: point Grafana's queries at AMP.",
-                resource=self,
-            )
-        if (
-            args.cloudwatch_exporter
-            and region != ROUTE53_METRICS_REGION
-            and not args.internet_egress
-            and args.cloudwatch_exporter_https_proxy is None
-        ):
-            # CloudWatch's endpoints are regional and not cross-region in PrivateLink. With
-            # cloudwatch_accounts this is refused by validation; without, the stack's own
-            # Route 53 health checks are the only cross-region read.
-            pulumi.log.warn(
-                f"ObservabilityStack {self._name!r}: the CloudWatch exporter reads Route 53 "
-                f"health-check metrics in {ROUTE53_METRICS_REGION}, which the VPC endpoints "
-                f"in {region} cannot reach (PrivateLink serves 'monitoring' in its own region "
-                "only), so PrimaryHealthCheckFailing and FailoverOverdue get no data. Give the "
-                "exporter a forward proxy (cloudwatch_exporter_https_proxy), or the shared "
-                f"segment an egress path (internet_egress=True), or run the stack in "
-                f"{ROUTE53_METRICS_REGION}.",
                 resource=self,
             )
         self.ingest_passwords = ingest_passwords(self, args.ingest_tenants)
