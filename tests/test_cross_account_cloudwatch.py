@@ -10,7 +10,7 @@ import pulumi_aws as aws
 import pytest
 import yaml
 
-from conftest import STACK_IMAGES
+from conftest import EXAMPLES, STACK_IMAGES
 from conftest import docker_hub_credential as docker_hub
 from obs_platform import Cell
 from obs_platform._internal.yace import (
@@ -23,7 +23,7 @@ from obs_platform._internal.yace import (
 )
 from obs_platform.observability.args import ObservabilityStackArgs
 from obs_platform.observability.stack import ObservabilityStack
-from obs_platform.testing import run
+from obs_platform.testing import run, run_program
 
 EXPORTER = "arn:aws:iam::111111111111:role/shared-yace-role-abc1234"
 READER = "arn:aws:iam::222222222222:role/us-east-1-cloudwatch-reader-role-1234567"
@@ -247,3 +247,13 @@ def test_cell_creates_its_reader_role_in_its_own_account() -> None:
         "tag:GetResources",
     ]
     assert plan.outputs["reader"] == role.outputs["arn"]
+
+
+def test_both_stacks_grafanas_keep_their_database_settings_beside_the_proxy() -> None:
+    """The example's Grafanas have a database (plain GF_DATABASE_* env) and the proxy."""
+    plan = run_program(EXAMPLES / "shared-account")
+    for name, region in (("shared-obs", "eu-west-1"), ("shared-obs-dr", "us-east-1")):
+        env = plan.get(f"{name}-kube-prometheus-stack").inputs["values"]["grafana"]["env"]
+        assert env["HTTPS_PROXY"] == "http://proxy.egress.internal:3128"
+        assert env["NO_PROXY"].startswith(f".{region}.amazonaws.com,")
+        assert "GF_DATABASE_SSL_MODE" in env
