@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -160,13 +160,22 @@ def _shared(directory: Path, cross_account: bool = True) -> Plan:
     layout)."""
     if not cross_account:
         return run_program(EXAMPLES / "shared-account")
+    return _edited_shared(
+        directory,
+        r"  # shared-account:cloudwatchAccounts:\n(?:  #   .*\n)+",
+        lambda block: block.replace("  # ", "  "),
+    )
+
+
+def _edited_shared(directory: Path, pattern: str, edit: Callable[[str], str]) -> Plan:
+    """The shared-account example's plan with one block of its configuration edited."""
     copy = directory / "shared-account"
     shutil.copytree(EXAMPLES / "shared-account", copy)
     config = copy / "Pulumi.dev.yaml"
     text = config.read_text()
-    block = re.search(r"  # shared-account:cloudwatchAccounts:\n(?:  #   .*\n)+", text)
-    assert block, "the example's cloudwatchAccounts lines moved"
-    config.write_text(text.replace(block.group(0), block.group(0).replace("  # ", "  ")))
+    block = re.search(pattern, text)
+    assert block, f"the example's configuration has no {pattern!r} any more"
+    config.write_text(text.replace(block.group(0), edit(block.group(0))))
     return run_program(copy)
 
 
@@ -411,14 +420,9 @@ def test_msk_replicator_series_in_the_stacks_account_lack_cell_without_the_mappi
 ) -> None:
     """The example's replicator runs in the stack's own account: without mskReplicatorCells
     nothing gives its series a cell (the job reading it has no custom tag)."""
-    copy = tmp_path / "shared-account"
-    shutil.copytree(EXAMPLES / "shared-account", copy)
-    config = copy / "Pulumi.dev.yaml"
-    text = config.read_text()
-    block = re.search(r"  shared-account:mskReplicatorCells:\n(?:    .*\n)+", text)
-    assert block, "the example's mskReplicatorCells lines moved"
-    config.write_text(text.replace(block.group(0), ""))
-    plan = run_program(copy)
+    plan = _edited_shared(
+        tmp_path, r"  shared-account:mskReplicatorCells:\n(?:    .*\n)+", lambda block: ""
+    )
     cells = _app_cells()
     problems = missing(
         rule_selectors(plan), collector_labels(cells), agent_labels(cells), yace_labels(plan, cells)

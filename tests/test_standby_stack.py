@@ -523,10 +523,15 @@ BUNDLE = (
 )
 
 
+def _database_env(grafana: dict[str, Any]) -> dict[str, str]:
+    """Grafana's plain ``GF_DATABASE_*`` env (the proxy's HTTPS_PROXY/NO_PROXY sit beside)."""
+    return {k: v for k, v in grafana["env"].items() if k.startswith("GF_DATABASE_")}
+
+
 def test_without_a_ca_bundle_grafana_requires_tls_and_the_plan_warns(plan: Plan) -> None:
     for release in ("shared-kube-prometheus-stack", "shared-dr-kube-prometheus-stack"):
         grafana = _values(plan, release)["grafana"]
-        assert grafana["env"] == {"GF_DATABASE_SSL_MODE": "require"}
+        assert _database_env(grafana) == {"GF_DATABASE_SSL_MODE": "require"}
         assert "extraConfigmapMounts" not in grafana
     assert not plan.by_type("kubernetes:core/v1:ConfigMap") or not [
         c for c in plan.by_type("kubernetes:core/v1:ConfigMap") if c.name.endswith("grafana-db-ca")
@@ -538,7 +543,7 @@ def test_a_ca_bundle_is_mounted_and_grafana_verifies_the_server() -> None:
     verified = _plan(standby={"grafana_database": {"ca_bundle_pem": BUNDLE}})
     for prefix in ("shared", "shared-dr"):
         grafana = _values(verified, f"{prefix}-kube-prometheus-stack")["grafana"]
-        assert grafana["env"] == {
+        assert _database_env(grafana) == {
             "GF_DATABASE_SSL_MODE": "verify-ca",
             "GF_DATABASE_CA_CERT_PATH": "/etc/grafana/database-ca/rds-ca.pem",
         }
