@@ -26,11 +26,11 @@ four components. So the check uses the components' configuration schema: every k
   ``prometheusremotewrite``, ``basicauth``, ``file_storage``, ``health_check``): the
   opentelemetry-collector-contrib repository is too large to bring here whole (1.37 GB) and
   the stored file index holds one version per file, none at the v0.123.0 tag. Each contrib table
-  is therefore the field set of a stored ``config.go`` that *predates* v0.123.0 (commits named
-  per table), which the test uses as a lower bound: a key listed there existed before the pin
-  and is still a field in the component today (contrib v0.162.0's ``config.go`` / README), so
-  it is a field at v0.123.0. A key added later is refused, which is stricter than the real
-  collector, never looser.
+  is therefore a lower bound: the fields of a stored ``config.go`` that predates v0.123.0
+  (commits named per table), or, where the stored file is later than the pin (k8sobjects,
+  basicauth), only the fields an earlier version documents. A key listed existed before the
+  pin and is still a field in the stored or current version, so it is a field at v0.123.0. A
+  key added later is refused, which is stricter than the real collector, never looser.
 """
 
 from __future__ import annotations
@@ -212,8 +212,9 @@ TELEMETRY_METRICS = {"level", "address", "readers", "views"}
 
 # --- contrib, stored config.go versions that predate v0.123.0 ----------------------------
 
-K8S_API = {"auth_type", "context"}
-"""k8sconfig.APIConfig (internal/k8sconfig/config.go at 073f37c2)."""
+K8S_API = {"auth_type"}
+"""k8sconfig.APIConfig's ``auth_type``, the one field it has had since kubeletstats' stored
+version (08efb4c9); ``context`` (kubeConfig auth) is in later versions and left out."""
 CONTRIB_RECEIVERS: dict[str, set[str]] = {
     # kubeletstatsreceiver/config.go at 08efb4c9: kube.ClientConfig (APIConfig's auth_type,
     # ca_file, cert_file, key_file, insecure_skip_verify), confignet.TCPAddr (endpoint),
@@ -266,8 +267,10 @@ CONTRIB_RECEIVERS: dict[str, set[str]] = {
         "report_extra_metrics",
         "target_allocator",
     },
-    # k8sobjectsreceiver/config.go at 07a7d929: APIConfig (squashed), objects, error_mode.
-    "k8sobjects": K8S_API | {"objects", "error_mode"},
+    # k8sobjectsreceiver: APIConfig (squashed) and objects, as in its README at v0.100.0
+    # (pkg.go.dev). The stored config.go (07a7d929) is later than the pin: its error_mode came
+    # with contrib PR 38851 (reviewed April 2025, after v0.123.0), so it is left out.
+    "k8sobjects": K8S_API | {"objects"},
 }
 K8S_OBJECT = {
     "name",
@@ -280,7 +283,8 @@ K8S_OBJECT = {
     "namespaces",
     "exclude_watch_type",
 }
-"""K8sObjectsConfig with its squashed K8sObjectTarget (same file)."""
+"""An ``objects`` entry: the README's fields at v0.100.0, all still in K8sObjectsConfig and its
+squashed K8sObjectTarget at 07a7d929."""
 CONTRIB_PROCESSORS: dict[str, set[str]] = {
     # resourceprocessor/config.go at 17ee18f5.
     "resource": {"attributes"},
@@ -311,14 +315,16 @@ CONTRIB_EXTENSIONS: dict[str, set[str]] = {
     # healthcheckextension/config.go at 0ec4f860: the squashed HTTP server, path,
     # response_body, check_collector_pipeline.
     "health_check": HTTP_SERVER | {"path", "response_body", "check_collector_pipeline"},
-    # basicauthextension/config.go at 020e3759: htpasswd, client_auth.
+    # basicauthextension: htpasswd and client_auth since its first release; the stored
+    # config.go (020e3759) is later than the pin (it adds username_file, password_file and
+    # aws_secrets_manager) and keeps both.
     "basicauth": {"htpasswd", "client_auth"},
     # filestorage/config.go: directory, timeout at 0172c6cd; compaction (CompactionConfig,
     # added in v0.45.0) and fsync per the extension's package docs at v0.82.0/v0.93.0.
     "file_storage": {"directory", "timeout", "compaction", "fsync"},
 }
 BASICAUTH_CLIENT = {"username", "password"}
-"""basicauthextension.ClientAuthSettings' username and password (same file)."""
+"""basicauthextension.ClientAuthSettings' username and password (the later fields left out)."""
 COMPACTION = {
     "on_start",
     "on_rebound",

@@ -90,7 +90,8 @@ class Cell(Component[CellArgs]):
       region and ``kubeconfig_role_arn``, after the node group and the access entries) and the
       OpenTelemetry Collector DaemonSet in ``obs-telemetry``
       (:mod:`obs_platform._internal.cell_telemetry`); with a remote-write URL the cell's
-      Kubernetes view, ``{n}-prometheus-crds`` and ``{n}-telemetry-agent``
+      Kubernetes view, ``{n}-prometheus-crds`` (through ``{n}-k8s-crds``, the same kubeconfig
+      with server-side apply and force) and ``{n}-telemetry-agent``
       (kube-prometheus-stack in Prometheus agent mode: kube-state-metrics, node-exporter,
       ServiceMonitor/PodMonitor discovery, :mod:`obs_platform._internal.cell_agent`); with a
       Loki URL the Kubernetes events, ``{n}-telemetry-events`` (one collector). Everything is
