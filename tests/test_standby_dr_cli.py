@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 
 from conftest import shared_account_plan_json
+from obs_platform._internal.bucket_policy import READ_ONLY_SID
+from obs_platform.observability.storage import tls_only_policy
+from obs_platform.ops.aws import AwsContext
 from test_dr_cli import (  # noqa: F401  (fixtures)
     Stubs,
     _build_example_world,
@@ -45,10 +48,15 @@ def _queue_switch(stubs: Stubs, gate: str, statuses: tuple[bool, ...], writer: s
     )
 
 
-def _write_grants(suffix: str) -> dict[str, tuple[str, str]]:
-    """Create the standby's Loki and Tempo roles and write policies in moto, autonamed the way
-    Pulumi names them (``{resource name}-{7 hex}``), with decoys that must not match: the
-    primary's role, and a policy whose suffix is not an autoname."""
+ROLES = ("loki-chunks", "loki-ruler", "tempo-traces")
+
+
+def _storage(suffix: str) -> dict[str, Any]:
+    """Create the stack's buckets in moto, autonamed the way Pulumi names them
+    (``{resource name}-{7 hex}``): the replicas in us-east-1 with the program's read-only
+    policy for the standby's Loki and Tempo roles, the primary's buckets in eu-west-1 with the
+    TLS-only policy, and decoys that must not match (a replica-named bucket whose suffix is not
+    an autoname, and the primary's roles)."""
     iam = client("iam", "us-east-1")
     trust = json.dumps(
         {
@@ -62,34 +70,73 @@ def _write_grants(suffix: str) -> dict[str, tuple[str, str]]:
             ],
         }
     )
-    document = json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}],
-        }
-    )
-    grants: dict[str, tuple[str, str]] = {}
+    writers = [
+        iam.create_role(
+            RoleName=f"shared-obs-dr-{engine}-role-{suffix}", AssumeRolePolicyDocument=trust
+        )["Role"]["Arn"]
+        for engine in ("loki", "tempo")
+    ]
     for engine in ("loki", "tempo"):
-        role = f"shared-obs-dr-{engine}-role-{suffix}"
-        iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust)
         iam.create_role(
             RoleName=f"shared-obs-{engine}-role-{suffix}", AssumeRolePolicyDocument=trust
         )
-        arn = iam.create_policy(
-            PolicyName=f"shared-obs-dr-{engine}-write-{suffix}", PolicyDocument=document
-        )["Policy"]["Arn"]
-        iam.create_policy(
-            PolicyName=f"shared-obs-dr-{engine}-write-old-copy", PolicyDocument=document
+    replicas, primaries = {}, {}
+    s3_us, s3_eu = client("s3", "us-east-1"), client("s3", "eu-west-1")
+    for role in ROLES:
+        replica = f"shared-obs-{role}-replica-bucket-{suffix}"
+        s3_us.create_bucket(Bucket=replica)
+        s3_us.put_bucket_policy(
+            Bucket=replica, Policy=tls_only_policy(f"arn:aws:s3:::{replica}", writers)
         )
-        grants[engine] = (role, arn)
-    return grants
+        replicas[role] = replica
+        primary = f"shared-obs-{role}-bucket-{suffix}"
+        s3_eu.create_bucket(
+            Bucket=primary, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        s3_eu.put_bucket_policy(Bucket=primary, Policy=tls_only_policy(f"arn:aws:s3:::{primary}"))
+        primaries[role] = primary
+    decoy = "shared-obs-loki-chunks-replica-bucket-old-copy"
+    s3_us.create_bucket(Bucket=decoy)
+    s3_us.put_bucket_policy(Bucket=decoy, Policy=tls_only_policy(f"arn:aws:s3:::{decoy}", writers))
+    return {"replicas": replicas, "primaries": primaries, "writers": writers, "decoy": decoy}
 
 
-def _attached(role: str) -> list[str]:
-    iam = client("iam", "us-east-1")
-    return [
-        p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
-    ]
+def _policy(bucket: str, region: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(
+        client("s3", region).get_bucket_policy(Bucket=bucket)["Policy"]
+    )
+    return document
+
+
+def _sids(bucket: str, region: str = "us-east-1") -> list[str]:
+    return [s["Sid"] for s in _policy(bucket, region)["Statement"]]
+
+
+@pytest.fixture
+def requests_sent(monkeypatch: pytest.MonkeyPatch, stubs: Stubs) -> list[tuple[str, str, str]]:
+    """Every request the command sends, as ``(service, region, operation)`` (moto's and the
+    stubbed ones)."""
+    sent: list[tuple[str, str, str]] = []
+    routed = AwsContext._make_client
+
+    def make(self: AwsContext, service: str, region: str) -> Any:
+        made = routed(self, service, region)
+
+        def record(model: Any, **_kwargs: Any) -> None:
+            sent.append((service, region, model.name))
+
+        made._real.meta.events.register("before-call", record)
+        return made
+
+    monkeypatch.setattr(AwsContext, "_make_client", make)
+    original_stubbed = stubs.stubbed
+
+    def stubbed(service: str, region: str, op: str) -> Any:
+        sent.append((service, region, op))
+        return original_stubbed(service, region, op)
+
+    monkeypatch.setattr(stubs, "stubbed", stubbed)
+    return sent
 
 
 @pytest.fixture(scope="module")
@@ -110,18 +157,27 @@ def test_the_example_plan_has_the_stacks_dr_entry(shared_plan: dict[str, Any]) -
 
 
 def test_stack_failover_and_failback_move_grafanas_database_and_keep_the_standby_up(
-    stubs: Stubs, shared_plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    stubs: Stubs,
+    requests_sent: list[tuple[str, str, str]],
+    shared_plan: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     plan = json.loads(json.dumps(shared_plan))
-    # The drain wait before the write grants are detached comes from the plan's entry.
+    # The drain wait before the replicas are read-only again comes from the plan's entry.
     plan["dr"][0]["telemetry_rpo"]["drain_seconds"] = 0
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(json.dumps(plan))
     checks = _build_example_world(shared_plan)
-    grants = _write_grants("1a2b3c4")
-    (loki_role, loki_policy), (tempo_role, tempo_policy) = grants["loki"], grants["tempo"]
-    # Tempo's grant is already in place (an earlier, interrupted run): that step finds it.
-    client("iam", "us-east-1").attach_role_policy(RoleName=tempo_role, PolicyArn=tempo_policy)
+    world = _storage("1a2b3c4")
+    replicas, primaries = world["replicas"], world["primaries"]
+    before = {role: _policy(primaries[role], "eu-west-1") for role in ROLES}
+    read_only = {role: _policy(replicas[role], "us-east-1") for role in ROLES}
+    # Tempo's bucket is writable already (an earlier, interrupted run): that step finds it.
+    tls_only = json.loads(tls_only_policy(f"arn:aws:s3:::{replicas['tempo-traces']}"))
+    client("s3", "us-east-1").put_bucket_policy(
+        Bucket=replicas["tempo-traces"], Policy=json.dumps(tls_only)
+    )
     gate = checks["shared-obs-ingest-primary-gate"]
     gc_id = GLOBAL_DB
     _queue_switch(stubs, gate, (True, True, False), "us-east-1")  # preflight, poll, closed
@@ -132,8 +188,9 @@ def test_stack_failover_and_failback_move_grafanas_database_and_keep_the_standby
     result = json.loads(out)
     assert [s["id"] for s in result["steps"]] == [
         "preflight",
-        "promote:us-east-1/loki",
-        "promote:us-east-1/tempo",
+        "promote:us-east-1/loki-chunks",
+        "promote:us-east-1/loki-ruler",
+        "promote:us-east-1/tempo-traces",
         "scale:us-east-1/shared-obs-dr-eks:shared-obs-dr-system",
         "database:switchover",
         "wait:database",
@@ -142,14 +199,21 @@ def test_stack_failover_and_failback_move_grafanas_database_and_keep_the_standby
     ]
     assert stubs.called("switchover_global_cluster")[0]["GlobalClusterIdentifier"] == gc_id
     assert writer_of(gc_id) == "us-east-1"
-    # Promoted: both write policies on the standby's roles, the primary's roles untouched.
     outcomes = {s["id"]: s["outcome"] for s in result["steps"]}
-    assert (outcomes["promote:us-east-1/loki"], outcomes["promote:us-east-1/tempo"]) == (
-        "ran",
-        "already",
-    )
-    assert (_attached(loki_role), _attached(tempo_role)) == ([loki_policy], [tempo_policy])
-    assert _attached("shared-obs-loki-role-1a2b3c4") == []
+    assert [outcomes[f"promote:us-east-1/{role}"] for role in ROLES] == ["ran", "ran", "already"]
+    # Promoted: the Deny is gone from every replica, the TLS statements stay; the decoy and
+    # the primary's buckets are untouched.
+    for role in ROLES:
+        assert _sids(replicas[role]) == ["DenyInsecureTransport", "DenyOutdatedTls"]
+        assert _policy(primaries[role], "eu-west-1") == before[role]
+    assert _sids(world["decoy"])[-1] == READ_ONLY_SID
+    # Statically stable: no IAM request at all (its control plane is in us-east-1), and the
+    # S3 requests go to the standby's region only.
+    assert not [r for r in requests_sent if r[0] == "iam"]
+    s3_requests = [r for r in requests_sent if r[0] == "s3"]
+    assert {r[1] for r in s3_requests} == {"us-east-1"}
+    assert {r[2] for r in s3_requests} == {"ListBuckets", "GetBucketPolicy", "PutBucketPolicy"}
+    assert [r[2] for r in s3_requests].count("PutBucketPolicy") == 2
     # The standby's system group goes to the primary's size (3), from its idle 2.
     assert nodegroup_scaling("us-east-1", "shared-obs-dr-eks", "shared-obs-dr-system") == {
         "minSize": 3,
@@ -165,6 +229,10 @@ def test_stack_failover_and_failback_move_grafanas_database_and_keep_the_standby
         {"Datapoints": [{"Timestamp": dt.datetime(2026, 1, 1), "Maximum": 120.0}]},
         None,
     )
+    # The ruler's Deny is back already (an earlier, interrupted failback): that step finds it.
+    client("s3", "us-east-1").put_bucket_policy(
+        Bucket=replicas["loki-ruler"], Policy=json.dumps(read_only["loki-ruler"])
+    )
     # The gate opens once eu-west-1 is the writer again.
     _queue_switch(stubs, gate, (False, False, True), "eu-west-1")
     code, out, err = run_cli(
@@ -172,15 +240,22 @@ def test_stack_failover_and_failback_move_grafanas_database_and_keep_the_standby
     )
     assert code == 0, err
     result = json.loads(out)
-    assert [s["id"] for s in result["steps"]][-4:] == [
+    assert [s["id"] for s in result["steps"]][-5:] == [
         "wait:storage-drain",
-        "demote:us-east-1/loki",
-        "demote:us-east-1/tempo",
+        "demote:us-east-1/loki-chunks",
+        "demote:us-east-1/loki-ruler",
+        "demote:us-east-1/tempo-traces",
         "scale-down:us-east-1/shared-obs-dr-eks:shared-obs-dr-system",
     ]
+    outcomes = {s["id"]: s["outcome"] for s in result["steps"]}
+    assert [outcomes[f"demote:us-east-1/{role}"] for role in ROLES] == ["ran", "already", "ran"]
     assert writer_of(gc_id) == "eu-west-1"
-    # Demoted: the standby reads the replica buckets only, again.
-    assert (_attached(loki_role), _attached(tempo_role)) == ([], [])
+    # Demoted: each replica's policy is again what the program deploys, exactly.
+    for role in ROLES:
+        assert _policy(replicas[role], "us-east-1") == read_only[role]
+        assert _policy(primaries[role], "eu-west-1") == before[role]
+    (deny,) = [s for s in read_only["loki-chunks"]["Statement"] if s["Sid"] == READ_ONLY_SID]
+    assert deny["Condition"] == {"ArnEquals": {"aws:PrincipalArn": sorted(world["writers"])}}
     assert nodegroup_scaling("us-east-1", "shared-obs-dr-eks", "shared-obs-dr-system") == {
         "minSize": 2,
         "desiredSize": 2,
@@ -236,14 +311,24 @@ def test_stack_dry_runs_show_promotion_first_and_demotion_after_the_drain(
     code, out, err = run_cli(capsys, "dr", "failover", "--plan", str(plan_file), "--dry-run")
     assert code == 0, err
     planned = out.split("failover (unplanned")[0]
-    assert planned.index("promote:us-east-1/loki") < planned.index("database:switchover")
-    assert "attach policy shared-obs-dr-tempo-write to role shared-obs-dr-tempo-role" in planned
+    assert planned.index("promote:us-east-1/tempo-traces") < planned.index("database:switchover")
+    assert (
+        "promote:us-east-1/loki-chunks: let Loki and Tempo in us-east-1 write to "
+        "shared-obs-loki-chunks-replica-bucket: remove statement "
+        "ObsPlatformReadOnlyUntilPromoted from its bucket policy (us-east-1)"
+    ) in planned
+    assert "attach" not in out and "role policy" not in out
     code, out, err = run_cli(capsys, "dr", "failback", "--plan", str(plan_file), "--dry-run")
     assert code == 0, err
     drain = shared_plan["dr"][0]["telemetry_rpo"]["drain_seconds"]
     assert f"wait:storage-drain: wait {drain} s after ingest left us-east-1" in out
-    assert "detach policy shared-obs-dr-loki-write from role shared-obs-dr-loki-role" in out
-    assert out.index("demote:us-east-1/tempo") < out.index("scale-down:us-east-1/")
+    assert (
+        "demote:us-east-1/loki-ruler: make shared-obs-loki-ruler-replica-bucket in us-east-1 "
+        "read-only again for shared-obs-dr-loki-role, shared-obs-dr-tempo-role: put statement "
+        "ObsPlatformReadOnlyUntilPromoted back into its bucket policy"
+    ) in out
+    assert out.index("wait:storage-drain") < out.index("demote:us-east-1/loki-chunks")
+    assert out.index("demote:us-east-1/tempo-traces") < out.index("scale-down:us-east-1/")
     code, out, err = run_cli(
         capsys,
         "dr",
@@ -260,17 +345,13 @@ def test_stack_dry_runs_show_promotion_first_and_demotion_after_the_drain(
 def test_a_standby_promoted_by_pulumi_is_left_to_pulumi(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # StandbyStackArgs(promoted=True): the attachments are Pulumi resources, so the command
-    # neither attaches nor detaches them (a detach would be undone by the next deploy).
+    # StandbyStackArgs(promoted=True): the replicas' policies have no Deny in the plan, so the
+    # command neither removes nor restores it (a restore would be undone by the next deploy).
     from test_standby_stack import _plan
 
     promoted = _plan(standby={"promoted": True})
-    attachments = [
-        r.name for r in promoted.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-    ]
-    assert {"shared-dr-loki-write-attachment", "shared-dr-tempo-write-attachment"} <= set(
-        attachments
-    )
+    for policy in promoted.by_type("aws:s3/bucketPolicy:BucketPolicy"):
+        assert READ_ONLY_SID not in policy.inputs["policy"]
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(promoted.dumps())
     for direction in ("failover", "failback"):
@@ -281,4 +362,4 @@ def test_a_standby_promoted_by_pulumi_is_left_to_pulumi(
     plan_file.write_text(passive.dumps())
     code, out, err = run_cli(capsys, "dr", "failover", "--plan", str(plan_file), "--dry-run")
     assert code == 0, err
-    assert "promote:us-east-1/loki" in out and "shared-dr-loki-write" in out
+    assert "promote:us-east-1/loki-chunks" in out and "shared-loki-chunks-replica-bucket" in out

@@ -128,7 +128,19 @@ def _values(plan: Plan, name: str) -> dict[str, Any]:
     return values if isinstance(values, dict) else json.loads(values)
 
 
-def test_standby_loki_and_tempo_read_the_replica_buckets_read_only(plan: Plan) -> None:
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+REPLICAS = ("loki-chunks", "loki-ruler", "tempo-traces")
+
+
+def _statements(plan: Plan, name: str) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = json.loads(plan.get(name, BUCKET_POLICY).inputs["policy"])[
+        "Statement"
+    ]
+    return statements
+
+
+def test_standby_loki_and_tempo_hold_their_write_grant_statically(plan: Plan) -> None:
     loki = _values(plan, "shared-dr-loki")
     storage = loki["loki"]["storage"]
     replica = plan.get("shared-loki-chunks-replica-bucket", "aws:s3/bucket:Bucket")
@@ -138,25 +150,71 @@ def test_standby_loki_and_tempo_read_the_replica_buckets_read_only(plan: Plan) -
         plan.get("shared-dr-loki-policy", "aws:iam/rolePolicy:RolePolicy").inputs["policy"]
     )
     actions = {a for s in policy["Statement"] for a in s["Action"]}
-    assert "s3:PutObject" not in actions and "kms:GenerateDataKey" not in actions
     assert {"s3:GetObject", "s3:ListBucket", "kms:Decrypt"} <= actions
-    write = json.loads(plan.get("shared-dr-loki-write", "aws:iam/policy:Policy").inputs["policy"])
-    assert {a for s in write["Statement"] for a in s["Action"]} == {
-        "s3:PutObject",
-        "s3:DeleteObject",
-        "kms:GenerateDataKey",
-    }
-    assert not plan.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") or all(
-        "write-attachment" not in r.name
-        for r in plan.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    # The write grant is attached at deploy time: promotion makes no IAM change.
+    standby = plan.get("shared-dr", STACK)
+    for engine in ("loki", "tempo"):
+        write = plan.get(f"shared-dr-{engine}-write", "aws:iam/policy:Policy")
+        assert {
+            a for s in json.loads(write.inputs["policy"])["Statement"] for a in s["Action"]
+        } == {
+            "s3:PutObject",
+            "s3:DeleteObject",
+            "kms:GenerateDataKey",
+        }
+        attachment = plan.get(f"shared-dr-{engine}-write-attachment", ATTACHMENT)
+        assert attachment.parent == standby.urn
+        assert attachment.inputs["role"] == plan.get(f"shared-dr-{engine}-role").outputs["name"]
+        assert attachment.inputs["policyArn"] == write.outputs["arn"]
+        # The replicas' read-only Deny is in place before the grant is attached.
+        for role in REPLICAS:
+            assert plan.get(f"shared-{role}-replica-policy").urn in attachment.depends_on
+
+
+def test_the_replica_bucket_policies_keep_the_standby_read_only(plan: Plan) -> None:
+    writers = sorted(plan.get(f"shared-dr-{e}-role").outputs["arn"] for e in ("loki", "tempo"))
+    write_actions = sorted(
+        a
+        for s in json.loads(plan.get("shared-dr-loki-write").inputs["policy"])["Statement"]
+        for a in s["Action"]
+        if a.startswith("s3:")
     )
+    for role in REPLICAS:
+        bucket = plan.get(f"shared-{role}-replica-bucket", "aws:s3/bucket:Bucket")
+        arn = bucket.outputs["arn"]
+        policy = plan.get(f"shared-{role}-replica-policy", BUCKET_POLICY)
+        assert (policy.region, policy.inputs["bucket"]) == (US, bucket.outputs["bucket"])
+        assert plan.get("shared-dr-loki-role").urn in policy.depends_on
+        tls, outdated, deny = _statements(plan, f"shared-{role}-replica-policy")
+        assert (tls["Sid"], outdated["Sid"]) == ("DenyInsecureTransport", "DenyOutdatedTls")
+        # Exactly the standby's Loki and Tempo roles, exactly what their write grant allows:
+        # the replication role (s3:Replicate*) and every other principal are not named.
+        assert deny == {
+            "Sid": "ObsPlatformReadOnlyUntilPromoted",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": write_actions,
+            "Resource": f"{arn}/*",
+            "Condition": {"ArnEquals": {"aws:PrincipalArn": writers}},
+        }
+        # The primary's own buckets have no such statement.
+        assert [s["Sid"] for s in _statements(plan, f"shared-{role}-policy")] == [
+            "DenyInsecureTransport",
+            "DenyOutdatedTls",
+        ]
+    replication = json.loads(plan.get("shared-loki-chunks-replication-policy").inputs["policy"])
+    replicated = {a for s in replication["Statement"] for a in s["Action"]}
+    assert not replicated & set(write_actions)
 
 
 def test_a_promoted_standby_may_write() -> None:
     promoted = _plan(standby={"promoted": True})
-    attachment = promoted.get(
-        "shared-dr-loki-write-attachment", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-    )
+    for role in REPLICAS:
+        assert [s["Sid"] for s in _statements(promoted, f"shared-{role}-replica-policy")] == [
+            "DenyInsecureTransport",
+            "DenyOutdatedTls",
+        ]
+    attachment = promoted.get("shared-dr-loki-write-attachment", ATTACHMENT)
     assert attachment.parent == promoted.get("shared-dr", STACK).urn
 
 

@@ -14,6 +14,13 @@ from ._errors import CommandError
 DEFAULT_STATE = Path(".obs-platform") / "dr-state.json"
 
 
+KEEP_STORAGE_WRITABLE_HELP = (
+    "an observability stack's standby: leave its replica buckets writable for its Loki and "
+    "Tempo (default: put the read-only Deny back into their bucket policies once they have "
+    "flushed, after the drain wait the plan's telemetry_rpo.drain_seconds gives)"
+)
+
+
 def _seconds(text: str) -> float:
     """An argparse type: a finite, non-negative number of seconds (``nan``/``inf`` refused)."""
     try:
@@ -201,9 +208,7 @@ def register(subparsers: Any) -> None:
     failback.add_argument(
         "--keep-storage-writable",
         action="store_true",
-        help="an observability stack's standby: leave its Loki and Tempo write policies "
-        "attached (default: detach them once they have flushed, after the drain wait the "
-        "plan's telemetry_rpo.drain_seconds gives)",
+        help=KEEP_STORAGE_WRITABLE_HELP,
     )
     failback.set_defaults(
         handler=handle_failover, direction="failback", unplanned=False, allow_data_loss=False
@@ -253,9 +258,7 @@ def register(subparsers: Any) -> None:
     drill.add_argument(
         "--keep-storage-writable",
         action="store_true",
-        help="an observability stack's standby: leave its Loki and Tempo write policies "
-        "attached (default: detach them once they have flushed, after the drain wait the "
-        "plan's telemetry_rpo.drain_seconds gives)",
+        help=KEEP_STORAGE_WRITABLE_HELP,
     )
     drill.set_defaults(handler=handle_drill, keep_standby_scaled=False)
 

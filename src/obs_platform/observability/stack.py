@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import pulumi
@@ -190,6 +190,10 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
         self._standby_cost_options: list[CostOption] = []
         self._telemetry_rpo: TelemetryRpo | None = None
         self._replica_keys: dict[str, Any] = {}
+        self._resolve_replica_writers: Callable[[pulumi.Output[list[str]]], None] | None = None
+        self.storage_writer_arns: pulumi.Output[list[str]] | None = None
+        """A standby's Loki and Tempo role ARNs (the replica buckets' read-only Deny names
+        them); ``None`` on a stack that is not a standby."""
         self.ingest_load_balancer: aws.lb.LoadBalancer | None = None
         self.standby = None
         super().__init__(name, args, opts)
@@ -343,6 +347,12 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             )
             for engine in ("loki", "tempo")
         }
+        # The standby's Loki and Tempo roles exist only once the standby is built (after the
+        # buckets), so the replicas' Deny names them through a deferred output, resolved in
+        # _create_standby. Promoted (StandbyStackArgs.promoted), the replicas have no Deny.
+        read_only_for: pulumi.Output[list[str]] | None = None
+        if args.standby is not None and not args.standby.promoted:
+            read_only_for, self._resolve_replica_writers = pulumi.deferred_output()
         replication = (
             {
                 engine: replication_role(
@@ -352,6 +362,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
                     role=engine,
                     protect=args.protect,
                     failback=args.standby is not None,
+                    read_only_for=read_only_for,
                 )
                 for engine in keys
             }
@@ -501,7 +512,10 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             else args.effective_grafana_replicas,
         )
         if wiring is not None:
-            storage_write_grants(self, releases, buckets, keys, promoted=wiring.promoted)
+            storage_write_grants(self, releases, buckets, keys)
+            self.storage_writer_arns = pulumi.Output.all(
+                releases.roles["loki"].role.arn, releases.roles["tempo"].role.arn
+            )
         allowed = _ingest_clients(args)
         endpoints = create_ingest(
             self,
@@ -647,7 +661,7 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
         wiring = StandbyWiring(
             primary_region=args.region,
             buckets={
-                role: Bucket(bucket=bucket.replica)
+                role: Bucket(bucket=bucket.replica, configuration=bucket.replica_configuration)
                 for role, bucket in buckets.items()
                 if bucket.replica is not None
             },
@@ -668,6 +682,9 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             pulumi.ResourceOptions(parent=self),
             _wiring=wiring,
         )
+        if self._resolve_replica_writers is not None:
+            assert standby.storage_writer_arns is not None
+            self._resolve_replica_writers(standby.storage_writer_arns)
         return standby, made["connection"], made["parts"]
 
     @property

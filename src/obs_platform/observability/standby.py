@@ -5,10 +5,12 @@ The standby is an :class:`~obs_platform.observability.stack.ObservabilityStack` 
 (:func:`standby_args`). What differs is passed in a :class:`StandbyWiring`:
 
 * storage: no buckets of its own; Loki and Tempo use the primary's replica buckets (and the
-  replica KMS keys), with a read-only grant until ``StandbyStackArgs.promoted``. The write grant
-  exists as the managed policies ``{name}-dr-loki-write`` and ``{name}-dr-tempo-write``
-  either way, attached (``{name}-dr-{engine}-write-attachment``) only when promoted, so an
-  operator can attach them by hand during an outage (runbook);
+  replica KMS keys). Their roles hold the write grant statically (the managed policies
+  ``{name}-dr-loki-write`` and ``{name}-dr-tempo-write``, always attached as
+  ``{name}-dr-{engine}-write-attachment``); what keeps them read-only until
+  ``StandbyStackArgs.promoted`` is a Deny statement (``Sid`` ``ObsPlatformReadOnlyUntilPromoted``)
+  in each replica bucket's policy, which ``obs-platform dr failover`` removes with S3 calls in
+  the standby's region (statically stable: no IAM control-plane call on the recovery path);
 * Grafana's database: the global database made by the DR layer's Aurora module
   (:func:`obs_platform.dr.aurora.create_global_database`), whose children are the primary's and
   are named ``{name}-grafana-*`` (``{name}-grafana-global``, ``{name}-grafana-primary-db``,
@@ -270,14 +272,20 @@ def storage_write_grants(
     releases: Releases,
     buckets: dict[str, Bucket],
     keys: dict[str, Any],
-    *,
-    promoted: bool,
 ) -> dict[str, aws.iam.Policy]:
-    """Create the standby's Loki and Tempo write policies; attach them when promoted."""
+    """Create the standby's Loki and Tempo write policies, attached at deploy time.
+
+    The grant is static: promotion never changes IAM, whose control plane (the one
+    ``AttachRolePolicy`` needs) is in us-east-1, and which the AWS Fault Isolation Boundaries
+    whitepaper (Appendix A, IAM) says not to rely on in a recovery path. What keeps the
+    standby read-only is the replica buckets' policy (``storage.read_only_statement``), a
+    regional S3 resource in the standby's own region.
+    """
     engines = {
         "loki": [buckets["loki-chunks"].bucket.arn, buckets["loki-ruler"].bucket.arn],
         "tempo": [buckets["tempo-traces"].bucket.arn],
     }
+    configured = [child for bucket in buckets.values() for child in bucket.configuration]
     policies: dict[str, aws.iam.Policy] = {}
     for engine, arns in engines.items():
         policy = aws.iam.Policy(
@@ -288,13 +296,14 @@ def storage_write_grants(
             opts=owner.child_opts(),
         )
         policies[engine] = policy
-        if promoted:
-            aws.iam.RolePolicyAttachment(
-                owner.child_name(f"{engine}-write-attachment"),
-                role=releases.roles[engine].role.name,
-                policy_arn=policy.arn,
-                opts=owner.child_opts(),
-            )
+        aws.iam.RolePolicyAttachment(
+            owner.child_name(f"{engine}-write-attachment"),
+            role=releases.roles[engine].role.name,
+            policy_arn=policy.arn,
+            # The replicas' policies (with the read-only Deny) first: on a stack that attached
+            # the grant only on promotion, the upgrade never lets a passive standby write.
+            opts=owner.child_opts(depends_on=configured),
+        )
     return policies
 
 

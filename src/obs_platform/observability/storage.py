@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
+from .._internal.bucket_policy import read_only_statement
 from .._internal.iam import service_trust_policy
 
 if TYPE_CHECKING:
@@ -29,9 +30,16 @@ RETENTION_MARGIN_DAYS = 1
 the backstop never removes data the engine still serves."""
 
 
-def tls_only_policy(bucket_arn: str) -> str:
-    """A bucket policy refusing requests without TLS, or with TLS older than 1.2."""
+def tls_only_policy(bucket_arn: str, read_only_for: list[str] | None = None) -> str:
+    """A bucket policy refusing requests without TLS, or with TLS older than 1.2.
+
+    Args:
+        bucket_arn: The bucket's ARN.
+        read_only_for: Role ARNs denied every write (:func:`read_only_statement`), or
+            ``None``.
+    """
     resources = [bucket_arn, f"{bucket_arn}/*"]
+    extra = [read_only_statement(bucket_arn, read_only_for)] if read_only_for else []
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -52,6 +60,7 @@ def tls_only_policy(bucket_arn: str) -> str:
                     "Resource": resources,
                     "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
                 },
+                *extra,
             ],
         }
     )
@@ -116,12 +125,15 @@ class Replication:
         role: The S3 replication role.
         failback: Also replicate from the replica back to the source (a stack with a standby,
             whose promoted Loki and Tempo write to the replicas during an outage).
+        read_only_for: The standby's Loki and Tempo role ARNs the replica's bucket policy
+            denies writes to until promoted (:func:`read_only_statement`), or ``None``.
     """
 
     region: str
     key: aws.kms.ReplicaKey
     role: aws.iam.Role
     failback: bool = False
+    read_only_for: pulumi.Output[list[str]] | None = None
 
 
 @dataclass
@@ -133,11 +145,14 @@ class Bucket:
         configuration: Versioning, encryption, public-access block, policy, lifecycle: what a
             writer should wait for.
         replica: The DR-region bucket, when replicated.
+        replica_configuration: The replica's children, as ``configuration`` (its policy among
+            them, with the standby's read-only Deny).
     """
 
     bucket: aws.s3.Bucket
     configuration: list[pulumi.Resource] = field(default_factory=list)
     replica: aws.s3.Bucket | None = None
+    replica_configuration: list[pulumi.Resource] = field(default_factory=list)
 
 
 def _private(
@@ -178,6 +193,7 @@ def _harden(
     key_arn: pulumi.Input[str],
     expiration_days: int | None,
     opts: pulumi.ResourceOptions | None,
+    read_only_for: pulumi.Output[list[str]] | None = None,
 ) -> list[pulumi.Resource]:
     child = owner.child_opts(opts)
     public, ownership = _private(owner, role, bucket, region=region, opts=child)
@@ -214,7 +230,11 @@ def _harden(
         owner.child_name(f"{role}-policy"),
         bucket=bucket.id,
         region=region,
-        policy=bucket.arn.apply(tls_only_policy),
+        policy=bucket.arn.apply(tls_only_policy)
+        if read_only_for is None
+        else pulumi.Output.all(bucket.arn, read_only_for).apply(
+            lambda a: tls_only_policy(a[0], list(a[1]))
+        ),
         opts=owner.child_opts(opts, depends_on=[public]),
     )
     return [public, ownership, encryption, versioning, lifecycle, policy]
@@ -279,6 +299,7 @@ def telemetry_bucket(
         key_arn=replication.key.arn,
         expiration_days=expiration_days,
         opts=opts,
+        read_only_for=replication.read_only_for,
     )
     source_versioning = result.configuration[3]
     replica_versioning = replica_config[3]
@@ -311,6 +332,7 @@ def telemetry_bucket(
             opts=opts,
         )
     result.replica = replica
+    result.replica_configuration = replica_config
     return result
 
 
@@ -418,11 +440,13 @@ def replication_role(
     role: str,
     protect: bool,
     failback: bool = False,
+    read_only_for: pulumi.Output[list[str]] | None = None,
     opts: pulumi.ResourceOptions | None = None,
 ) -> Replication:
     """Create the DR replica of a KMS key and the S3 replication role for one engine.
 
-    With ``failback`` the buckets also replicate back (see :class:`Replication`).
+    With ``failback`` the buckets also replicate back, and ``read_only_for`` keeps the replicas
+    read-only for those roles (see :class:`Replication`).
     """
     replica_key = aws.kms.ReplicaKey(
         owner.child_name(f"{role}-kms-replica"),
@@ -439,7 +463,13 @@ def replication_role(
         tags=owner.tags({"Name": owner.child_name(f"{role}-replication-role")}),
         opts=owner.child_opts(opts),
     )
-    return Replication(region=dr_region, key=replica_key, role=iam_role, failback=failback)
+    return Replication(
+        region=dr_region,
+        key=replica_key,
+        role=iam_role,
+        failback=failback,
+        read_only_for=read_only_for,
+    )
 
 
 def access_log_policy(bucket_arn: str, account_id: str, region: str) -> str:

@@ -1,19 +1,21 @@
 """The AWS reads and writes behind the steps.
 
 Aurora global cluster, EKS node groups, Route 53 health checks, MSK Replicator, ARC Region
-switch and the replication-lag metric.
+switch, the replication-lag metric, and the replica bucket policies that keep an observability
+stack's standby read-only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
 from .._internal import arc_ungraceful
-from .aws import AwsContext
+from .aws import AwsContext, error_code, translate
 from .errors import OpsError
-from .model import NodeGroupRef, StorageGrantRef
+from .model import NodeGroupRef, ReadOnlyBucketRef
 
 HEALTHY_FRACTION = 0.18
 """Route 53 treats an endpoint as healthy when more than 18% of its checkers see it healthy."""
@@ -440,7 +442,7 @@ def region_switch_execution(
     }
 
 
-# IAM: a stack standby's storage write grants ------------------------------------------------
+# S3: the replica buckets that keep a stack standby read-only -------------------------------
 
 AUTONAME_SUFFIX = re.compile(r"-[0-9a-f]{7}$")
 """Pulumi autonames a resource ``{resource name}-{7 random hex characters}`` (Pulumi docs,
@@ -453,6 +455,73 @@ def _autonamed(names: list[str], base: str) -> list[str]:
         for n in names
         if n == base or (n.startswith(base) and AUTONAME_SUFFIX.fullmatch(n[len(base) :]))
     ]
+
+
+def _one(found: list[str], what: str, base: str, where: str) -> str:
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise OpsError(
+            f"no {what} named {base} or {base}-XXXXXXX (Pulumi's autoname) {where}",
+            fix="check that your credentials are for the account the stack runs in and that "
+            "the stack is deployed with its standby.",
+        )
+    raise OpsError(
+        f"{len(found)} {what}s match {base}-XXXXXXX {where}: {', '.join(sorted(found))}",
+        fix="delete the stale one (a destroyed stack's), or edit the bucket policy by hand "
+        "(runbook, *Fail the platform over*).",
+        exit_code=4,
+    )
+
+
+def resolve_bucket(aws: AwsContext, ref: ReadOnlyBucketRef) -> str:
+    """Return the name of a replica bucket, found by its autoname in its own region.
+
+    ``ListBuckets`` with ``Prefix`` and ``BucketRegion``, sent to that region's endpoint (the
+    S3 API reference, *ListBuckets*: a ``BucketRegion`` other than the endpoint's region is
+    not supported), so it needs nothing outside the standby's region.
+
+    Raises:
+        OpsError: If none or more than one matches.
+    """
+    names: list[str] = []
+    token: str | None = None
+    while True:
+        page = aws.call(
+            "s3",
+            ref.region,
+            "list_buckets",
+            Prefix=ref.bucket,
+            BucketRegion=ref.region,
+            **({"ContinuationToken": token} if token else {}),
+        )
+        names.extend(str(b["Name"]) for b in page.get("Buckets", []))
+        token = page.get("ContinuationToken")
+        if not token:
+            break
+    return _one(_autonamed(names, ref.bucket), "S3 bucket", ref.bucket, f"in {ref.region}")
+
+
+def get_bucket_policy(aws: AwsContext, bucket: str, region: str) -> str | None:
+    """Return a bucket's policy document (``GetBucketPolicy``), or ``None`` when it has none."""
+    try:
+        response = aws.client("s3", region).get_bucket_policy(Bucket=bucket)
+    except Exception as exc:
+        if error_code(exc) == "NoSuchBucketPolicy":
+            return None
+        raise translate(exc, "s3", "get_bucket_policy", region, aws.max_attempts) from None
+    return str(response["Policy"])
+
+
+def put_bucket_policy(aws: AwsContext, bucket: str, region: str, policy: dict[str, Any]) -> None:
+    """Replace a bucket's policy (``PutBucketPolicy``), or delete it when no statement is left.
+
+    ``ExpectedBucketOwner`` is not needed: the bucket was found among the caller's own.
+    """
+    if policy.get("Statement"):
+        aws.call("s3", region, "put_bucket_policy", Bucket=bucket, Policy=json.dumps(policy))
+    else:
+        aws.call("s3", region, "delete_bucket_policy", Bucket=bucket)
 
 
 def _iam_pages(aws: AwsContext, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
@@ -469,46 +538,17 @@ def _iam_pages(aws: AwsContext, operation: str, key: str, **params: Any) -> list
         marker = page.get("Marker")
 
 
-def _one(found: list[str], what: str, base: str) -> str:
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise OpsError(
-            f"no IAM {what} named {base} or {base}-XXXXXXX (Pulumi's autoname) in this account",
-            fix="check that your credentials are for the account the stack runs in and that "
-            "the stack is deployed with its standby.",
-        )
-    raise OpsError(
-        f"{len(found)} IAM {what}s match {base}-XXXXXXX: {', '.join(sorted(found))}",
-        fix="delete the stale one (a destroyed stack's), or attach the policy by hand "
-        "(runbook, *Fail the platform over*).",
-        exit_code=4,
-    )
+def resolve_writer_arns(aws: AwsContext, ref: ReadOnlyBucketRef) -> list[str]:
+    """Return the ARNs of the roles a demotion names in the read-only statement.
 
-
-def resolve_grant(aws: AwsContext, grant: StorageGrantRef) -> tuple[str, str]:
-    """Return ``(role name, policy ARN)`` of a standby's write grant, found by autoname.
+    Only a failback needs them (to put the statement back), with both regions up: a read of
+    IAM (``ListRoles``), never on the failover path.
 
     Raises:
-        OpsError: If either is missing or more than one matches.
+        OpsError: If a role is missing or more than one matches.
     """
-    roles = [str(r["RoleName"]) for r in _iam_pages(aws, "list_roles", "Roles")]
-    policies = {
-        str(p["PolicyName"]): str(p["Arn"])
-        for p in _iam_pages(aws, "list_policies", "Policies", Scope="Local")
-    }
-    role = _one(_autonamed(roles, grant.role), "role", grant.role)
-    policy = _one(_autonamed(list(policies), grant.policy), "policy", grant.policy)
-    return role, policies[policy]
-
-
-def grant_attached(aws: AwsContext, role: str, policy_arn: str) -> bool:
-    """True when the managed policy is attached to the role."""
-    attached = _iam_pages(aws, "list_attached_role_policies", "AttachedPolicies", RoleName=role)
-    return any(p.get("PolicyArn") == policy_arn for p in attached)
-
-
-def set_grant(aws: AwsContext, role: str, policy_arn: str, *, attach: bool) -> None:
-    """Attach (``AttachRolePolicy``) or detach (``DetachRolePolicy``) the write policy."""
-    operation = "attach_role_policy" if attach else "detach_role_policy"
-    aws.call("iam", "us-east-1", operation, RoleName=role, PolicyArn=policy_arn)
+    roles = {str(r["RoleName"]): str(r["Arn"]) for r in _iam_pages(aws, "list_roles", "Roles")}
+    return [
+        roles[_one(_autonamed(list(roles), role), "IAM role", role, "in this account")]
+        for role in ref.roles
+    ]

@@ -56,32 +56,34 @@ class HealthCheckRef:
 
 
 @dataclass(frozen=True)
-class StorageGrantRef:
-    """A write grant an observability stack's standby gets when it is promoted.
+class ReadOnlyBucketRef:
+    """A replica bucket an observability stack's standby may not write to until promoted.
 
-    The standby's Loki and Tempo read the replica buckets with a read-only role policy; the
-    stack also creates the managed policy ``{standby}-{engine}-write`` (``s3:PutObject`` and
-    ``s3:DeleteObject`` on those buckets, ``kms:GenerateDataKey`` on their key), attached to
-    ``{standby}-{engine}-role`` only while the standby serves (``observability/standby.py``).
-    Both are autonamed by Pulumi, so the plan knows their resource names and AWS holds them as
-    ``{resource name}-{7 hex characters}``; the run looks them up by that pattern.
+    The standby's Loki and Tempo roles hold their write grant statically; the replica bucket's
+    policy denies them ``s3:PutObject`` and ``s3:DeleteObject`` in the statement
+    ``ObsPlatformReadOnlyUntilPromoted`` (``_internal/bucket_policy.py``). Promotion removes
+    that statement, demotion restores it: S3 calls in the bucket's region, no IAM call. The
+    bucket is autonamed by Pulumi, so the plan knows its resource name and AWS holds it as
+    ``{resource name}-{7 hex characters}``; the run looks it up by that pattern.
 
     Attributes:
-        region: The standby's region (where the replica buckets are).
-        engine: ``loki`` or ``tempo``.
-        role: The role's Pulumi resource name (``shared-obs-dr-loki-role``).
-        policy: The write policy's Pulumi resource name (``shared-obs-dr-loki-write``).
+        region: The standby's region (where the replica bucket is).
+        bucket: The replica bucket's Pulumi resource name
+            (``shared-obs-loki-chunks-replica-bucket``).
+        label: The bucket's role in step IDs and messages (``loki-chunks``).
+        roles: The Pulumi resource names of the roles the statement names
+            (``shared-obs-dr-loki-role``, ``shared-obs-dr-tempo-role``).
     """
 
     region: str
-    engine: str
-    role: str
-    policy: str
+    bucket: str
+    label: str
+    roles: tuple[str, ...]
 
     @property
     def key(self) -> str:
-        """A stable identifier, ``region/engine``, used in step IDs."""
-        return f"{self.region}/{self.engine}"
+        """A stable identifier, ``region/label``, used in step IDs."""
+        return f"{self.region}/{self.label}"
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,8 @@ class DrTargets:
         region_switch_plan_unresolved: Why the Region switch plan that the plan JSON names has
             no ARN here (lookup failed, not found), else ``None``. ``--engine auto`` refuses
             to run without it rather than change engine silently.
-        storage_grants: An observability stack standby's write grants, attached on failover
-            and detached on failback.
+        read_only_buckets: The replica buckets whose policy keeps an observability stack's
+            standby read-only: made writable on failover, read-only again on failback.
     """
 
     primary_region: str
@@ -158,7 +160,7 @@ class DrTargets:
     region_switch_plan_arn: str | None = None
     budget: RtoBudget | None = None
     region_switch_plan_unresolved: str | None = None
-    storage_grants: tuple[StorageGrantRef, ...] = ()
+    read_only_buckets: tuple[ReadOnlyBucketRef, ...] = ()
 
     def __post_init__(self) -> None:
         if self.primary_region == self.standby_region:
@@ -179,9 +181,9 @@ class DrTargets:
             return own
         return tuple(hc for hc in checks if hc.region is None)
 
-    def storage_grants_in(self, region: str) -> tuple[StorageGrantRef, ...]:
-        """Return the write grants of the standby in ``region``."""
-        return tuple(g for g in self.storage_grants if g.region == region)
+    def read_only_buckets_in(self, region: str) -> tuple[ReadOnlyBucketRef, ...]:
+        """Return the replica buckets in ``region`` that keep a standby read-only."""
+        return tuple(b for b in self.read_only_buckets if b.region == region)
 
     @property
     def dns_gates(self) -> tuple[HealthCheckRef, ...]:

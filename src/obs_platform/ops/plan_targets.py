@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._internal.bucket_policy import READ_ONLY_SID, without_statement
 from .errors import OpsError
-from .model import RtoBudget, StorageGrantRef
+from .model import ReadOnlyBucketRef, RtoBudget
 
 PLAN_FORMAT = "obs-platform.plan/1"
 GLOBAL_CLUSTER_TYPE = "aws:rds/globalCluster:GlobalCluster"
@@ -23,10 +24,10 @@ NODE_GROUP_TYPE = "aws:eks/nodeGroup:NodeGroup"
 REPLICATOR_TYPE = "aws:msk/replicator:Replicator"
 REGION_SWITCH_PLAN_TYPE = "aws:arcregionswitch/plan:Plan"
 STACK_TYPE = "obs-platform:observability:ObservabilityStack"
-POLICY_TYPE = "aws:iam/policy:Policy"
 ROLE_TYPE = "aws:iam/role:Role"
-ATTACHMENT_TYPE = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-WRITE_POLICY_SUFFIX = "-write"
+BUCKET_TYPE = "aws:s3/bucket:Bucket"
+BUCKET_POLICY_TYPE = "aws:s3/bucketPolicy:BucketPolicy"
+POLICY_SUFFIX = "-policy"
 """A stack standby's write policy is ``{standby}-{engine}-write`` (observability/standby.py)."""
 _PLACEHOLDERS = frozenset({"[unknown]", "[secret]"})
 
@@ -85,7 +86,7 @@ class PlanHints:
     replicators: tuple[NamedHint, ...] = ()
     region_switch_plans: tuple[NamedHint, ...] = ()
     notes: tuple[str, ...] = field(default=())
-    storage_grants: tuple[StorageGrantRef, ...] = ()
+    read_only_buckets: tuple[ReadOnlyBucketRef, ...] = ()
 
 
 def load_plan(path: Path) -> dict[str, Any]:
@@ -228,45 +229,65 @@ def hints_from_plan(
         tuple(health_checks),
         tuple(replicators),
         tuple(switch_plans),
-        storage_grants=_storage_grants(plan, entry, standby) if stack_entry else (),
+        read_only_buckets=_read_only_buckets(plan, entry, standby) if stack_entry else (),
     )
 
 
-def _storage_grants(
+def _read_only_buckets(
     plan: dict[str, Any], entry: dict[str, Any] | None, standby: str | None
-) -> tuple[StorageGrantRef, ...]:
-    """Return the write grants of the stack's standby.
+) -> tuple[ReadOnlyBucketRef, ...]:
+    """Return the replica buckets whose policy keeps the stack's standby read-only.
 
-    Each ``{standby}-{engine}-write`` policy of an ``ObservabilityStack`` nested under the
-    entry's component, with its ``{standby}-{engine}-role``.
+    Each ``{x}-policy`` bucket policy of the entry's ``ObservabilityStack`` whose document has
+    the statement :data:`READ_ONLY_SID`, in the standby's region, for the bucket ``{x}-bucket``
+    (``_internal/bucket_policy.py``). The roles are the standby stack's Loki and Tempo roles
+    (``{standby stack}-{loki,tempo}-role``). With ``StandbyStackArgs.promoted=True`` the
+    statement is not in the plan: the standby writes all the time, and adding the statement
+    back would only be undone by the next deploy.
     """
     if entry is None or standby is None:
         return ()
+    component = entry.get("component")
     resources = [r for r in plan.get("resources") or [] if isinstance(r, dict)]
-    stacks = {
-        str(r.get("urn")): str(r.get("name"))
+    stacks = [
+        str(r.get("name"))
         for r in resources
-        if r.get("type") == STACK_TYPE and r.get("parent") == entry.get("component")
-    }
-    roles = {(r.get("parent"), r.get("name")) for r in resources if r.get("type") == ROLE_TYPE}
-    # With StandbyStackArgs.promoted=True the attachment is a Pulumi resource: the standby
-    # writes all the time, and detaching it would only be undone by the next deploy.
-    managed = {
-        (r.get("parent"), r.get("name")) for r in resources if r.get("type") == ATTACHMENT_TYPE
-    }
-    grants: list[StorageGrantRef] = []
+        if r.get("type") == STACK_TYPE and r.get("parent") == component
+    ]
+    roles = {str(r.get("name")) for r in resources if r.get("type") == ROLE_TYPE}
+    writers = tuple(
+        f"{stack}-{engine}-role"
+        for stack in stacks
+        for engine in ("loki", "tempo")
+        if f"{stack}-{engine}-role" in roles
+    )
+    buckets = {str(r.get("name")) for r in resources if r.get("type") == BUCKET_TYPE}
+    owner = next((str(r.get("name")) for r in resources if r.get("urn") == component), "")
+    found: list[ReadOnlyBucketRef] = []
     for res in resources:
-        parent, name = res.get("parent"), str(res.get("name", ""))
-        if res.get("type") != POLICY_TYPE or parent not in stacks:
+        name = str(res.get("name", ""))
+        if res.get("type") != BUCKET_POLICY_TYPE or res.get("parent") != component:
             continue
-        prefix = f"{stacks[str(parent)]}-"
-        if not (name.startswith(prefix) and name.endswith(WRITE_POLICY_SUFFIX)):
+        inputs = res.get("inputs") or {}
+        region = known(inputs.get("region")) or standby
+        bucket = f"{name.removesuffix(POLICY_SUFFIX)}-bucket"
+        if region != standby or bucket not in buckets or not _has_read_only(inputs):
             continue
-        engine = name[len(prefix) : -len(WRITE_POLICY_SUFFIX)]
-        role = f"{prefix}{engine}-role"
-        if engine and (parent, role) in roles and (parent, f"{name}-attachment") not in managed:
-            grants.append(StorageGrantRef(standby, engine, role, name))
-    return tuple(grants)
+        label = name.removeprefix(f"{owner}-").removesuffix(f"-replica{POLICY_SUFFIX}")
+        found.append(ReadOnlyBucketRef(standby, bucket, label, writers))
+    return tuple(sorted(found, key=lambda b: b.label))
+
+
+def _has_read_only(inputs: dict[str, Any]) -> bool:
+    """True when a bucket policy's document (a JSON string in the plan) has the read-only Deny."""
+    document = inputs.get("policy")
+    if not isinstance(document, str):
+        return False
+    try:
+        _, statement = without_statement(document, READ_ONLY_SID)
+    except (ValueError, AttributeError):
+        return False
+    return statement is not None
 
 
 def _component_scope(plan: dict[str, Any], entry: dict[str, Any] | None) -> set[str] | None:

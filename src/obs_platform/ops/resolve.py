@@ -136,7 +136,7 @@ def build_targets(args: TargetArgs, aws: AwsContext | None) -> tuple[DrTargets, 
         switch_plan,
         budget,
         switch_plan_unresolved,
-        hints.storage_grants if hints else (),
+        hints.read_only_buckets if hints else (),
     )
     return targets, notes
 

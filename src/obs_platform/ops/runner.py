@@ -16,10 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._internal.bucket_policy import (
+    READ_ONLY_SID,
+    read_only_statement,
+    with_statement,
+    without_statement,
+)
 from . import actions
 from .aws import AwsContext
 from .errors import OpsError
-from .model import DrTargets, NodeGroupRef, StorageGrantRef
+from .model import DrTargets, NodeGroupRef, ReadOnlyBucketRef
 from .state import OperationState, load_state, locked, save_state
 from .steps import (
     Direction,
@@ -462,12 +468,14 @@ class Runner:
             state = str(info["state"])
             return state not in actions.REGION_SWITCH_FAILED, f"execution {execution} {state}"
         if kind in (StepKind.PROMOTE_STORAGE, StepKind.DEMOTE_STORAGE):
-            role, policy_arn = actions.resolve_grant(self.aws, self._grant(step))
-            attached = actions.grant_attached(self.aws, role, policy_arn)
-            wanted = kind is StepKind.PROMOTE_STORAGE
+            ref = self._bucket(step)
+            bucket = actions.resolve_bucket(self.aws, ref)
+            document = actions.get_bucket_policy(self.aws, bucket, ref.region)
+            _, statement = without_statement(document or "{}", READ_ONLY_SID)
+            read_only = statement is not None
             return (
-                attached is wanted,
-                f"{policy_arn} {'attached to' if attached else 'not on'} {role}",
+                read_only is (kind is StepKind.DEMOTE_STORAGE),
+                f"{bucket} {'is read-only' if read_only else 'is writable'} for the standby",
             )
         if kind is StepKind.WAIT_STORAGE_DRAIN:
             return True, "waited earlier"
@@ -493,8 +501,8 @@ class Runner:
             StepKind.START_REGION_SWITCH: self._start_region_switch,
             StepKind.WAIT_REGION_SWITCH: self._wait_region_switch,
             StepKind.WAIT_HEALTH: self._wait_health,
-            StepKind.PROMOTE_STORAGE: self._set_grant,
-            StepKind.DEMOTE_STORAGE: self._set_grant,
+            StepKind.PROMOTE_STORAGE: self._set_read_only,
+            StepKind.DEMOTE_STORAGE: self._set_read_only,
             StepKind.WAIT_STORAGE_DRAIN: self._wait_storage_drain,
         }[step.kind]
         return handler(step)
@@ -528,15 +536,15 @@ class Runner:
         now = dt.datetime.fromtimestamp(self.options.clock(), tz=dt.UTC)
         for hc in (*self.targets.health_checks_for(self.to_region), *self.targets.dns_gates):
             actions.check_status(self.aws, hc.health_check_id, hc.gate, now)
-        grants = [
-            self._grant(s)
+        buckets = [
+            self._bucket(s)
             for s in self.steps
             if s.kind in (StepKind.PROMOTE_STORAGE, StepKind.DEMOTE_STORAGE)
         ]
-        for grant in grants:
-            actions.resolve_grant(self.aws, grant)
-        if grants:
-            found.append(f"{len(grants)} storage write grant(s)")
+        for bucket in buckets:
+            actions.resolve_bucket(self.aws, bucket)
+        if buckets:
+            found.append(f"{len(buckets)} read-only replica bucket(s)")
         if self.targets.region_switch_plan_arn and any(
             s.kind is StepKind.START_REGION_SWITCH for s in self.steps
         ):
@@ -633,23 +641,40 @@ class Runner:
         actions.update_scaling(self.aws, ng, target)
         return "ran", f"min/desired/max {current} -> {target}", data
 
-    def _grant(self, step: Step) -> StorageGrantRef:
+    def _bucket(self, step: Step) -> ReadOnlyBucketRef:
         params = step.params
-        return StorageGrantRef(
-            step.region, str(params["engine"]), str(params["role"]), str(params["policy"])
+        return ReadOnlyBucketRef(
+            step.region,
+            str(params["bucket"]),
+            str(params["label"]),
+            tuple(str(r) for r in params["roles"]),
         )
 
-    def _set_grant(self, step: Step) -> tuple[str, str, dict[str, Any]]:
-        """Attach (promote) or detach (demote) a standby's write policy, if not so already."""
-        attach = step.kind is StepKind.PROMOTE_STORAGE
-        role, policy_arn = actions.resolve_grant(self.aws, self._grant(step))
-        data = {"role": role, "policy_arn": policy_arn}
-        if actions.grant_attached(self.aws, role, policy_arn) is attach:
-            state = "attached to" if attach else "detached from"
-            return "already", f"{policy_arn} already {state} {role}", data
-        actions.set_grant(self.aws, role, policy_arn, attach=attach)
-        done = f"attached {policy_arn} to" if attach else f"detached {policy_arn} from"
-        return "ran", f"{done} {role}", data
+    def _set_read_only(self, step: Step) -> tuple[str, str, dict[str, Any]]:
+        """Remove (promote) or restore (demote) a replica bucket's read-only Deny, if needed.
+
+        Promotion is ``GetBucketPolicy`` and ``PutBucketPolicy`` in the bucket's region only;
+        the other statements of the policy are kept as they are.
+        """
+        ref = self._bucket(step)
+        promote = step.kind is StepKind.PROMOTE_STORAGE
+        bucket = actions.resolve_bucket(self.aws, ref)
+        document = actions.get_bucket_policy(self.aws, bucket, ref.region)
+        data = {"bucket": bucket}
+        policy, statement = without_statement(document or "{}", READ_ONLY_SID)
+        if promote:
+            if statement is None:
+                return "already", f"{bucket} has no statement {READ_ONLY_SID} already", data
+            actions.put_bucket_policy(self.aws, bucket, ref.region, policy)
+            return "ran", f"removed statement {READ_ONLY_SID} from {bucket}'s policy", data
+        writers = actions.resolve_writer_arns(self.aws, ref)
+        wanted = read_only_statement(f"arn:aws:s3:::{bucket}", writers)
+        if statement == wanted:
+            return "already", f"{bucket} has statement {READ_ONLY_SID} already", data
+        restored = with_statement(document or '{"Version": "2012-10-17"}', wanted)
+        restored.setdefault("Version", "2012-10-17")
+        actions.put_bucket_policy(self.aws, bucket, ref.region, restored)
+        return "ran", f"put statement {READ_ONLY_SID} back into {bucket}'s policy", data
 
     def _wait_storage_drain(self, step: Step) -> tuple[str, str, dict[str, Any]]:
         """Wait ``seconds`` from the moment ingest left the standby (the health wait's end).

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .._internal.bucket_policy import READ_ONLY_SID
 from .errors import OpsError
-from .model import DrTargets, NodeGroupRef, RtoBudget
+from .model import DrTargets, NodeGroupRef, ReadOnlyBucketRef, RtoBudget
 
 
 class Direction(StrEnum):
@@ -61,11 +62,11 @@ class StepKind(StrEnum):
     WAIT_HEALTH = "wait-health"
     SCALE_DOWN_NODEGROUP = "scale-down-nodegroup"
     PROMOTE_STORAGE = "promote-storage"
-    """Attach a stack standby's write policy to its Loki or Tempo role."""
+    """Remove the read-only Deny from a replica bucket's policy (S3, the standby's region)."""
     WAIT_STORAGE_DRAIN = "wait-storage-drain"
     """Wait until the standby's Loki and Tempo have flushed what they took while serving."""
     DEMOTE_STORAGE = "demote-storage"
-    """Detach the write policy again: the standby reads the replica buckets only."""
+    """Put the read-only Deny back: the standby reads the replica buckets only."""
 
 
 WAIT_KINDS = frozenset(
@@ -150,8 +151,9 @@ class OperationSpec:
         idle_size: Node count the old standby returns to after a failback; ``None`` derives
             it: an observability stack standby's configured size from the plan, else 0.
         scale_down_after: Whether a failback returns the standby's node groups to ``idle_size``.
-        demote_storage: Whether a failback detaches an observability stack standby's write
-            policies (after its Loki and Tempo have flushed); ``False`` leaves them attached.
+        demote_storage: Whether a failback makes an observability stack standby's replica
+            buckets read-only again (after its Loki and Tempo have flushed); ``False`` leaves
+            them writable.
     """
 
     direction: Direction
@@ -264,16 +266,17 @@ def plan_steps(spec: OperationSpec, targets: DrTargets) -> list[Step]:
         )
     ]
     # The standby's Loki and Tempo flush to the replica buckets from the moment they may
-    # write, so promotion comes first: it only attaches a policy and returns.
-    for grant in targets.storage_grants_in(target):
+    # write, so promotion comes first: it only rewrites a bucket policy (S3 in the standby's
+    # region, no IAM call) and returns.
+    for bucket in targets.read_only_buckets_in(target):
         steps.append(
             Step(
-                f"promote:{grant.key}",
+                f"promote:{bucket.key}",
                 StepKind.PROMOTE_STORAGE,
-                f"let {grant.engine} in {grant.region} write to its replica buckets: attach "
-                f"policy {grant.policy} to role {grant.role}",
-                grant.region,
-                {"engine": grant.engine, "role": grant.role, "policy": grant.policy},
+                f"let Loki and Tempo in {bucket.region} write to {bucket.bucket}: remove "
+                f"statement {READ_ONLY_SID} from its bucket policy",
+                bucket.region,
+                _bucket_params(bucket),
             )
         )
     if spec.engine is Engine.REGION_SWITCH:
@@ -377,7 +380,7 @@ def plan_steps(spec: OperationSpec, targets: DrTargets) -> list[Step]:
                     {"nodegroups": [ng.key for ng in to_groups]},
                 )
             )
-        if len(steps) == 1 + len(targets.storage_grants_in(target)):
+        if len(steps) == 1 + len(targets.read_only_buckets_in(target)):
             raise OpsError(
                 "nothing to fail over: no global cluster and no node groups in "
                 f"{target} were given",
@@ -405,8 +408,8 @@ def plan_steps(spec: OperationSpec, targets: DrTargets) -> list[Step]:
                 {"healthy": healthy, "unhealthy": unhealthy, "gates": gates},
             )
         )
-    grants = targets.storage_grants_in(source)
-    if spec.direction is Direction.FAILBACK and spec.demote_storage and grants:
+    buckets = targets.read_only_buckets_in(source)
+    if spec.direction is Direction.FAILBACK and spec.demote_storage and buckets:
         drain = storage_drain_seconds(targets.budget)
         steps.append(
             Step(
@@ -419,15 +422,16 @@ def plan_steps(spec: OperationSpec, targets: DrTargets) -> list[Step]:
                 counts_toward_rto=False,
             )
         )
-        for grant in grants:
+        for bucket in buckets:
             steps.append(
                 Step(
-                    f"demote:{grant.key}",
+                    f"demote:{bucket.key}",
                     StepKind.DEMOTE_STORAGE,
-                    f"make {grant.engine} in {grant.region} read-only again: detach policy "
-                    f"{grant.policy} from role {grant.role}",
-                    grant.region,
-                    {"engine": grant.engine, "role": grant.role, "policy": grant.policy},
+                    f"make {bucket.bucket} in {bucket.region} read-only again for "
+                    f"{', '.join(bucket.roles)}: put statement {READ_ONLY_SID} back into its "
+                    "bucket policy",
+                    bucket.region,
+                    _bucket_params(bucket),
                     counts_toward_rto=False,
                 )
             )
@@ -462,6 +466,11 @@ does not say (its ``dr`` entry's ``telemetry_rpo.drain_seconds``): Loki flushes 
 received nothing for ``chunk_idle_period`` (30 min) at its next ``flush_check_period`` (30 s),
 Tempo cuts its head block after ``max_block_duration`` (30 min); the library renders neither, so
 these are the defaults (Loki configuration reference; Tempo ``modules/ingester/config.go``)."""
+
+
+def _bucket_params(bucket: ReadOnlyBucketRef) -> dict[str, Any]:
+    """A promote or demote step's parameters (what the runner rebuilds the reference from)."""
+    return {"bucket": bucket.bucket, "label": bucket.label, "roles": list(bucket.roles)}
 
 
 def storage_drain_seconds(budget: RtoBudget | None) -> float:
