@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from obs_platform._internal.bucket_policy import read_only_statement
+from obs_platform.observability.storage import tls_only_policy
 from obs_platform.ops import NodeGroupRef, OpsError, RtoBudget, TargetArgs, build_targets
-from obs_platform.ops.model import parse_health_check, parse_node_group
+from obs_platform.ops.model import ReadOnlyBucketRef, parse_health_check, parse_node_group
 from obs_platform.ops.plan_targets import hints_from_plan, known, load_plan
 
 P, S = "eu-west-1", "us-east-1"
@@ -229,3 +231,50 @@ def test_known_keeps_only_concrete_strings(value: object) -> None:
         assert result == value
     else:
         assert result is None
+
+
+def test_a_stacks_read_only_replicas_come_from_its_bucket_policies() -> None:
+    stack_type = "obs-platform:observability:ObservabilityStack"
+    primary = res(stack_type, "obs", {}, region=None)
+    primary["custom"] = False
+    standby = res(stack_type, "obs-dr", {}, region=None, parent=primary["urn"])
+    standby["custom"] = False
+    deny = read_only_statement("arn:aws:s3:::obs-loki-chunks-replica-bucket-1", ["arn:role/x"])
+    with_deny = json.dumps({"Version": "2012-10-17", "Statement": [deny]})
+    without = tls_only_policy("arn:aws:s3:::obs-loki-ruler-replica-bucket-1")
+
+    def bucket(name: str, region: str) -> dict[str, Any]:
+        return res("aws:s3/bucket:Bucket", name, {"region": region}, region, primary["urn"])
+
+    def policy(name: str, region: str, document: str, parent: str) -> dict[str, Any]:
+        inputs = {"region": region, "policy": document}
+        return res("aws:s3/bucketPolicy:BucketPolicy", name, inputs, region, parent)
+
+    resources = [
+        primary,
+        standby,
+        res("aws:iam/role:Role", "obs-dr-loki-role", {}, P, standby["urn"]),
+        res("aws:iam/role:Role", "obs-dr-tempo-role", {}, P, standby["urn"]),
+        res("aws:iam/role:Role", "obs-loki-role", {}, P, primary["urn"]),
+        bucket("obs-loki-chunks-replica-bucket", S),
+        policy("obs-loki-chunks-replica-policy", S, with_deny, primary["urn"]),
+        # Not read-only (a promoted replica), in the primary's region, or another component's:
+        bucket("obs-loki-ruler-replica-bucket", S),
+        policy("obs-loki-ruler-replica-policy", S, without, primary["urn"]),
+        bucket("obs-loki-chunks-bucket", P),
+        policy("obs-loki-chunks-policy", P, with_deny, primary["urn"]),
+        bucket("other-replica-bucket", S),
+        policy("other-replica-policy", S, with_deny, STACK),
+        policy("obs-broken-policy", S, "not json", primary["urn"]),
+    ]
+    hints = hints_from_plan(plan(*resources, dr=[dr_entry(P, S, primary["urn"])]))
+    assert hints.read_only_buckets == (
+        ReadOnlyBucketRef(
+            S,
+            "obs-loki-chunks-replica-bucket",
+            "loki-chunks",
+            ("obs-dr-loki-role", "obs-dr-tempo-role"),
+        ),
+    )
+    # A cell pair's entry (a PilotLightDr, not a stack) has none.
+    assert hints_from_plan(plan(*resources)).read_only_buckets == ()

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conftest import shared_account_plan_json
-from obs_platform._internal.bucket_policy import READ_ONLY_SID
+from obs_platform._internal.bucket_policy import READ_ONLY_SID, read_only_statement
 from obs_platform.observability.storage import tls_only_policy
+from obs_platform.ops import OpsError
 from obs_platform.ops.aws import AwsContext
+from obs_platform.ops.model import ReadOnlyBucketRef
 from test_dr_cli import (  # noqa: F401  (fixtures)
     Stubs,
     _build_example_world,
@@ -101,6 +104,13 @@ def _storage(suffix: str) -> dict[str, Any]:
     return {"replicas": replicas, "primaries": primaries, "writers": writers, "decoy": decoy}
 
 
+def _reset_moto(endpoint: str) -> None:
+    """Start from an empty moto (the server lives for the module; names repeat across tests)."""
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
 def _policy(bucket: str, region: str) -> dict[str, Any]:
     document: dict[str, Any] = json.loads(
         client("s3", region).get_bucket_policy(Bucket=bucket)["Policy"]
@@ -163,6 +173,7 @@ def test_stack_failover_and_failback_move_grafanas_database_and_keep_the_standby
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    _reset_moto(stubs.endpoint)
     plan = json.loads(json.dumps(shared_plan))
     # The drain wait before the replicas are read-only again comes from the plan's entry.
     plan["dr"][0]["telemetry_rpo"]["drain_seconds"] = 0
@@ -363,3 +374,59 @@ def test_a_standby_promoted_by_pulumi_is_left_to_pulumi(
     code, out, err = run_cli(capsys, "dr", "failover", "--plan", str(plan_file), "--dry-run")
     assert code == 0, err
     assert "promote:us-east-1/loki-chunks" in out and "shared-loki-chunks-replica-bucket" in out
+
+
+def test_bucket_policy_actions_handle_a_bucket_without_a_policy(aws_env: str) -> None:
+    from obs_platform.ops import actions
+
+    _reset_moto(aws_env)
+    aws = AwsContext()
+    s3 = client("s3", "us-east-1")
+    s3.create_bucket(Bucket="shared-obs-loki-ruler-replica-bucket-9f8e7d6")
+    s3.create_bucket(Bucket="shared-obs-loki-ruler-replica-bucket-9f8e7d6x")
+    ref = ReadOnlyBucketRef(
+        "us-east-1", "shared-obs-loki-ruler-replica-bucket", "loki-ruler", ("r",)
+    )
+    bucket = actions.resolve_bucket(aws, ref)
+    assert bucket == "shared-obs-loki-ruler-replica-bucket-9f8e7d6"
+    assert actions.get_bucket_policy(aws, bucket, "us-east-1") is None
+    deny = read_only_statement(f"arn:aws:s3:::{bucket}", ["arn:aws:iam::123456789012:role/r"])
+    actions.put_bucket_policy(
+        aws, bucket, "us-east-1", {"Version": "2012-10-17", "Statement": [deny]}
+    )
+    assert _sids(bucket) == [READ_ONLY_SID]
+    # No statement left: the policy is deleted rather than written empty.
+    actions.put_bucket_policy(aws, bucket, "us-east-1", {"Statement": []})
+    assert actions.get_bucket_policy(aws, bucket, "us-east-1") is None
+    missing = ReadOnlyBucketRef("us-east-1", "shared-obs-nothing-bucket", "nothing", ())
+    with pytest.raises(OpsError, match="no S3 bucket named shared-obs-nothing-bucket"):
+        actions.resolve_bucket(aws, missing)
+
+
+def test_a_throttled_promotion_stops_resumable_and_the_rerun_finishes_it(
+    stubs: Stubs, shared_plan: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _reset_moto(stubs.endpoint)
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(shared_plan))
+    checks = _build_example_world(shared_plan)
+    replicas = _storage("5e6f7a8")["replicas"]
+    # The first replica's PutBucketPolicy is throttled: the run stops there, nothing after it.
+    stubs.fail("s3", "put_bucket_policy", "SlowDown", "Please reduce your request rate.")
+    code, _, err = run_cli(capsys, "dr", "failover", "--plan", str(plan_file))
+    assert code == 3
+    assert "AWS throttled s3 put_bucket_policy in us-east-1 (SlowDown)" in err
+    assert "re-run the same command to resume from 'promote:us-east-1/loki-chunks'" in err
+    assert all(_sids(replicas[role])[-1] == READ_ONLY_SID for role in ROLES)
+    assert writer_of(GLOBAL_DB) == "eu-west-1"
+    _queue_switch(stubs, checks["shared-obs-ingest-primary-gate"], (True, True, False), "us-east-1")
+    code, out, err = run_cli(
+        capsys, "dr", "failover", "--plan", str(plan_file), "--poll-seconds", "0", "--json"
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["resumed"] is True
+    outcomes = {s["id"]: s["outcome"] for s in result["steps"]}
+    assert [outcomes[f"promote:us-east-1/{role}"] for role in ROLES] == ["ran", "ran", "ran"]
+    assert all(READ_ONLY_SID not in _sids(replicas[role]) for role in ROLES)
+    assert writer_of(GLOBAL_DB) == "us-east-1"

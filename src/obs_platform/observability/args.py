@@ -396,12 +396,14 @@ class StandbyStackArgs(ArgsModel):
     grafana_database: GrafanaDatabaseArgs = Field(default_factory=GrafanaDatabaseArgs)
     """Grafana's global database (instead of SQLite on a volume)."""
     promoted: bool = False
-    """Whether the standby's Loki and Tempo may write to the replica buckets. ``False`` (passive)
-    grants them read only: they serve the replicated data, accept pushes into their write-ahead
-    logs and retry their flushes until promotion. ``obs-platform dr failover`` promotes the
-    standby by attaching the ``{name}-dr-{loki,tempo}-write`` policies (and ``dr failback``
-    detaches them); ``True`` makes the attachments Pulumi resources, for a standby that stays
-    writable, and the command then leaves them alone (see the runbook)."""
+    """Whether the standby's Loki and Tempo may write to the replica buckets. Their roles hold the
+    write grant either way (``{name}-dr-{loki,tempo}-write``, attached at deploy time); ``False``
+    (passive) keeps them read-only with a Deny in each replica bucket's policy (``Sid``
+    ``ObsPlatformReadOnlyUntilPromoted``): they serve the replicated data, accept pushes into
+    their write-ahead logs and retry their flushes until promotion. ``obs-platform dr failover``
+    promotes the standby by removing that statement (S3 calls in the standby's region, no IAM
+    call), and ``dr failback`` puts it back; ``True`` leaves the statement out, for a standby
+    that stays writable, and the command then leaves the policies alone (see the runbook)."""
     rto_target_seconds: int = Field(default=1800, ge=60, le=86400)
     """The stack's own recovery-time target. Ingest and paging move on their own within a few
     minutes; Grafana's database moves when an operator runs ``obs-platform dr failover``, which

@@ -231,7 +231,9 @@ def bucket_write_policy(
 ) -> pulumi.Output[str]:
     """What :func:`bucket_access_policy` with ``read_only`` lacks: put, delete, data keys.
 
-    Attached to a standby's Loki and Tempo roles when it is promoted.
+    Attached to a standby's Loki and Tempo roles at deploy time; the replica buckets' policies
+    deny these S3 actions to them until the standby is promoted
+    (:func:`~obs_platform._internal.bucket_policy.read_only_statement`).
     """
 
     def render(args: list[str]) -> str:

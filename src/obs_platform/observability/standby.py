@@ -77,7 +77,9 @@ class StandbyWiring:
         primary_region: The primary's region.
         buckets: The replica buckets, by role (``loki-chunks``, ``loki-ruler``, ``tempo-traces``).
         keys: The replica KMS keys, by engine (``loki``, ``tempo``).
-        promoted: Whether the standby's Loki and Tempo may write.
+        promoted: Whether the standby's Loki and Tempo may write (their roles' inline policy
+            is then read-write too; either way the write grant is attached, and the replicas'
+            policies withhold it while passive).
         database: Creates the standby's placement and the global database once the standby's
             network exists; returns Grafana's connection settings.
         grafana_replicas: Grafana pods.

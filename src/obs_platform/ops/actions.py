@@ -514,8 +514,9 @@ def get_bucket_policy(aws: AwsContext, bucket: str, region: str) -> str | None:
 
 
 def put_bucket_policy(aws: AwsContext, bucket: str, region: str, policy: dict[str, Any]) -> None:
-    """Replace a bucket's policy (``PutBucketPolicy``), or delete it when no statement is left.
+    """Replace a bucket's policy (``PutBucketPolicy``), or delete it when it has no statement.
 
+    A document without statements is no policy, so it is removed (``DeleteBucketPolicy``).
     ``ExpectedBucketOwner`` is not needed: the bucket was found among the caller's own.
     """
     if policy.get("Statement"):
