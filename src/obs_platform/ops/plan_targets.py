@@ -28,7 +28,7 @@ ROLE_TYPE = "aws:iam/role:Role"
 BUCKET_TYPE = "aws:s3/bucket:Bucket"
 BUCKET_POLICY_TYPE = "aws:s3/bucketPolicy:BucketPolicy"
 POLICY_SUFFIX = "-policy"
-"""A stack standby's write policy is ``{standby}-{engine}-write`` (observability/standby.py)."""
+"""A bucket ``{x}-bucket``'s policy is ``{x}-policy`` (observability/storage.py)."""
 _PLACEHOLDERS = frozenset({"[unknown]", "[secret]"})
 
 

@@ -474,7 +474,7 @@ def _bucket_params(bucket: ReadOnlyBucketRef) -> dict[str, Any]:
 
 
 def storage_drain_seconds(budget: RtoBudget | None) -> float:
-    """Return the wait before a failback detaches a standby's write grants."""
+    """Return the wait before a failback makes a standby's replica buckets read-only again."""
     if budget is not None and budget.storage_drain_seconds is not None:
         return budget.storage_drain_seconds
     return STORAGE_DRAIN_SECONDS
