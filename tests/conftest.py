@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -161,6 +162,25 @@ STACK_IMAGES = {
 """What every shared stack in the tests needs from its network: the credentials of its default
 image source (ECR pull-through caches) and a path to CloudWatch in us-east-1 (Route 53's
 metrics; a stack outside us-east-1 without one is refused)."""
+
+
+def shared_stack_args(**given: Any) -> dict[str, Any]:
+    """Return the smallest ``ObservabilityStack`` args the tests build a stack from.
+
+    A stack in eu-west-1 on an existing VPC with two private subnets, a secret Grafana admin
+    password and :data:`STACK_IMAGES`; ``given`` adds keys or replaces any of them. Call it
+    inside the program (the password is a ``pulumi.Output``), or pass a plain
+    ``grafana_admin_password`` to validate the args alone.
+    """
+    args: dict[str, Any] = {
+        "region": "eu-west-1",
+        "vpc_id": "vpc-0123456789abcdef0",
+        "private_subnet_ids": ["subnet-0a", "subnet-0b"],
+        **STACK_IMAGES,
+    }
+    if "grafana_admin_password" not in given:
+        args["grafana_admin_password"] = pulumi.Output.secret("pw-123456789")
+    return {**args, **given}
 
 
 def need(available: bool, reason: str) -> None:

@@ -11,7 +11,7 @@ import pulumi
 import pytest
 import yaml
 
-from conftest import STACK_IMAGES
+from conftest import shared_stack_args
 from obs_platform import (
     AlertingArgs,
     AlertRoute,
@@ -117,14 +117,7 @@ def _stack_plan(alerting: AlertingArgs) -> Any:
     def program() -> None:
         stack = ObservabilityStack(
             "shared",
-            {
-                "region": "eu-west-1",
-                "vpc_id": "vpc-0123456789abcdef0",
-                "private_subnet_ids": ["subnet-0a", "subnet-0b"],
-                "grafana_admin_password": pulumi.Output.secret("pw-123456789"),
-                **STACK_IMAGES,
-                "alerting": alerting,
-            },
+            shared_stack_args(alerting=alerting),
         )
         pulumi.export("alertmanager_config", stack.alertmanager_config)
 

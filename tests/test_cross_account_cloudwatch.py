@@ -10,7 +10,7 @@ import pulumi_aws as aws
 import pytest
 import yaml
 
-from conftest import EXAMPLES, STACK_IMAGES
+from conftest import EXAMPLES, shared_stack_args
 from conftest import docker_hub_credential as docker_hub
 from obs_platform import Cell
 from obs_platform._internal.yace import (
@@ -78,17 +78,12 @@ def test_stack_exporter_may_assume_exactly_the_listed_readers() -> None:
     def program() -> None:
         stack = ObservabilityStack(
             "shared",
-            {
-                "region": "eu-west-1",
-                "vpc_id": "vpc-0123456789abcdef0",
-                "private_subnet_ids": ["subnet-0a", "subnet-0b"],
-                "grafana_admin_password": pulumi.Output.secret("pw-123456789"),
-                **STACK_IMAGES,
-                "cloudwatch_accounts": [
+            shared_stack_args(
+                cloudwatch_accounts=[
                     {"role_arn": READER, "regions": ["us-east-1"], "cell": "us-east-1"}
                 ],
-                "cloudwatch_exporter_https_proxy": PROXY,
-            },
+                cloudwatch_exporter_https_proxy=PROXY,
+            ),
         )
         pulumi.export("exporter", stack.cloudwatch_exporter_role_arn)
 
@@ -123,16 +118,14 @@ def test_stack_exporter_may_assume_exactly_the_listed_readers() -> None:
 
 
 def _stack_args(**extra: Any) -> dict[str, Any]:
-    return {
-        "region": "eu-west-1",
-        "vpc_id": "vpc-0123456789abcdef0",
-        "private_subnet_ids": ["subnet-0a", "subnet-0b"],
-        "grafana_admin_password": "pw-123456789",
-        **STACK_IMAGES,
-        "cloudwatch_exporter_https_proxy": None,
-        "cloudwatch_accounts": [{"role_arn": READER, "regions": ["us-east-1"], "cell": "c"}],
-        **extra,
-    }
+    return shared_stack_args(
+        **{
+            "grafana_admin_password": "pw-123456789",
+            "cloudwatch_exporter_https_proxy": None,
+            "cloudwatch_accounts": [{"role_arn": READER, "regions": ["us-east-1"], "cell": "c"}],
+            **extra,
+        }
+    )
 
 
 def test_cross_region_dr_metrics_without_a_path_are_refused() -> None:

@@ -11,8 +11,8 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from conftest import STACK_IMAGES
 from conftest import docker_hub_credential as docker_hub
+from conftest import shared_stack_args
 from obs_platform import Cell, TelemetryArgs
 from obs_platform._internal.datasources import (
     CLOUDWATCH_UID_MAX,
@@ -100,16 +100,11 @@ def _stack_plan(accounts: list[dict[str, Any]]) -> Any:
     def program() -> None:
         stack = ObservabilityStack(
             "shared",
-            {
-                "region": "eu-west-1",
-                "vpc_id": "vpc-0123456789abcdef0",
-                "private_subnet_ids": ["subnet-0a", "subnet-0b"],
-                "grafana_admin_password": pulumi.Output.secret("pw-123456789"),
-                **STACK_IMAGES,
-                "cloudwatch_accounts": accounts,
+            shared_stack_args(
+                cloudwatch_accounts=accounts,
                 # Other regions' CloudWatch is not reachable through PrivateLink.
-                "internet_egress": True,
-            },
+                internet_egress=True,
+            ),
         )
         pulumi.export("grafana", stack.grafana_role_arn)
 

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import pulumi
 import pytest
 
-from conftest import STACK_IMAGES, find_tool
+from conftest import find_tool, shared_stack_args
 from obs_platform._internal.ingest_gateway import (
     HTPASSWD_PATH,
     GatewayUpstreams,
@@ -207,16 +207,11 @@ def test_the_stack_renders_this_gateway() -> None:
     def program() -> None:
         ObservabilityStack(
             "shared",
-            {
-                "region": "eu-west-1",
-                "vpc_id": "vpc-0123456789abcdef0",
-                "private_subnet_ids": ["subnet-0a", "subnet-0b"],
-                "grafana_admin_password": pulumi.Output.secret("pw-123456789"),
-                **STACK_IMAGES,
-                "ingest_tenants": {
+            shared_stack_args(
+                ingest_tenants={
                     name: pulumi.Output.secret(password) for name, password in USERS.items()
-                },
-            },
+                }
+            ),
         )
 
     plan = run(program, config={"aws:region": "eu-west-1"})
