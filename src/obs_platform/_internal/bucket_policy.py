@@ -27,11 +27,13 @@ READ_ONLY_SID = "ObsPlatformReadOnlyUntilPromoted"
 ``PutBucketPolicy`` in the bucket's region) and ``dr failback`` puts it back: a change of a
 regional service's resource, never of IAM, whose control plane is in us-east-1."""
 
-READ_ONLY_DENIED_ACTIONS = ("s3:DeleteObject", "s3:PutObject")
-"""What the statement denies: every S3 action the write grant
-(:func:`~obs_platform.observability.identity.bucket_write_policy`) allows. Multipart uploads
-are authorized as ``s3:PutObject`` (S3 user guide,
-*Multipart upload and permissions*)."""
+STANDBY_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject")
+"""The S3 actions a standby's Loki and Tempo roles are granted on the replica buckets at deploy
+time (:func:`~obs_platform.observability.identity.bucket_write_policy`). Multipart uploads are
+authorized as ``s3:PutObject`` (S3 user guide, *Multipart upload and permissions*)."""
+
+READ_ONLY_DENIED_ACTIONS = tuple(sorted(STANDBY_WRITE_ACTIONS))
+"""What the statement denies: every S3 action of the write grant, so the two cannot drift."""
 
 
 def read_only_statement(bucket_arn: str, writer_arns: list[str]) -> dict[str, Any]:

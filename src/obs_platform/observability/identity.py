@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
+from .._internal.bucket_policy import STANDBY_WRITE_ACTIONS
+
 if TYPE_CHECKING:
     from .._component import Component
 
@@ -245,7 +247,7 @@ def bucket_write_policy(
                     {
                         "Sid": "WriteObjects",
                         "Effect": "Allow",
-                        "Action": ["s3:PutObject", "s3:DeleteObject"],
+                        "Action": list(STANDBY_WRITE_ACTIONS),
                         "Resource": sorted(f"{b}/*" for b in buckets),
                     },
                     {
