@@ -275,13 +275,13 @@ class ObservabilityStack(Component[ObservabilityStackArgs]):
             )
         self._telemetry_rpo = rpo = standby_telemetry_rpo(args)
         if not rpo.meets_target and refuse:
+            fix = telemetry_rpo_fix(rpo)
             raise ObsPlatformError(
                 f"{label}: a loss of {args.region} would lose more logs or traces than the "
                 f"standby's telemetry RPO target allows.\n{rpo.explain()}",
                 field="ObservabilityStackArgs.standby.telemetry_rpo_target_seconds",
                 value=args.standby.telemetry_rpo_target_seconds if args.standby else None,
-                fix=f"{telemetry_rpo_fix(rpo)[0].upper()}{telemetry_rpo_fix(rpo)[1:]}; "
-                "budget_enforcement='warn' deploys anyway.",
+                fix=f"{fix[0].upper()}{fix[1:]}; budget_enforcement='warn' deploys anyway.",
             )
 
     def _build(self, args: ObservabilityStackArgs) -> dict[str, Any]:
