@@ -67,10 +67,3 @@ def without_statement(document: str, sid: str) -> tuple[dict[str, Any], dict[str
     found = next((s for s in statements if isinstance(s, dict) and s.get("Sid") == sid), None)
     policy["Statement"] = [s for s in statements if s is not found]
     return policy, found
-
-
-def with_statement(document: str, statement: dict[str, Any]) -> dict[str, Any]:
-    """Return a policy document with ``statement`` added (replacing one with the same Sid)."""
-    policy, _ = without_statement(document, str(statement["Sid"]))
-    policy["Statement"].append(statement)
-    return policy

@@ -16,12 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._internal.bucket_policy import (
-    READ_ONLY_SID,
-    read_only_statement,
-    with_statement,
-    without_statement,
-)
+from .._internal.bucket_policy import READ_ONLY_SID, read_only_statement, without_statement
 from . import actions
 from .aws import AwsContext
 from .errors import OpsError
@@ -671,8 +666,8 @@ class Runner:
         wanted = read_only_statement(f"arn:aws:s3:::{bucket}", writers)
         if statement == wanted:
             return "already", f"{bucket} has statement {READ_ONLY_SID} already", data
-        restored = with_statement(document or '{"Version": "2012-10-17"}', wanted)
-        restored.setdefault("Version", "2012-10-17")
+        # ``policy`` is the document without the statement: put the wanted one back at the end.
+        restored = {"Version": "2012-10-17", **policy, "Statement": [*policy["Statement"], wanted]}
         actions.put_bucket_policy(self.aws, bucket, ref.region, restored)
         return "ran", f"put statement {READ_ONLY_SID} back into {bucket}'s policy", data
 
