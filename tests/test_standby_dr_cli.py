@@ -225,6 +225,8 @@ def test_stack_failover_and_failback_move_grafanas_database_and_keep_the_standby
     assert {r[1] for r in s3_requests} == {"us-east-1"}
     assert {r[2] for r in s3_requests} == {"ListBuckets", "GetBucketPolicy", "PutBucketPolicy"}
     assert [r[2] for r in s3_requests].count("PutBucketPolicy") == 2
+    # Each replica bucket's name is looked up once for the run (preflight, step, check).
+    assert [r[2] for r in s3_requests].count("ListBuckets") == len(ROLES)
     # The standby's system group goes to the primary's size (3), from its idle 2.
     assert nodegroup_scaling("us-east-1", "shared-obs-dr-eks", "shared-obs-dr-system") == {
         "minSize": 3,

@@ -206,6 +206,10 @@ class Runner:
         self.signature = signature(spec, targets)
         self._state: OperationState | None = None
         self._verifying = False
+        # Looked up once per run (preflight, step, verification): the names do not change
+        # while it lasts, and each lookup pages through every bucket or role of the account.
+        self._bucket_names: dict[ReadOnlyBucketRef, str] = {}
+        self._writer_arns: dict[tuple[str, ...], list[str]] = {}
 
     # --- state -------------------------------------------------------------------------------
 
@@ -464,7 +468,7 @@ class Runner:
             return state not in actions.REGION_SWITCH_FAILED, f"execution {execution} {state}"
         if kind in (StepKind.PROMOTE_STORAGE, StepKind.DEMOTE_STORAGE):
             ref = self._bucket(step)
-            bucket = actions.resolve_bucket(self.aws, ref)
+            bucket = self._bucket_name(ref)
             document = actions.get_bucket_policy(self.aws, bucket, ref.region)
             _, statement = without_statement(document or "{}", READ_ONLY_SID)
             read_only = statement is not None
@@ -537,7 +541,7 @@ class Runner:
             if s.kind in (StepKind.PROMOTE_STORAGE, StepKind.DEMOTE_STORAGE)
         ]
         for bucket in buckets:
-            actions.resolve_bucket(self.aws, bucket)
+            self._bucket_name(bucket)
         if buckets:
             found.append(f"{len(buckets)} read-only replica bucket(s)")
         if self.targets.region_switch_plan_arn and any(
@@ -645,6 +649,11 @@ class Runner:
             tuple(str(r) for r in params["roles"]),
         )
 
+    def _bucket_name(self, ref: ReadOnlyBucketRef) -> str:
+        if ref not in self._bucket_names:
+            self._bucket_names[ref] = actions.resolve_bucket(self.aws, ref)
+        return self._bucket_names[ref]
+
     def _set_read_only(self, step: Step) -> tuple[str, str, dict[str, Any]]:
         """Remove (promote) or restore (demote) a replica bucket's read-only Deny, if needed.
 
@@ -653,7 +662,7 @@ class Runner:
         """
         ref = self._bucket(step)
         promote = step.kind is StepKind.PROMOTE_STORAGE
-        bucket = actions.resolve_bucket(self.aws, ref)
+        bucket = self._bucket_name(ref)
         document = actions.get_bucket_policy(self.aws, bucket, ref.region)
         data = {"bucket": bucket}
         policy, statement = without_statement(document or "{}", READ_ONLY_SID)
@@ -662,7 +671,9 @@ class Runner:
                 return "already", f"{bucket} has no statement {READ_ONLY_SID} already", data
             actions.put_bucket_policy(self.aws, bucket, ref.region, policy)
             return "ran", f"removed statement {READ_ONLY_SID} from {bucket}'s policy", data
-        writers = actions.resolve_writer_arns(self.aws, ref)
+        if ref.roles not in self._writer_arns:
+            self._writer_arns[ref.roles] = actions.resolve_writer_arns(self.aws, ref)
+        writers = self._writer_arns[ref.roles]
         wanted = read_only_statement(f"arn:aws:s3:::{bucket}", writers)
         if statement == wanted:
             return "already", f"{bucket} has statement {READ_ONLY_SID} already", data
