@@ -30,6 +30,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
+from .plan_figures import plain
 from .types import SettingsModel
 
 __all__ = [
@@ -500,7 +501,7 @@ class LineItem:
         """Return the item as the plan's ``idle_cost.line_items`` entries show it."""
         return {
             "item": self.item,
-            "quantity": _plain(self.quantity),
+            "quantity": plain(self.quantity),
             "unit": self.unit,
             "unit_price_usd": self.unit_price,
             "price_setting": f"PriceTable.{self.price_setting}",
@@ -569,10 +570,6 @@ class CostEstimate:
         return text
 
 
-def _plain(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else round(value, 3)
-
-
 def _hourly(
     item: str, count: float, what: str, price: float | None, setting: str, unit: str
 ) -> LineItem:
@@ -582,7 +579,7 @@ def _hourly(
         unit=unit,
         unit_price=price,
         price_setting=setting,
-        detail=f"{_plain(count)} {what} x {HOURS_PER_MONTH} h",
+        detail=f"{plain(count)} {what} x {HOURS_PER_MONTH} h",
     )
 
 
@@ -612,7 +609,7 @@ def _idle_data(item: str, gb: float, prices: PriceTable, setting: str) -> LineIt
         unit="GB",
         unit_price=getattr(prices, setting),
         price_setting=setting,
-        detail=f"{_plain(gb)} GB/month while idle (stated)",
+        detail=f"{plain(gb)} GB/month while idle (stated)",
     )
 
 
@@ -669,7 +666,7 @@ def _function_items(fn: ScheduledFunction, a: CostAssumptions) -> list[LineItem]
     gb_seconds = runs * a.function_run_ms / 1000 * fn.memory_mb / 1024
     log_gb = runs * a.function_log_bytes_per_run / _BYTES_PER_GB
     stored_gb = log_gb * fn.log_retention_days / _DAYS_PER_MONTH
-    what = f"{_plain(runs)} runs ({_plain(fn.runs_per_hour)}/h x {HOURS_PER_MONTH} h)"
+    what = f"{plain(runs)} runs ({plain(fn.runs_per_hour)}/h x {HOURS_PER_MONTH} h)"
     return [
         LineItem(
             f"lambda_requests_{fn.name}",
@@ -685,7 +682,7 @@ def _function_items(fn: ScheduledFunction, a: CostAssumptions) -> list[LineItem]
             "GB-seconds",
             p.lambda_gb_second,
             "lambda_gb_second",
-            f"{what} x {_plain(a.function_run_ms)} ms (stated) x {fn.memory_mb} MB",
+            f"{what} x {plain(a.function_run_ms)} ms (stated) x {fn.memory_mb} MB",
         ),
         LineItem(
             f"lambda_logs_ingestion_{fn.name}",
@@ -693,7 +690,7 @@ def _function_items(fn: ScheduledFunction, a: CostAssumptions) -> list[LineItem]
             "GB",
             p.logs_ingestion_gb,
             "logs_ingestion_gb",
-            f"{what} x {_plain(a.function_log_bytes_per_run)} bytes (stated)",
+            f"{what} x {plain(a.function_log_bytes_per_run)} bytes (stated)",
         ),
         LineItem(
             f"lambda_logs_storage_{fn.name}",
@@ -752,7 +749,7 @@ def estimate_idle_cost(
                 _hourly(
                     "aurora_serverless_v2_minimum",
                     db.count * db.serverless_min_acu,
-                    f"ACU ({db.count} instance(s) x {_plain(db.serverless_min_acu)} minimum ACU)",
+                    f"ACU ({db.count} instance(s) x {plain(db.serverless_min_acu)} minimum ACU)",
                     p.aurora_serverless_v2_acu_hour,
                     "aurora_serverless_v2_acu_hour",
                     "ACU-hours",
@@ -770,7 +767,7 @@ def estimate_idle_cost(
                 "GB-months",
                 p.aurora_storage_gb_month,
                 "aurora_storage_gb_month",
-                f"{_plain(a.database_storage_gb)} GB copy in the standby region (stated)",
+                f"{plain(a.database_storage_gb)} GB copy in the standby region (stated)",
             )
         )
     for cluster in inv.msk:
@@ -785,7 +782,7 @@ def estimate_idle_cost(
                     "GB-months",
                     p.msk_storage_gb_month,
                     "msk_storage_gb_month",
-                    f"{cluster.count} broker(s) x {_plain(cluster.storage_gb_per_broker)} GB",
+                    f"{cluster.count} broker(s) x {plain(cluster.storage_gb_per_broker)} GB",
                 )
             )
     if inv.msk_replicators:
@@ -854,7 +851,7 @@ def estimate_idle_cost(
                 _hourly(
                     f"{kind}_capacity_units",
                     count * a.load_balancer_min_lcu,
-                    f"capacity unit(s) ({count} x {_plain(a.load_balancer_min_lcu)} minimum, "
+                    f"capacity unit(s) ({count} x {plain(a.load_balancer_min_lcu)} minimum, "
                     "stated)",
                     lcu,
                     lcu_setting,
@@ -885,7 +882,7 @@ def estimate_idle_cost(
                 "million I/Os",
                 p.aurora_replicated_write_io_million,
                 "aurora_replicated_write_io_million",
-                f"{_plain(a.database_replicated_write_ios_million_month)} million replicated "
+                f"{plain(a.database_replicated_write_ios_million_month)} million replicated "
                 "write I/Os/month (stated)",
             )
         )
@@ -899,7 +896,7 @@ def estimate_idle_cost(
                     "GB",
                     p.msk_replicator_gb,
                     "msk_replicator_gb",
-                    f"{_plain(a.kafka_replication_gb_month)} GB/month replicated (stated)",
+                    f"{plain(a.kafka_replication_gb_month)} GB/month replicated (stated)",
                 )
             )
     if inv.object_replication:
@@ -912,17 +909,17 @@ def estimate_idle_cost(
                     "thousand requests",
                     p.s3_replication_put_thousand,
                     "s3_replication_put_thousand",
-                    f"{_plain(a.object_replication_puts_thousand_month)} thousand PUTs/month "
+                    f"{plain(a.object_replication_puts_thousand_month)} thousand PUTs/month "
                     "(stated)",
                 )
             )
     if transfer:
         flows = [
-            f"database {_plain(a.database_replication_gb_month)} GB"
+            f"database {plain(a.database_replication_gb_month)} GB"
             if inv.database_replication
             else "",
-            f"Kafka {_plain(a.kafka_replication_gb_month)} GB" if inv.kafka_replication else "",
-            f"S3 {_plain(a.object_replication_gb_month)} GB" if inv.object_replication else "",
+            f"Kafka {plain(a.kafka_replication_gb_month)} GB" if inv.kafka_replication else "",
+            f"S3 {plain(a.object_replication_gb_month)} GB" if inv.object_replication else "",
         ]
         items.append(
             LineItem(
@@ -956,35 +953,33 @@ def _assumptions(inv: StandbyInventory, a: CostAssumptions) -> tuple[str, ...]:
         "StandbyStackArgs.cost) or plan --prices FILE.",
     ]
     if inv.database_storage:
-        found.append(f"Database copy in the standby: {_plain(a.database_storage_gb)} GB (stated).")
+        found.append(f"Database copy in the standby: {plain(a.database_storage_gb)} GB (stated).")
     if inv.database_replication:
         found.append(
-            f"Aurora replication: {_plain(a.database_replication_gb_month)} GB/month and "
-            f"{_plain(a.database_replicated_write_ios_million_month)} million write I/Os/month "
+            f"Aurora replication: {plain(a.database_replication_gb_month)} GB/month and "
+            f"{plain(a.database_replicated_write_ios_million_month)} million write I/Os/month "
             "(stated)."
         )
     if inv.kafka_replication:
-        found.append(
-            f"Kafka replication: {_plain(a.kafka_replication_gb_month)} GB/month (stated)."
-        )
+        found.append(f"Kafka replication: {plain(a.kafka_replication_gb_month)} GB/month (stated).")
     if inv.object_replication:
         found.append(
-            f"S3 replication: {_plain(a.object_replication_gb_month)} GB/month (stated); replica "
+            f"S3 replication: {plain(a.object_replication_gb_month)} GB/month (stated); replica "
             "storage is priced as data, not as idle cost, and is not included."
         )
     if inv.interface_endpoints:
-        found.append(f"Interface endpoint data: {_plain(a.endpoint_gb_month)} GB/month (stated).")
+        found.append(f"Interface endpoint data: {plain(a.endpoint_gb_month)} GB/month (stated).")
     if inv.nat_gateways:
-        found.append(f"NAT gateway data: {_plain(a.nat_gb_month)} GB/month (stated).")
+        found.append(f"NAT gateway data: {plain(a.nat_gb_month)} GB/month (stated).")
     if inv.network_load_balancers or inv.application_load_balancers:
         found.append(
-            f"Each idle load balancer is charged {_plain(a.load_balancer_min_lcu)} capacity unit "
+            f"Each idle load balancer is charged {plain(a.load_balancer_min_lcu)} capacity unit "
             "per hour (stated minimum)."
         )
     if inv.scheduled_functions:
         found.append(
-            f"Scheduled functions: {_plain(a.function_run_ms)} ms and "
-            f"{_plain(a.function_log_bytes_per_run)} log bytes per idle run (stated); x86 "
+            f"Scheduled functions: {plain(a.function_run_ms)} ms and "
+            f"{plain(a.function_log_bytes_per_run)} log bytes per idle run (stated); x86 "
             "prices; Lambda's account-wide free allowance is not applied."
         )
     if any(h.kind != "endpoint" for h in inv.health_checks):

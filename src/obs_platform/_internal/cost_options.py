@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .cost import CostEstimate
+from .plan_figures import plain
 from .rto import Budget
 
 __all__ = ["CostOption", "evaluate_options", "explain_costs"]
@@ -73,8 +74,8 @@ class CostOption:
             "change": self.change,
             "text": self.describe(budget),
             "monthly_usd_delta": self.monthly_usd_delta,
-            "rto_seconds": _plain(self.rto_seconds),
-            "rpo_seconds": _plain(self.rpo_seconds),
+            "rto_seconds": plain(self.rto_seconds),
+            "rpo_seconds": plain(self.rpo_seconds),
             "meets_targets": self.meets_targets,
             "unpriced": list(self.unpriced),
             "cheaper": self.cheaper,
@@ -83,10 +84,6 @@ class CostOption:
 
 def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
-
-
-def _plain(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else round(value, 3)
 
 
 def _delta(before: CostEstimate, after: CostEstimate) -> tuple[float | None, tuple[str, ...]]:

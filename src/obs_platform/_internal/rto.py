@@ -46,6 +46,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
+from .plan_figures import plain
 from .types import SettingsModel
 
 __all__ = [
@@ -289,20 +290,16 @@ class Budget:
         return {
             "primary_region": primary_region,
             "standby_region": standby_region,
-            "rto_seconds": _plain(self.rto_seconds),
+            "rto_seconds": plain(self.rto_seconds),
             "rto_target_seconds": self.rto_target_seconds,
-            "rpo_seconds": _plain(self.rpo_seconds),
+            "rpo_seconds": plain(self.rpo_seconds),
             "rpo_target_seconds": self.rpo_target_seconds,
-            "terms": {name: _plain(value) for name, value in self.terms.items()},
+            "terms": {name: plain(value) for name, value in self.terms.items()},
         }
 
 
-def _plain(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else round(value, 3)
-
-
 def _fmt(value: float) -> str:
-    return str(_plain(value))
+    return str(plain(value))
 
 
 def detection_seconds(config: DrTimingConfig) -> int:
@@ -811,7 +808,7 @@ def verify_with_drill(
     return {
         "status": "verified" if measured <= recovery and not over else "exceeded",
         "drill_started_at": report.get("started_at"),
-        "measured_failover_seconds": _plain(float(measured)),
-        "budget_recovery_seconds": _plain(recovery),
+        "measured_failover_seconds": plain(float(measured)),
+        "budget_recovery_seconds": plain(recovery),
         "steps_over_budget": over,
     }

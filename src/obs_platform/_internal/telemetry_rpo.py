@@ -40,6 +40,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .plan_figures import plain
+
 LOKI_DEFAULTS: dict[str, int] = {
     "max_chunk_age": 7200,
     "chunk_idle_period": 1800,
@@ -133,35 +135,31 @@ class TelemetryRpo:
     def explain(self) -> str:
         """Return the figure and its terms, one line each."""
         traces = (
-            "not modelled" if self.traces_seconds is None else f"{_plain(self.traces_seconds)} s"
+            "not modelled" if self.traces_seconds is None else f"{plain(self.traces_seconds)} s"
         )
         lines = [
-            f"Telemetry RPO {_plain(self.rpo_seconds)} s, target {_plain(self.target_seconds)} s: "
+            f"Telemetry RPO {plain(self.rpo_seconds)} s, target {plain(self.target_seconds)} s: "
             + ("meets" if self.meets_target else "MISSES"),
-            f"  logs {_plain(self.logs_seconds)} s, traces {traces}",
+            f"  logs {plain(self.logs_seconds)} s, traces {traces}",
         ]
-        lines += [f"  {name} = {_plain(value)}" for name, value in self.terms.items()]
+        lines += [f"  {name} = {plain(value)}" for name, value in self.terms.items()]
         return "\n".join(lines)
 
     def as_output(self) -> dict[str, Any]:
         """Return the plan's ``dr[].telemetry_rpo`` object."""
         return {
-            "rpo_seconds": _plain(self.rpo_seconds),
-            "rpo_target_seconds": _plain(self.target_seconds),
+            "rpo_seconds": plain(self.rpo_seconds),
+            "rpo_target_seconds": plain(self.target_seconds),
             "meets_target": self.meets_target,
-            "logs_rpo_seconds": _plain(self.logs_seconds),
+            "logs_rpo_seconds": plain(self.logs_seconds),
             "traces_rpo_seconds": (
-                None if self.traces_seconds is None else _plain(self.traces_seconds)
+                None if self.traces_seconds is None else plain(self.traces_seconds)
             ),
-            "drain_seconds": _plain(self.drain_seconds),
-            "terms": {name: _plain(value) for name, value in self.terms.items()},
+            "drain_seconds": plain(self.drain_seconds),
+            "terms": {name: plain(value) for name, value in self.terms.items()},
             "sources": list(SOURCES),
             "notes": list(self.notes),
         }
-
-
-def _plain(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else round(value, 3)
 
 
 def telemetry_rpo(
