@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-__all__ = ["service_trust_policy"]
+__all__ = ["policy_document", "service_trust_policy"]
+
+
+def policy_document(statements: list[dict[str, Any]]) -> str:
+    """Return an IAM policy document (version 2012-10-17) of ``statements``, indented JSON."""
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
 
 
 def service_trust_policy(service: str) -> str:

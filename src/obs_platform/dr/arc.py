@@ -57,13 +57,13 @@ ungraceful one fails over at once, within the RPO that consent covers.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
 
+from .._internal.iam import policy_document
 from .aurora import AuroraParts
 from .checks import other_account
 from .route53 import Route53Parts
@@ -89,10 +89,6 @@ class RegionSwitchParts:
     plan: aws.arcregionswitch.Plan
     failover_database_steps: tuple[str, ...]
     """The failover workflow's step with the Aurora block and the step containing it."""
-
-
-def _policy(statements: list[dict[str, Any]]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
 
 
 def _cross_account(site: DrSite) -> dict[str, Any]:
@@ -251,7 +247,7 @@ def _create_cross_account_role(
     cross = aws.iam.Role(
         name,
         assume_role_policy=execution_role.arn.apply(
-            lambda arn: _policy(
+            lambda arn: policy_document(
                 [
                     {
                         "Effect": "Allow",
@@ -270,7 +266,7 @@ def _create_cross_account_role(
     def statements(values: dict[str, Any]) -> str:
         asgs = [values["asg"]] if values.get("asg") else []
         clusters = [values["cluster"]] if values.get("cluster") else []
-        return _policy(scaling_statements(asgs, clusters))
+        return policy_document(scaling_statements(asgs, clusters))
 
     aws.iam.RolePolicy(
         f"{name}-policy",
@@ -290,7 +286,7 @@ def create_region_switch(
     primary, standby = args.primary, args.standby
     role = aws.iam.Role(
         owner.child_name("arc-role"),
-        assume_role_policy=_policy(
+        assume_role_policy=policy_document(
             [
                 {
                     "Effect": "Allow",
@@ -361,7 +357,7 @@ def create_region_switch(
                     "Resource": values["cross"],
                 }
             )
-        return _policy(found)
+        return policy_document(found)
 
     policy = aws.iam.RolePolicy(
         owner.child_name("arc-policy"),
@@ -407,7 +403,7 @@ def create_region_switch(
         approver_role = aws.iam.Role(
             owner.child_name("arc-approver"),
             assume_role_policy=account.account_id.apply(
-                lambda acct: _policy(
+                lambda acct: policy_document(
                     [
                         {
                             "Effect": "Allow",
@@ -425,7 +421,7 @@ def create_region_switch(
             owner.child_name("arc-approver-policy"),
             role=approver_role.id,
             policy=account.account_id.apply(
-                lambda acct: _policy(
+                lambda acct: policy_document(
                     [
                         {
                             "Effect": "Allow",

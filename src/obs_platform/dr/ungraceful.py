@@ -42,6 +42,7 @@ import pulumi_aws as aws
 from .._internal import arc_ungraceful
 from .._internal.alert_rules import CELL_TAG, DR_ROLE_TAG
 from .._internal.botocore_models import service_model_files
+from .._internal.iam import policy_document
 from .._internal.regions import ROUTE53_METRICS_REGION
 from .route53 import Route53Parts
 
@@ -107,10 +108,6 @@ class UngracefulParts:
     rules: tuple[aws.cloudwatch.EventRule, ...]
 
 
-def _policy(statements: list[dict[str, Any]]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
-
-
 def function_archive() -> dict[str, str]:
     """Return the function's archive, ``{path: text}``: ``index.py`` and the Region switch model.
 
@@ -157,7 +154,7 @@ def create_ungraceful_automation(
     )
     role = aws.iam.Role(
         f"{name}-role",
-        assume_role_policy=_policy(
+        assume_role_policy=policy_document(
             [
                 {
                     "Effect": "Allow",
@@ -173,7 +170,7 @@ def create_ungraceful_automation(
     )
 
     def statements(values: dict[str, Any]) -> str:
-        return _policy(
+        return policy_document(
             [
                 {
                     "Sid": "SwitchThisPlansExecutions",
